@@ -1,0 +1,28 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { toConnectError } from "../core/connect/connect-error.js";
+import { commentToMessage } from "../core/grpc/comment-message.js";
+import { PlaybackService } from "../gen/livecomments/v1/playback_service_pb.js";
+import type { Playback } from "./playback.js";
+import { streamIdFromPath } from "../core/stream.js";
+
+/** Serves PlaybackService over Connect, gRPC-Web and gRPC. */
+export function archiveConnectRoutes(playback: Playback): (router: ConnectRouter) => void {
+  return (router) => {
+    router.service(PlaybackService, {
+      async getWindow(request) {
+        try {
+          const page = await playback.window({
+            streamId: streamIdFromPath(request.streamId),
+            startMs: Number(request.startMs),
+            durationMs: Number(request.durationMs),
+            limit: request.limit,
+            ...(request.paginationToken ? { paginationToken: request.paginationToken } : {}),
+          });
+          return { comments: page.comments.map(commentToMessage), nextPaginationToken: page.nextPaginationToken ?? "" };
+        } catch (error) {
+          throw toConnectError(error);
+        }
+      },
+    });
+  };
+}

@@ -1,0 +1,61 @@
+import type { Comment } from "../core/comment.js";
+import { LcError } from "../core/errors.js";
+import type { ArchiveStore } from "../ports/archive-store/index.js";
+import type { StreamRegistry } from "../ports/stream-registry/index.js";
+import type { PaginationTokens } from "./pagination-token.js";
+
+/** Page size when the client gives none. */
+export const DEFAULT_PAGE_LIMIT = 500;
+/** Largest page a client may ask for. */
+export const MAX_PAGE_LIMIT = 1_000;
+/** Longest window one request may cover (an hour), in milliseconds. */
+export const MAX_WINDOW_MS = 60 * 60 * 1000;
+/** Latest window start accepted: a week into a stream, in milliseconds. */
+export const MAX_START_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A request for one page of a window. */
+export interface WindowRequest {
+  readonly streamId: string;
+  readonly startMs: number;
+  readonly durationMs: number;
+  /** 0 or undefined means the default. */
+  readonly limit?: number;
+  readonly paginationToken?: string;
+}
+
+/** One page, and the token for the next when there is more. */
+export interface WindowPage {
+  readonly comments: Comment[];
+  readonly nextPaginationToken: string | null;
+}
+
+/** Serves replay windows: the comments whose offsetMs falls in [start, start + duration). */
+export class Playback {
+  constructor(
+    private readonly archive: ArchiveStore,
+    private readonly streams: StreamRegistry,
+    private readonly tokens: PaginationTokens,
+  ) {}
+
+  async window(request: WindowRequest): Promise<WindowPage> {
+    const { streamId, startMs, durationMs } = request;
+    if (!Number.isSafeInteger(startMs) || startMs < 0 || startMs > MAX_START_MS) {
+      throw new LcError("invalid_argument", "start_time must be a non-negative number of seconds, at most a week");
+    }
+    if (!Number.isSafeInteger(durationMs) || durationMs <= 0 || durationMs > MAX_WINDOW_MS) {
+      throw new LcError("invalid_argument", `duration must be more than 0 and at most ${MAX_WINDOW_MS / 1000} seconds`);
+    }
+    const limit = request.limit || DEFAULT_PAGE_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+      throw new LcError("invalid_argument", `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
+    }
+    if (!(await this.streams.get(streamId))) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    const window = { streamId, fromMs: startMs, toMs: startMs + durationMs };
+    const after = request.paginationToken ? this.tokens.decode(request.paginationToken, window) : undefined;
+    const rows = await this.archive.window({ ...window, limit: limit + 1, ...(after ? { after } : {}) });
+    if (rows.length <= limit) return { comments: rows, nextPaginationToken: null };
+    const comments = rows.slice(0, limit);
+    const last = comments[comments.length - 1]!;
+    return { comments, nextPaginationToken: this.tokens.encode({ ...window, offsetMs: last.offsetMs, seq: last.seq }) };
+  }
+}

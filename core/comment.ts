@@ -1,0 +1,52 @@
+/**
+ * A comment as it travels through the system once the log has given it its seq.
+ * Times are integer milliseconds.
+ */
+export interface Comment {
+  /** UUIDv7 chosen at ingest; duplicates are removed by it everywhere. */
+  readonly commentId: string;
+  readonly streamId: string;
+  readonly userId: string;
+  readonly username: string;
+  readonly text: string;
+  /** Acceptance time at ingest, milliseconds since the Unix epoch. */
+  readonly serverTs: number;
+  /** serverTs minus the stream's start: the comment's place on the video timeline. */
+  readonly offsetMs: number;
+  /** Position in the log for its stream: increases, gaps allowed; the resume cursor. */
+  readonly seq: number;
+}
+
+/** What ingest appends to the log: a comment before the log has placed it. */
+export interface CommentRecord extends Omit<Comment, "seq"> {
+  /** The client's clock when the user pressed send, for latency analysis. */
+  readonly clientTs?: number;
+  /** Free-form client data, already bounded by ingest; kept in the log for analytics. */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+/** The JSON shape of a comment on every HTTP API (snake_case, as DESIGN.md fixes it). */
+export interface CommentJson {
+  comment_id: string;
+  stream_id: string;
+  user_id: string;
+  username: string;
+  text: string;
+  server_ts: number;
+  offset_ms: number;
+  seq: number;
+}
+
+/** Maps a comment to its HTTP JSON shape. */
+export function commentToJson(comment: Comment): CommentJson {
+  return {
+    comment_id: comment.commentId,
+    stream_id: comment.streamId,
+    user_id: comment.userId,
+    username: comment.username,
+    text: comment.text,
+    server_ts: comment.serverTs,
+    offset_ms: comment.offsetMs,
+    seq: comment.seq,
+  };
+}

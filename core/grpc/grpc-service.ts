@@ -1,0 +1,128 @@
+import type {
+  Server,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+  sendUnaryData,
+} from "@grpc/grpc-js";
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import type { Logger } from "../logger.js";
+import { LcError } from "../errors.js";
+import { toGrpcStatus } from "./grpc-status.js";
+
+/** A unary method: the decoded request in, the response out. */
+export type GrpcUnaryHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  call: ServerUnaryCall<MessageShape<I>, MessageShape<O>>,
+) => Promise<MessageInitShape<O>>;
+
+/** A server-streaming method: an async generator that stops when `signal` aborts. */
+export type GrpcServerStreamHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  call: ServerWritableStream<MessageShape<I>, MessageShape<O>>,
+  signal: AbortSignal,
+) => AsyncIterable<MessageInitShape<O>>;
+
+/** Implementation of a generated service, typed from its descriptor. */
+export type GrpcServiceImpl<S extends GenServiceMethods> = {
+  [K in keyof S]: S[K]["methodKind"] extends "unary"
+    ? GrpcUnaryHandler<S[K]["input"], S[K]["output"]>
+    : S[K]["methodKind"] extends "server_streaming"
+      ? GrpcServerStreamHandler<S[K]["input"], S[K]["output"]>
+      : never;
+};
+
+/** The grpc-js definition of a protobuf-es service: paths and binary codecs per method. */
+export function grpcServiceDefinition<S extends GenServiceMethods>(service: GenService<S>): ServiceDefinition {
+  const definition: Record<string, ServiceDefinition[string]> = {};
+  for (const method of service.methods) {
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+      responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+      requestSerialize: (message: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, message)),
+      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+      responseSerialize: (message: MessageShape<DescMessage>) => Buffer.from(toBinary(method.output, message)),
+      responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
+      originalName: method.localName,
+    };
+  }
+  return definition;
+}
+
+/**
+ * Serves a generated service on a grpc-js server. Every failure is mapped once to a gRPC
+ * status; server streams respect flow control and stop when the client cancels.
+ */
+export function addGrpcService<S extends GenServiceMethods>(
+  server: Server,
+  service: GenService<S>,
+  impl: GrpcServiceImpl<S>,
+  logger: Logger,
+): void {
+  const handlers: UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const handler = (impl as Record<string, unknown>)[method.localName];
+    if (method.methodKind === "unary") {
+      const unary = handler as GrpcUnaryHandler<DescMessage, DescMessage>;
+      handlers[method.localName] = (call: ServerUnaryCall<MessageShape<DescMessage>, unknown>, callback: sendUnaryData<unknown>) => {
+        unary(call.request, call).then(
+          (response) => callback(null, create(method.output, response)),
+          (error: unknown) => {
+            logUnexpected(logger, method.name, error);
+            callback(toGrpcStatus(error));
+          },
+        );
+      };
+    } else if (method.methodKind === "server_streaming") {
+      const stream = handler as GrpcServerStreamHandler<DescMessage, DescMessage>;
+      handlers[method.localName] = (call: ServerWritableStream<MessageShape<DescMessage>, unknown>) => {
+        void pump(call, stream, method.output, method.name, logger);
+      };
+    }
+  }
+  server.addService(grpcServiceDefinition(service), handlers);
+}
+
+async function pump(
+  call: ServerWritableStream<MessageShape<DescMessage>, unknown>,
+  handler: GrpcServerStreamHandler<DescMessage, DescMessage>,
+  output: DescMessage,
+  name: string,
+  logger: Logger,
+): Promise<void> {
+  const abort = new AbortController();
+  call.on("cancelled", () => abort.abort());
+  call.on("close", () => abort.abort());
+  try {
+    for await (const message of handler(call.request, call, abort.signal)) {
+      if (abort.signal.aborted) break;
+      if (!call.write(create(output, message))) {
+        await new Promise<void>((resolve) => {
+          call.once("drain", resolve);
+          abort.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      }
+    }
+    if (!abort.signal.aborted) call.end();
+  } catch (error) {
+    logUnexpected(logger, name, error);
+    if (!abort.signal.aborted) call.emit("error", toGrpcStatus(error));
+  }
+}
+
+function logUnexpected(logger: Logger, method: string, error: unknown): void {
+  if (!(error instanceof LcError)) logger.error("gRPC handler failed", { method, err: error });
+}
+
+/** The client address of a call, from a peer such as "ipv4:127.0.0.1:5000" or "[::1]:5000". */
+export function peerAddress(peer: string): string {
+  const withoutScheme = peer.replace(/^(ipv4|ipv6|unix):/, "");
+  const bracketed = /^\[([^\]]+)\]/.exec(withoutScheme);
+  if (bracketed) return bracketed[1]!;
+  const lastColon = withoutScheme.lastIndexOf(":");
+  return lastColon > 0 ? withoutScheme.slice(0, lastColon) : withoutScheme;
+}

@@ -1,0 +1,54 @@
+import { LcError } from "./errors.js";
+
+/** A live stream in the registry. */
+export interface Stream {
+  readonly streamId: string;
+  readonly title: string;
+  /** Milliseconds since the Unix epoch; every comment's offsetMs counts from here. */
+  readonly startedAt: number;
+  /** Set once the stream has ended; an ended stream takes no more comments. */
+  readonly endedAt?: number;
+}
+
+/** Stream ids as DESIGN.md fixes them; a UUID fits. */
+export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Checks a stream id taken from a URL path. An id that could never exist is reported as
+ * not found, like any other unknown stream.
+ */
+export function streamIdFromPath(streamId: string | undefined): string {
+  if (streamId === undefined || !STREAM_ID_PATTERN.test(streamId)) {
+    throw new LcError("stream_not_found", "no such stream");
+  }
+  return streamId;
+}
+
+/** Longest title accepted, in code points. */
+export const MAX_TITLE_CODE_POINTS = 200;
+
+/** Throws `invalid_stream_id` unless the id matches {@link STREAM_ID_PATTERN}. */
+export function assertStreamId(streamId: string): string {
+  if (!STREAM_ID_PATTERN.test(streamId)) {
+    throw new LcError("invalid_stream_id", "stream id must match [A-Za-z0-9_-]{1,64}");
+  }
+  return streamId;
+}
+
+/** The JSON shape of a stream on the HTTP API. */
+export interface StreamJson {
+  stream_id: string;
+  title: string;
+  started_at: number;
+  ended_at: number | null;
+}
+
+/** Maps a stream to its HTTP JSON shape. */
+export function streamToJson(stream: Stream): StreamJson {
+  return {
+    stream_id: stream.streamId,
+    title: stream.title,
+    started_at: stream.startedAt,
+    ended_at: stream.endedAt ?? null,
+  };
+}

@@ -1,0 +1,50 @@
+import { randomFillSync } from "node:crypto";
+import type { Clock } from "./clock.js";
+import { systemClock } from "./clock.js";
+
+/** Fills a buffer with random bytes; injected so tests can be deterministic. */
+export type RandomSource = (target: Uint8Array) => void;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/**
+ * Creates a UUIDv7 generator (RFC 9562): 48 bits of Unix milliseconds, then random bits.
+ * Ids made by one generator sort by time; within one millisecond a 12-bit counter in
+ * rand_a keeps them increasing (RFC 9562 §6.2 method 1).
+ */
+export function createUuidV7(clock: Clock = systemClock, random: RandomSource = randomFillSync): () => string {
+  const bytes = new Uint8Array(16);
+  let lastMs = -1;
+  let counter = 0;
+  return () => {
+    let ms = clock.now();
+    random(bytes);
+    if (ms <= lastMs) {
+      // Same (or an earlier) millisecond: keep order by counting on from the last id.
+      counter++;
+      if (counter > 0xfff) {
+        lastMs++;
+        counter = 0;
+      }
+      ms = lastMs;
+    } else {
+      lastMs = ms;
+      counter = (bytes[6]! & 0x07) << 8 | bytes[7]!; // random start leaves room to count up
+    }
+    bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
+    bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
+    bytes[2] = (ms >>> 24) & 0xff;
+    bytes[3] = (ms >>> 16) & 0xff;
+    bytes[4] = (ms >>> 8) & 0xff;
+    bytes[5] = ms & 0xff;
+    bytes[6] = 0x70 | (counter >>> 8);
+    bytes[7] = counter & 0xff;
+    bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+    let out = "";
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) out += "-";
+      out += HEX[bytes[i]!];
+    }
+    return out;
+  };
+}

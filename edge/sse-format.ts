@@ -1,0 +1,47 @@
+import type { Comment } from "../core/comment.js";
+import { commentToJson } from "../core/comment.js";
+
+/**
+ * The only writer of text/event-stream in the system. Data is split on line breaks so a
+ * value can never inject its own fields or events.
+ */
+export function formatSseEvent(event: { readonly event?: string; readonly id?: number | string; readonly data: string }): string {
+  let out = "";
+  if (event.event !== undefined) out += `event: ${singleLine(event.event)}\n`;
+  if (event.id !== undefined) out += `id: ${singleLine(String(event.id))}\n`;
+  for (const line of event.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  return out + "\n";
+}
+
+function singleLine(value: string): string {
+  return value.replace(/[\r\n\0]/g, "");
+}
+
+/** Tells EventSource how long to wait before reconnecting. */
+export function formatRetry(retryMs: number): string {
+  return `retry: ${Math.round(retryMs)}\n\n`;
+}
+
+/** A comment line that keeps proxies and the browser from timing the connection out. */
+export const HEARTBEAT = ": heartbeat\n\n";
+
+/**
+ * Comments as SSE: one `comments` event whose data is the JSON array and whose id is the last
+ * seq, or with `single`, one `new_comment` event per comment (the seed's form).
+ */
+export function formatComments(comments: readonly Comment[], single: boolean): string {
+  if (!single) {
+    return formatSseEvent({ event: "comments", id: comments[comments.length - 1]!.seq, data: JSON.stringify(comments.map(commentToJson)) });
+  }
+  let out = "";
+  for (const comment of comments) out += formatSseEvent({ event: "new_comment", id: comment.seq, data: JSON.stringify(commentToJson(comment)) });
+  return out;
+}
+
+/**
+ * Tells the client that comments it asked for are gone from the live path; it reloads them
+ * from the playback API and keeps listening.
+ */
+export function formatReset(oldestAvailableSeq: number): string {
+  return formatSseEvent({ event: "reset", data: JSON.stringify({ oldest_available_seq: oldestAvailableSeq }) });
+}

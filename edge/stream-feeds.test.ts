@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Observable } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
+import { testComment } from "../core/test-comments.js";
+import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";
+import { StreamFeeds } from "./stream-feeds.js";
+
+/** A fan-out that records subscriptions and lets the test push events or break them. */
+function fakeFanout() {
+  const calls: { streamId: string; afterSeq: number | undefined }[] = [];
+  const open = new Set<{ next: (e: RelayEvent) => void; error: (e: unknown) => void }>();
+  const fanout: FanoutSource = {
+    subscribe: (streamId, afterSeq) =>
+      new Observable<RelayEvent>((subscriber) => {
+        calls.push({ streamId, afterSeq });
+        const handle = { next: (e: RelayEvent) => subscriber.next(e), error: (e: unknown) => subscriber.error(e) };
+        open.add(handle);
+        return () => open.delete(handle);
+      }),
+  };
+  return { fanout, calls, open };
+}
+
+test("should share one upstream per stream and close it after the linger", () => {
+  {
+    const { fanout, calls, open } = fakeFanout();
+    const scheduler = new TestScheduler(assert.deepEqual);
+    const feeds = new StreamFeeds(fanout, { lingerMs: 100, scheduler });
+    const a = feeds.frames("s1", 150).subscribe();
+    const b = feeds.frames("s1", 0).subscribe();
+    assert.equal(calls.length, 1, "one upstream for two batch windows");
+    assert.equal(feeds.upstreamCount, 1);
+    a.unsubscribe();
+    b.unsubscribe();
+    assert.equal(open.size, 1, "still open during the linger");
+    const c = feeds.frames("s1", 150).subscribe();
+    scheduler.flush();
+    assert.equal(calls.length, 1, "a viewer back within the linger reuses it");
+    c.unsubscribe();
+    scheduler.flush();
+    assert.equal(open.size, 0, "closed once the linger ran out");
+    assert.equal(feeds.upstreamCount, 0);
+  }
+});
+
+test("should re-subscribe a broken upstream from the last seq it saw", () => {
+  const { fanout, calls, open } = fakeFanout();
+  const scheduler = new TestScheduler(assert.deepEqual);
+  const feeds = new StreamFeeds(fanout, { scheduler });
+  const seen: string[] = [];
+  feeds.frames("s1", 0).subscribe((frame) => seen.push(frame.bytes.toString()));
+  for (const handle of open) handle.next({ kind: "comment", comment: testComment(7) });
+  for (const handle of [...open]) handle.error(new Error("relay gone"));
+  scheduler.flush();
+  assert.deepEqual(calls, [
+    { streamId: "s1", afterSeq: undefined },
+    { streamId: "s1", afterSeq: 7 },
+  ]);
+  for (const handle of open) handle.next({ kind: "comment", comment: testComment(8) });
+  assert.equal(seen.length, 2);
+});

@@ -1,0 +1,88 @@
+import type { Observable, SchedulerLike } from "rxjs";
+import { asyncScheduler, defer, finalize, retry, share, tap, timer } from "rxjs";
+import type { Logger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
+import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";
+import type { Frame } from "./comment-frames.js";
+import { DEFAULT_MAX_BATCH, toFrames } from "./comment-frames.js";
+
+/** How long an upstream subscription outlives its last viewer, to absorb reconnect storms. */
+export const DEFAULT_LINGER_MS = 5_000;
+/** Longest pause between attempts to re-subscribe a broken upstream. */
+export const MAX_RESUBSCRIBE_DELAY_MS = 5_000;
+
+/** Options of {@link StreamFeeds}. */
+export interface StreamFeedsOptions {
+  readonly lingerMs?: number;
+  readonly maxBatch?: number;
+  readonly scheduler?: SchedulerLike;
+  readonly logger?: Logger;
+}
+
+/**
+ * The edge's shared feeds. Per stream there is ONE upstream subscription, opened by the first
+ * viewer and closed `lingerMs` after the last leaves; when it breaks it is re-subscribed from
+ * the last seq seen, so viewers see no gap. Per stream and batch window there is one frame
+ * feed, so each batch is serialised once for every viewer of that stream.
+ */
+export class StreamFeeds {
+  private readonly upstreams = new Map<string, Observable<RelayEvent>>();
+  private readonly feeds = new Map<string, Observable<Frame>>();
+  private readonly lingerMs: number;
+  private readonly maxBatch: number;
+  private readonly scheduler: SchedulerLike;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly fanout: FanoutSource,
+    options: StreamFeedsOptions = {},
+  ) {
+    this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Number of streams with an open upstream subscription. */
+  get upstreamCount(): number {
+    return this.upstreams.size;
+  }
+
+  /** The live frames of a stream for a batch window, shared by every viewer who asks the same. */
+  frames(streamId: string, batchMs: number): Observable<Frame> {
+    const key = `${batchMs}:${streamId}`;
+    let feed = this.feeds.get(key);
+    if (!feed) {
+      feed = this.upstream(streamId).pipe(
+        toFrames(batchMs, this.maxBatch, this.scheduler),
+        finalize(() => this.feeds.delete(key)),
+        share({ resetOnRefCountZero: true }),
+      );
+      this.feeds.set(key, feed);
+    }
+    return feed;
+  }
+
+  private upstream(streamId: string): Observable<RelayEvent> {
+    let upstream = this.upstreams.get(streamId);
+    if (!upstream) {
+      let lastSeq: number | undefined;
+      upstream = defer(() => this.fanout.subscribe(streamId, lastSeq)).pipe(
+        tap((event) => {
+          if (event.kind === "comment") lastSeq = event.comment.seq;
+        }),
+        retry({
+          delay: (error: unknown, attempt: number) => {
+            this.logger.warn("edge upstream broke; re-subscribing", { streamId, lastSeq, attempt, err: error });
+            return timer(Math.min(MAX_RESUBSCRIBE_DELAY_MS, 100 * 2 ** Math.min(attempt, 6)), this.scheduler);
+          },
+          resetOnSuccess: true,
+        }),
+        finalize(() => this.upstreams.delete(streamId)),
+        share({ resetOnRefCountZero: () => timer(this.lingerMs, this.scheduler) }),
+      );
+      this.upstreams.set(streamId, upstream);
+    }
+    return upstream;
+  }
+}

@@ -1,0 +1,79 @@
+import type { Metadata, Server } from "@grpc/grpc-js";
+import { addGrpcService, peerAddress } from "../core/grpc/grpc-service.js";
+import { streamToMessage } from "../core/grpc/comment-message.js";
+import type { Logger } from "../core/logger.js";
+import { CommentService } from "../gen/livecomments/v1/comment_service_pb.js";
+import { StreamService } from "../gen/livecomments/v1/stream_service_pb.js";
+import type { Authenticator, Principal } from "./authenticator.js";
+import { bearerToken, requireScope } from "./authenticator.js";
+import { parseCommentInput } from "./comment-input.js";
+import type { CommentIngest } from "./comment-ingest.js";
+import { parseIdempotencyKey } from "./comment-ingest.js";
+import { STREAMS_ADMIN_SCOPE } from "./http-routes.js";
+import type { StreamAdmin } from "./stream-admin.js";
+import { streamIdFromPath } from "../core/stream.js";
+
+/** What the ingest gRPC services need. */
+export interface IngestGrpcOptions {
+  readonly ingest: CommentIngest;
+  readonly streams: StreamAdmin;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+}
+
+/** Serves CommentService and StreamService with the same rules as the HTTP API. */
+export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions): void {
+  const { ingest, streams, authenticator, logger } = options;
+  const authenticate = (metadata: Metadata): Promise<Principal> => authenticator.verify(bearerToken(firstString(metadata, "authorization")));
+  const admin = async (metadata: Metadata) => requireScope(await authenticate(metadata), STREAMS_ADMIN_SCOPE);
+
+  addGrpcService(
+    server,
+    CommentService,
+    {
+      async postComment(request, call) {
+        await ingest.admitClient(peerAddress(call.getPeer()));
+        const principal = await authenticate(call.metadata);
+        const streamId = streamIdFromPath(request.streamId);
+        const idempotencyKey = parseIdempotencyKey(request.idempotencyKey);
+        const input = parseCommentInput(
+          { text: request.text, client_ts: request.clientTs === undefined ? undefined : Number(request.clientTs), meta: request.meta },
+          ingest.inputLimits,
+          ingest.now(),
+        );
+        const accepted = await ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}) });
+        return {
+          commentId: accepted.commentId,
+          seq: BigInt(accepted.seq),
+          serverTs: BigInt(accepted.serverTs),
+          offsetMs: BigInt(accepted.offsetMs),
+        };
+      },
+    },
+    logger,
+  );
+
+  addGrpcService(
+    server,
+    StreamService,
+    {
+      async createStream(request, call) {
+        await admin(call.metadata);
+        return { stream: streamToMessage(await streams.create({ streamId: request.streamId || undefined, title: request.title })) };
+      },
+      async endStream(request, call) {
+        await admin(call.metadata);
+        return { stream: streamToMessage(await streams.end(request.streamId)) };
+      },
+      async getStream(request) {
+        return { stream: streamToMessage(await streams.get(request.streamId)) };
+      },
+    },
+    logger,
+  );
+}
+
+function firstString(metadata: Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,64 @@
+import type { IncomingMessage } from "node:http";
+import { readJsonBody } from "../core/http/read-json-body.js";
+import { sendJson } from "../core/http/respond.js";
+import type { Router } from "../core/http/router.js";
+import { streamIdFromPath, streamToJson } from "../core/stream.js";
+import type { Authenticator, Principal } from "./authenticator.js";
+import { bearerToken, requireScope } from "./authenticator.js";
+import { parseCommentInput } from "./comment-input.js";
+import type { CommentIngest } from "./comment-ingest.js";
+import { parseIdempotencyKey } from "./comment-ingest.js";
+import type { StreamAdmin } from "./stream-admin.js";
+
+/** What the ingest routes need. */
+export interface IngestRoutesOptions {
+  readonly ingest: CommentIngest;
+  readonly streams: StreamAdmin;
+  readonly authenticator: Authenticator;
+  readonly maxBodyBytes: number;
+}
+
+/** The scope that may create and end streams. */
+export const STREAMS_ADMIN_SCOPE = "streams:admin";
+
+/** Adds the write API: streams and posting comments. */
+export function ingestRoutes(router: Router, options: IngestRoutesOptions): Router {
+  const { ingest, streams, authenticator, maxBodyBytes } = options;
+  const authenticate = (req: IncomingMessage): Promise<Principal> => authenticator.verify(bearerToken(req.headers.authorization));
+  const admin = async (req: IncomingMessage) => requireScope(await authenticate(req), STREAMS_ADMIN_SCOPE);
+
+  return router
+    .add("POST", "/v1/streams", async (req, res) => {
+      await admin(req);
+      const body = await readJsonBody(req, maxBodyBytes);
+      const request = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+      const stream = await streams.create({ streamId: request.stream_id, title: request.title });
+      sendJson(res, 201, streamToJson(stream), { location: `/v1/streams/${stream.streamId}` });
+    })
+    .add("POST", "/v1/streams/:id/end", async (req, res, params) => {
+      await admin(req);
+      sendJson(res, 200, streamToJson(await streams.end(params.id!)));
+    })
+    .add("GET", "/v1/streams/:id", async (_req, res, params) => {
+      sendJson(res, 200, streamToJson(await streams.get(params.id!)));
+    })
+    .add("POST", "/v1/streams/:id/comments", async (req, res, params) => {
+      await ingest.admitClient(req.socket.remoteAddress ?? "unknown");
+      const principal = await authenticate(req);
+      const streamId = streamIdFromPath(params.id);
+      const idempotencyKey = parseIdempotencyKey(header(req, "idempotency-key"));
+      const input = parseCommentInput(await readJsonBody(req, maxBodyBytes), ingest.inputLimits, ingest.now());
+      const accepted = await ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}) });
+      sendJson(res, 202, {
+        comment_id: accepted.commentId,
+        seq: accepted.seq,
+        server_ts: accepted.serverTs,
+        offset_ms: accepted.offsetMs,
+      });
+    });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

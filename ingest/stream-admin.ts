@@ -1,0 +1,43 @@
+import type { Clock } from "../core/clock.js";
+import { LcError } from "../core/errors.js";
+import type { Stream } from "../core/stream.js";
+import { MAX_TITLE_CODE_POINTS, assertStreamId, streamIdFromPath } from "../core/stream.js";
+import type { StreamRegistry } from "../ports/stream-registry/index.js";
+
+/** Creating, ending and reading streams. Callers check the streams:admin scope. */
+export class StreamAdmin {
+  constructor(
+    private readonly registry: StreamRegistry,
+    private readonly clock: Clock,
+    private readonly newId: () => string,
+  ) {}
+
+  /** Creates a stream that starts now; the id is chosen when not given. */
+  async create(request: { streamId?: unknown; title?: unknown }): Promise<Stream> {
+    const { streamId, title } = request;
+    if (streamId !== undefined && streamId !== null && typeof streamId !== "string") {
+      throw new LcError("invalid_stream_id", "stream_id must be a string");
+    }
+    if (title !== undefined && title !== null && typeof title !== "string") throw new LcError("invalid_argument", "title must be a string");
+    const cleanTitle = (title ?? "").trim().normalize("NFC");
+    if ([...cleanTitle].length > MAX_TITLE_CODE_POINTS || /[\u0000-\u001f\u007f-\u009f]/.test(cleanTitle)) {
+      throw new LcError("invalid_argument", `title must be at most ${MAX_TITLE_CODE_POINTS} characters, without control characters`);
+    }
+    const id = streamId ? assertStreamId(streamId) : this.newId();
+    return this.registry.create({ streamId: id, title: cleanTitle, startedAt: this.clock.now() });
+  }
+
+  /** Ends a stream; ending it again keeps the first end time. */
+  async end(streamId: string): Promise<Stream> {
+    const stream = await this.registry.end(streamIdFromPath(streamId), this.clock.now());
+    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    return stream;
+  }
+
+  /** Reads a stream, or throws `stream_not_found`. */
+  async get(streamId: string): Promise<Stream> {
+    const stream = await this.registry.get(streamIdFromPath(streamId));
+    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    return stream;
+  }
+}

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { testComment } from "../../core/test-comments.js";
+import type { Comment } from "../../core/comment.js";
+import type { ArchiveStore } from "./index.js";
+
+/** The guarantees of {@link ArchiveStore}, run against one adapter. */
+export function archiveStoreContract(name: string, open: () => Promise<{ store: ArchiveStore; dispose(): Promise<void> }>): void {
+  const withStore = async (body: (store: ArchiveStore, streamId: string) => Promise<void>) => {
+    const { store, dispose } = await open();
+    try {
+      await body(store, `s${Math.random().toString(36).slice(2, 10)}`);
+    } finally {
+      await store.close();
+      await dispose();
+    }
+  };
+  const at = (streamId: string, seq: number, offsetMs: number): Comment => ({ ...testComment(seq, streamId), offsetMs });
+  const seqs = (comments: Comment[]) => comments.map((c) => c.seq);
+
+  test(`${name}: should return exactly the window [from, to) ordered by offset then seq`, () =>
+    withStore(async (store, id) => {
+      await store.write([at(id, 4, 2000), at(id, 1, 999), at(id, 2, 1000), at(id, 5, 1000), at(id, 3, 1500), at(id, 6, 3000)]);
+      await store.write([at(`${id}x`, 7, 1200)]);
+      const page = await store.window({ streamId: id, fromMs: 1000, toMs: 2000, limit: 100 });
+      assert.deepEqual(seqs(page), [2, 5, 3]);
+      assert.deepEqual(await store.window({ streamId: id, fromMs: 5000, toMs: 6000, limit: 100 }), []);
+    }));
+
+  test(`${name}: should page after a cursor`, () =>
+    withStore(async (store, id) => {
+      await store.write([1, 2, 3, 4, 5].map((seq) => at(id, seq, 100)));
+      const first = await store.window({ streamId: id, fromMs: 0, toMs: 1000, limit: 2 });
+      assert.deepEqual(seqs(first), [1, 2]);
+      const second = await store.window({ streamId: id, fromMs: 0, toMs: 1000, limit: 2, after: { offsetMs: 100, seq: 2 } });
+      assert.deepEqual(seqs(second), [3, 4]);
+    }));
+
+  test(`${name}: should be idempotent when a batch is written again`, () =>
+    withStore(async (store, id) => {
+      const batch = [1, 2, 3].map((seq) => at(id, seq, seq * 10));
+      await store.write(batch);
+      await store.write(batch);
+      await store.write([batch[1]!]);
+      const all = await store.window({ streamId: id, fromMs: 0, toMs: 1000, limit: 100 });
+      assert.deepEqual(seqs(all), [1, 2, 3]);
+      assert.deepEqual(all[0], batch[0]);
+    }));
+}

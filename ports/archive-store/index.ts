@@ -1,0 +1,33 @@
+import type { Comment } from "../../core/comment.js";
+
+/**
+ * Where comments are kept for replay, read by video time.
+ *
+ * Guarantees every adapter keeps:
+ * - `write` is idempotent: writing a comment again (same streamId, offsetMs, seq) changes
+ *   nothing, so the archive consumer can replay the log after a crash.
+ * - `window` returns comments ordered by offsetMs then seq, the order a replay shows them.
+ */
+export interface ArchiveStore {
+  /** Stores a batch; resolves once the store acknowledged all of it. */
+  write(batch: readonly Comment[]): Promise<void>;
+  /** One page of a window; see {@link WindowQuery}. */
+  window(query: WindowQuery): Promise<Comment[]>;
+  close(): Promise<void>;
+}
+
+/** A page of comments with fromMs ≤ offsetMs < toMs, after an optional cursor. */
+export interface WindowQuery {
+  readonly streamId: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Only comments after this (offsetMs, seq) position, for the next page. */
+  readonly after?: WindowCursor;
+  readonly limit: number;
+}
+
+/** A position in a stream's replay order. */
+export interface WindowCursor {
+  readonly offsetMs: number;
+  readonly seq: number;
+}

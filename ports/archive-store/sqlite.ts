@@ -1,0 +1,66 @@
+import type { Comment } from "../../core/comment.js";
+import type { SqliteDatabase } from "../sqlite/open-database.js";
+import type { ArchiveStore } from "./index.js";
+
+interface ArchiveRow {
+  stream_id: string;
+  offset_ms: number;
+  seq: number;
+  comment_id: string;
+  user_id: string;
+  username: string;
+  text: string;
+  server_ts: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS archive_comments (
+  stream_id TEXT NOT NULL,
+  offset_ms INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  comment_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  username TEXT NOT NULL,
+  text TEXT NOT NULL,
+  server_ts INTEGER NOT NULL,
+  PRIMARY KEY (stream_id, offset_ms, seq)
+) WITHOUT ROWID;
+`;
+
+/** The embedded archive: one clustered SQLite table keyed like the Cassandra one. */
+export function createSqliteArchiveStore(db: SqliteDatabase): ArchiveStore {
+  db.exec(SCHEMA);
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO archive_comments (stream_id, offset_ms, seq, comment_id, user_id, username, text, server_ts)
+     VALUES (@streamId, @offsetMs, @seq, @commentId, @userId, @username, @text, @serverTs)`,
+  );
+  const writeBatch = db.transaction((batch: readonly Comment[]) => {
+    for (const comment of batch) insert.run(comment);
+  });
+  const page = db.prepare<[string, number, number, number, number], ArchiveRow>(
+    `SELECT * FROM archive_comments
+     WHERE stream_id = ? AND (offset_ms, seq) > (?, ?) AND offset_ms < ?
+     ORDER BY offset_ms, seq LIMIT ?`,
+  );
+  // The row-value comparison starts strictly after the cursor; without one, start just
+  // before fromMs so that a comment at exactly fromMs with the smallest seq is included.
+  return {
+    async write(batch) {
+      writeBatch(batch);
+    },
+    async window({ streamId, fromMs, toMs, after, limit }) {
+      const [afterMs, afterSeq] = after ? [after.offsetMs, after.seq] : [fromMs, Number.MIN_SAFE_INTEGER];
+      return page.all(streamId, afterMs, afterSeq, toMs, limit).map((row) => ({
+        commentId: row.comment_id,
+        streamId: row.stream_id,
+        userId: row.user_id,
+        username: row.username,
+        text: row.text,
+        serverTs: row.server_ts,
+        offsetMs: row.offset_ms,
+        seq: row.seq,
+      }));
+    },
+    async close() {},
+  };
+}

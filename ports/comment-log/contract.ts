@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Comment, CommentRecord } from "../../core/comment.js";
+import { LcError } from "../../core/errors.js";
+import type { CommentLog } from "./index.js";
+import { hasStreamHistory } from "./index.js";
+
+/** Opens a log; `reopen` opens the same durable log again (a restart). */
+export interface CommentLogFixture {
+  open(): Promise<CommentLog>;
+  dispose(): Promise<void>;
+}
+
+let counter = 0;
+/** A record for stream `streamId`, with a unique comment id. */
+export function record(streamId: string, text = "hello"): CommentRecord {
+  counter++;
+  return { commentId: `cid-${Date.now()}-${counter}`, streamId, userId: "u", username: "U", text, serverTs: 1_000 + counter, offsetMs: counter };
+}
+
+/** Collects what a consumer receives until `count` comments arrived. */
+function collector(count: number) {
+  const received: Comment[] = [];
+  let done!: () => void;
+  const enough = new Promise<void>((resolve) => (done = resolve));
+  return {
+    received,
+    enough: () => Promise.race([enough, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${received.length}/${count} arrived`)), 10_000))]),
+    handler: (batch: readonly Comment[]) => {
+      received.push(...batch);
+      if (received.length >= count) done();
+    },
+  };
+}
+
+/** The guarantees of {@link CommentLog}, run against one adapter. */
+export function commentLogContract(name: string, fixture: () => Promise<CommentLogFixture>): void {
+  const withLog = async (body: (log: CommentLog, f: CommentLogFixture) => Promise<void>) => {
+    const f = await fixture();
+    const log = await f.open();
+    try {
+      await body(log, f);
+    } finally {
+      await log.close();
+      await f.dispose();
+    }
+  };
+  const stream = () => `s${Math.random().toString(36).slice(2, 10)}`;
+
+  test(`${name}: should give each stream increasing seqs, also under concurrent appends`, () =>
+    withLog(async (log) => {
+      const [a, b] = [stream(), stream()];
+      const placed = await Promise.all(Array.from({ length: 60 }, (_, i) => log.append(record(i % 2 ? a : b))));
+      for (const id of [a, b]) {
+        const seqs = placed.filter((c) => c.streamId === id).map((c) => c.seq);
+        assert.equal(seqs.length, 30);
+        assert.equal(new Set(seqs).size, 30, "no seq given twice");
+        assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), "seqs increase in append order");
+      }
+    }));
+
+  test(`${name}: should deliver every comment to an earliest consumer in log order`, () =>
+    withLog(async (log) => {
+      const id = stream();
+      const placed: Comment[] = [];
+      for (let i = 0; i < 20; i++) placed.push(await log.append(record(id, `t${i}`)));
+      const seen = collector(20);
+      const consumption = await log.consume({ group: `g-${id}`, from: "earliest", commit: false }, (batch) =>
+        seen.handler(batch.filter((c) => c.streamId === id)),
+      );
+      await seen.enough();
+      await consumption.stop();
+      assert.deepEqual(seen.received.map((c) => c.seq), placed.map((c) => c.seq));
+      assert.deepEqual(seen.received.map((c) => c.text), placed.map((c) => c.text));
+    }));
+
+  test(`${name}: should start a latest consumer after what is already there`, () =>
+    withLog(async (log) => {
+      const id = stream();
+      await log.append(record(id, "before"));
+      const seen = collector(1);
+      const consumption = await log.consume({ group: `g-${id}`, from: "latest", commit: false }, (batch) =>
+        seen.handler(batch.filter((c) => c.streamId === id)),
+      );
+      await log.append(record(id, "after"));
+      await seen.enough();
+      await consumption.stop();
+      assert.deepEqual(seen.received.map((c) => c.text), ["after"]);
+    }));
+
+  test(`${name}: should redeliver a batch whose handler failed`, () =>
+    withLog(async (log) => {
+      const id = stream();
+      await log.append(record(id, "once"));
+      let failures = 0;
+      const seen = collector(1);
+      const consumption = await log.consume({ group: `g-${id}`, from: "earliest", commit: true }, (batch) => {
+        const mine = batch.filter((c) => c.streamId === id);
+        if (mine.length > 0 && failures++ === 0) throw new Error("store down");
+        seen.handler(mine);
+      });
+      await seen.enough();
+      await consumption.stop();
+      assert.equal(failures, 2);
+      assert.deepEqual(seen.received.map((c) => c.text), ["once"]);
+    }));
+
+  test(`${name}: should resume a committed group where it stopped, across a restart`, async () => {
+    const f = await fixture();
+    const id = stream();
+    const group = `g-${id}`;
+    try {
+      let log = await f.open();
+      await log.append(record(id, "first"));
+      const first = collector(1);
+      let consumption = await log.consume({ group, from: "earliest", commit: true }, (batch) => first.handler(batch.filter((c) => c.streamId === id)));
+      await first.enough();
+      await consumption.stop();
+      await log.close();
+
+      log = await f.open();
+      await log.append(record(id, "second"));
+      const second = collector(1);
+      consumption = await log.consume({ group, from: "earliest", commit: true }, (batch) => second.handler(batch.filter((c) => c.streamId === id)));
+      await second.enough();
+      await consumption.stop();
+      await log.close();
+      assert.deepEqual(second.received.map((c) => c.text), ["second"]);
+    } finally {
+      await f.dispose();
+    }
+  });
+
+  test(`${name}: should refuse appends after close with log_unavailable`, async () => {
+    const f = await fixture();
+    const log = await f.open();
+    await log.close();
+    await assert.rejects(log.append(record(stream())), (error: unknown) => error instanceof LcError && error.reason === "log_unavailable");
+    await f.dispose();
+  });
+
+  test(`${name}: should read a stream back by seq when it offers history`, () =>
+    withLog(async (log) => {
+      if (!hasStreamHistory(log)) return;
+      const id = stream();
+      const placed: Comment[] = [];
+      for (let i = 0; i < 10; i++) placed.push(await log.append(record(id, `h${i}`)));
+      const after = await log.readAfter(id, placed[3]!.seq, 4);
+      assert.deepEqual(after.map((c) => c.text), ["h4", "h5", "h6", "h7"]);
+    }));
+}

@@ -1,0 +1,248 @@
+import type { Statement } from "better-sqlite3";
+import type { Comment, CommentRecord } from "../../core/comment.js";
+import { LcError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { silentLogger } from "../../core/logger.js";
+import type { SqliteDatabase } from "../sqlite/open-database.js";
+import type { BatchHandler, CommentLog, ConsumeOptions, Consumption, StreamHistory } from "./index.js";
+
+/** Most appends committed in one transaction (one fsync). */
+export const DEFAULT_MAX_APPEND_BATCH = 512;
+/** Most appends waiting for a commit; past it `append` rejects with `overloaded`. */
+export const DEFAULT_MAX_PENDING_APPENDS = 10_000;
+/** Most comments handed to a consumer at once. */
+export const DEFAULT_CONSUME_BATCH = 500;
+/** Pause before a consumer retries a batch its handler rejected. */
+export const CONSUMER_RETRY_MS = 200;
+
+/** Options of {@link createSqliteCommentLog}. */
+export interface SqliteCommentLogOptions {
+  readonly db: SqliteDatabase;
+  readonly maxAppendBatch?: number;
+  readonly maxPendingAppends?: number;
+  readonly consumeBatch?: number;
+  readonly logger?: Logger;
+}
+
+interface PendingAppend {
+  readonly record: CommentRecord;
+  readonly resolve: (comment: Comment) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface LogRow {
+  pos: number;
+  stream_id: string;
+  seq: number;
+  comment_id: string;
+  user_id: string;
+  username: string;
+  text: string;
+  server_ts: number;
+  offset_ms: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS log (
+  pos INTEGER PRIMARY KEY,
+  stream_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  comment_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  username TEXT NOT NULL,
+  text TEXT NOT NULL,
+  server_ts INTEGER NOT NULL,
+  offset_ms INTEGER NOT NULL,
+  client_ts INTEGER,
+  meta TEXT,
+  UNIQUE (stream_id, seq)
+);
+CREATE TABLE IF NOT EXISTS log_stream_seq (stream_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_consumer_offsets (grp TEXT PRIMARY KEY, pos INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+const COLUMNS = "pos, stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms";
+
+function rowToComment(row: LogRow): Comment {
+  return {
+    commentId: row.comment_id,
+    streamId: row.stream_id,
+    userId: row.user_id,
+    username: row.username,
+    text: row.text,
+    serverTs: row.server_ts,
+    offsetMs: row.offset_ms,
+    seq: row.seq,
+  };
+}
+
+/**
+ * The embedded durable log: one SQLite table, a per-stream seq counter, and group commit.
+ * Appends that arrive in the same turn of the event loop share one transaction, so the
+ * fsync that makes them durable is paid once per batch instead of once per comment.
+ */
+export function createSqliteCommentLog(options: SqliteCommentLogOptions): CommentLog & StreamHistory {
+  const { db } = options;
+  const maxAppendBatch = options.maxAppendBatch ?? DEFAULT_MAX_APPEND_BATCH;
+  const maxPending = options.maxPendingAppends ?? DEFAULT_MAX_PENDING_APPENDS;
+  const consumeBatch = options.consumeBatch ?? DEFAULT_CONSUME_BATCH;
+  const logger = options.logger ?? silentLogger;
+  db.exec(SCHEMA);
+
+  const nextSeq = db.prepare<[string], { last_seq: number }>(
+    `INSERT INTO log_stream_seq (stream_id, last_seq) VALUES (?, 1)
+     ON CONFLICT (stream_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
+  );
+  const insert = db.prepare(
+    `INSERT INTO log (stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms, client_ts, meta)
+     VALUES (@streamId, @seq, @commentId, @userId, @username, @text, @serverTs, @offsetMs, @clientTs, @meta)`,
+  );
+  const readAfterPos: Statement<[number, number], LogRow> = db.prepare(
+    `SELECT ${COLUMNS} FROM log WHERE pos > ? ORDER BY pos LIMIT ?`,
+  );
+  const readStreamAfter: Statement<[string, number, number], LogRow> = db.prepare(
+    `SELECT ${COLUMNS} FROM log WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+  const lastPos = db.prepare<[], { pos: number | null }>("SELECT MAX(pos) AS pos FROM log");
+  const committedPos = db.prepare<[string], { pos: number }>("SELECT pos FROM log_consumer_offsets WHERE grp = ?");
+  const commitPos = db.prepare(
+    "INSERT INTO log_consumer_offsets (grp, pos) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET pos = excluded.pos",
+  );
+
+  const appendBatch = db.transaction((batch: readonly PendingAppend[]): Comment[] =>
+    batch.map(({ record }) => {
+      const seq = nextSeq.get(record.streamId)!.last_seq;
+      insert.run({
+        streamId: record.streamId,
+        seq,
+        commentId: record.commentId,
+        userId: record.userId,
+        username: record.username,
+        text: record.text,
+        serverTs: record.serverTs,
+        offsetMs: record.offsetMs,
+        clientTs: record.clientTs ?? null,
+        meta: record.meta === undefined ? null : JSON.stringify(record.meta),
+      });
+      return {
+        commentId: record.commentId,
+        streamId: record.streamId,
+        userId: record.userId,
+        username: record.username,
+        text: record.text,
+        serverTs: record.serverTs,
+        offsetMs: record.offsetMs,
+        seq,
+      };
+    }),
+  );
+
+  let pending: PendingAppend[] = [];
+  let flushScheduled = false;
+  let closed = false;
+  const wakers = new Set<() => void>();
+  const consumptions = new Set<Consumption>();
+
+  const flush = () => {
+    flushScheduled = false;
+    const batch = pending.length > maxAppendBatch ? pending.slice(0, maxAppendBatch) : pending;
+    pending = pending.length > maxAppendBatch ? pending.slice(maxAppendBatch) : [];
+    if (pending.length > 0) scheduleFlush();
+    if (batch.length === 0) return;
+    let comments: Comment[];
+    try {
+      comments = appendBatch(batch);
+    } catch (error) {
+      logger.error("sqlite log append failed", { err: error, count: batch.length });
+      const failure = new LcError("log_unavailable", "the comment log cannot take comments now", {
+        retryAfterMs: 1000,
+        cause: error,
+      });
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    batch.forEach((item, i) => item.resolve(comments[i]!));
+    for (const wake of wakers) wake();
+  };
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  };
+
+  return {
+    append(record) {
+      if (closed) return Promise.reject(new LcError("log_unavailable", "the comment log is closed", { retryAfterMs: 1000 }));
+      if (pending.length >= maxPending) {
+        return Promise.reject(new LcError("overloaded", "too many comments waiting for the log", { retryAfterMs: 1000 }));
+      }
+      return new Promise<Comment>((resolve, reject) => {
+        pending.push({ record, resolve, reject });
+        scheduleFlush();
+      });
+    },
+
+    async consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Consumption> {
+      if (closed) throw new LcError("log_unavailable", "the comment log is closed");
+      let position =
+        committedPos.get(consumeOptions.group)?.pos ??
+        (consumeOptions.from === "latest" ? (lastPos.get()?.pos ?? 0) : 0);
+      let stopped = false;
+      let wakeUp: (() => void) | undefined;
+      const waker = () => wakeUp?.();
+      wakers.add(waker);
+      const sleep = (ms?: number) =>
+        new Promise<void>((resolve) => {
+          const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+          wakeUp = () => {
+            clearTimeout(timer);
+            wakeUp = undefined;
+            resolve();
+          };
+        });
+
+      const loop = async () => {
+        while (!stopped) {
+          const rows = readAfterPos.all(position, consumeBatch);
+          if (rows.length === 0) {
+            await sleep();
+            continue;
+          }
+          try {
+            await handler(rows.map(rowToComment));
+          } catch (error) {
+            logger.warn("log consumer handler failed; retrying the batch", { group: consumeOptions.group, err: error });
+            await sleep(CONSUMER_RETRY_MS);
+            continue;
+          }
+          position = rows[rows.length - 1]!.pos;
+          if (consumeOptions.commit && !stopped) commitPos.run(consumeOptions.group, position);
+        }
+      };
+      const done = loop();
+      const consumption: Consumption = {
+        async stop() {
+          stopped = true;
+          wakers.delete(waker);
+          consumptions.delete(consumption);
+          wakeUp?.();
+          await done;
+        },
+      };
+      consumptions.add(consumption);
+      return consumption;
+    },
+
+    async readAfter(streamId, afterSeq, limit) {
+      return readStreamAfter.all(streamId, afterSeq, limit).map(rowToComment);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Appends already accepted into the queue are committed before the log closes.
+      while (pending.length > 0) flush();
+      await Promise.all([...consumptions].map((c) => c.stop()));
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LcError } from "../../core/errors.js";
+import type { StreamRegistry } from "./index.js";
+
+/** The guarantees of {@link StreamRegistry}, run against one adapter. */
+export function streamRegistryContract(name: string, open: () => Promise<{ registry: StreamRegistry; dispose(): Promise<void> }>): void {
+  test(`${name}: should create, read and end a stream, keeping the first end time`, async () => {
+    const { registry, dispose } = await open();
+    const id = `s${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      assert.equal(await registry.get(id), undefined);
+      await registry.create({ streamId: id, title: "Final", startedAt: 1000 });
+      assert.deepEqual(await registry.get(id), { streamId: id, title: "Final", startedAt: 1000 });
+      await assert.rejects(registry.create({ streamId: id, title: "again", startedAt: 2000 }), (e: unknown) => e instanceof LcError && e.reason === "stream_exists");
+      assert.deepEqual(await registry.end(id, 5000), { streamId: id, title: "Final", startedAt: 1000, endedAt: 5000 });
+      assert.equal((await registry.end(id, 9000))?.endedAt, 5000);
+      assert.equal(await registry.end(`${id}-unknown`, 9000), undefined);
+    } finally {
+      await registry.close();
+      await dispose();
+    }
+  });
+}

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Comment } from "../core/comment.js";
+import { testComment } from "../core/test-comments.js";
+import type { RelayEvent } from "../ports/fanout/index.js";
+import { FanoutRelay } from "./fanout-relay.js";
+
+function collect(): { events: RelayEvent[]; listener: (event: RelayEvent) => void; seqs: () => (number | string)[] } {
+  const events: RelayEvent[] = [];
+  return {
+    events,
+    listener: (event) => events.push(event),
+    seqs: () => events.map((e) => (e.kind === "comment" ? e.comment.seq : `reset@${e.oldestAvailableSeq}`)),
+  };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+test("should deliver live comments of the subscribed stream only", () => {
+  const relay = new FanoutRelay();
+  const viewer = collect();
+  relay.subscribe("s1", undefined, viewer.listener);
+  relay.publish([testComment(1, "s1"), testComment(1, "s2"), testComment(2, "s1")]);
+  assert.deepEqual(viewer.seqs(), [1, 2]);
+});
+
+test("should replay from the ring then go live with no gap and no duplicate", () => {
+  const relay = new FanoutRelay();
+  relay.publish([1, 2, 3, 4].map((seq) => testComment(seq)));
+  const viewer = collect();
+  relay.subscribe("s1", 2, viewer.listener);
+  relay.publish([testComment(4), testComment(5)]);
+  assert.deepEqual(viewer.seqs(), [3, 4, 5]);
+});
+
+test("should stop delivering after unsubscribe", () => {
+  const relay = new FanoutRelay();
+  const viewer = collect();
+  const unsubscribe = relay.subscribe("s1", undefined, viewer.listener);
+  relay.publish([testComment(1)]);
+  unsubscribe();
+  relay.publish([testComment(2)]);
+  assert.deepEqual(viewer.seqs(), [1]);
+});
+
+test("should read older comments from history and join live comments that arrive meanwhile", async () => {
+  const log: Comment[] = [1, 2, 3, 4, 5, 6].map((seq) => testComment(seq));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const relay = new FanoutRelay({
+    ringMaxCount: 2,
+    history: {
+      async readAfter(_streamId, afterSeq, limit) {
+        await gate;
+        return log.filter((c) => c.seq > afterSeq).slice(0, limit);
+      },
+    },
+  });
+  relay.publish(log.slice(0, 5)); // ring keeps 4 and 5
+  const viewer = collect();
+  relay.subscribe("s1", 1, viewer.listener);
+  relay.publish([testComment(6), testComment(7)]); // 6 is in history too; 7 only live
+  log.push(testComment(7));
+  release();
+  await flush();
+  relay.publish([testComment(8)]);
+  assert.deepEqual(viewer.seqs(), [2, 3, 4, 5, 6, 7, 8]);
+});
+
+test("should reset when there is no history and the cursor is older than the ring", () => {
+  const relay = new FanoutRelay({ ringMaxCount: 2 });
+  relay.publish([1, 2, 3, 4].map((seq) => testComment(seq)));
+  const viewer = collect();
+  relay.subscribe("s1", 1, viewer.listener);
+  relay.publish([testComment(5)]);
+  assert.deepEqual(viewer.seqs(), ["reset@3", 5]);
+});
+
+test("should reset when the replay would exceed its bound", async () => {
+  const log = Array.from({ length: 50 }, (_, i) => testComment(i + 1));
+  const relay = new FanoutRelay({
+    ringMaxCount: 5,
+    maxReplay: 10,
+    history: { readAfter: async (_s, afterSeq, limit) => log.filter((c) => c.seq > afterSeq).slice(0, limit) },
+  });
+  relay.publish(log);
+  const viewer = collect();
+  relay.subscribe("s1", 0, viewer.listener);
+  await flush();
+  relay.publish([testComment(51)]);
+  assert.deepEqual(viewer.seqs(), ["reset@46", 51]);
+});
+
+test("should bound the number of rings, dropping the least recently active stream", () => {
+  const relay = new FanoutRelay({ maxRings: 2 });
+  relay.publish([testComment(1, "a"), testComment(1, "b"), testComment(2, "a"), testComment(1, "c")]);
+  assert.equal(relay.ringCount, 2);
+  const viewer = collect();
+  relay.subscribe("a", 1, viewer.listener);
+  assert.deepEqual(viewer.seqs(), [2]); // "a" was active after "b", so "b" lost its ring
+});

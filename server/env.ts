@@ -1,0 +1,40 @@
+import { LcError } from "../core/errors.js";
+
+/** Reads typed values from an environment, failing with a message that names the variable. */
+export class EnvReader {
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new LcError("invalid_argument", `${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new LcError("invalid_argument", `${name} must be a number from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new LcError("invalid_argument", `${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+    }
+    return raw as T;
+  }
+}

@@ -1,0 +1,96 @@
+import { createServer as createHttp1Server } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createHttp2Server } from "node:http2";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { createServer as createNetServer } from "node:net";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
+import { LcError } from "../core/errors.js";
+import { sendError } from "../core/http/respond.js";
+import type { Router } from "../core/http/router.js";
+import type { Logger } from "../core/logger.js";
+
+/** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Time a new connection has to send its first bytes. */
+const FIRST_BYTE_TIMEOUT_MS = 10_000;
+
+/** Options of {@link startHttpServer}. */
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly router: Router;
+  /** Answers what the router does not know (the Connect services, then 404). */
+  readonly fallback: NodeHandler;
+  readonly maxConnections: number;
+  readonly logger: Logger;
+}
+
+/** A listening HTTP server. */
+export interface HttpServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the router on one port for HTTP/1.1 and cleartext HTTP/2 (prior knowledge), so REST,
+ * SSE, Connect, gRPC-Web and gRPC all share it. Each connection is handed to the right
+ * protocol by its first bytes: only HTTP/2 starts with "PRI".
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { router, fallback, logger } = options;
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      sendError(req, res, new LcError("invalid_argument", "malformed request URL"), logger);
+      return;
+    }
+    const match = router.match(req.method ?? "GET", url.pathname);
+    if (match === undefined) return fallback(req, res);
+    if (match instanceof LcError) return sendError(req, res, match, logger);
+    try {
+      Promise.resolve(match.handler(req, res, match.params, url)).catch((error: unknown) => sendError(req, res, error, logger));
+    } catch (error) {
+      sendError(req, res, error, logger);
+    }
+  };
+  const http1 = createHttp1Server({ headersTimeout: 10_000, requestTimeout: 30_000 }, handle);
+  http1.keepAliveTimeout = 5_000;
+  const http2 = createHttp2Server({}, handle as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  http1.on("clientError", (_error, socket: Socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+
+  const sockets = new Set<Socket>();
+  const server: NetServer = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+    socket.once("data", (chunk: Buffer) => {
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(chunk);
+      const target = chunk.length >= 3 && chunk.toString("latin1", 0, 3) === "PRI" ? http2 : http1;
+      target.emit("connection", socket);
+      process.nextTick(() => socket.resume());
+    });
+  });
+  server.maxConnections = options.maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        http1.closeIdleConnections();
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

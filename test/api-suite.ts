@@ -1,0 +1,348 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { SignJWT } from "jose";
+import type { CommentJson } from "../core/comment.js";
+import { PlaybackService } from "../gen/livecomments/v1/playback_service_pb.js";
+import type { SystemUnderTest } from "./support/system.js";
+import { ApiClient, errorCode } from "./support/http-client.js";
+import { SseRecorder } from "./support/sse-client.js";
+import { GrpcClients } from "./support/grpc-client.js";
+
+/**
+ * The black-box suite of the public API. Every mode runs the same suite against a running
+ * deployment, so the modes cannot drift apart.
+ */
+export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): void {
+  describe(`public API (${mode})`, () => {
+    let system: SystemUnderTest;
+    let api: ApiClient;
+    let grpc: GrpcClients;
+    before(async () => {
+      system = await start();
+      api = new ApiClient(system.httpUrl, system.jwtSecret);
+      grpc = new GrpcClients(system.grpcAddress);
+    });
+    after(async () => {
+      grpc?.close();
+      await system?.stop();
+    });
+    const user = () => `user-${Math.random().toString(36).slice(2, 10)}`;
+    const postPath = (streamId: string) => `/v1/streams/${streamId}/comments`;
+
+    describe("streams", () => {
+      it("should create, read and end a stream with scope streams:admin", async () => {
+        const admin = await api.token("admin", "streams:admin");
+        const created = await api.request("POST", "/v1/streams", { token: admin, json: { stream_id: `s-${user()}`, title: " Final " } });
+        assert.equal(created.status, 201);
+        const streamId = created.json.stream_id as string;
+        assert.equal(created.json.title, "Final");
+        assert.ok(Math.abs((created.json.started_at as number) - Date.now()) < 10_000);
+        assert.equal((await api.request("GET", `/v1/streams/${streamId}`)).json.ended_at, null);
+        const ended = await api.request("POST", `/v1/streams/${streamId}/end`, { token: admin });
+        assert.equal(ended.status, 200);
+        assert.equal(typeof ended.json.ended_at, "number");
+      });
+
+      it("should choose an id when none is given", async () => {
+        const created = await api.request("POST", "/v1/streams", { token: await api.token("admin", "streams:admin"), json: {} });
+        assert.equal(created.status, 201);
+        assert.match(created.json.stream_id as string, /^[0-9a-f-]{36}$/);
+      });
+
+      it("should refuse without the scope, without a token, for a taken id and an unknown stream", async () => {
+        const streamId = await api.createStream();
+        const admin = await api.token("admin", "streams:admin");
+        const cases = [
+          [await api.request("POST", "/v1/streams", { token: await api.token("viewer"), json: {} }), 403, "permission_denied"],
+          [await api.request("POST", "/v1/streams", { json: {} }), 401, "unauthenticated"],
+          [await api.request("POST", "/v1/streams", { token: admin, json: { stream_id: streamId } }), 409, "stream_exists"],
+          [await api.request("POST", "/v1/streams", { token: admin, json: { stream_id: "bad id!" } }), 400, "invalid_stream_id"],
+          [await api.request("POST", "/v1/streams/nope-nope/end", { token: admin }), 404, "stream_not_found"],
+          [await api.request("GET", "/v1/streams/nope-nope"), 404, "stream_not_found"],
+        ] as const;
+        for (const [response, status, code] of cases) {
+          assert.equal(response.status, status, response.text);
+          assert.equal(errorCode(response), code);
+        }
+      });
+    });
+
+    describe("posting", () => {
+      it("should answer 202 with comment_id, seq, server_ts and offset_ms", async () => {
+        const streamId = await api.createStream();
+        const started = (await api.request("GET", `/v1/streams/${streamId}`)).json.started_at as number;
+        const first = await api.post(streamId, user(), "first");
+        const second = await api.post(streamId, user(), "second");
+        assert.match(first.comment_id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.ok(second.seq > first.seq);
+        assert.equal(first.offset_ms, first.server_ts - started);
+      });
+
+      it("should answer every documented error status with a JSON error", async () => {
+        const streamId = await api.createStream();
+        const ended = await api.createStream();
+        await api.request("POST", `/v1/streams/${ended}/end`, { token: await api.token("admin", "streams:admin") });
+        const token = await api.token(user());
+        const expired = await api.token(user(), undefined, -120);
+        const wrongKey = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("x").setExpirationTime("1h").sign(new TextEncoder().encode("not-the-secret"));
+        const json = { "content-type": "application/json" };
+        const cases: [string, Promise<Awaited<ReturnType<ApiClient["request"]>>>, number, string][] = [
+          ["malformed JSON", api.request("POST", postPath(streamId), { token, body: "{\"text\":", headers: json }), 400, "invalid_json"],
+          ["empty text", api.request("POST", postPath(streamId), { token, json: { text: "   " } }), 400, "invalid_argument"],
+          ["text too long", api.request("POST", postPath(streamId), { token, json: { text: "x".repeat(301) } }), 400, "invalid_argument"],
+          ["control character", api.request("POST", postPath(streamId), { token, json: { text: "a\u0000b" } }), 400, "invalid_argument"],
+          ["missing token", api.request("POST", postPath(streamId), { json: { text: "hi" } }), 401, "unauthenticated"],
+          ["expired token", api.request("POST", postPath(streamId), { token: expired, json: { text: "hi" } }), 401, "unauthenticated"],
+          ["token signed with another key", api.request("POST", postPath(streamId), { token: wrongKey, json: { text: "hi" } }), 401, "unauthenticated"],
+          ["unknown stream", api.request("POST", postPath("no-such-stream"), { token, json: { text: "hi" } }), 404, "stream_not_found"],
+          ["ended stream", api.request("POST", postPath(ended), { token, json: { text: "hi" } }), 409, "stream_ended"],
+          ["body too large", api.request("POST", postPath(streamId), { token, body: JSON.stringify({ text: "x".repeat(20_000) }), headers: json }), 413, "payload_too_large"],
+          ["not JSON", api.request("POST", postPath(streamId), { token, body: "text=hi", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "unsupported_media_type"],
+        ];
+        for (const [name, pending, status, code] of cases) {
+          const response = await pending;
+          assert.equal(response.status, status, `${name}: ${response.text}`);
+          assert.equal(errorCode(response), code, name);
+        }
+        const window = await api.request("GET", `${postPath(streamId)}?start_time=0&duration=3600`);
+        assert.deepEqual(window.json.comments, [], "nothing refused was stored");
+      });
+
+      it("should answer 429 with Retry-After past the per-user burst", async () => {
+        const streamId = await api.createStream();
+        const token = await api.token(user());
+        const statuses: number[] = [];
+        let limited;
+        for (let i = 0; i < 12; i++) {
+          const response = await api.request("POST", postPath(streamId), { token, json: { text: `n${i}` } });
+          statuses.push(response.status);
+          if (response.status === 429) limited = response;
+        }
+        assert.deepEqual(statuses, [...Array(10).fill(202), 429, 429]);
+        assert.equal(errorCode(limited!), "rate_limited");
+        assert.ok(Number(limited!.headers.get("retry-after")) >= 1);
+      });
+
+      it("should return the first answer to a retry with the same Idempotency-Key", async () => {
+        const streamId = await api.createStream();
+        const token = await api.token(user());
+        const send = () => api.request("POST", postPath(streamId), { token, json: { text: "once" }, headers: { "idempotency-key": "retry-1" } });
+        const first = await send();
+        const retry = await send();
+        assert.equal(first.status, 202);
+        assert.equal(retry.status, 202);
+        assert.deepEqual(retry.json, first.json);
+        const other = await api.request("POST", postPath(streamId), { token: await api.token(user()), json: { text: "other user" }, headers: { "idempotency-key": "retry-1" } });
+        assert.notEqual(other.json.comment_id, first.json.comment_id, "keys are per user");
+        const archived = await api.waitForArchive(streamId, 2);
+        assert.equal(archived.filter((c) => c.text === "once").length, 1);
+      });
+    });
+
+    describe("live SSE", () => {
+      it("should answer 404 for an unknown stream", async () => {
+        const response = await api.request("GET", "/v1/streams/no-such-stream/comments/subscribe");
+        assert.equal(response.status, 404);
+        assert.equal(errorCode(response), "stream_not_found");
+      });
+
+      it("should start with retry and send heartbeats", async () => {
+        const streamId = await api.createStream();
+        const controller = new AbortController();
+        const response = await fetch(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe`, { signal: controller.signal });
+        assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+        const reader = response.body!.getReader();
+        let text = "";
+        const deadline = Date.now() + 5_000;
+        while (!text.includes(": heartbeat") && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+        controller.abort();
+        assert.match(text, /^retry: \d+\n\n/);
+        assert.match(text, /\n: heartbeat\n\n/);
+      });
+
+      it("should deliver posted comments in batched comments events with the last seq as id", async () => {
+        const streamId = await api.createStream();
+        const viewer = new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe`);
+        try {
+          await viewer.opened();
+          const author = user();
+          const posted = [await api.post(streamId, author, "one"), await api.post(streamId, author, "two"), await api.post(streamId, author, "three")];
+          await viewer.until(() => viewer.comments().length >= 3);
+          const received = viewer.comments();
+          assert.deepEqual(received.map((c) => c.text), ["one", "two", "three"]);
+          assert.deepEqual(received.map((c) => c.seq), posted.map((p) => p.seq));
+          assert.ok(viewer.events.every((e) => e.type === "comments"));
+          assert.equal(viewer.events.at(-1)!.lastEventId, String(posted[2]!.seq));
+          assert.deepEqual(Object.keys(received[0]!).sort(), ["comment_id", "offset_ms", "seq", "server_ts", "stream_id", "text", "user_id", "username"]);
+          assert.equal(received[0]!.username, `Name of ${author}`);
+        } finally {
+          viewer.close();
+        }
+      });
+
+      it("should send one new_comment event per comment with batch_ms=0", async () => {
+        const streamId = await api.createStream();
+        const viewer = new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe?batch_ms=0`);
+        try {
+          await viewer.opened();
+          const author = user();
+          const posted = [await api.post(streamId, author, "a"), await api.post(streamId, author, "b")];
+          await viewer.until(() => viewer.events.length >= 2);
+          assert.deepEqual(viewer.events.map((e) => e.type), ["new_comment", "new_comment"]);
+          assert.deepEqual(viewer.events.map((e) => e.lastEventId), posted.map((p) => String(p.seq)));
+        } finally {
+          viewer.close();
+        }
+      });
+
+      it("should resume after Last-Event-ID with every missed comment once, then go live", async () => {
+        const streamId = await api.createStream();
+        const author = user();
+        const posted = [];
+        for (const text of ["m1", "m2", "m3", "m4"]) posted.push(await api.post(streamId, author, text));
+        const expected = ["m3", "m4"];
+        for (const [name, viewer] of [
+          ["header", new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe`, String(posted[1]!.seq))],
+          ["query", new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe?last_event_id=${posted[1]!.seq}`)],
+        ] as const) {
+          try {
+            await viewer.opened();
+            await viewer.until(() => viewer.comments().length >= expected.length);
+            const live = await api.post(streamId, author, `live-${name}`);
+            expected.push(`live-${name}`);
+            await viewer.until(() => viewer.comments().some((c) => c.seq === live.seq));
+            assert.deepEqual(viewer.comments().map((c) => c.text), expected, name);
+          } finally {
+            viewer.close();
+          }
+        }
+        const refused = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe?last_event_id=abc`);
+        assert.equal(refused.status, 400);
+      });
+
+      it("should refuse a bad batch_ms", async () => {
+        const streamId = await api.createStream();
+        for (const value of ["-1", "1001", "abc", "1.5"]) {
+          const response = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe?batch_ms=${value}`);
+          assert.equal(response.status, 400, value);
+        }
+      });
+    });
+
+    describe("playback", () => {
+      const fill = async (count: number) => {
+        const streamId = await api.createStream();
+        const author = user();
+        for (let i = 0; i < count; i++) {
+          await api.post(streamId, author, `p${i}`);
+          await new Promise((resolve) => setTimeout(resolve, 3)); // distinct offsets
+        }
+        return { streamId, all: await api.waitForArchive(streamId, count) };
+      };
+      const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+      it("should return exactly the comments whose offset falls in the window, in order", async () => {
+        const { streamId, all } = await fill(6);
+        assert.deepEqual(all.map((c) => c.text), ["p0", "p1", "p2", "p3", "p4", "p5"]);
+        const from = all[1]!.offset_ms;
+        const to = all[4]!.offset_ms;
+        const window = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=${seconds(from)}&duration=${seconds(to - from)}`);
+        assert.equal(window.status, 200);
+        const expected = all.filter((c) => c.offset_ms >= from && c.offset_ms < to).map((c) => c.comment_id);
+        assert.deepEqual((window.json.comments as CommentJson[]).map((c) => c.comment_id), expected);
+        assert.equal(window.json.next_pagination_token, null);
+        const empty = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=3000&duration=60`);
+        assert.deepEqual(empty.json, { comments: [], next_pagination_token: null });
+      });
+
+      it("should page with limit and pagination_token without gaps or repeats", async () => {
+        const { streamId, all } = await fill(5);
+        const seen: string[] = [];
+        let token: string | null = null;
+        let pages = 0;
+        do {
+          const query: string = `start_time=0&duration=3600&limit=2${token ? `&pagination_token=${encodeURIComponent(token)}` : ""}`;
+          const page = await api.request("GET", `/v1/streams/${streamId}/comments?${query}`);
+          assert.equal(page.status, 200, page.text);
+          seen.push(...(page.json.comments as CommentJson[]).map((c) => c.comment_id));
+          token = page.json.next_pagination_token as string | null;
+          pages++;
+        } while (token && pages < 10);
+        assert.equal(pages, 3);
+        assert.deepEqual(seen, all.map((c) => c.comment_id));
+      });
+
+      it("should refuse bad parameters and tokens with 400, unknown streams with 404", async () => {
+        const { streamId } = await fill(1);
+        const base = `/v1/streams/${streamId}/comments`;
+        for (const query of ["", "start_time=0", "duration=10", "start_time=-1&duration=10", "start_time=0&duration=0", "start_time=0&duration=99999", "start_time=0&duration=10&limit=5000", "start_time=x&duration=10", "start_time=0&duration=10&pagination_token=forged.token"]) {
+          const response = await api.request("GET", `${base}?${query}`);
+          assert.equal(response.status, 400, query);
+          assert.ok(errorCode(response), query);
+        }
+        assert.equal((await api.request("GET", "/v1/streams/unknown-one/comments?start_time=0&duration=10")).status, 404);
+      });
+
+      it("should serve PlaybackService over Connect and gRPC on the HTTP port", async () => {
+        const { streamId, all } = await fill(3);
+        for (const transport of [
+          createConnectTransport({ baseUrl: system.httpUrl, httpVersion: "1.1" }),
+          createGrpcTransport({ baseUrl: system.httpUrl }),
+        ]) {
+          const client = createClient(PlaybackService, transport);
+          const page = await client.getWindow({ streamId, startMs: 0n, durationMs: 3_600_000n, limit: 2 });
+          assert.deepEqual(page.comments.map((c) => c.commentId), all.slice(0, 2).map((c) => c.comment_id));
+          const next = await client.getWindow({ streamId, startMs: 0n, durationMs: 3_600_000n, limit: 2, paginationToken: page.nextPaginationToken });
+          assert.deepEqual(next.comments.map((c) => c.text), ["p2"]);
+          assert.equal(next.nextPaginationToken, "");
+          await assert.rejects(client.getWindow({ streamId: "unknown-one", startMs: 0n, durationMs: 1000n }), /not_found|does not exist/);
+        }
+      });
+    });
+
+    describe("gRPC", () => {
+      it("should post through CommentService with the same rules as HTTP", async () => {
+        const streamId = await api.createStream();
+        const token = await api.token(user());
+        const accepted = await grpc.postComment({ streamId, text: " via gRPC ", idempotencyKey: "g-1" }, token);
+        const again = await grpc.postComment({ streamId, text: " via gRPC ", idempotencyKey: "g-1" }, token);
+        assert.equal(again.commentId, accepted.commentId);
+        const archived = await api.waitForArchive(streamId, 1);
+        assert.equal(archived[0]!.text, "via gRPC");
+        assert.equal(archived[0]!.seq, Number(accepted.seq));
+        const failures: [Promise<unknown>, number][] = [
+          [grpc.postComment({ streamId, text: "x" }, undefined), 16],
+          [grpc.postComment({ streamId: "no-such-stream", text: "x" }, token), 5],
+          [grpc.postComment({ streamId, text: "" }, token), 3],
+        ];
+        for (const [call, code] of failures) await assert.rejects(call, (error: { code?: number }) => error.code === code);
+      });
+
+      it("should stream a replay then live comments from FanoutRelay.Subscribe", async () => {
+        const streamId = await api.createStream();
+        const author = user();
+        const first = await api.post(streamId, author, "before");
+        await api.post(streamId, author, "replayed");
+        const subscription = grpc.subscribe(streamId, first.seq);
+        try {
+          await subscription.until((events) => events.length >= 1);
+          await api.post(streamId, author, "live");
+          await subscription.until((events) => events.length >= 2);
+          assert.deepEqual(subscription.events.map((e) => (e.event.case === "comment" ? e.event.value.text : e.event.case)), ["replayed", "live"]);
+        } finally {
+          subscription.cancel();
+        }
+      });
+
+      it("should create and read streams through StreamService", async () => {
+        const admin = await api.token("admin", "streams:admin");
+        const created = await grpc.createStream({ streamId: `g-${user()}`, title: "grpc" }, admin);
+        const read = await grpc.getStream({ streamId: created.stream!.streamId });
+        assert.equal(read.stream!.title, "grpc");
+        await assert.rejects(grpc.createStream({ title: "no scope" }, await api.token(user())), (error: { code?: number }) => error.code === 7);
+      });
+    });
+  });
+}

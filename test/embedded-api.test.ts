@@ -1,0 +1,13 @@
+import { apiSuite } from "./api-suite.js";
+import { startEmbeddedSystem } from "./support/embedded-system.js";
+
+apiSuite("embedded: one process on SQLite", async () => {
+  const system = await startEmbeddedSystem({ env: { LC_SSE_HEARTBEAT_MS: "200" } });
+  return {
+    ...system,
+    stop: async () => {
+      await system.stop();
+      system.dispose();
+    },
+  };
+});

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TestScheduler } from "rxjs/testing";
 import { map } from "rxjs";
-import { testComment } from "../core/test-comments.js";
+import { testComment } from "../core/comment-fixtures.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { toFrames } from "./comment-frames.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Subject } from "rxjs";
-import { testComment } from "../core/test-comments.js";
+import { testComment } from "../core/comment-fixtures.js";
 import type { Frame } from "./comment-frames.js";
 import { commentsFrame } from "./comment-frames.js";
 import { resumeFrames } from "./resume-frames.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { testComment } from "../core/test-comments.js";
+import { testComment } from "../core/comment-fixtures.js";
 import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";
 import { StreamFeeds } from "./stream-feeds.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { testComment } from "../core/test-comments.js";
+import { testComment } from "../core/comment-fixtures.js";
 import { CommentRing, approximateCommentBytes } from "./comment-ring.js";
 
 const seqs = (comments: readonly { seq: number }[] | undefined) => comments?.map((c) => c.seq);

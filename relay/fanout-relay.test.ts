@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Comment } from "../core/comment.js";
-import { testComment } from "../core/test-comments.js";
+import { testComment } from "../core/comment-fixtures.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { FanoutRelay } from "./fanout-relay.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { testComment } from "../../core/test-comments.js";
+import { testComment } from "../../core/comment-fixtures.js";
 import type { Comment } from "../../core/comment.js";
 import type { ArchiveStore } from "./index.js";
 

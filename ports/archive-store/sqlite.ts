@@ -1,17 +1,8 @@
 import type { Comment } from "../../core/comment.js";
 import type { SqliteDatabase } from "../sqlite/open-database.js";
+import type { CommentRow } from "../sqlite/comment-row.js";
+import { COMMENT_COLUMNS, rowToComment } from "../sqlite/comment-row.js";
 import type { ArchiveStore } from "./index.js";
-
-interface ArchiveRow {
-  stream_id: string;
-  offset_ms: number;
-  seq: number;
-  comment_id: string;
-  user_id: string;
-  username: string;
-  text: string;
-  server_ts: number;
-}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS archive_comments (
@@ -37,8 +28,8 @@ export function createSqliteArchiveStore(db: SqliteDatabase): ArchiveStore {
   const writeBatch = db.transaction((batch: readonly Comment[]) => {
     for (const comment of batch) insert.run(comment);
   });
-  const page = db.prepare<[string, number, number, number, number], ArchiveRow>(
-    `SELECT * FROM archive_comments
+  const page = db.prepare<[string, number, number, number, number], CommentRow>(
+    `SELECT ${COMMENT_COLUMNS} FROM archive_comments
      WHERE stream_id = ? AND (offset_ms, seq) > (?, ?) AND offset_ms < ?
      ORDER BY offset_ms, seq LIMIT ?`,
   );
@@ -50,16 +41,7 @@ export function createSqliteArchiveStore(db: SqliteDatabase): ArchiveStore {
     },
     async window({ streamId, fromMs, toMs, after, limit }) {
       const [afterMs, afterSeq] = after ? [after.offsetMs, after.seq] : [fromMs, Number.MIN_SAFE_INTEGER];
-      return page.all(streamId, afterMs, afterSeq, toMs, limit).map((row) => ({
-        commentId: row.comment_id,
-        streamId: row.stream_id,
-        userId: row.user_id,
-        username: row.username,
-        text: row.text,
-        serverTs: row.server_ts,
-        offsetMs: row.offset_ms,
-        seq: row.seq,
-      }));
+      return page.all(streamId, afterMs, afterSeq, toMs, limit).map(rowToComment);
     },
     async close() {},
   };

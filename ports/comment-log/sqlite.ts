@@ -4,6 +4,8 @@ import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
 import type { SqliteDatabase } from "../sqlite/open-database.js";
+import type { CommentRow } from "../sqlite/comment-row.js";
+import { COMMENT_COLUMNS, rowToComment } from "../sqlite/comment-row.js";
 import type { BatchHandler, CommentLog, ConsumeOptions, Consumption, StreamHistory } from "./index.js";
 
 /** Most appends committed in one transaction (one fsync). */
@@ -30,16 +32,8 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-interface LogRow {
+interface LogRow extends CommentRow {
   pos: number;
-  stream_id: string;
-  seq: number;
-  comment_id: string;
-  user_id: string;
-  username: string;
-  text: string;
-  server_ts: number;
-  offset_ms: number;
 }
 
 const SCHEMA = `
@@ -61,20 +55,7 @@ CREATE TABLE IF NOT EXISTS log_stream_seq (stream_id TEXT PRIMARY KEY, last_seq 
 CREATE TABLE IF NOT EXISTS log_consumer_offsets (grp TEXT PRIMARY KEY, pos INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
-const COLUMNS = "pos, stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms";
-
-function rowToComment(row: LogRow): Comment {
-  return {
-    commentId: row.comment_id,
-    streamId: row.stream_id,
-    userId: row.user_id,
-    username: row.username,
-    text: row.text,
-    serverTs: row.server_ts,
-    offsetMs: row.offset_ms,
-    seq: row.seq,
-  };
-}
+const COLUMNS = `pos, ${COMMENT_COLUMNS}`;
 
 /**
  * The embedded durable log: one SQLite table, a per-stream seq counter, and group commit.

@@ -1,5 +1,6 @@
 import type { Clock } from "../../core/clock.js";
 import { systemClock } from "../../core/clock.js";
+import { makeRoom } from "../../core/bounded-map.js";
 import type { IdempotencyStore } from "./index.js";
 
 /** Most keys kept in memory; past it expired keys are swept, then the oldest go. */
@@ -17,14 +18,6 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
   const maxKeys = options.maxKeys ?? DEFAULT_MAX_IDEMPOTENCY_KEYS;
   const entries = new Map<string, { value: string | undefined; expiresAt: number }>();
 
-  const makeRoom = (now: number) => {
-    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key);
-    for (const key of entries.keys()) {
-      if (entries.size < maxKeys) break;
-      entries.delete(key);
-    }
-  };
-
   return {
     async reserve(key, ttlMs) {
       const now = clock.now();
@@ -32,8 +25,7 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
       if (entry && entry.expiresAt > now) {
         return entry.value === undefined ? { status: "pending" } : { status: "done", value: entry.value };
       }
-      if (entries.size >= maxKeys) makeRoom(now);
-      entries.delete(key); // re-insert so the Map's order stays oldest-first
+      if (!entries.delete(key)) makeRoom(entries, maxKeys, (old) => old.expiresAt <= now);
       entries.set(key, { value: undefined, expiresAt: now + ttlMs });
       return { status: "reserved" };
     },

@@ -2,6 +2,7 @@ import type { Clock } from "../../core/clock.js";
 import { systemClock } from "../../core/clock.js";
 import type { TokenBucketRule, TokenBucketState } from "../../core/token-bucket.js";
 import { isBucketFull, takeToken } from "../../core/token-bucket.js";
+import { makeRoom } from "../../core/bounded-map.js";
 import type { RateLimiter } from "./index.js";
 
 /** Most buckets kept in memory before full ones are forgotten. */
@@ -23,21 +24,11 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   const maxBuckets = options.maxBuckets ?? DEFAULT_MAX_BUCKETS;
   const buckets = new Map<string, { state: TokenBucketState; rule: TokenBucketRule }>();
 
-  const makeRoom = (now: number) => {
-    for (const [key, bucket] of buckets) {
-      if (isBucketFull(bucket.state, bucket.rule, now)) buckets.delete(key);
-    }
-    for (const key of buckets.keys()) {
-      if (buckets.size < maxBuckets) break;
-      buckets.delete(key);
-    }
-  };
-
   return {
     async take(key, rule) {
       const now = clock.now();
       const taken = takeToken(buckets.get(key)?.state, rule, now);
-      if (!buckets.has(key) && buckets.size >= maxBuckets) makeRoom(now);
+      if (!buckets.delete(key)) makeRoom(buckets, maxBuckets, (bucket) => isBucketFull(bucket.state, bucket.rule, now));
       buckets.set(key, { state: taken.state, rule });
       return taken.allowed ? { allowed: true } : { allowed: false, retryAfterMs: taken.retryAfterMs };
     },

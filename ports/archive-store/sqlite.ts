@@ -1,19 +1,11 @@
 import type { Comment } from "../../core/comment.js";
 import type { SqliteDatabase } from "../sqlite/open-database.js";
 import type { CommentRow } from "../sqlite/comment-row.js";
-import { COMMENT_COLUMNS, rowToComment } from "../sqlite/comment-row.js";
+import { COMMENT_COLUMNS, COMMENT_COLUMN_DEFINITIONS, rowToComment } from "../sqlite/comment-row.js";
 import type { ArchiveStore } from "./index.js";
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS archive_comments (
-  stream_id TEXT NOT NULL,
-  offset_ms INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  comment_id TEXT NOT NULL,
-  user_id TEXT NOT NULL,
-  username TEXT NOT NULL,
-  text TEXT NOT NULL,
-  server_ts INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS archive_comments (${COMMENT_COLUMN_DEFINITIONS},
   PRIMARY KEY (stream_id, offset_ms, seq)
 ) WITHOUT ROWID;
 `;

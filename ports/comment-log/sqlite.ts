@@ -5,7 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
 import type { SqliteDatabase } from "../sqlite/open-database.js";
 import type { CommentRow } from "../sqlite/comment-row.js";
-import { COMMENT_COLUMNS, rowToComment } from "../sqlite/comment-row.js";
+import { COMMENT_COLUMNS, COMMENT_COLUMN_DEFINITIONS, rowToComment } from "../sqlite/comment-row.js";
 import type { BatchHandler, CommentLog, ConsumeOptions, Consumption, StreamHistory } from "./index.js";
 
 /** Most appends committed in one transaction (one fsync). */
@@ -38,15 +38,7 @@ interface LogRow extends CommentRow {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS log (
-  pos INTEGER PRIMARY KEY,
-  stream_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  comment_id TEXT NOT NULL,
-  user_id TEXT NOT NULL,
-  username TEXT NOT NULL,
-  text TEXT NOT NULL,
-  server_ts INTEGER NOT NULL,
-  offset_ms INTEGER NOT NULL,
+  pos INTEGER PRIMARY KEY,${COMMENT_COLUMN_DEFINITIONS},
   client_ts INTEGER,
   meta TEXT,
   UNIQUE (stream_id, seq)

@@ -12,6 +12,17 @@ export interface CommentRow {
   offset_ms: number;
 }
 
+/** The definitions of the {@link CommentRow} columns, for CREATE TABLE. */
+export const COMMENT_COLUMN_DEFINITIONS = `
+  stream_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  comment_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  username TEXT NOT NULL,
+  text TEXT NOT NULL,
+  server_ts INTEGER NOT NULL,
+  offset_ms INTEGER NOT NULL`;
+
 /** The columns of {@link CommentRow}, for SELECT lists. */
 export const COMMENT_COLUMNS = "stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms";
 

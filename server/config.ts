@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { resolve } from "node:path";
 import type { CommentInputLimits } from "../ingest/comment-input.js";
 import { DEFAULT_COMMENT_INPUT_LIMITS } from "../ingest/comment-input.js";
@@ -6,15 +7,16 @@ import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/rate-limits.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
 import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS } from "../edge/http-routes.js";
 import { DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT } from "../relay/fanout-relay.js";
+import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
+import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
 import { EnvReader } from "./env.js";
 
-/** Everything the one-process system is configured with, read once at start. */
-export interface EmbeddedConfig {
+/** What every role reads from the environment, in either mode. */
+export interface ServerConfig {
   readonly host: string;
   readonly httpPort: number;
   readonly grpcPort: number;
-  readonly dataDir: string;
-  /** HS256 secret; undefined means a development secret kept in the data folder. */
+  /** HS256 secret; in the embedded mode undefined means a development secret in the data folder. */
   readonly jwtSecret: string | undefined;
   readonly jwtIssuer: string | undefined;
   readonly jwtAudience: string | undefined;
@@ -29,15 +31,41 @@ export interface EmbeddedConfig {
   readonly quiet: boolean;
 }
 
-/** Reads the configuration from an environment; throws naming the first bad variable. */
-export function readEmbeddedConfig(env: Readonly<Record<string, string | undefined>>): EmbeddedConfig {
+/** The embedded mode adds its data folder. */
+export interface EmbeddedConfig extends ServerConfig {
+  readonly dataDir: string;
+}
+
+/** Where the distributed mode finds its engines, and how the roles reach each other. */
+export interface EngineConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaTopic: string;
+  readonly kafkaPartitions: number;
+  readonly kafkaReplicationFactor: number;
+  readonly redisUrl: string;
+  /** Prefix of every Redis key this deployment writes (rate limits, idempotency). */
+  readonly redisKeyPrefix: string;
+  readonly cassandraContactPoints: readonly string[];
+  readonly cassandraDataCenter: string;
+  readonly cassandraKeyspace: string;
+  readonly cassandraReplicationFactor: number;
+  readonly archiveBucketMs: number;
+  /** The relay's gRPC address, for edges. */
+  readonly relayAddress: string;
+  /** Where an edge takes live comments from. */
+  readonly edgeUpstream: "relay" | "redis";
+  /** Whether the relay also publishes to Redis Pub/Sub. */
+  readonly relayPublishesToRedis: boolean;
+}
+
+/** Reads what every role shares; throws naming the first bad variable. */
+export function readServerConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
   const read = new EnvReader(env);
   const limitsOn = read.oneOf("LC_RATE_LIMITS", "on", ["on", "off"]) === "on";
   return {
     host: read.string("HOST") ?? "0.0.0.0",
     httpPort: read.integer("PORT", 8080, 0, 65535),
     grpcPort: read.integer("GRPC_PORT", 50051, 0, 65535),
-    dataDir: resolve(read.string("LC_DATA_DIR") ?? "./data"),
     jwtSecret: read.string("LC_JWT_SECRET"),
     jwtIssuer: read.string("LC_JWT_ISSUER"),
     jwtAudience: read.string("LC_JWT_AUDIENCE"),
@@ -65,4 +93,39 @@ export function readEmbeddedConfig(env: Readonly<Record<string, string | undefin
     ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
     quiet: read.oneOf("LC_LOG", "info", ["info", "quiet"]) === "quiet",
   };
+}
+
+/** Reads the embedded mode's configuration. */
+export function readEmbeddedConfig(env: Readonly<Record<string, string | undefined>>): EmbeddedConfig {
+  return { ...readServerConfig(env), dataDir: resolve(new EnvReader(env).string("LC_DATA_DIR") ?? "./data") };
+}
+
+/** Reads the engines' addresses for the distributed mode. */
+export function readEngineConfig(env: Readonly<Record<string, string | undefined>>): EngineConfig {
+  const read = new EnvReader(env);
+  const list = (name: string, fallback: string) => (read.string(name) ?? fallback).split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    kafkaBrokers: list("LC_KAFKA_BROKERS", "127.0.0.1:9092"),
+    kafkaTopic: read.matching("LC_KAFKA_TOPIC", DEFAULT_KAFKA_TOPIC, /^[a-zA-Z0-9._-]{1,200}$/),
+    kafkaPartitions: read.integer("LC_KAFKA_PARTITIONS", DEFAULT_KAFKA_PARTITIONS, 1, 10_000),
+    kafkaReplicationFactor: read.integer("LC_KAFKA_REPLICATION_FACTOR", 1, 1, 10),
+    redisUrl: read.string("LC_REDIS_URL") ?? "redis://127.0.0.1:6379",
+    redisKeyPrefix: read.matching("LC_REDIS_KEY_PREFIX", "lc:", /^[a-zA-Z0-9:_-]{0,64}$/),
+    cassandraContactPoints: list("LC_CASSANDRA_CONTACT_POINTS", "127.0.0.1:9042"),
+    cassandraDataCenter: read.string("LC_CASSANDRA_DC") ?? "datacenter1",
+    cassandraKeyspace: read.matching("LC_CASSANDRA_KEYSPACE", "livecomments", /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/),
+    cassandraReplicationFactor: read.integer("LC_CASSANDRA_REPLICATION_FACTOR", 1, 1, 10),
+    archiveBucketMs: read.integer("LC_ARCHIVE_BUCKET_MS", DEFAULT_BUCKET_MS, 1_000, 24 * 60 * 60 * 1000),
+    relayAddress: read.string("LC_RELAY_ADDRESS") ?? "127.0.0.1:50052",
+    edgeUpstream: read.oneOf("LC_EDGE_UPSTREAM", "relay", ["relay", "redis"]),
+    relayPublishesToRedis: read.oneOf("LC_RELAY_PUBLISH_REDIS", "off", ["on", "off"]) === "on",
+  };
+}
+
+/** The key that signs pagination tokens: LC_PAGINATION_SECRET, else derived from the JWT secret. */
+export function paginationKey(env: Readonly<Record<string, string | undefined>>, jwtSecret: string | undefined): Buffer {
+  const explicit = new EnvReader(env).string("LC_PAGINATION_SECRET");
+  if (explicit) return Buffer.from(explicit);
+  if (!jwtSecret) throw new Error("LC_PAGINATION_SECRET (or LC_JWT_SECRET) must be set to sign pagination tokens");
+  return createHmac("sha256", jwtSecret).update("pagination-tokens").digest();
 }

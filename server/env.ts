@@ -29,6 +29,13 @@ export class EnvReader {
     return value;
   }
 
+  matching(name: string, fallback: string, pattern: RegExp): string {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!pattern.test(raw)) throw new LcError("invalid_argument", `${name} must match ${pattern.source}, got "${raw}"`);
+    return raw;
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const raw = this.string(name);
     if (raw === undefined) return fallback;

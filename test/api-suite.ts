@@ -21,8 +21,8 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
     let grpc: GrpcClients;
     before(async () => {
       system = await start();
-      api = new ApiClient(system.httpUrl, system.jwtSecret);
-      grpc = new GrpcClients(system.grpcAddress);
+      api = new ApiClient(system.http, system.jwtSecret);
+      grpc = new GrpcClients(system.grpc.ingest, system.grpc.relay);
     });
     after(async () => {
       grpc?.close();
@@ -151,7 +151,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
       it("should start with retry and send heartbeats", async () => {
         const streamId = await api.createStream();
         const controller = new AbortController();
-        const response = await fetch(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe`, { signal: controller.signal });
+        const response = await fetch(api.url(`/v1/streams/${streamId}/comments/subscribe`), { signal: controller.signal });
         assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
         const reader = response.body!.getReader();
         let text = "";
@@ -164,7 +164,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
 
       it("should deliver posted comments in batched comments events with the last seq as id", async () => {
         const streamId = await api.createStream();
-        const viewer = new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe`);
+        const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`));
         try {
           await viewer.opened();
           const author = user();
@@ -184,7 +184,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
 
       it("should send one new_comment event per comment with batch_ms=0", async () => {
         const streamId = await api.createStream();
-        const viewer = new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe?batch_ms=0`);
+        const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe?batch_ms=0`));
         try {
           await viewer.opened();
           const author = user();
@@ -204,8 +204,8 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         for (const text of ["m1", "m2", "m3", "m4"]) posted.push(await api.post(streamId, author, text));
         const expected = ["m3", "m4"];
         for (const [name, viewer] of [
-          ["header", new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe`, String(posted[1]!.seq))],
-          ["query", new SseRecorder(`${system.httpUrl}/v1/streams/${streamId}/comments/subscribe?last_event_id=${posted[1]!.seq}`)],
+          ["header", new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`), String(posted[1]!.seq))],
+          ["query", new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe?last_event_id=${posted[1]!.seq}`))],
         ] as const) {
           try {
             await viewer.opened();
@@ -288,8 +288,8 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
       it("should serve PlaybackService over Connect and gRPC on the HTTP port", async () => {
         const { streamId, all } = await fill(3);
         for (const transport of [
-          createConnectTransport({ baseUrl: system.httpUrl, httpVersion: "1.1" }),
-          createGrpcTransport({ baseUrl: system.httpUrl }),
+          createConnectTransport({ baseUrl: system.http.archive, httpVersion: "1.1" }),
+          createGrpcTransport({ baseUrl: system.http.archive }),
         ]) {
           const client = createClient(PlaybackService, transport);
           const page = await client.getWindow({ streamId, startMs: 0n, durationMs: 3_600_000n, limit: 2 });
@@ -312,12 +312,12 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const archived = await api.waitForArchive(streamId, 1);
         assert.equal(archived[0]!.text, "via gRPC");
         assert.equal(archived[0]!.seq, Number(accepted.seq));
-        const failures: [Promise<unknown>, number][] = [
-          [grpc.postComment({ streamId, text: "x" }, undefined), 16],
-          [grpc.postComment({ streamId: "no-such-stream", text: "x" }, token), 5],
-          [grpc.postComment({ streamId, text: "" }, token), 3],
+        const failures: [() => Promise<unknown>, number][] = [
+          [() => grpc.postComment({ streamId, text: "x" }, undefined), 16],
+          [() => grpc.postComment({ streamId: "no-such-stream", text: "x" }, token), 5],
+          [() => grpc.postComment({ streamId, text: "" }, token), 3],
         ];
-        for (const [call, code] of failures) await assert.rejects(call, (error: { code?: number }) => error.code === code);
+        for (const [call, code] of failures) await assert.rejects(call(), (error: { code?: number }) => error.code === code);
       });
 
       it("should stream a replay then live comments from FanoutRelay.Subscribe", async () => {

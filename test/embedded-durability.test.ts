@@ -11,7 +11,7 @@ import { SseRecorder } from "./support/sse-client.js";
 test("should keep every comment answered 202 through a kill -9, and serve them after restart", async () => {
   const env = { LC_RATE_LIMITS: "off" };
   const first = await startEmbeddedSystem({ env });
-  const api = new ApiClient(first.httpUrl, first.jwtSecret);
+  const api = new ApiClient(first.http, first.jwtSecret);
   const streamId = await api.createStream();
   const token = await api.token("poster");
 
@@ -42,13 +42,13 @@ test("should keep every comment answered 202 through a kill -9, and serve them a
 
   const second = await startEmbeddedSystem({ env: { ...env, LC_JWT_SECRET: first.jwtSecret }, dataDir: first.dataDir });
   try {
-    const api2 = new ApiClient(second.httpUrl, second.jwtSecret);
+    const api2 = new ApiClient(second.http, second.jwtSecret);
     const archived = await api2.waitForArchive(streamId, accepted.length);
     const archivedIds = new Set(archived.map((c) => c.comment_id));
     assert.equal(archivedIds.size, archived.length, "no duplicate in the archive");
     assert.ok(accepted.every((a) => archivedIds.has(a.comment_id)), "every accepted comment reached the archive");
 
-    const viewer = new SseRecorder(`${second.httpUrl}/v1/streams/${streamId}/comments/subscribe?last_event_id=0`);
+    const viewer = new SseRecorder(api2.url(`/v1/streams/${streamId}/comments/subscribe?last_event_id=0`));
     try {
       await viewer.opened();
       await viewer.until(() => viewer.comments().length >= archived.length, 10_000);

@@ -33,8 +33,11 @@ function collector(count: number) {
   };
 }
 
-/** The guarantees of {@link CommentLog}, run against one adapter. */
-export function commentLogContract(name: string, fixture: () => Promise<CommentLogFixture>): void {
+/**
+ * The guarantees of {@link CommentLog}, run against one adapter. `history` says whether the
+ * adapter offers {@link StreamHistory}; the suite checks that it does exactly then.
+ */
+export function commentLogContract(name: string, fixture: () => Promise<CommentLogFixture>, capabilities: { history: boolean }): void {
   const withLog = async (body: (log: CommentLog, f: CommentLogFixture) => Promise<void>) => {
     const f = await fixture();
     const log = await f.open();
@@ -139,9 +142,13 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
     await f.dispose();
   });
 
-  test(`${name}: should read a stream back by seq when it offers history`, () =>
+  test(`${name}: should ${capabilities.history ? "" : "not "}offer reading a stream back by seq`, () =>
+    withLog(async (log) => assert.equal(hasStreamHistory(log), capabilities.history)));
+
+  if (!capabilities.history) return;
+  test(`${name}: should read a stream back by seq`, () =>
     withLog(async (log) => {
-      if (!hasStreamHistory(log)) return;
+      assert.ok(hasStreamHistory(log));
       const id = stream();
       const placed: Comment[] = [];
       for (let i = 0; i < 10; i++) placed.push(await log.append(record(id, `h${i}`)));

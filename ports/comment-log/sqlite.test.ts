@@ -20,4 +20,4 @@ commentLogContract("sqlite comment log", async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, { history: true });

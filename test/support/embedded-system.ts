@@ -1,14 +1,10 @@
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import type { RoleProcess } from "./role-process.js";
+import { startRole } from "./role-process.js";
 import type { SystemUnderTest } from "./system.js";
-
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "server", "main.js");
-const START_TIMEOUT_MS = 20_000;
 
 /** Options of {@link startEmbeddedSystem}. */
 export interface EmbeddedSystemOptions {
@@ -19,13 +15,8 @@ export interface EmbeddedSystemOptions {
 }
 
 /** A running `npm start` process, as its users run it, on a fresh data folder. */
-export interface EmbeddedSystem extends SystemUnderTest {
+export interface EmbeddedSystem extends SystemUnderTest, Pick<RoleProcess, "process" | "output" | "kill"> {
   readonly dataDir: string;
-  readonly process: ChildProcess;
-  /** Everything the process wrote to stdout and stderr so far. */
-  output(): string;
-  /** kill -9: no chance to flush or close anything. */
-  kill(): Promise<void>;
   /** Removes the data folder (after stop or kill). */
   dispose(): void;
 }
@@ -34,54 +25,21 @@ export interface EmbeddedSystem extends SystemUnderTest {
 export async function startEmbeddedSystem(options: EmbeddedSystemOptions = {}): Promise<EmbeddedSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "lc-embedded-"));
   const jwtSecret = options.env?.LC_JWT_SECRET ?? randomBytes(24).toString("hex");
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      GRPC_PORT: "0",
-      LC_DATA_DIR: dataDir,
-      LC_JWT_SECRET: jwtSecret,
-      LC_LOG: "quiet",
-      ...options.env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-
-  const ports = await new Promise<{ http: number; grpc: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`embedded system did not start in time:\n${output}`)), START_TIMEOUT_MS);
-    const check = () => {
-      const http = /HTTP\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      const grpc = /gRPC\s+127\.0\.0\.1:(\d+)/.exec(output);
-      if (http && grpc) {
-        clearTimeout(timer);
-        resolve({ http: Number(http[1]), grpc: Number(grpc[1]) });
-      }
-    };
-    child.stdout.on("data", check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`embedded system exited with ${code} before listening:\n${output}`));
-    });
-  });
-
-  const waitForExit = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
+  const role = await startRole(
+    "all",
+    { HOST: "127.0.0.1", PORT: "0", GRPC_PORT: "0", LC_DATA_DIR: dataDir, LC_JWT_SECRET: jwtSecret, LC_LOG: "quiet", ...options.env },
+    /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*gRPC\s+(127\.0\.0\.1:\d+)/,
+  );
+  const [, httpUrl, grpcAddress] = role.ready as unknown as [string, string, string];
   return {
-    httpUrl: `http://127.0.0.1:${ports.http}`,
-    grpcAddress: `127.0.0.1:${ports.grpc}`,
+    http: { ingest: httpUrl, edge: httpUrl, archive: httpUrl },
+    grpc: { ingest: grpcAddress, relay: grpcAddress },
     jwtSecret,
     dataDir,
-    process: child,
-    output: () => output,
-    stop: () => waitForExit("SIGTERM"),
-    kill: () => waitForExit("SIGKILL"),
+    process: role.process,
+    output: role.output,
+    stop: role.stop,
+    kill: role.kill,
     dispose: () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }

@@ -1,5 +1,6 @@
 import type { CommentJson } from "../../core/comment.js";
 import { mintToken } from "../../ingest/dev-token.js";
+import type { RoleUrls } from "./system.js";
 
 /** A decoded response. */
 export interface ApiResponse {
@@ -24,12 +25,28 @@ export interface Accepted {
   readonly offset_ms: number;
 }
 
+/**
+ * Which role serves a request, as a load balancer in front of a distributed deployment routes
+ * it: SSE to the edge, replay reads and PlaybackService to the archive, the rest to ingest.
+ */
+export function roleFor(method: string, path: string): keyof RoleUrls {
+  if (/^\/v1\/streams\/[^/]+\/comments\/subscribe(\?|$)/.test(path)) return "edge";
+  if (method === "GET" && /^\/v1\/streams\/[^/]+\/comments(\?|$)/.test(path)) return "archive";
+  if (path.startsWith("/livecomments.v1.PlaybackService/")) return "archive";
+  return "ingest";
+}
+
 /** A tiny HTTP client for the black-box tests. */
 export class ApiClient {
   constructor(
-    readonly baseUrl: string,
+    readonly urls: RoleUrls,
     private readonly jwtSecret: string,
   ) {}
+
+  /** The full URL of a path, on the role that serves it. */
+  url(path: string, method = "GET"): string {
+    return this.urls[roleFor(method, path)] + path;
+  }
 
   /** A token for `sub`, optionally with scopes. */
   token(sub: string, scope?: string, ttlSec?: number): Promise<string> {
@@ -48,7 +65,7 @@ export class ApiClient {
       body = JSON.stringify(options.json);
       headers["content-type"] ??= "application/json";
     }
-    const response = await fetch(this.baseUrl + path, { method, headers, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(this.url(path, method), { method, headers, ...(body === undefined ? {} : { body }) });
     const text = await response.text();
     let json: unknown;
     try {

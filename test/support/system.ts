@@ -1,10 +1,18 @@
+/** Base URLs of the HTTP ports, by the role that serves them. */
+export interface RoleUrls {
+  readonly ingest: string;
+  readonly edge: string;
+  readonly archive: string;
+}
+
 /**
- * A running Live Comments deployment as the black-box suite sees it: addresses and the
- * secret that signs its users' tokens. Each mode (embedded, distributed) provides one.
+ * A running Live Comments deployment as the black-box suite sees it: where each role listens
+ * and the secret that signs its users' tokens. Each mode (embedded, distributed) provides one;
+ * in the embedded mode every role has the same address.
  */
 export interface SystemUnderTest {
-  readonly httpUrl: string;
-  readonly grpcAddress: string;
+  readonly http: RoleUrls;
+  readonly grpc: { readonly ingest: string; readonly relay: string };
   readonly jwtSecret: string;
   stop(): Promise<void>;
 }

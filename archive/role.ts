@@ -1,0 +1,32 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { Router } from "../core/http/router.js";
+import type { ArchiveStore } from "../ports/archive-store/index.js";
+import type { CommentLog } from "../ports/comment-log/index.js";
+import type { StreamRegistry } from "../ports/stream-registry/index.js";
+import { startArchiveWriter } from "./archive-writer.js";
+import { archiveConnectRoutes } from "./connect-routes.js";
+import { archiveRoutes } from "./http-routes.js";
+import { PaginationTokens } from "./pagination-token.js";
+import { Playback } from "./playback.js";
+
+/** What the archive role runs on. */
+export interface ArchiveRoleOptions {
+  readonly log: CommentLog;
+  readonly archive: ArchiveStore;
+  readonly registry: StreamRegistry;
+  readonly paginationKey: Buffer;
+}
+
+/** A running archive: its Connect routes to serve, and how to stop its writer. */
+export interface RunningArchive {
+  readonly connectRoutes: (router: ConnectRouter) => void;
+  stop(): Promise<void>;
+}
+
+/** Starts copying the log into the archive and puts playback on the HTTP router. */
+export async function startArchive(router: Router, options: ArchiveRoleOptions): Promise<RunningArchive> {
+  const playback = new Playback(options.archive, options.registry, new PaginationTokens(options.paginationKey));
+  archiveRoutes(router, playback);
+  const writer = await startArchiveWriter(options.log, options.archive);
+  return { connectRoutes: archiveConnectRoutes(playback), stop: () => writer.stop() };
+}

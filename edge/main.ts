@@ -1,0 +1,43 @@
+import { Router } from "../core/http/router.js";
+import type { Logger } from "../core/logger.js";
+import type { FanoutSource } from "../ports/fanout/index.js";
+import { createRedisFanoutSource } from "../ports/fanout/redis.js";
+import { createRelayGrpcFanout } from "../ports/fanout/relay-grpc.js";
+import { readEngineConfig, readServerConfig } from "../server/config.js";
+import type { RunningRole } from "../server/engines.js";
+import { openCassandra, openRedisSubscriber, openStreamRegistry } from "../server/engines.js";
+import { listen, shownHost } from "../server/role-host.js";
+import { mountEdge } from "./role.js";
+
+/** `livecomments edge`: SSE for browsers, fed by the relay over gRPC or by Redis Pub/Sub. */
+export async function runEdge(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
+  const config = readServerConfig(env);
+  const engines = readEngineConfig(env);
+  const relay = createRelayGrpcFanout(engines.relayAddress);
+  let fanout: FanoutSource = relay;
+  let closeRedis = () => {};
+  if (engines.edgeUpstream === "redis") {
+    const redisSource = createRedisFanoutSource(await openRedisSubscriber(engines.redisUrl), { catchUp: relay, logger });
+    fanout = redisSource;
+    closeRedis = () => redisSource.close();
+  }
+  const cassandra = await openCassandra(engines);
+  const router = new Router();
+  mountEdge(router, {
+    fanout,
+    registry: await openStreamRegistry(cassandra),
+    heartbeatMs: config.heartbeatMs,
+    defaultBatchMs: config.defaultBatchMs,
+    logger,
+  });
+  const host = await listen(router, { config, logger });
+  return {
+    description: `edge ready: HTTP http://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
+    async close() {
+      await host.close();
+      closeRedis();
+      relay.close();
+      await cassandra.shutdown();
+    },
+  };
+}

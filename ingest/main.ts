@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { systemClock } from "../core/clock.js";
+import { Router } from "../core/http/router.js";
+import type { Logger } from "../core/logger.js";
+import { createUuidV7 } from "../core/uuid-v7.js";
+import { createRedisIdempotencyStore } from "../ports/idempotency-store/redis.js";
+import { createRedisRateLimiter } from "../ports/rate-limiter/redis.js";
+import { readEngineConfig, readServerConfig } from "../server/config.js";
+import type { RunningRole } from "../server/engines.js";
+import { openCassandra, openKafkaLog, openRedis, openStreamRegistry } from "../server/engines.js";
+import { createGrpcServer } from "../server/grpc-server.js";
+import { listen, shownHost } from "../server/role-host.js";
+import { createHs256Authenticator } from "./authenticator.js";
+import { mountIngest } from "./role.js";
+
+/** `livecomments ingest`: the write path on Kafka, Redis and Cassandra. */
+export async function runIngest(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
+  const config = readServerConfig(env);
+  const engines = readEngineConfig(env);
+  if (!config.jwtSecret) throw new Error("LC_JWT_SECRET must be set for the ingest role");
+  const redis = await openRedis(engines.redisUrl);
+  const cassandra = await openCassandra(engines);
+  const log = await openKafkaLog(engines, `ingest-${randomUUID()}`, logger);
+  const router = new Router();
+  const grpc = createGrpcServer();
+  mountIngest(router, grpc, {
+    log,
+    registry: await openStreamRegistry(cassandra),
+    rateLimiter: createRedisRateLimiter(redis, engines.redisKeyPrefix),
+    idempotency: createRedisIdempotencyStore(redis, engines.redisKeyPrefix),
+    authenticator: createHs256Authenticator({
+      secret: config.jwtSecret,
+      ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
+      ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
+    }),
+    rateLimits: config.rateLimits,
+    inputLimits: config.inputLimits,
+    maxBodyBytes: config.maxBodyBytes,
+    clock: systemClock,
+    newId: createUuidV7(),
+    logger,
+  });
+  const host = await listen(router, { config, logger, grpc });
+  const at = shownHost(config.host);
+  return {
+    description: `ingest ready: HTTP http://${at}:${host.httpPort}, gRPC ${at}:${host.grpcPort}`,
+    async close() {
+      await host.close();
+      await log.close();
+      redis.disconnect();
+      await cassandra.shutdown();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Server } from "@grpc/grpc-js";
+import type { Clock } from "../core/clock.js";
+import type { Router } from "../core/http/router.js";
+import type { Logger } from "../core/logger.js";
+import type { CommentLog } from "../ports/comment-log/index.js";
+import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
+import type { RateLimiter } from "../ports/rate-limiter/index.js";
+import type { StreamRegistry } from "../ports/stream-registry/index.js";
+import type { Authenticator } from "./authenticator.js";
+import type { CommentInputLimits } from "./comment-input.js";
+import { CommentIngest } from "./comment-ingest.js";
+import { addIngestGrpcServices } from "./grpc-routes.js";
+import { ingestRoutes } from "./http-routes.js";
+import type { RateLimitRules } from "./rate-limits.js";
+import { StreamAdmin } from "./stream-admin.js";
+
+/** The ports and limits the ingest role runs on; the mode decides the adapters. */
+export interface IngestRoleOptions {
+  readonly log: CommentLog;
+  readonly registry: StreamRegistry;
+  readonly rateLimiter: RateLimiter;
+  readonly idempotency: IdempotencyStore;
+  readonly authenticator: Authenticator;
+  readonly rateLimits: RateLimitRules;
+  readonly inputLimits: CommentInputLimits;
+  readonly maxBodyBytes: number;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  readonly logger: Logger;
+}
+
+/** Puts the write path on an HTTP router and a gRPC server. */
+export function mountIngest(router: Router, grpc: Server, options: IngestRoleOptions): void {
+  const ingest = new CommentIngest({
+    log: options.log,
+    streams: options.registry,
+    rateLimiter: options.rateLimiter,
+    idempotency: options.idempotency,
+    rateLimits: options.rateLimits,
+    inputLimits: options.inputLimits,
+    clock: options.clock,
+    newId: options.newId,
+  });
+  const streams = new StreamAdmin(options.registry, options.clock, options.newId);
+  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.maxBodyBytes });
+  addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger });
+}

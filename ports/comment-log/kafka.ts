@@ -1,0 +1,206 @@
+import type { Admin, Consumer, Producer } from "kafkajs";
+import { CompressionTypes, Kafka, Partitioners, logLevel } from "kafkajs";
+import type { Comment, CommentRecord } from "../../core/comment.js";
+import { LcError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { silentLogger } from "../../core/logger.js";
+import type { BatchHandler, CommentLog, ConsumeOptions, Consumption } from "./index.js";
+import { decodeRecord, encodeRecord } from "./kafka-record.js";
+
+/** Defaults of {@link KafkaCommentLogOptions}. */
+export const DEFAULT_KAFKA_TOPIC = "comments";
+export const DEFAULT_KAFKA_PARTITIONS = 12;
+export const DEFAULT_MAX_PRODUCE_BATCH = 1_000;
+export const DEFAULT_MAX_PENDING_APPENDS = 10_000;
+/** How long `consume` waits for its group to form before failing. */
+const GROUP_JOIN_TIMEOUT_MS = 30_000;
+/** Pause before a consumer retries a batch its handler rejected. */
+const CONSUMER_RETRY_MS = 200;
+
+/** Options of {@link createKafkaCommentLog}. */
+export interface KafkaCommentLogOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly topic?: string;
+  /** Partitions of the topic when this log creates it; an existing topic is used as it is. */
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  /** Most appends in one produce request. */
+  readonly maxProduceBatch?: number;
+  /** Most appends waiting; past it `append` rejects with `overloaded`. */
+  readonly maxPendingAppends?: number;
+  readonly compression?: "none" | "gzip";
+  readonly logger?: Logger;
+}
+
+interface PendingAppend {
+  readonly record: CommentRecord;
+  readonly resolve: (comment: Comment) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The distributed durable log on Kafka. The producer is idempotent with acks=all and one
+ * request in flight, so a retried request is never written twice and order holds; appends
+ * that wait while a request is out go together in the next one. The key is the stream id, so
+ * a stream lives in one partition, and a comment's seq is its offset there: each message gets
+ * its partition from the same murmur2 partitioner Kafka's Java client uses, and the offsets
+ * of a request's messages in one partition are consecutive from the batch's base offset.
+ */
+export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Promise<CommentLog> {
+  const topic = options.topic ?? DEFAULT_KAFKA_TOPIC;
+  const maxBatch = options.maxProduceBatch ?? DEFAULT_MAX_PRODUCE_BATCH;
+  const maxPending = options.maxPendingAppends ?? DEFAULT_MAX_PENDING_APPENDS;
+  const compression = options.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
+  const logger = options.logger ?? silentLogger;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+  });
+
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: options.partitions ?? DEFAULT_KAFKA_PARTITIONS, replicationFactor: options.replicationFactor ?? 1 }],
+    waitForLeaders: true,
+  });
+  const partitionCount = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
+  const partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  const partitionOf = Partitioners.DefaultPartitioner();
+  const partitionFor = (streamId: string) => partitionOf({ topic, partitionMetadata, message: { key: streamId, value: null } });
+
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+
+  let pending: PendingAppend[] = [];
+  let sending: Promise<void> | undefined;
+  let closed = false;
+  const consumers = new Set<Consumption>();
+
+  const sendLoop = async () => {
+    while (pending.length > 0) {
+      const batch = pending.slice(0, maxBatch);
+      pending = pending.slice(batch.length);
+      const partitions = batch.map((item) => partitionFor(item.record.streamId));
+      try {
+        const metadata = await producer.send({
+          topic,
+          acks: -1,
+          compression,
+          messages: batch.map((item, i) => ({ key: item.record.streamId, value: encodeRecord(item.record), partition: partitions[i]! })),
+        });
+        const nextOffset = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+        batch.forEach((item, i) => {
+          const partition = partitions[i]!;
+          const seq = nextOffset.get(partition)!;
+          nextOffset.set(partition, seq + 1);
+          const { clientTs: _clientTs, meta: _meta, ...comment } = item.record;
+          item.resolve({ ...comment, seq });
+        });
+      } catch (error) {
+        logger.error("kafka produce failed", { err: error, count: batch.length });
+        const failure = new LcError("log_unavailable", "the comment log cannot take comments now", { retryAfterMs: 1000, cause: error });
+        for (const item of batch) item.reject(failure);
+      }
+    }
+    sending = undefined;
+  };
+
+  return {
+    append(record) {
+      if (closed) return Promise.reject(new LcError("log_unavailable", "the comment log is closed", { retryAfterMs: 1000 }));
+      if (pending.length >= maxPending) {
+        return Promise.reject(new LcError("overloaded", "too many comments waiting for the log", { retryAfterMs: 1000 }));
+      }
+      return new Promise<Comment>((resolve, reject) => {
+        pending.push({ record, resolve, reject });
+        sending ??= sendLoop();
+      });
+    },
+
+    async consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Consumption> {
+      if (closed) throw new LcError("log_unavailable", "the comment log is closed");
+      // A latest consumer starts from the end offsets as they are now, so nothing appended
+      // after consume() resolves can slip past it.
+      const startAt =
+        consumeOptions.from === "latest"
+          ? new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.offset]))
+          : undefined;
+      const consumer: Consumer = kafka.consumer({
+        groupId: consumeOptions.group,
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: 500,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: consumeOptions.from === "earliest" });
+      let stopped = false;
+      const joined = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new LcError("log_unavailable", `consumer group ${consumeOptions.group} did not form in time`)), GROUP_JOIN_TIMEOUT_MS);
+        consumer.on(consumer.events.GROUP_JOIN, (event) => {
+          clearTimeout(timer);
+          if (startAt) {
+            for (const partition of event.payload.memberAssignment[topic] ?? []) {
+              const offset = startAt.get(partition);
+              if (offset !== undefined) consumer.seek({ topic, partition, offset });
+            }
+          }
+          resolve();
+        });
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          const comments: Comment[] = [];
+          for (const message of batch.messages) {
+            const comment = decodeRecord(message.value, Number(message.offset));
+            if (comment) comments.push(comment);
+            else logger.warn("skipping a log message that is not a comment record", { partition: batch.partition, offset: message.offset });
+          }
+          for (;;) {
+            if (stopped || !isRunning() || isStale()) return;
+            try {
+              if (comments.length > 0) await handler(comments);
+              break;
+            } catch (error) {
+              logger.warn("log consumer handler failed; retrying the batch", { group: consumeOptions.group, err: error });
+              await new Promise((resolve) => setTimeout(resolve, CONSUMER_RETRY_MS));
+              await heartbeat();
+            }
+          }
+          if (consumeOptions.commit) {
+            await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
+          }
+        },
+      });
+      try {
+        await joined;
+      } catch (error) {
+        await consumer.disconnect();
+        throw error;
+      }
+      const consumption: Consumption = {
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          consumers.delete(consumption);
+          await consumer.disconnect();
+        },
+      };
+      consumers.add(consumption);
+      return consumption;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sending; // appends already accepted into the queue are sent before the log closes
+      await Promise.all([...consumers].map((c) => c.stop()));
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Redis } from "ioredis";
+import { firstValueFrom, take, toArray } from "rxjs";
+import { testComment } from "../../core/comment-fixtures.js";
+import { engineAddress } from "../../test/support/engines.js";
+import type { RelayEvent } from "./index.js";
+import { createRedisFanoutPublisher, createRedisFanoutSource } from "./redis.js";
+
+const seqs = (events: RelayEvent[]) => events.map((e) => (e.kind === "comment" ? e.comment.seq : "reset"));
+
+test("should carry published comments to the stream's subscribers only, once each", async () => {
+  const url = engineAddress("LC_REDIS_URL");
+  const publisherConnection = new Redis(url);
+  const source = createRedisFanoutSource(new Redis(url));
+  const stream = `r${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    const received = firstValueFrom(source.subscribe(stream).pipe(take(3), toArray()));
+    const other = firstValueFrom(source.subscribe(`${stream}-other`).pipe(take(1), toArray()));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let SUBSCRIBE reach Redis
+    const publish = createRedisFanoutPublisher(publisherConnection);
+    await publish([testComment(1, stream), testComment(1, `${stream}-other`), testComment(2, stream)]);
+    await publish([testComment(2, stream), testComment(3, stream)]); // 2 again, as a second relay would
+    assert.deepEqual(seqs(await received), [1, 2, 3]);
+    const [otherEvent] = await other;
+    assert.equal(otherEvent?.kind === "comment" && otherEvent.comment.streamId, `${stream}-other`);
+  } finally {
+    source.close();
+    publisherConnection.disconnect();
+  }
+});
+
+test("should answer a resume without catch-up source with a reset, then go live", async () => {
+  const url = engineAddress("LC_REDIS_URL");
+  const publisherConnection = new Redis(url);
+  const source = createRedisFanoutSource(new Redis(url));
+  const stream = `r${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    const received = firstValueFrom(source.subscribe(stream, 5).pipe(take(2), toArray()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await createRedisFanoutPublisher(publisherConnection)([testComment(9, stream)]);
+    assert.deepEqual(seqs(await received), ["reset", 9]);
+  } finally {
+    source.close();
+    publisherConnection.disconnect();
+  }
+});

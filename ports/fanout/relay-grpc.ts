@@ -1,0 +1,48 @@
+import { Observable } from "rxjs";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import type { ServiceError } from "@grpc/grpc-js";
+import { LcError } from "../../core/errors.js";
+import { createGrpcClient } from "../../core/grpc/grpc-client.js";
+import { commentFromMessage } from "../../core/grpc/comment-message.js";
+import type { SubscribeResponse } from "../../gen/livecomments/v1/fanout_relay_pb.js";
+import { FanoutRelay } from "../../gen/livecomments/v1/fanout_relay_pb.js";
+import type { FanoutSource, RelayEvent } from "./index.js";
+
+/** A fan-out source on the relay's gRPC stream, as an edge in its own process uses it. */
+export interface RelayGrpcFanout extends FanoutSource {
+  close(): void;
+}
+
+/**
+ * The edge's upstream over gRPC: one FanoutRelay.Subscribe call per subscription. Any end of
+ * the call the edge did not ask for (relay restart, network) errors the observable, and the
+ * edge re-subscribes from the last seq it saw.
+ */
+export function createRelayGrpcFanout(address: string): RelayGrpcFanout {
+  const client = createGrpcClient(FanoutRelay, address, { "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  return {
+    subscribe(streamId, afterSeq) {
+      return new Observable<RelayEvent>((subscriber) => {
+        const call = client.subscribe({ streamId, ...(afterSeq === undefined ? {} : { fromSeq: BigInt(afterSeq) }) });
+        let cancelled = false;
+        call.on("data", (response: SubscribeResponse) => {
+          const event = response.event;
+          if (event.case === "comment") subscriber.next({ kind: "comment", comment: commentFromMessage(event.value) });
+          else if (event.case === "reset") subscriber.next({ kind: "reset", oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
+        });
+        call.on("error", (error: ServiceError) => {
+          if (cancelled && error.code === GrpcStatus.CANCELLED) return;
+          subscriber.error(new LcError("unavailable", `relay subscription failed: ${error.details || error.message}`, { cause: error }));
+        });
+        call.on("end", () => {
+          if (!cancelled) subscriber.error(new LcError("unavailable", "relay ended the subscription"));
+        });
+        return () => {
+          cancelled = true;
+          call.cancel();
+        };
+      });
+    },
+    close: () => client.close(),
+  };
+}

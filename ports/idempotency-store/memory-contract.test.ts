@@ -1,0 +1,4 @@
+import { idempotencyStoreContract } from "./contract.js";
+import { createMemoryIdempotencyStore } from "./memory.js";
+
+idempotencyStoreContract("memory idempotency store", async () => createMemoryIdempotencyStore());

@@ -1,0 +1,47 @@
+import type { Clock } from "../../core/clock.js";
+import { systemClock } from "../../core/clock.js";
+import { makeRoom } from "../../core/bounded-map.js";
+import type { Stream } from "../../core/stream.js";
+import type { StreamRegistry } from "./index.js";
+
+/** How long a looked-up stream (or its absence) is trusted, by default. */
+export const DEFAULT_REGISTRY_CACHE_MS = 1_000;
+/** Most streams cached. */
+export const DEFAULT_REGISTRY_CACHE_SIZE = 100_000;
+
+/**
+ * Caches `get` in front of a shared registry, since ingest and the edge look a stream up on
+ * every request. Another process ending a stream is seen within `ttlMs`; this process's own
+ * create and end are seen at once. Absent streams are cached too, so a flood of requests for
+ * made-up ids does not reach the store.
+ */
+export function createCachedStreamRegistry(
+  inner: StreamRegistry,
+  options: { ttlMs?: number; maxEntries?: number; clock?: Clock } = {},
+): StreamRegistry {
+  const ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE_MS;
+  const maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE_SIZE;
+  const clock = options.clock ?? systemClock;
+  const cache = new Map<string, { stream: Stream | undefined; until: number }>();
+  const remember = (streamId: string, stream: Stream | undefined) => {
+    const now = clock.now();
+    if (!cache.delete(streamId)) makeRoom(cache, maxEntries, (entry) => entry.until <= now);
+    cache.set(streamId, { stream, until: now + ttlMs });
+    return stream;
+  };
+  return {
+    async create(stream) {
+      remember(stream.streamId, await inner.create(stream));
+      return stream;
+    },
+    async end(streamId, endedAt) {
+      return remember(streamId, await inner.end(streamId, endedAt));
+    },
+    async get(streamId) {
+      const hit = cache.get(streamId);
+      if (hit && hit.until > clock.now()) return hit.stream;
+      return remember(streamId, await inner.get(streamId));
+    },
+    close: () => inner.close(),
+  };
+}

@@ -1,0 +1,42 @@
+import type { Server } from "@grpc/grpc-js";
+import type { Comment } from "../core/comment.js";
+import type { Logger } from "../core/logger.js";
+import type { CommentLog } from "../ports/comment-log/index.js";
+import { hasStreamHistory } from "../ports/comment-log/index.js";
+import { FanoutRelay } from "./fanout-relay.js";
+import { addRelayGrpcService } from "./grpc-routes.js";
+
+/** What the relay role runs on. */
+export interface RelayRoleOptions {
+  readonly log: CommentLog;
+  /** A consumer group of its own: every relay reads the whole log. */
+  readonly group: string;
+  readonly ringMaxCount: number;
+  readonly ringMaxBytes: number;
+  /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
+  readonly publish?: (batch: readonly Comment[]) => Promise<void>;
+  readonly logger: Logger;
+}
+
+/** A running relay. */
+export interface RunningRelay {
+  readonly relay: FanoutRelay;
+  stop(): Promise<void>;
+}
+
+/** Starts reading the log into the rings and serves FanoutRelay.Subscribe on `grpc`. */
+export async function startRelay(grpc: Server, options: RelayRoleOptions): Promise<RunningRelay> {
+  const relay = new FanoutRelay({
+    ...(hasStreamHistory(options.log) ? { history: options.log } : {}),
+    ringMaxCount: options.ringMaxCount,
+    ringMaxBytes: options.ringMaxBytes,
+    logger: options.logger,
+  });
+  addRelayGrpcService(grpc, relay, options.logger);
+  const { publish } = options;
+  const consumption = await options.log.consume({ group: options.group, from: "latest", commit: false }, async (batch) => {
+    relay.publish(batch);
+    if (publish) await publish(batch);
+  });
+  return { relay, stop: () => consumption.stop() };
+}

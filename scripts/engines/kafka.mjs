@@ -1,0 +1,97 @@
+// Apache Kafka 3.9 in KRaft mode, one combined broker+controller on loopback, from Maven jars.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { EngineError, isPortOpen, log, mavenRuntime, startProcess, waitFor } from "./util.mjs";
+
+/**
+ * The broker version the project runs and tests kafkajs 2.2.4 against: the 3.9 line is the
+ * last before KIP-896 removed old protocol versions, so every API kafkajs speaks is served.
+ */
+export const KAFKA_VERSION = "3.9.1";
+
+async function describe(brokers) {
+  const admin = new Kafka({ clientId: "engines-probe", brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** Uses a Kafka already on the port, or starts one; resolves with how to reach and stop it. */
+export async function ensureKafka({ port, runDir }) {
+  const brokers = [`127.0.0.1:${port}`];
+  if (await isPortOpen(port)) {
+    if (await describe(brokers).catch(() => false)) {
+      log(`Kafka: using the broker already on 127.0.0.1:${port}`);
+      return { env: { LC_KAFKA_BROKERS: brokers.join(",") }, started: undefined };
+    }
+    throw new EngineError(`Kafka: port ${port} is taken by something that does not answer as Kafka`);
+  }
+  const lib = mavenRuntime(`kafka-${KAFKA_VERSION}`, [
+    ["org.apache.kafka", "kafka_2.13", KAFKA_VERSION],
+    ["ch.qos.reload4j", "reload4j", "1.2.25"],
+    ["org.slf4j", "slf4j-reload4j", "1.7.36"],
+  ]);
+  const dir = join(runDir, "kafka");
+  mkdirSync(dir, { recursive: true });
+  const controllerPort = port + 10_001;
+  const properties = join(dir, "server.properties");
+  writeFileSync(
+    properties,
+    [
+      "process.roles=broker,controller",
+      "node.id=1",
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      "controller.listener.names=CONTROLLER",
+      "inter.broker.listener.name=PLAINTEXT",
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      `log.dirs=${join(dir, "data")}`,
+      "num.partitions=1",
+      // One broker: internal topics must have replication factor 1, or groups never form.
+      "offsets.topic.replication.factor=1",
+      "offsets.topic.num.partitions=1",
+      "transaction.state.log.replication.factor=1",
+      "transaction.state.log.min.isr=1",
+      "transaction.state.log.num.partitions=1",
+      "group.initial.rebalance.delay.ms=0",
+      "auto.create.topics.enable=false",
+      "",
+    ].join("\n"),
+  );
+  const log4j = join(dir, "log4j.properties");
+  writeFileSync(
+    log4j,
+    [
+      "log4j.rootLogger=INFO, file",
+      "log4j.appender.file=org.apache.log4j.FileAppender",
+      `log4j.appender.file.File=${join(dir, "server.log")}`,
+      "log4j.appender.file.layout=org.apache.log4j.PatternLayout",
+      "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n",
+      "",
+    ].join("\n"),
+  );
+  const classpath = `${lib}/*`;
+  const jvm = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true", `-Dlog4j.configuration=file:${log4j}`];
+  const clusterId = randomBytes(16).toString("base64url");
+  try {
+    execFileSync("java", [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties], { stdio: "pipe" });
+  } catch (error) {
+    throw new EngineError(`Kafka: formatting the storage failed: ${error.stderr?.toString() || error.message}`);
+  }
+  log(`Kafka ${KAFKA_VERSION}: starting on 127.0.0.1:${port} (log: ${join(dir, "server.log")})`);
+  const started = startProcess("java", [...jvm, "-cp", classpath, "kafka.Kafka", properties], { cwd: dir, logFile: join(dir, "stdout.log") });
+  await waitFor(`Kafka on 127.0.0.1:${port} (see ${join(dir, "server.log")})`, async () => (await isPortOpen(port)) && (await describe(brokers)), {
+    timeoutMs: 90_000,
+    alive: started.alive,
+  });
+  log(`Kafka ${KAFKA_VERSION}: ready`);
+  return { env: { LC_KAFKA_BROKERS: brokers.join(","), LC_KAFKA_VERSION: KAFKA_VERSION }, started };
+}

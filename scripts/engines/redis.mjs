@@ -1,0 +1,52 @@
+// Redis: the one already on the port, else Debian's redis-server (installed when missing).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { EngineError, isPortOpen, log, startProcess, waitFor } from "./util.mjs";
+
+async function ping(port) {
+  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG";
+  } finally {
+    client.disconnect();
+  }
+}
+
+function redisServerBinary() {
+  for (const path of ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]) if (existsSync(path)) return path;
+  log("Redis: redis-server is missing; installing Debian's package");
+  try {
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "redis-server"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  } catch (error) {
+    throw new EngineError(`Redis: installing redis-server failed (${error.message}); install it, or start Redis on the port`);
+  }
+  if (existsSync("/usr/bin/redis-server")) return "/usr/bin/redis-server";
+  throw new EngineError("Redis: redis-server is still missing after apt-get install");
+}
+
+/** Uses a Redis already on the port, or starts one; resolves with how to reach and stop it. */
+export async function ensureRedis({ port, runDir }) {
+  const env = { LC_REDIS_URL: `redis://127.0.0.1:${port}` };
+  if (await isPortOpen(port)) {
+    if (await ping(port).catch(() => false)) {
+      log(`Redis: using the server already on 127.0.0.1:${port}`);
+      return { env, started: undefined };
+    }
+    throw new EngineError(`Redis: port ${port} is taken by something that does not answer PING`);
+  }
+  const dir = join(runDir, "redis");
+  mkdirSync(dir, { recursive: true });
+  log(`Redis: starting on 127.0.0.1:${port}`);
+  const started = startProcess(
+    redisServerBinary(),
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"],
+    { cwd: dir, logFile: join(dir, "redis.log") },
+  );
+  await waitFor(`Redis on 127.0.0.1:${port} (see ${join(dir, "redis.log")})`, () => ping(port), { timeoutMs: 20_000, alive: started.alive });
+  log("Redis: ready");
+  return { env, started };
+}

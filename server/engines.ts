@@ -1,0 +1,61 @@
+import { Redis } from "ioredis";
+import type cassandra from "cassandra-driver";
+import type { Logger } from "../core/logger.js";
+import { connectCassandra } from "../ports/cassandra/connect-cassandra.js";
+import type { CommentLog } from "../ports/comment-log/index.js";
+import { createKafkaCommentLog } from "../ports/comment-log/kafka.js";
+import type { StreamRegistry } from "../ports/stream-registry/index.js";
+import { createCachedStreamRegistry } from "../ports/stream-registry/cached.js";
+import { createCassandraStreamRegistry } from "../ports/stream-registry/cassandra.js";
+import type { EngineConfig } from "./config.js";
+
+/** The Kafka log as every distributed role opens it. */
+export function openKafkaLog(engines: EngineConfig, clientId: string, logger: Logger): Promise<CommentLog> {
+  return createKafkaCommentLog({
+    brokers: engines.kafkaBrokers,
+    clientId,
+    topic: engines.kafkaTopic,
+    partitions: engines.kafkaPartitions,
+    replicationFactor: engines.kafkaReplicationFactor,
+    logger,
+  });
+}
+
+/**
+ * A Redis connection that fails commands at once while disconnected (no offline queue), so a
+ * Redis outage turns into quick 503s instead of requests that hang.
+ */
+export async function openRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  await redis.connect();
+  return redis;
+}
+
+/** A Redis connection for SUBSCRIBE, which keeps its commands queued across reconnects. */
+export async function openRedisSubscriber(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true });
+  await redis.connect();
+  return redis;
+}
+
+/** Cassandra on the configured keyspace. */
+export function openCassandra(engines: EngineConfig): Promise<cassandra.Client> {
+  return connectCassandra({
+    contactPoints: engines.cassandraContactPoints,
+    localDataCenter: engines.cassandraDataCenter,
+    keyspace: engines.cassandraKeyspace,
+    replicationFactor: engines.cassandraReplicationFactor,
+  });
+}
+
+/** The stream registry every distributed role reads: Cassandra behind a short cache. */
+export async function openStreamRegistry(client: cassandra.Client): Promise<StreamRegistry> {
+  return createCachedStreamRegistry(await createCassandraStreamRegistry(client));
+}
+
+/** A process of the distributed mode, once it listens. */
+export interface RunningRole {
+  /** One line saying where it listens, printed at start. */
+  readonly description: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Server } from "@grpc/grpc-js";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { LcError } from "../core/errors.js";
+import { sendError, sendJson } from "../core/http/respond.js";
+import type { Router } from "../core/http/router.js";
+import type { Logger } from "../core/logger.js";
+import type { ServerConfig } from "./config.js";
+import { closeGrpc, listenGrpc } from "./grpc-server.js";
+import { startHttpServer } from "./http-server.js";
+
+/** The listening ports of a process. */
+export interface ListeningHost {
+  readonly httpPort: number;
+  /** Undefined when the process serves no gRPC. */
+  readonly grpcPort: number | undefined;
+  /** Stops accepting and closes connections; gRPC calls get a short grace period. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves what the roles of a process mounted: the router (plus /healthz) and the Connect
+ * services on the HTTP port, and the gRPC server on the gRPC port when one is given.
+ */
+export async function listen(
+  router: Router,
+  options: { config: ServerConfig; logger: Logger; connectRoutes?: readonly ((router: ConnectRouter) => void)[]; grpc?: Server },
+): Promise<ListeningHost> {
+  const { config, logger } = options;
+  router.add("GET", "/healthz", (_req, res) => sendJson(res, 200, { status: "ok" }));
+  const notFound = (req: IncomingMessage, res: ServerResponse) => sendError(req, res, new LcError("not_found", "no such route"), logger);
+  const routes = options.connectRoutes ?? [];
+  const fallback =
+    routes.length === 0
+      ? notFound
+      : connectNodeAdapter({
+          routes: (connectRouter) => routes.forEach((mount) => mount(connectRouter)),
+          fallback: (req, res) => notFound(req as IncomingMessage, res as ServerResponse),
+        });
+  const http = await startHttpServer({ host: config.host, port: config.httpPort, router, fallback, maxConnections: config.maxConnections, logger });
+  const grpc = options.grpc;
+  let grpcPort: number | undefined;
+  try {
+    grpcPort = grpc ? await listenGrpc(grpc, config.host, config.grpcPort) : undefined;
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+  return {
+    httpPort: http.port,
+    grpcPort,
+    close: async () => {
+      await Promise.all([http.close(), grpc ? closeGrpc(grpc, 2_000) : undefined]);
+    },
+  };
+}
+
+/** The address to show for a bound host: a wildcard bind is reachable on loopback. */
+export function shownHost(host: string): string {
+  return host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+}

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { DistributedSystem } from "./support/distributed-system.js";
+import { startDistributedSystem } from "./support/distributed-system.js";
+import { ApiClient } from "./support/http-client.js";
+import { SseRecorder } from "./support/sse-client.js";
+
+// The seed's tiered fan-out: the relay re-publishes the log to Redis Pub/Sub and the edge
+// takes live comments from there, catching resuming viewers up from the relay.
+let system: DistributedSystem;
+before(async () => {
+  system = await startDistributedSystem({ LC_RELAY_PUBLISH_REDIS: "on", LC_EDGE_UPSTREAM: "redis" });
+});
+after(() => system?.stop());
+
+test("should run each role as its own process", () => {
+  const pids = Object.values(system.roles).map((role) => role.process.pid);
+  assert.equal(new Set(pids).size, 4);
+  assert.match(system.roles.edge.output(), /upstream Redis Pub\/Sub/);
+  assert.match(system.roles.relay.output(), /publishing to Redis/);
+});
+
+test("should carry a comment from POST through Kafka and Redis to SSE, and into the playback API", async () => {
+  const api = new ApiClient(system.http, system.jwtSecret);
+  const streamId = await api.createStream();
+  const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`));
+  try {
+    await viewer.opened();
+    // The edge subscribes to Redis when the first viewer arrives; give SUBSCRIBE a moment.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const first = await api.post(streamId, "walker", "through every role");
+    await viewer.until(() => viewer.comments().length >= 1, 10_000);
+    assert.deepEqual(viewer.comments().map((c) => [c.comment_id, c.seq, c.text]), [[first.comment_id, first.seq, "through every role"]]);
+
+    const second = await api.post(streamId, "walker", "while away");
+    const resumed = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe?last_event_id=${first.seq}`));
+    try {
+      await resumed.opened();
+      await resumed.until(() => resumed.comments().length >= 1, 10_000);
+      assert.deepEqual(resumed.comments().map((c) => c.comment_id), [second.comment_id], "caught up from the relay");
+    } finally {
+      resumed.close();
+    }
+
+    const archived = await api.waitForArchive(streamId, 2);
+    assert.deepEqual(archived.map((c) => c.comment_id), [first.comment_id, second.comment_id]);
+  } finally {
+    viewer.close();
+  }
+});

@@ -62,8 +62,18 @@ log(`all engines ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${O
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => void tearDown().then(() => process.exit(130)));
 }
+// Last resort if this process dies some other way: never leave an engine JVM orphaned.
+process.on("exit", () => {
+  if (tornDown) return;
+  for (const { process: p } of started) {
+    try {
+      process.kill(-p.pid, "SIGKILL");
+    } catch {}
+  }
+});
 if (mode === "up") {
   log("engines are up; Ctrl-C stops what this run started");
+  setInterval(() => {}, 1 << 30); // the engines are detached: keep this process (and the teardown) alive
   await new Promise(() => {});
 }
 const command = rest[0] === "--" ? rest.slice(1) : rest;

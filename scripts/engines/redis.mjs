@@ -7,6 +7,7 @@ import { EngineError, isPortOpen, log, startProcess, waitFor } from "./util.mjs"
 
 async function ping(port) {
   const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on("error", () => {}); // a refused probe is an answer, not an error to print
   try {
     await client.connect();
     return (await client.ping()) === "PONG";

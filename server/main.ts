@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { runArchive } from "../archive/main.js";
 import { createJsonLogger } from "../core/logger.js";
 import { runEdge } from "../edge/main.js";

@@ -1,9 +1,10 @@
 import type { Admin, Consumer, Producer } from "kafkajs";
 import { CompressionTypes, Kafka, Partitioners, logLevel } from "kafkajs";
-import type { Comment, CommentRecord } from "../../core/comment.js";
+import type { Comment } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
+import { AppendQueue, logUnavailable } from "./append-queue.js";
 import type { BatchHandler, CommentLog, ConsumeOptions, Consumption } from "./index.js";
 import { decodeRecord, encodeRecord } from "./kafka-record.js";
 
@@ -31,12 +32,6 @@ export interface KafkaCommentLogOptions {
   readonly maxPendingAppends?: number;
   readonly compression?: "none" | "gzip";
   readonly logger?: Logger;
-}
-
-interface PendingAppend {
-  readonly record: CommentRecord;
-  readonly resolve: (comment: Comment) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -74,15 +69,13 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
 
-  let pending: PendingAppend[] = [];
   let sending: Promise<void> | undefined;
   let closed = false;
   const consumers = new Set<Consumption>();
 
   const sendLoop = async () => {
-    while (pending.length > 0) {
-      const batch = pending.slice(0, maxBatch);
-      pending = pending.slice(batch.length);
+    while (queue.size > 0) {
+      const batch = queue.take(maxBatch);
       const partitions = batch.map((item) => partitionFor(item.record.streamId));
       try {
         const metadata = await producer.send({
@@ -101,24 +94,16 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
         });
       } catch (error) {
         logger.error("kafka produce failed", { err: error, count: batch.length });
-        const failure = new LcError("log_unavailable", "the comment log cannot take comments now", { retryAfterMs: 1000, cause: error });
+        const failure = logUnavailable(error);
         for (const item of batch) item.reject(failure);
       }
     }
     sending = undefined;
   };
+  const queue = new AppendQueue(maxPending, () => (sending ??= sendLoop()));
 
   return {
-    append(record) {
-      if (closed) return Promise.reject(new LcError("log_unavailable", "the comment log is closed", { retryAfterMs: 1000 }));
-      if (pending.length >= maxPending) {
-        return Promise.reject(new LcError("overloaded", "too many comments waiting for the log", { retryAfterMs: 1000 }));
-      }
-      return new Promise<Comment>((resolve, reject) => {
-        pending.push({ record, resolve, reject });
-        sending ??= sendLoop();
-      });
-    },
+    append: (record) => queue.enqueue(record),
 
     async consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Consumption> {
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");
@@ -197,6 +182,7 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
     async close() {
       if (closed) return;
       closed = true;
+      queue.close();
       await sending; // appends already accepted into the queue are sent before the log closes
       await Promise.all([...consumers].map((c) => c.stop()));
       await producer.disconnect();

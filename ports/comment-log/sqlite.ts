@@ -1,11 +1,13 @@
 import type { Statement } from "better-sqlite3";
-import type { Comment, CommentRecord } from "../../core/comment.js";
+import type { Comment } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
 import type { SqliteDatabase } from "../sqlite/open-database.js";
 import type { CommentRow } from "../sqlite/comment-row.js";
 import { COMMENT_COLUMNS, COMMENT_COLUMN_DEFINITIONS, rowToComment } from "../sqlite/comment-row.js";
+import { AppendQueue, logUnavailable } from "./append-queue.js";
+import type { PendingAppend } from "./append-queue.js";
 import type { BatchHandler, CommentLog, ConsumeOptions, Consumption, StreamHistory } from "./index.js";
 
 /** Most appends committed in one transaction (one fsync). */
@@ -24,12 +26,6 @@ export interface SqliteCommentLogOptions {
   readonly maxPendingAppends?: number;
   readonly consumeBatch?: number;
   readonly logger?: Logger;
-}
-
-interface PendingAppend {
-  readonly record: CommentRecord;
-  readonly resolve: (comment: Comment) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 interface LogRow extends CommentRow {
@@ -110,7 +106,6 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     }),
   );
 
-  let pending: PendingAppend[] = [];
   let flushScheduled = false;
   let closed = false;
   const wakers = new Set<() => void>();
@@ -118,19 +113,15 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
 
   const flush = () => {
     flushScheduled = false;
-    const batch = pending.length > maxAppendBatch ? pending.slice(0, maxAppendBatch) : pending;
-    pending = pending.length > maxAppendBatch ? pending.slice(maxAppendBatch) : [];
-    if (pending.length > 0) scheduleFlush();
+    const batch = queue.take(maxAppendBatch);
+    if (queue.size > 0) scheduleFlush();
     if (batch.length === 0) return;
     let comments: Comment[];
     try {
       comments = appendBatch(batch);
     } catch (error) {
       logger.error("sqlite log append failed", { err: error, count: batch.length });
-      const failure = new LcError("log_unavailable", "the comment log cannot take comments now", {
-        retryAfterMs: 1000,
-        cause: error,
-      });
+      const failure = logUnavailable(error);
       for (const item of batch) item.reject(failure);
       return;
     }
@@ -142,18 +133,10 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     flushScheduled = true;
     setImmediate(flush);
   };
+  const queue = new AppendQueue(maxPending, scheduleFlush);
 
   return {
-    append(record) {
-      if (closed) return Promise.reject(new LcError("log_unavailable", "the comment log is closed", { retryAfterMs: 1000 }));
-      if (pending.length >= maxPending) {
-        return Promise.reject(new LcError("overloaded", "too many comments waiting for the log", { retryAfterMs: 1000 }));
-      }
-      return new Promise<Comment>((resolve, reject) => {
-        pending.push({ record, resolve, reject });
-        scheduleFlush();
-      });
-    },
+    append: (record) => queue.enqueue(record),
 
     async consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Consumption> {
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");
@@ -213,8 +196,9 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     async close() {
       if (closed) return;
       closed = true;
+      queue.close();
       // Appends already accepted into the queue are committed before the log closes.
-      while (pending.length > 0) flush();
+      while (queue.size > 0) flush();
       await Promise.all([...consumptions].map((c) => c.stop()));
     },
   };

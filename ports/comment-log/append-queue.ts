@@ -1,0 +1,57 @@
+import type { Comment, CommentRecord } from "../../core/comment.js";
+import { LcError } from "../../core/errors.js";
+
+/** An append waiting for the engine, with the promise to settle once it is durable. */
+export interface PendingAppend {
+  readonly record: CommentRecord;
+  readonly resolve: (comment: Comment) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The error for appends the engine could not take; ingest answers it with 503. */
+export function logUnavailable(cause: unknown): LcError {
+  return new LcError("log_unavailable", "the comment log cannot take comments now", { retryAfterMs: 1000, cause });
+}
+
+/**
+ * The bounded queue in front of a log engine that both adapters share: appends wait here while
+ * the engine commits the previous batch, then leave together. Past `maxPending` waiting
+ * appends, or once closed, `enqueue` refuses at once instead of growing.
+ */
+export class AppendQueue {
+  private pending: PendingAppend[] = [];
+  private closed = false;
+
+  /** `onEnqueue` is called after each accepted append, to start or schedule a flush. */
+  constructor(
+    private readonly maxPending: number,
+    private readonly onEnqueue: () => void,
+  ) {}
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  enqueue(record: CommentRecord): Promise<Comment> {
+    if (this.closed) return Promise.reject(new LcError("log_unavailable", "the comment log is closed", { retryAfterMs: 1000 }));
+    if (this.pending.length >= this.maxPending) {
+      return Promise.reject(new LcError("overloaded", "too many comments waiting for the log", { retryAfterMs: 1000 }));
+    }
+    return new Promise<Comment>((resolve, reject) => {
+      this.pending.push({ record, resolve, reject });
+      this.onEnqueue();
+    });
+  }
+
+  /** Removes and returns up to `max` of the oldest waiting appends. */
+  take(max: number): PendingAppend[] {
+    const batch = this.pending.length > max ? this.pending.slice(0, max) : this.pending;
+    this.pending = this.pending.length > max ? this.pending.slice(max) : [];
+    return batch;
+  }
+
+  /** Refuses new appends; those already waiting stay to be flushed. */
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -2,14 +2,16 @@
 // every file under a `test/` folder as a test when given a directory, so the list is explicit.
 // Arguments narrow the run to files whose path contains one of them.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const find = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === "node_modules" ? [] : find(path);
-    return entry.name.endsWith(".test.js") ? [path] : [];
+    // A compiled test whose source is gone (deleted or renamed) is stale: never run it.
+    const source = path.replace(/^dist[\\/]/, "").replace(/\.js$/, ".ts");
+    return entry.name.endsWith(".test.js") && existsSync(source) ? [path] : [];
   });
 const filters = process.argv.slice(2);
 const files = find("dist").filter((file) => filters.length === 0 || filters.some((f) => file.includes(f))).sort();

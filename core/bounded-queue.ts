@@ -38,6 +38,23 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     this.wake?.();
   }
 
+  /** Like iterating, but hands over everything queued at once, as one array per wake-up. */
+  async *batches(): AsyncGenerator<T[]> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.head < this.items.length) {
+        const batch = this.items.slice(this.head);
+        this.items = [];
+        this.head = 0;
+        yield batch;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       if (this.failure) throw this.failure;

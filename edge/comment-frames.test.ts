@@ -11,7 +11,7 @@ const events: Record<string, RelayEvent> = {
   a: { kind: "comment", comment: testComment(1) },
   b: { kind: "comment", comment: testComment(2) },
   c: { kind: "comment", comment: testComment(3) },
-  r: { kind: "reset", oldestAvailableSeq: 7 },
+  r: { kind: "reset", afterSeq: 3, oldestAvailableSeq: 7 },
 };
 const describeFrame = map((frame: { kind: string; comments?: readonly { seq: number }[] }) =>
   frame.kind === "reset" ? "reset" : frame.comments!.map((c) => c.seq).join(","),

@@ -41,7 +41,7 @@ export function toFrames(batchMs: number, maxBatch = DEFAULT_MAX_BATCH, schedule
         next(event) {
           if (event.kind === "reset") {
             flush();
-            subscriber.next({ kind: "reset", bytes: Buffer.from(formatReset(event.oldestAvailableSeq)) });
+            subscriber.next({ kind: "reset", bytes: Buffer.from(formatReset(event.afterSeq, event.oldestAvailableSeq)) });
             return;
           }
           buffer.push(event.comment);

@@ -39,9 +39,9 @@ export function formatComments(comments: readonly Comment[], single: boolean): s
 }
 
 /**
- * Tells the client that comments it asked for are gone from the live path; it reloads them
- * from the playback API and keeps listening.
+ * Tells the client that the comments after `after_seq` are gone from the live path (a gap is
+ * never silent): it reloads them from the playback API and keeps listening.
  */
-export function formatReset(oldestAvailableSeq: number): string {
-  return formatSseEvent({ event: "reset", data: JSON.stringify({ oldest_available_seq: oldestAvailableSeq }) });
+export function formatReset(afterSeq: number, oldestAvailableSeq: number): string {
+  return formatSseEvent({ event: "reset", data: JSON.stringify({ after_seq: afterSeq, oldest_available_seq: oldestAvailableSeq }) });
 }

@@ -10,7 +10,7 @@ function collect(): { events: RelayEvent[]; listener: (event: RelayEvent) => voi
   return {
     events,
     listener: (event) => events.push(event),
-    seqs: () => events.map((e) => (e.kind === "comment" ? e.comment.seq : `reset@${e.oldestAvailableSeq}`)),
+    seqs: () => events.map((e) => (e.kind === "comment" ? e.comment.seq : `reset(after ${e.afterSeq})@${e.oldestAvailableSeq}`)),
   };
 }
 
@@ -73,7 +73,7 @@ test("should reset when there is no history and the cursor is older than the rin
   const viewer = collect();
   relay.subscribe("s1", 1, viewer.listener);
   relay.publish([testComment(5)]);
-  assert.deepEqual(viewer.seqs(), ["reset@3", 5]);
+  assert.deepEqual(viewer.seqs(), ["reset(after 1)@3", 5]);
 });
 
 test("should reset when the replay would exceed its bound", async () => {
@@ -88,7 +88,7 @@ test("should reset when the replay would exceed its bound", async () => {
   relay.subscribe("s1", 0, viewer.listener);
   await flush();
   relay.publish([testComment(51)]);
-  assert.deepEqual(viewer.seqs(), ["reset@46", 51]);
+  assert.deepEqual(viewer.seqs(), ["reset(after 0)@46", 51]);
 });
 
 test("should bound the number of rings, dropping the least recently active stream", () => {
@@ -98,4 +98,31 @@ test("should bound the number of rings, dropping the least recently active strea
   const viewer = collect();
   relay.subscribe("a", 1, viewer.listener);
   assert.deepEqual(viewer.seqs(), [2]); // "a" was active after "b", so "b" lost its ring
+});
+
+test("should keep all rings together under their byte ceiling, dropping the least recently active", () => {
+  const one = 200 + 2 * ("comment 1".length + "User".length + "u1".length);
+  const relay = new FanoutRelay({ ringsMaxBytes: one * 10 });
+  for (let seq = 1; seq <= 5; seq++) relay.publish([testComment(seq, "a"), testComment(seq, "b"), testComment(seq, "c")]);
+  assert.ok(relay.ringBytes <= one * 10, `${relay.ringBytes} bytes`);
+  assert.equal(relay.ringCount, 2, "the stream least recently active lost its ring");
+  const viewer = collect();
+  relay.subscribe("a", 3, viewer.listener);
+  assert.deepEqual(viewer.seqs(), ["reset(after 3)@0"]);
+});
+
+test("should drop rings of streams idle past the limit when swept", () => {
+  let now = 0;
+  const relay = new FanoutRelay({ ringIdleMs: 1000, clock: { now: () => now } });
+  relay.publish([testComment(1, "old")]);
+  now = 600;
+  relay.publish([testComment(1, "recent")]);
+  now = 1200;
+  relay.sweep();
+  assert.equal(relay.ringCount, 1);
+  assert.equal(relay.ringBytes > 0, true);
+  now = 5000;
+  relay.sweep();
+  assert.equal(relay.ringCount, 0);
+  assert.equal(relay.ringBytes, 0);
 });

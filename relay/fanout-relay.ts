@@ -1,3 +1,5 @@
+import type { Clock } from "../core/clock.js";
+import { systemClock } from "../core/clock.js";
 import type { Comment } from "../core/comment.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
@@ -8,7 +10,9 @@ import { CommentRing } from "./comment-ring.js";
 /** Defaults of {@link FanoutRelayOptions}. */
 export const DEFAULT_RING_MAX_COUNT = 2_000;
 export const DEFAULT_RING_MAX_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_RINGS = 10_000;
+export const DEFAULT_RINGS_MAX_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_RING_IDLE_MS = 15 * 60 * 1000;
+export const DEFAULT_MAX_RINGS = 100_000;
 export const DEFAULT_MAX_REPLAY = 10_000;
 const HISTORY_PAGE = 1_000;
 
@@ -20,35 +24,54 @@ export interface FanoutRelayOptions {
   readonly ringMaxCount?: number;
   /** Bytes kept per stream (approximate). */
   readonly ringMaxBytes?: number;
-  /** Streams with a ring; past it the stream that went longest without a comment loses its ring. */
+  /** Ceiling on the bytes of all rings together; past it the least recently active rings go. */
+  readonly ringsMaxBytes?: number;
+  /** A ring whose stream had no comment for this long is dropped by {@link FanoutRelay.sweep}. */
+  readonly ringIdleMs?: number;
+  /** Streams with a ring; past it the least recently active stream loses its ring. */
   readonly maxRings?: number;
   /** Most comments replayed to one subscriber from history before it is told to reset. */
   readonly maxReplay?: number;
+  readonly clock?: Clock;
   readonly logger?: Logger;
 }
 
 /** Receives a subscription's events, synchronously and in order. */
 export type RelayListener = (event: RelayEvent) => void;
 
+interface StreamRing {
+  readonly ring: CommentRing;
+  lastActivity: number;
+}
+
 /**
  * Holds the recent comments of every stream and hands them to subscribers: a replay from a
  * cursor, then live comments, with no gap and no duplicate at the seam. Live comments that
- * arrive while a replay is read from history wait in a bounded queue.
+ * arrive while a replay is read from history wait in a bounded queue. Memory is bounded per
+ * ring (count, bytes), for all rings together (bytes, count), and over time (idle rings).
  */
 export class FanoutRelay {
-  private readonly rings = new Map<string, CommentRing>();
+  /** Least recently active first: a ring is re-inserted on every comment. */
+  private readonly rings = new Map<string, StreamRing>();
   private readonly listeners = new Map<string, Set<RelayListener>>();
+  private totalBytes = 0;
   private readonly ringMaxCount: number;
   private readonly ringMaxBytes: number;
+  private readonly ringsMaxBytes: number;
+  private readonly ringIdleMs: number;
   private readonly maxRings: number;
   private readonly maxReplay: number;
+  private readonly clock: Clock;
   private readonly logger: Logger;
 
   constructor(private readonly options: FanoutRelayOptions = {}) {
     this.ringMaxCount = options.ringMaxCount ?? DEFAULT_RING_MAX_COUNT;
     this.ringMaxBytes = options.ringMaxBytes ?? DEFAULT_RING_MAX_BYTES;
+    this.ringsMaxBytes = options.ringsMaxBytes ?? DEFAULT_RINGS_MAX_BYTES;
+    this.ringIdleMs = options.ringIdleMs ?? DEFAULT_RING_IDLE_MS;
     this.maxRings = options.maxRings ?? DEFAULT_MAX_RINGS;
     this.maxReplay = options.maxReplay ?? DEFAULT_MAX_REPLAY;
+    this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -57,22 +80,42 @@ export class FanoutRelay {
     return this.rings.size;
   }
 
+  /** Approximate bytes held by all rings. */
+  get ringBytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Number of live subscriptions, all streams together. */
+  get subscriberCount(): number {
+    let count = 0;
+    for (const set of this.listeners.values()) count += set.size;
+    return count;
+  }
+
   /** Takes a batch from the log, in log order, and hands each new comment to its listeners. */
   publish(batch: readonly Comment[]): void {
+    const now = this.clock.now();
     for (const comment of batch) {
-      let ring = this.rings.get(comment.streamId);
-      if (ring) {
-        this.rings.delete(comment.streamId); // re-insert: the Map stays least recently active first
-      } else {
-        ring = new CommentRing(this.ringMaxCount, this.ringMaxBytes);
-        if (this.rings.size >= this.maxRings) this.rings.delete(this.rings.keys().next().value!);
-      }
-      this.rings.set(comment.streamId, ring);
-      if (!ring.push(comment)) continue; // a redelivered comment
+      const entry = this.touch(comment.streamId, now);
+      const before = entry.ring.bytes;
+      const added = entry.ring.push(comment);
+      this.totalBytes += entry.ring.bytes - before;
+      if (!added) continue; // a redelivered comment
       const listeners = this.listeners.get(comment.streamId);
-      if (!listeners) continue;
-      const event: RelayEvent = { kind: "comment", comment };
-      for (const listener of listeners) listener(event);
+      if (listeners) {
+        const event: RelayEvent = { kind: "comment", comment };
+        for (const listener of listeners) listener(event);
+      }
+    }
+    while (this.totalBytes > this.ringsMaxBytes && this.rings.size > 1) this.dropOldestRing();
+  }
+
+  /** Drops the rings of streams idle for longer than the idle limit; call it periodically. */
+  sweep(): void {
+    const cutoff = this.clock.now() - this.ringIdleMs;
+    for (const [streamId, entry] of this.rings) {
+      if (entry.lastActivity > cutoff) break; // the rest are more recent
+      this.dropRing(streamId, entry);
     }
   }
 
@@ -81,13 +124,40 @@ export class FanoutRelay {
    * when it covers them, else from history, else a reset. Returns the unsubscribe function.
    */
   subscribe(streamId: string, afterSeq: number | undefined, listener: RelayListener): () => void {
-    const ring = this.rings.get(streamId);
-    const fromRing = afterSeq === undefined ? [] : ring?.after(afterSeq);
+    if (afterSeq === undefined) return this.addListener(streamId, listener);
+    const fromRing = this.rings.get(streamId)?.ring.after(afterSeq);
     if (fromRing) {
       for (const comment of fromRing) listener({ kind: "comment", comment });
       return this.addListener(streamId, listener);
     }
-    return this.replayThenLive(streamId, afterSeq!, listener);
+    return this.replayThenLive(streamId, afterSeq, listener);
+  }
+
+  private touch(streamId: string, now: number): StreamRing {
+    let entry = this.rings.get(streamId);
+    if (entry) {
+      this.rings.delete(streamId);
+    } else {
+      entry = { ring: new CommentRing(this.ringMaxCount, this.ringMaxBytes), lastActivity: now };
+      if (this.rings.size >= this.maxRings) this.dropOldestRing();
+    }
+    entry.lastActivity = now;
+    this.rings.set(streamId, entry);
+    return entry;
+  }
+
+  private dropOldestRing(): void {
+    const [streamId, entry] = this.rings.entries().next().value!;
+    this.dropRing(streamId, entry);
+  }
+
+  private dropRing(streamId: string, entry: StreamRing): void {
+    this.rings.delete(streamId);
+    this.totalBytes -= entry.ring.bytes;
+  }
+
+  private oldestAvailable(streamId: string): number {
+    return this.rings.get(streamId)?.ring.oldestSeq ?? 0;
   }
 
   private addListener(streamId: string, listener: RelayListener): () => void {
@@ -102,9 +172,8 @@ export class FanoutRelay {
 
   private replayThenLive(streamId: string, afterSeq: number, listener: RelayListener): () => void {
     const history = this.options.history;
-    const oldestAvailable = this.rings.get(streamId)?.oldestSeq ?? 0;
     if (!history) {
-      listener({ kind: "reset", oldestAvailableSeq: oldestAvailable });
+      listener({ kind: "reset", afterSeq, oldestAvailableSeq: this.oldestAvailable(streamId) });
       return this.addListener(streamId, listener);
     }
     // Live comments wait here until the history read has caught up with them.
@@ -122,6 +191,10 @@ export class FanoutRelay {
       waiting = undefined;
       for (const comment of queued) if (comment.seq > lastSent) listener({ kind: "comment", comment });
     };
+    const reset = () => {
+      listener({ kind: "reset", afterSeq, oldestAvailableSeq: this.oldestAvailable(streamId) });
+      return Number.MIN_SAFE_INTEGER; // after a reset every queued live comment is new to the subscriber
+    };
     void (async () => {
       let lastSent = afterSeq;
       let replayed = 0;
@@ -130,8 +203,7 @@ export class FanoutRelay {
           const page = await history.readAfter(streamId, lastSent, HISTORY_PAGE);
           if (!active) return;
           if (replayed + page.length > this.maxReplay || overflowed) {
-            listener({ kind: "reset", oldestAvailableSeq: this.rings.get(streamId)?.oldestSeq ?? 0 });
-            lastSent = Number.MIN_SAFE_INTEGER; // after a reset every queued live comment is new to the subscriber
+            lastSent = reset();
             break;
           }
           for (const comment of page) listener({ kind: "comment", comment });
@@ -143,8 +215,7 @@ export class FanoutRelay {
       } catch (error) {
         this.logger.warn("relay history read failed; telling the subscriber to reset", { streamId, err: error });
         if (!active) return;
-        listener({ kind: "reset", oldestAvailableSeq: this.rings.get(streamId)?.oldestSeq ?? 0 });
-        lastSent = Number.MIN_SAFE_INTEGER;
+        lastSent = reset();
       }
       if (active) goLive(lastSent);
     })();

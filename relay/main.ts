@@ -21,6 +21,8 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     group: `livecomments-relay-${randomUUID()}`,
     ringMaxCount: config.ringMaxCount,
     ringMaxBytes: config.ringMaxBytes,
+    ringsMaxBytes: config.ringsMaxBytes,
+    ringIdleMs: config.ringIdleMs,
     ...(redis ? { publish: createRedisFanoutPublisher(redis) } : {}),
     logger,
   });

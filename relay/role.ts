@@ -6,6 +6,9 @@ import { hasStreamHistory } from "../ports/comment-log/index.js";
 import { FanoutRelay } from "./fanout-relay.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
 
+/** How often idle rings are looked for. */
+const RING_SWEEP_MS = 30_000;
+
 /** What the relay role runs on. */
 export interface RelayRoleOptions {
   readonly log: CommentLog;
@@ -13,6 +16,8 @@ export interface RelayRoleOptions {
   readonly group: string;
   readonly ringMaxCount: number;
   readonly ringMaxBytes: number;
+  readonly ringsMaxBytes: number;
+  readonly ringIdleMs: number;
   /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
   readonly publish?: (batch: readonly Comment[]) => Promise<void>;
   readonly logger: Logger;
@@ -30,13 +35,23 @@ export async function startRelay(grpc: Server, options: RelayRoleOptions): Promi
     ...(hasStreamHistory(options.log) ? { history: options.log } : {}),
     ringMaxCount: options.ringMaxCount,
     ringMaxBytes: options.ringMaxBytes,
+    ringsMaxBytes: options.ringsMaxBytes,
+    ringIdleMs: options.ringIdleMs,
     logger: options.logger,
   });
+  const sweeper = setInterval(() => relay.sweep(), Math.min(RING_SWEEP_MS, options.ringIdleMs));
+  sweeper.unref();
   addRelayGrpcService(grpc, relay, options.logger);
   const { publish } = options;
   const consumption = await options.log.consume({ group: options.group, from: "latest", commit: false }, async (batch) => {
     relay.publish(batch);
     if (publish) await publish(batch);
   });
-  return { relay, stop: () => consumption.stop() };
+  return {
+    relay,
+    stop: () => {
+      clearInterval(sweeper);
+      return consumption.stop();
+    },
+  };
 }

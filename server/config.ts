@@ -6,7 +6,7 @@ import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/rate-limits.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
 import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS } from "../edge/http-routes.js";
-import { DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT } from "../relay/fanout-relay.js";
+import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/fanout-relay.js";
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
 import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
 import { EnvReader } from "./env.js";
@@ -28,6 +28,8 @@ export interface ServerConfig {
   readonly defaultBatchMs: number;
   readonly ringMaxCount: number;
   readonly ringMaxBytes: number;
+  readonly ringsMaxBytes: number;
+  readonly ringIdleMs: number;
   readonly quiet: boolean;
 }
 
@@ -91,6 +93,8 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     defaultBatchMs: read.integer("LC_BATCH_MS", DEFAULT_BATCH_MS, 0, 1000),
     ringMaxCount: read.integer("LC_RING_MAX_COMMENTS", DEFAULT_RING_MAX_COUNT, 1, 1_000_000),
     ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
+    ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
+    ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
     quiet: read.oneOf("LC_LOG", "info", ["info", "quiet"]) === "quiet",
   };
 }

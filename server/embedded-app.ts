@@ -78,6 +78,8 @@ export async function startEmbeddedApp(
     group: `relay-${newId()}`,
     ringMaxCount: config.ringMaxCount,
     ringMaxBytes: config.ringMaxBytes,
+    ringsMaxBytes: config.ringsMaxBytes,
+    ringIdleMs: config.ringIdleMs,
     logger,
   });
   mountEdge(router, {

@@ -1,11 +1,14 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Comment } from "../comment.js";
-import type { Comment as CommentMessage, CommentSchema } from "../../gen/livecomments/v1/comment_pb.js";
+import type { Comment as ProtoComment, CommentSchema } from "../../gen/livecomments/v1/comment_pb.js";
 import type { Stream } from "../stream.js";
 import type { StreamSchema } from "../../gen/livecomments/v1/stream_service_pb.js";
 
+/** A comment as a protobuf message, ready to be created. */
+export type CommentMessage = MessageInitShape<typeof CommentSchema>;
+
 /** A comment as a protobuf message. */
-export function commentToMessage(comment: Comment): MessageInitShape<typeof CommentSchema> {
+export function commentToMessage(comment: Comment): CommentMessage {
   return {
     commentId: comment.commentId,
     streamId: comment.streamId,
@@ -19,7 +22,7 @@ export function commentToMessage(comment: Comment): MessageInitShape<typeof Comm
 }
 
 /** A protobuf comment as the domain type. */
-export function commentFromMessage(message: CommentMessage): Comment {
+export function commentFromMessage(message: ProtoComment): Comment {
   return {
     commentId: message.commentId,
     streamId: message.streamId,

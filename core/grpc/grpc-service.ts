@@ -19,11 +19,22 @@ export type GrpcUnaryHandler<I extends DescMessage, O extends DescMessage> = (
   call: ServerUnaryCall<MessageShape<I>, MessageShape<O>>,
 ) => Promise<MessageInitShape<O>>;
 
-/** A server-streaming method: an async generator that stops when `signal` aborts. */
+/** What a server-streaming handler gets besides the request. */
+export interface StreamContext {
+  /** Aborts when the client goes away or the stream ends. */
+  readonly signal: AbortSignal;
+  /**
+   * Ends the call at once with this error, even while the stream waits for a client that does
+   * not read (a full queue must not wait for room that never comes).
+   */
+  fail(error: unknown): void;
+}
+
+/** A server-streaming method: an async generator that stops when `context.signal` aborts. */
 export type GrpcServerStreamHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
   call: ServerWritableStream<MessageShape<I>, MessageShape<O>>,
-  signal: AbortSignal,
+  context: StreamContext,
 ) => AsyncIterable<MessageInitShape<O>>;
 
 /** Implementation of a generated service, typed from its descriptor. */
@@ -97,21 +108,52 @@ async function pump(
   const abort = new AbortController();
   call.on("cancelled", () => abort.abort());
   call.on("close", () => abort.abort());
+  let fail!: (error: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
+  const iterator = handler(call.request, call, { signal: abort.signal, fail })[Symbol.asyncIterator]();
   try {
-    for await (const message of handler(call.request, call, abort.signal)) {
-      if (abort.signal.aborted) break;
-      if (!call.write(create(output, message))) {
-        await new Promise<void>((resolve) => {
-          call.once("drain", resolve);
-          abort.signal.addEventListener("abort", () => resolve(), { once: true });
-        });
+    let next = iterator.next();
+    next.catch(() => {}); // settled below; this only keeps an early exit from leaving it unhandled
+    for (;;) {
+      const result = await Promise.race([next, failed]);
+      if (result.done || abort.signal.aborted) break;
+      const writable = call.write(create(output, result.value));
+      next = iterator.next();
+      next.catch(() => {});
+      if (!writable) {
+        // Wait for room, but stop waiting when the source fails meanwhile (its queue is full):
+        // the failure then ends the call instead of waiting on a client that does not read.
+        const outcome = await Promise.race([
+          roomOrAbort(call, abort.signal).then(() => "room" as const),
+          next.then(() => "ready" as const, () => "failed" as const),
+          failed,
+        ]);
+        if (outcome === "ready") await Promise.race([roomOrAbort(call, abort.signal), failed]);
       }
     }
     if (!abort.signal.aborted) call.end();
   } catch (error) {
     logUnexpected(logger, name, error);
     if (!abort.signal.aborted) call.emit("error", toGrpcStatus(error));
+  } finally {
+    abort.abort();
+    await iterator.return?.(undefined).catch(() => {});
   }
+}
+
+/** Resolves when the call can take more writes, or when it is aborted. */
+function roomOrAbort(call: ServerWritableStream<MessageShape<DescMessage>, unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    call.once("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function logUnexpected(logger: Logger, method: string, error: unknown): void {

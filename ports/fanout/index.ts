@@ -8,7 +8,7 @@ export type RelayEvent =
    * The comments after the requested seq are no longer available; the subscription goes on
    * live and the subscriber reloads what it missed from the playback API.
    */
-  | { readonly kind: "reset"; readonly oldestAvailableSeq: number };
+  | { readonly kind: "reset"; readonly afterSeq: number; readonly oldestAvailableSeq: number };
 
 /**
  * Where an edge gets a stream's comments: the relay, in process or over gRPC, or a Redis

@@ -110,7 +110,7 @@ export function createRedisFanoutSource(subscriber: Redis, options: RedisFanoutS
       if (afterSeq === undefined) return live(streamId);
       if (options.catchUp) return options.catchUp.subscribe(streamId, afterSeq);
       return new Observable<RelayEvent>((observer) => {
-        observer.next({ kind: "reset", oldestAvailableSeq: 0 });
+        observer.next({ kind: "reset", afterSeq, oldestAvailableSeq: 0 });
         return live(streamId).subscribe(observer);
       });
     },

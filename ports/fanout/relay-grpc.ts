@@ -27,8 +27,11 @@ export function createRelayGrpcFanout(address: string): RelayGrpcFanout {
         let cancelled = false;
         call.on("data", (response: SubscribeResponse) => {
           const event = response.event;
-          if (event.case === "comment") subscriber.next({ kind: "comment", comment: commentFromMessage(event.value) });
-          else if (event.case === "reset") subscriber.next({ kind: "reset", oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
+          if (event.case === "comments") {
+            for (const comment of event.value.comments) subscriber.next({ kind: "comment", comment: commentFromMessage(comment) });
+          } else if (event.case === "reset") {
+            subscriber.next({ kind: "reset", afterSeq: Number(event.value.afterSeq), oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
+          }
         });
         call.on("error", (error: ServiceError) => {
           if (cancelled && error.code === GrpcStatus.CANCELLED) return;

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/fanout_relay.proto.
  */
 export const file_livecomments_v1_fanout_relay: GenFile = /*@__PURE__*/
-  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiSQoQU3Vic2NyaWJlUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBAUILCglfZnJvbV9zZXEicgoRU3Vic2NyaWJlUmVzcG9uc2USKwoHY29tbWVudBgBIAEoCzIYLmxpdmVjb21tZW50cy52MS5Db21tZW50SAASJwoFcmVzZXQYAiABKAsyFi5saXZlY29tbWVudHMudjEuUmVzZXRIAEIHCgVldmVudCIlCgVSZXNldBIcChRvbGRlc3RfYXZhaWxhYmxlX3NlcRgBIAEoAzJjCgtGYW5vdXRSZWxheRJUCglTdWJzY3JpYmUSIS5saXZlY29tbWVudHMudjEuU3Vic2NyaWJlUmVxdWVzdBoiLmxpdmVjb21tZW50cy52MS5TdWJzY3JpYmVSZXNwb25zZTABYgZwcm90bzM", [file_livecomments_v1_comment]);
+  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiSQoQU3Vic2NyaWJlUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBAUILCglfZnJvbV9zZXEieAoRU3Vic2NyaWJlUmVzcG9uc2USMQoIY29tbWVudHMYASABKAsyHS5saXZlY29tbWVudHMudjEuQ29tbWVudEJhdGNoSAASJwoFcmVzZXQYAiABKAsyFi5saXZlY29tbWVudHMudjEuUmVzZXRIAEIHCgVldmVudCI6CgxDb21tZW50QmF0Y2gSKgoIY29tbWVudHMYASADKAsyGC5saXZlY29tbWVudHMudjEuQ29tbWVudCI4CgVSZXNldBIcChRvbGRlc3RfYXZhaWxhYmxlX3NlcRgBIAEoAxIRCglhZnRlcl9zZXEYAiABKAMyYwoLRmFub3V0UmVsYXkSVAoJU3Vic2NyaWJlEiEubGl2ZWNvbW1lbnRzLnYxLlN1YnNjcmliZVJlcXVlc3QaIi5saXZlY29tbWVudHMudjEuU3Vic2NyaWJlUmVzcG9uc2UwAWIGcHJvdG8z", [file_livecomments_v1_comment]);
 
 /**
  * @generated from message livecomments.v1.SubscribeRequest
@@ -47,10 +47,13 @@ export type SubscribeResponse = Message<"livecomments.v1.SubscribeResponse"> & {
    */
   event: {
     /**
-     * @generated from field: livecomments.v1.Comment comment = 1;
+     * The next comments in log order: as many as were ready at once, so a busy stream costs
+     * one message per batch rather than one per comment.
+     *
+     * @generated from field: livecomments.v1.CommentBatch comments = 1;
      */
-    value: Comment;
-    case: "comment";
+    value: CommentBatch;
+    case: "comments";
   } | {
     /**
      * @generated from field: livecomments.v1.Reset reset = 2;
@@ -68,6 +71,23 @@ export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE_
   messageDesc(file_livecomments_v1_fanout_relay, 1);
 
 /**
+ * @generated from message livecomments.v1.CommentBatch
+ */
+export type CommentBatch = Message<"livecomments.v1.CommentBatch"> & {
+  /**
+   * @generated from field: repeated livecomments.v1.Comment comments = 1;
+   */
+  comments: Comment[];
+};
+
+/**
+ * Describes the message livecomments.v1.CommentBatch.
+ * Use `create(CommentBatchSchema)` to create a new message.
+ */
+export const CommentBatchSchema: GenMessage<CommentBatch> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_fanout_relay, 2);
+
+/**
  * Sent instead of a replay when the relay no longer holds the range after from_seq. The
  * subscription goes on live; the subscriber reloads what it missed from the playback API.
  *
@@ -80,6 +100,13 @@ export type Reset = Message<"livecomments.v1.Reset"> & {
    * @generated from field: int64 oldest_available_seq = 1;
    */
   oldestAvailableSeq: bigint;
+
+  /**
+   * The cursor the subscriber asked for: the comments after it were skipped.
+   *
+   * @generated from field: int64 after_seq = 2;
+   */
+  afterSeq: bigint;
 };
 
 /**
@@ -87,7 +114,7 @@ export type Reset = Message<"livecomments.v1.Reset"> & {
  * Use `create(ResetSchema)` to create a new message.
  */
 export const ResetSchema: GenMessage<Reset> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 2);
+  messageDesc(file_livecomments_v1_fanout_relay, 3);
 
 /**
  * FanoutRelay streams one live stream's comments in log order to edges and other backends.

@@ -24,6 +24,7 @@ export const ERROR_REASONS = {
   method_not_allowed: Code.Unimplemented,
   rate_limited: Code.ResourceExhausted,
   slow_consumer: Code.ResourceExhausted,
+  too_many_connections: Code.ResourceExhausted,
   overloaded: Code.Unavailable,
   log_unavailable: Code.Unavailable,
   unavailable: Code.Unavailable,

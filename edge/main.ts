@@ -23,17 +23,19 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
   }
   const cassandra = await openCassandra(engines);
   const router = new Router();
-  mountEdge(router, {
+  const edge = mountEdge(router, {
     fanout,
     registry: await openStreamRegistry(cassandra),
     heartbeatMs: config.heartbeatMs,
     defaultBatchMs: config.defaultBatchMs,
+    viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
     logger,
   });
   const host = await listen(router, { config, logger });
   return {
     description: `edge ready: HTTP http://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
     async close() {
+      await edge.drain();
       await host.close();
       closeRedis();
       relay.close();

@@ -4,6 +4,8 @@ import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import { edgeRoutes } from "./http-routes.js";
 import { StreamFeeds } from "./stream-feeds.js";
+import type { ViewersOptions } from "./viewers.js";
+import { Viewers } from "./viewers.js";
 
 /** What the edge role runs on. */
 export interface EdgeRoleOptions {
@@ -11,18 +13,43 @@ export interface EdgeRoleOptions {
   readonly registry: StreamRegistry;
   readonly heartbeatMs: number;
   readonly defaultBatchMs: number;
+  readonly viewerLimits: ViewersOptions;
   readonly logger: Logger;
 }
 
-/** Puts the SSE endpoint on an HTTP router; returns the shared feeds. */
-export function mountEdge(router: Router, options: EdgeRoleOptions): StreamFeeds {
+/** A mounted edge. */
+export interface MountedEdge {
+  readonly feeds: StreamFeeds;
+  readonly viewers: Viewers;
+  /**
+   * Ends every viewer connection with a jittered `retry`, for a graceful shutdown; resolves
+   * once they have all closed, or after a second.
+   */
+  drain(): Promise<void>;
+}
+
+/** Reconnects after a shutdown are spread over this long. */
+const DRAIN_SPREAD_MS = 5_000;
+
+/** Puts the SSE and long-polling endpoints on an HTTP router. */
+export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge {
   const feeds = new StreamFeeds(options.fanout, { logger: options.logger });
+  const viewers = new Viewers(options.viewerLimits);
   edgeRoutes(router, {
     feeds,
     fanout: options.fanout,
     streams: options.registry,
+    viewers,
     heartbeatMs: options.heartbeatMs,
     defaultBatchMs: options.defaultBatchMs,
   });
-  return feeds;
+  return {
+    feeds,
+    viewers,
+    async drain() {
+      viewers.drain(DRAIN_SPREAD_MS);
+      const deadline = Date.now() + 1_000;
+      while (viewers.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS } from "../edge/http-routes.js";
 import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/fanout-relay.js";
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
 import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
+import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "../edge/viewers.js";
 import { EnvReader } from "./env.js";
 
 /** What every role reads from the environment, in either mode. */
@@ -30,6 +31,8 @@ export interface ServerConfig {
   readonly ringMaxBytes: number;
   readonly ringsMaxBytes: number;
   readonly ringIdleMs: number;
+  readonly maxViewers: number;
+  readonly maxViewersPerIp: number;
   readonly quiet: boolean;
 }
 
@@ -95,6 +98,8 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
     ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
     ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    maxViewers: read.integer("LC_MAX_VIEWERS", DEFAULT_MAX_VIEWERS, 1, 10_000_000),
+    maxViewersPerIp: read.integer("LC_MAX_VIEWERS_PER_IP", DEFAULT_MAX_VIEWERS_PER_IP, 1, 10_000_000),
     quiet: read.oneOf("LC_LOG", "info", ["info", "quiet"]) === "quiet",
   };
 }

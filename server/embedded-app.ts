@@ -82,11 +82,12 @@ export async function startEmbeddedApp(
     ringIdleMs: config.ringIdleMs,
     logger,
   });
-  mountEdge(router, {
+  const edge = mountEdge(router, {
     fanout: createInProcessFanout(relay.relay),
     registry,
     heartbeatMs: config.heartbeatMs,
     defaultBatchMs: config.defaultBatchMs,
+    viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
     logger,
   });
   const archive = await startArchive(router, {
@@ -106,6 +107,7 @@ export async function startEmbeddedApp(
     usesDevSecret: config.jwtSecret === undefined,
     close() {
       closing ??= (async () => {
+        await edge.drain();
         await host.close();
         // Appends already accepted are committed by log.close before the file closes.
         await log.close();

@@ -231,6 +231,46 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
       });
     });
 
+    describe("long polling", () => {
+      const poll = (streamId: string, query: string) => api.request("GET", `/v1/streams/${streamId}/comments/poll?${query}`);
+
+      it("should answer the comments after after_seq, then wait for the next one", async () => {
+        const streamId = await api.createStream();
+        const author = user();
+        const first = await api.post(streamId, author, "one");
+        await api.post(streamId, author, "two");
+        const third = await api.post(streamId, author, "three");
+        const caughtUp = await poll(streamId, `after_seq=${first.seq}&timeout_ms=5000`);
+        assert.equal(caughtUp.status, 200, caughtUp.text);
+        assert.deepEqual((caughtUp.json.comments as CommentJson[]).map((c) => c.text), ["two", "three"]);
+        assert.equal(caughtUp.json.last_seq, third.seq);
+        assert.equal(caughtUp.json.reset, null);
+
+        const waiting = poll(streamId, `after_seq=${third.seq}&timeout_ms=10000`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const started = Date.now();
+        await api.post(streamId, author, "four");
+        const next = await waiting;
+        assert.deepEqual((next.json.comments as CommentJson[]).map((c) => c.text), ["four"]);
+        assert.ok(Date.now() - started < 5_000, "answered when the comment came, not at the timeout");
+      });
+
+      it("should answer an empty list with the same cursor at the timeout", async () => {
+        const streamId = await api.createStream();
+        const posted = await api.post(streamId, user(), "only");
+        const empty = await poll(streamId, `after_seq=${posted.seq}&timeout_ms=200`);
+        assert.deepEqual(empty.json, { comments: [], last_seq: posted.seq, reset: null });
+      });
+
+      it("should refuse bad parameters and unknown streams", async () => {
+        const streamId = await api.createStream();
+        for (const query of ["after_seq=x", "after_seq=-1", "timeout_ms=60001", "timeout_ms=abc"]) {
+          assert.equal((await poll(streamId, query)).status, 400, query);
+        }
+        assert.equal((await poll("no-such-stream", "timeout_ms=0")).status, 404);
+      });
+    });
+
     describe("playback", () => {
       const fill = async (count: number) => {
         const streamId = await api.createStream();

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LcError } from "../core/errors.js";
+import { Viewers } from "./viewers.js";
+
+const reason = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof LcError ? error.reason : "other";
+  }
+  return "admitted";
+};
+
+test("should admit up to the per-IP and per-process limits, and count viewers per stream", () => {
+  const viewers = new Viewers({ maxViewers: 3, maxViewersPerIp: 2 });
+  const a1 = viewers.admit("1.1.1.1", "s", () => {});
+  viewers.admit("1.1.1.1", "t", () => {});
+  assert.equal(reason(() => viewers.admit("1.1.1.1", "s", () => {})), "too_many_connections");
+  viewers.admit("2.2.2.2", "s", () => {});
+  assert.equal(reason(() => viewers.admit("3.3.3.3", "s", () => {})), "overloaded");
+  assert.equal(viewers.countOf("s"), 2);
+  a1.leave();
+  a1.leave(); // leaving twice changes nothing
+  assert.equal(viewers.countOf("s"), 1);
+  assert.equal(reason(() => viewers.admit("1.1.1.1", "s", () => {})), "admitted");
+});
+
+test("should end every viewer with a spread-out retry on drain, and refuse new ones", () => {
+  const viewers = new Viewers();
+  const retries: number[] = [];
+  for (let i = 0; i < 50; i++) viewers.admit(`10.0.0.${i}`, "s", (retryMs) => retries.push(retryMs));
+  viewers.drain(5_000);
+  assert.equal(retries.length, 50);
+  assert.ok(retries.every((ms) => ms >= 500 && ms <= 5_500));
+  assert.ok(new Set(retries.map((ms) => Math.floor(ms / 500))).size > 3, "retries are spread, not equal");
+  assert.equal(reason(() => viewers.admit("9.9.9.9", "s", () => {})), "unavailable");
+});

@@ -1,0 +1,93 @@
+import { LcError } from "../core/errors.js";
+
+/** Defaults of {@link ViewersOptions}. */
+export const DEFAULT_MAX_VIEWERS = 15_000;
+/** Many viewers can share one address (NAT, offices), so this is generous. */
+export const DEFAULT_MAX_VIEWERS_PER_IP = 500;
+
+/** Limits on open viewer connections. */
+export interface ViewersOptions {
+  readonly maxViewers?: number;
+  readonly maxViewersPerIp?: number;
+}
+
+/** One admitted viewer; `leave` must be called exactly when its connection ends. */
+export interface ViewerTicket {
+  leave(): void;
+}
+
+interface Entry {
+  readonly ip: string;
+  readonly streamId: string;
+  /** Ends the connection telling the client when to come back. */
+  readonly closeWithRetry: (retryMs: number) => void;
+}
+
+/**
+ * The edge's open viewer connections: admission against per-process and per-IP limits,
+ * counts per stream, and the goodbye on shutdown.
+ */
+export class Viewers {
+  private readonly entries = new Set<Entry>();
+  private readonly perIp = new Map<string, number>();
+  private readonly perStream = new Map<string, number>();
+  private readonly maxViewers: number;
+  private readonly maxPerIp: number;
+  private closing = false;
+
+  constructor(options: ViewersOptions = {}) {
+    this.maxViewers = options.maxViewers ?? DEFAULT_MAX_VIEWERS;
+    this.maxPerIp = options.maxViewersPerIp ?? DEFAULT_MAX_VIEWERS_PER_IP;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Viewers of a stream on this edge. */
+  countOf(streamId: string): number {
+    return this.perStream.get(streamId) ?? 0;
+  }
+
+  /** Viewer counts of every stream with viewers on this edge. */
+  counts(): ReadonlyMap<string, number> {
+    return this.perStream;
+  }
+
+  /** Admits a viewer or throws `too_many_connections` (per IP) or `overloaded` (this process). */
+  admit(ip: string, streamId: string, closeWithRetry: (retryMs: number) => void): ViewerTicket {
+    if (this.closing) throw new LcError("unavailable", "this edge is shutting down", { retryAfterMs: 1000 });
+    if (this.entries.size >= this.maxViewers) throw new LcError("overloaded", "this edge holds all the viewers it can", { retryAfterMs: 1000 });
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.maxPerIp) throw new LcError("too_many_connections", "too many open streams from this address", { retryAfterMs: 5000 });
+    const entry: Entry = { ip, streamId, closeWithRetry };
+    this.entries.add(entry);
+    this.perIp.set(ip, fromIp + 1);
+    this.perStream.set(streamId, (this.perStream.get(streamId) ?? 0) + 1);
+    let left = false;
+    return {
+      leave: () => {
+        if (left) return;
+        left = true;
+        this.entries.delete(entry);
+        decrement(this.perIp, ip);
+        decrement(this.perStream, streamId);
+      },
+    };
+  }
+
+  /**
+   * Shutdown: refuses new viewers and ends every connection with a `retry` spread over
+   * `spreadMs`, so that they come back to the other edges over time, not all at once.
+   */
+  drain(spreadMs: number): void {
+    this.closing = true;
+    for (const entry of [...this.entries]) entry.closeWithRetry(500 + Math.random() * spreadMs);
+  }
+}
+
+function decrement(map: Map<string, number>, key: string): void {
+  const next = (map.get(key) ?? 0) - 1;
+  if (next <= 0) map.delete(key);
+  else map.set(key, next);
+}

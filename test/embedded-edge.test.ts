@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ApiClient, errorCode } from "./support/http-client.js";
+import { startEmbeddedSystem } from "./support/embedded-system.js";
+
+/** Opens an SSE response and returns a reader of its text. */
+async function openStream(url: string) {
+  const response = await fetch(url);
+  const reader = response.body!.getReader();
+  let text = "";
+  return {
+    response,
+    /** Reads until the stream ends or `timeoutMs` passes; returns everything read. */
+    async readToEnd(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0) return { text, ended: false };
+        const chunk = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), left))]);
+        if (chunk === null) return { text, ended: false };
+        if (chunk.done) return { text, ended: true };
+        text += new TextDecoder().decode(chunk.value);
+      }
+    },
+  };
+}
+
+test("should refuse viewers past the per-IP limit with 429, and admit again when one leaves", async () => {
+  const system = await startEmbeddedSystem({ env: { LC_MAX_VIEWERS_PER_IP: "2" } });
+  try {
+    const api = new ApiClient(system.http, system.jwtSecret);
+    const streamId = await api.createStream();
+    const url = api.url(`/v1/streams/${streamId}/comments/subscribe`);
+    const controllers = [new AbortController(), new AbortController()];
+    for (const controller of controllers) assert.equal((await fetch(url, { signal: controller.signal })).status, 200);
+    const refused = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe`);
+    assert.equal(refused.status, 429);
+    assert.equal(errorCode(refused), "too_many_connections");
+    assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+    controllers[0]!.abort();
+    const deadline = Date.now() + 5_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      const controller = new AbortController();
+      status = (await fetch(url, { signal: controller.signal })).status;
+      controller.abort();
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(status, 200);
+    controllers[1]!.abort();
+  } finally {
+    await system.stop();
+    system.dispose();
+  }
+});
+
+test("should tell connected viewers to come back later with a retry when stopped with SIGTERM", async () => {
+  const system = await startEmbeddedSystem();
+  try {
+    const api = new ApiClient(system.http, system.jwtSecret);
+    const streamId = await api.createStream();
+    const viewer = await openStream(api.url(`/v1/streams/${streamId}/comments/subscribe`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exited = new Promise<number | null>((resolve) => system.process.once("exit", resolve));
+    system.process.kill("SIGTERM");
+    const { text, ended } = await viewer.readToEnd(5_000);
+    assert.equal(ended, true, "the stream was closed by the server");
+    const retries = [...text.matchAll(/^retry: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.equal(retries.length, 2, text);
+    assert.ok(retries[1]! >= 500 && retries[1]! <= 5_500);
+    assert.equal(await exited, 0);
+  } finally {
+    await system.stop();
+    system.dispose();
+  }
+});

@@ -4,7 +4,7 @@ import { TestScheduler } from "rxjs/testing";
 import { map } from "rxjs";
 import { testComment } from "../core/comment-fixtures.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
-import { toFrames } from "./comment-frames.js";
+import { toFrames, withOwnComments } from "./comment-frames.js";
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
 const events: Record<string, RelayEvent> = {
@@ -21,7 +21,7 @@ test("should coalesce comments into one frame per window opened by the first com
   const ts = scheduler();
   ts.run(({ cold, expectObservable, expectSubscriptions }) => {
     const source = cold("a-b 20ms c 100ms |", events);
-    expectObservable(source.pipe(toFrames(10, 500, ts), describeFrame)).toBe("10ms x 22ms y 90ms |", { x: "1,2", y: "3" });
+    expectObservable(source.pipe(toFrames(10, { scheduler: ts }), describeFrame)).toBe("10ms x 22ms y 90ms |", { x: "1,2", y: "3" });
     expectSubscriptions(source.subscriptions).toBe("^ 123ms !");
   });
 });
@@ -29,12 +29,12 @@ test("should coalesce comments into one frame per window opened by the first com
 test("should send each comment at once as new_comment when the window is 0", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable }) => {
-    const frames = cold("ab|", events).pipe(toFrames(0, 500, ts));
+    const frames = cold("ab|", events).pipe(toFrames(0, { scheduler: ts }));
     expectObservable(frames.pipe(describeFrame)).toBe("xy|", { x: "1", y: "2" });
   });
   const bytes: string[] = [];
   new TestScheduler(() => {}).run(({ cold }) => {
-    cold("a|", events).pipe(toFrames(0, 500)).subscribe((frame) => bytes.push(frame.bytes.toString()));
+    cold("a|", events).pipe(toFrames(0)).subscribe((frame) => bytes.push(frame.bytes.toString()));
   });
   assert.match(bytes[0]!, /^event: new_comment\nid: 1\ndata: \{"comment_id":"c-s1-1",/);
 });
@@ -42,14 +42,14 @@ test("should send each comment at once as new_comment when the window is 0", () 
 test("should flush a full window early", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable }) => {
-    expectObservable(cold("abc|", events).pipe(toFrames(50, 2, ts), describeFrame)).toBe("-x-(y|)", { x: "1,2", y: "3" });
+    expectObservable(cold("abc|", events).pipe(toFrames(50, { maxBatch: 2, scheduler: ts }), describeFrame)).toBe("-x-(y|)", { x: "1,2", y: "3" });
   });
 });
 
 test("should pass a reset at once after flushing the open window", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable }) => {
-    expectObservable(cold("a-r-b 20ms |", events).pipe(toFrames(10, 500, ts), describeFrame)).toBe("--(xr) 8ms y 10ms |", {
+    expectObservable(cold("a-r-b 20ms |", events).pipe(toFrames(10, { scheduler: ts }), describeFrame)).toBe("--(xr) 8ms y 10ms |", {
       x: "1",
       r: "reset",
       y: "2",
@@ -61,7 +61,39 @@ test("should stop its timer when unsubscribed", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable, expectSubscriptions }) => {
     const source = cold("a 100ms |", events);
-    expectObservable(source.pipe(toFrames(10, 500, ts), describeFrame), "^ 5ms !").toBe("");
+    expectObservable(source.pipe(toFrames(10, { scheduler: ts }), describeFrame), "^ 5ms !").toBe("");
     expectSubscriptions(source.subscriptions).toBe("^ 5ms !");
   });
+});
+
+test("should sample a hot stream down to the viewer's rate and say how many were left out", () => {
+  const ts = scheduler();
+  ts.run(({ cold, expectObservable }) => {
+    const many: Record<string, RelayEvent> = {};
+    const marbles = Array.from({ length: 20 }, (_, i) => {
+      const key = String.fromCharCode(97 + i);
+      many[key] = { kind: "comment", comment: testComment(i + 1) };
+      return key;
+    }).join("");
+    // 20 comments in one 100 ms window, a cap of 4/s: one second of burst keeps 4, evenly spread.
+    const frames = cold(`(${marbles}) 200ms |`, many).pipe(toFrames(100, { maxRate: 4, scheduler: ts }));
+    expectObservable(
+      frames.pipe(map((f) => (f.kind === "comments" ? `${f.comments.map((c) => c.seq).join(",")}|-${f.omittedCount}|${f.firstSeq}-${f.throughSeq}` : "reset"))),
+    ).toBe("100ms x 121ms |", { x: "3,8,13,18|-16|1-20" });
+  });
+});
+
+test("should write the left-out count with an id past them, and put a viewer's own left-out comments first", () => {
+  let bytes = "";
+  new TestScheduler(() => {}).run(({ cold }) => {
+    const own = { ...testComment(1), userId: "me" };
+    cold("(abc)|", { a: { kind: "comment", comment: own }, b: { kind: "comment", comment: testComment(2) }, c: { kind: "comment", comment: testComment(3) } } as Record<string, RelayEvent>)
+      .pipe(toFrames(10, { maxRate: 1 }), map(withOwnComments("me", false)))
+      .subscribe((chunk) => (bytes += chunk.toString()));
+  });
+  const events = bytes.split("\n\n").filter(Boolean);
+  assert.equal(events.length, 3, bytes);
+  assert.match(events[0]!, /^event: comments\ndata: \[\{"comment_id":"c-s1-1","stream_id":"s1","user_id":"me"/, "own comment first, without an id");
+  assert.match(events[1]!, /^event: comments\nid: 2\ndata: \[\{"comment_id":"c-s1-2"/);
+  assert.equal(events[2], 'event: omitted\nid: 3\ndata: {"count":2,"through_seq":3}');
 });

@@ -2,31 +2,73 @@ import type { OperatorFunction, SchedulerLike, Subscription } from "rxjs";
 import { Observable, asyncScheduler } from "rxjs";
 import type { Comment } from "../core/comment.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
-import { formatComments, formatReset } from "./sse-format.js";
+import { RateSampler } from "./rate-sampler.js";
+import { formatComments, formatOmitted, formatReset } from "./sse-format.js";
 
-/** What an edge writes to viewers: SSE bytes, serialised once, with what they carry. */
-export type Frame =
-  | { readonly kind: "comments"; readonly comments: readonly Comment[]; readonly bytes: Buffer }
-  | { readonly kind: "reset"; readonly bytes: Buffer };
+/** Comments as an edge writes them: SSE bytes, serialised once, with what they carry. */
+export interface CommentsFrame {
+  readonly kind: "comments";
+  /** The comments shown (all of the batch, or the rate cap's sample). */
+  readonly comments: readonly Comment[];
+  /** The comments of the batch the rate cap left out (a viewer still sees its own). */
+  readonly omitted: readonly Comment[];
+  /** How many were left out, batches that kept nothing included. */
+  readonly omittedCount: number;
+  /** The span of seqs the frame accounts for, left-out comments included. */
+  readonly firstSeq: number;
+  readonly throughSeq: number;
+  readonly bytes: Buffer;
+}
+
+/** What an edge writes to viewers. */
+export type Frame = CommentsFrame | { readonly kind: "reset"; readonly bytes: Buffer };
 
 /** Most comments in one batch; a fuller window is sent early. */
 export const DEFAULT_MAX_BATCH = 500;
 
-/** Encodes comments as one frame. */
-export function commentsFrame(comments: readonly Comment[], single: boolean): Frame {
-  return { kind: "comments", comments, bytes: Buffer.from(formatComments(comments, single)) };
+/** Encodes comments (and the count the rate cap left out) as one frame. */
+export function commentsFrame(
+  comments: readonly Comment[],
+  single: boolean,
+  span: { omitted?: readonly Comment[]; omittedCount?: number; firstSeq?: number; throughSeq?: number } = {},
+): CommentsFrame {
+  const omittedCount = span.omittedCount ?? 0;
+  const throughSeq = span.throughSeq ?? comments[comments.length - 1]!.seq;
+  let text = formatComments(comments, single);
+  if (omittedCount > 0) text += formatOmitted(omittedCount, throughSeq);
+  return {
+    kind: "comments",
+    comments,
+    omitted: span.omitted ?? [],
+    omittedCount,
+    firstSeq: span.firstSeq ?? comments[0]!.seq,
+    throughSeq,
+    bytes: Buffer.from(text),
+  };
+}
+
+/** Options of {@link toFrames}. */
+export interface FrameOptions {
+  /** Per-viewer cap in comments/s; undefined sends everything. */
+  readonly maxRate?: number;
+  readonly maxBatch?: number;
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
  * Turns relay events into frames. Comments are coalesced: the first comment after a quiet
  * spell opens a window of `batchMs`, and everything that arrives in it leaves as one frame.
- * With `batchMs` 0 each comment is its own `new_comment` frame. A reset flushes the window
- * and passes at once, keeping order.
+ * With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap each batch is
+ * sampled fairly and the frame says how many were left out. A reset flushes the window and
+ * passes at once, keeping order.
  */
-export function toFrames(batchMs: number, maxBatch = DEFAULT_MAX_BATCH, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<RelayEvent, Frame> {
+export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorFunction<RelayEvent, Frame> {
   const single = batchMs === 0;
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const scheduler = options.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<Frame>((subscriber) => {
+      const sampler = options.maxRate === undefined ? undefined : new RateSampler(options.maxRate, () => scheduler.now());
       let buffer: Comment[] = [];
       let timer: Subscription | undefined;
       const flush = () => {
@@ -35,7 +77,9 @@ export function toFrames(batchMs: number, maxBatch = DEFAULT_MAX_BATCH, schedule
         if (buffer.length === 0) return;
         const batch = buffer;
         buffer = [];
-        subscriber.next(commentsFrame(batch, single));
+        if (!sampler) return subscriber.next(commentsFrame(batch, single));
+        const sample = sampler.sample(batch);
+        if (sample) subscriber.next(commentsFrame(sample.kept, single, { ...sample, throughSeq: batch[batch.length - 1]!.seq }));
       };
       const upstream = source.subscribe({
         next(event) {
@@ -62,4 +106,18 @@ export function toFrames(batchMs: number, maxBatch = DEFAULT_MAX_BATCH, schedule
         upstream.unsubscribe();
       };
     });
+}
+
+/**
+ * For an identified viewer: its own comments are never sampled away. When the rate cap left
+ * some of them out of a shared frame, they go out just before it, without an id, so the
+ * resume cursor stays with the shared frames.
+ */
+export function withOwnComments(userId: string, single: boolean): (frame: Frame) => Buffer {
+  return (frame) => {
+    if (frame.kind !== "comments" || frame.omitted.length === 0) return frame.bytes;
+    const own = frame.omitted.filter((comment) => comment.userId === userId);
+    if (own.length === 0) return frame.bytes;
+    return Buffer.concat([Buffer.from(formatComments(own, single, false)), frame.bytes]);
+  };
 }

@@ -8,7 +8,8 @@ import type { Router } from "../core/http/router.js";
 import { streamIdFromPath } from "../core/stream.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
-import { toFrames } from "./comment-frames.js";
+import type { Authenticator } from "../ingest/authenticator.js";
+import { toFrames, withOwnComments } from "./comment-frames.js";
 import { serveEventStream } from "./event-stream.js";
 import { pollOnce } from "./long-poll.js";
 import { resumeFrames } from "./resume-frames.js";
@@ -22,6 +23,11 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_RETRY_MS = 2_000;
 /** Bytes queued for one viewer before it counts as too slow and is disconnected. */
 export const DEFAULT_MAX_VIEWER_BUFFER_BYTES = 1024 * 1024;
+/** A viewer's rate cap when it asks for none (comments/s), and the most it may ask for. */
+export const DEFAULT_VIEWER_MAX_RATE = 50;
+export const MAX_VIEWER_MAX_RATE = 1_000;
+/** The cookie an identified viewer may carry instead of the access_token parameter. */
+export const VIEWER_TOKEN_COOKIE = "lc_token";
 /** Long polls wait this long by default, and at most MAX_POLL_TIMEOUT_MS. */
 export const DEFAULT_POLL_TIMEOUT_MS = 25_000;
 export const MAX_POLL_TIMEOUT_MS = 60_000;
@@ -32,6 +38,10 @@ export interface EdgeRoutesOptions {
   readonly fanout: FanoutSource;
   readonly streams: StreamRegistry;
   readonly viewers: Viewers;
+  /** Verifies viewer tokens; without it, a viewer presenting one is refused. */
+  readonly authenticator?: Authenticator;
+  /** Rate cap for viewers who ask for none. */
+  readonly defaultMaxRate?: number;
   readonly heartbeatMs?: number;
   readonly retryMs?: number;
   /** Batch window when the viewer asks for none. */
@@ -58,14 +68,18 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
 
   return router
     .add("GET", "/v1/streams/:id/comments/subscribe", async (req, res, params, url) => {
-      const batchMs = parseBatchMs(url.searchParams.get("batch_ms"), options.defaultBatchMs ?? DEFAULT_BATCH_MS);
+      const query = url.searchParams;
+      const batchMs = parseBatchMs(query.get("batch_ms"), options.defaultBatchMs ?? DEFAULT_BATCH_MS);
+      const maxRate = integerParam(query.get("max_rate"), "max_rate", options.defaultMaxRate ?? DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE);
       const afterSeq = parseLastEventId(req, url);
+      const viewerId = await identify(req, query, options.authenticator);
       const streamId = await knownStream(params.id);
-      const live = options.feeds.frames(streamId, batchMs);
-      const bytes$: Observable<Buffer> =
-        afterSeq === undefined
-          ? live.pipe(map((frame) => frame.bytes))
-          : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, batchMs === 0);
+      const single = batchMs === 0;
+      const live = options.feeds.frames(streamId, batchMs, maxRate);
+      // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
+      const frames$ =
+        afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
+      const bytes$: Observable<Buffer> = frames$.pipe(map(viewerId === undefined ? (frame) => frame.bytes : withOwnComments(viewerId, single)));
       serveEventStream(req, res, streamId, bytes$, options.viewers, limits);
     })
     .add("GET", "/v1/streams/:id/comments/poll", async (req, res, params, url) => {
@@ -83,6 +97,27 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
         reset: result.reset ? { after_seq: result.reset.afterSeq, oldest_available_seq: result.reset.oldestAvailableSeq } : null,
       });
     });
+}
+
+/**
+ * Who is watching, when the viewer says so: a token in `access_token` (EventSource cannot set
+ * headers) or in the lc_token cookie. Anonymous viewing stays open; a bad token is refused.
+ */
+async function identify(req: IncomingMessage, query: URLSearchParams, authenticator: Authenticator | undefined): Promise<string | undefined> {
+  const token = query.get("access_token") ?? cookie(req, VIEWER_TOKEN_COOKIE);
+  if (!token) return undefined;
+  if (!authenticator) throw new LcError("unauthenticated", "this edge does not accept viewer tokens");
+  return (await authenticator.verify(token)).userId;
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header || header.length > 8192) return undefined;
+  for (const part of header.split(";")) {
+    const index = part.indexOf("=");
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
 }
 
 function parseBatchMs(value: string | null, fallback: number): number {

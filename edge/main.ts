@@ -1,4 +1,5 @@
 import { Router } from "../core/http/router.js";
+import { createHs256Authenticator } from "../ingest/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import { createRedisFanoutSource } from "../ports/fanout/redis.js";
@@ -29,6 +30,8 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     heartbeatMs: config.heartbeatMs,
     defaultBatchMs: config.defaultBatchMs,
     viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
+    defaultMaxRate: config.viewerMaxRate,
+    ...(config.jwtSecret ? { authenticator: createHs256Authenticator({ secret: config.jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience }) } : {}),
     logger,
   });
   const host = await listen(router, { config, logger });

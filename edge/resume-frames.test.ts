@@ -7,13 +7,13 @@ import { commentsFrame } from "./comment-frames.js";
 import { resumeFrames } from "./resume-frames.js";
 
 const frame = (...seqs: number[]): Frame => commentsFrame(seqs.map((seq) => testComment(seq)), false);
-const idsOf = (chunks: Buffer[]) =>
-  chunks.flatMap((chunk) => [...chunk.toString().matchAll(/"seq":(\d+)/g)].map((m) => Number(m[1])));
+const idsOf = (frames: Frame[]) =>
+  frames.flatMap((frame) => [...frame.bytes.toString().matchAll(/"seq":(\d+)/g)].map((m) => Number(m[1])));
 
 test("should send the catch-up, then join the live feed at the seam without gap or duplicate", () => {
   const live = new Subject<Frame>();
   const catchUp = new Subject<Frame>();
-  const out: Buffer[] = [];
+  const out: Frame[] = [];
   resumeFrames(live, catchUp, 2, false).subscribe((chunk) => out.push(chunk));
   catchUp.next(frame(3, 4));
   live.next(frame(6, 7)); // live already ahead: waits
@@ -27,25 +27,25 @@ test("should send the catch-up, then join the live feed at the seam without gap 
 test("should reuse the shared bytes when a live frame is wholly new", () => {
   const live = new Subject<Frame>();
   const catchUp = new Subject<Frame>();
-  const out: Buffer[] = [];
+  const out: Frame[] = [];
   resumeFrames(live, catchUp, 0, false).subscribe((chunk) => out.push(chunk));
   const shared = frame(2);
   catchUp.next(frame(1));
   live.next(frame(1));
   live.next(shared);
-  assert.equal(out.at(-1), shared.bytes);
+  assert.equal(out.at(-1), shared);
   assert.deepEqual(idsOf(out), [1, 2]);
 });
 
 test("should pass a reset from the catch-up to the viewer", () => {
   const live = new Subject<Frame>();
   const catchUp = new Subject<Frame>();
-  const out: Buffer[] = [];
+  const out: Frame[] = [];
   resumeFrames(live, catchUp, 1, false).subscribe((chunk) => out.push(chunk));
   catchUp.next({ kind: "reset", bytes: Buffer.from("event: reset\ndata: {}\n\n") });
   catchUp.next(frame(40));
   live.next(frame(40, 41));
-  assert.match(out[0]!.toString(), /^event: reset/);
+  assert.match(out[0]!.bytes.toString(), /^event: reset/);
   assert.deepEqual(idsOf(out), [40, 41]);
 });
 

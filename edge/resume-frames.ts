@@ -1,18 +1,17 @@
 import { Observable, Subscription } from "rxjs";
-import type { Comment } from "../core/comment.js";
 import { LcError } from "../core/errors.js";
-import type { Frame } from "./comment-frames.js";
+import type { CommentsFrame, Frame } from "./comment-frames.js";
 import { commentsFrame } from "./comment-frames.js";
 
 /** Most live frames held for one viewer while its catch-up runs. */
 export const DEFAULT_MAX_WAITING_FRAMES = 1_000;
 
 /**
- * One resuming viewer's bytes: its private catch-up (replay after `afterSeq`, then live)
+ * One resuming viewer's frames: its private catch-up (replay after `afterSeq`, then live)
  * until the catch-up reaches the first frame of the shared live feed, then the shared feed.
- * Live frames that arrive meanwhile wait (bounded); comments at or below the last seq sent
- * are dropped, so the seam has no gap and no duplicate. Shared bytes are reused whenever the
- * whole frame is new to the viewer.
+ * Live frames that arrive meanwhile wait (bounded); what is at or below the last seq sent is
+ * dropped, so the seam has no gap and no duplicate. A shared frame wholly new to the viewer
+ * is passed on as it is, so its bytes are not serialised again.
  */
 export function resumeFrames(
   live: Observable<Frame>,
@@ -20,27 +19,28 @@ export function resumeFrames(
   afterSeq: number,
   single: boolean,
   maxWaitingFrames = DEFAULT_MAX_WAITING_FRAMES,
-): Observable<Buffer> {
-  return new Observable<Buffer>((subscriber) => {
+): Observable<Frame> {
+  return new Observable<Frame>((subscriber) => {
     let lastSent = afterSeq;
     let joined = false;
-    const waiting: Frame[] = [];
+    const waiting: CommentsFrame[] = [];
     const catchUpSubscription = new Subscription();
 
     const send = (frame: Frame) => {
-      if (frame.kind === "reset") {
-        subscriber.next(frame.bytes);
-        return;
+      if (frame.kind === "reset") return subscriber.next(frame);
+      if (frame.throughSeq <= lastSent) return;
+      if (frame.firstSeq > lastSent) {
+        subscriber.next(frame);
+      } else {
+        const fresh = frame.comments.filter((c) => c.seq > lastSent);
+        const omitted = frame.omitted.filter((c) => c.seq > lastSent);
+        if (fresh.length > 0) subscriber.next(commentsFrame(fresh, single, { omitted, omittedCount: omitted.length, throughSeq: frame.throughSeq }));
       }
-      const { comments } = frame;
-      const fresh: readonly Comment[] = comments[0]!.seq > lastSent ? comments : comments.filter((c) => c.seq > lastSent);
-      if (fresh.length === 0) return;
-      subscriber.next(fresh === comments ? frame.bytes : commentsFrame(fresh, single).bytes);
-      lastSent = fresh[fresh.length - 1]!.seq;
+      lastSent = frame.throughSeq;
     };
     const joinIfCaughtUp = () => {
-      const firstLive = waiting.find((frame) => frame.kind === "comments");
-      if (firstLive?.kind !== "comments" || lastSent < firstLive.comments[0]!.seq) return;
+      const firstLive = waiting[0];
+      if (!firstLive || lastSent < firstLive.firstSeq) return;
       joined = true;
       catchUpSubscription.unsubscribe();
       for (const frame of waiting) send(frame);

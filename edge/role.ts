@@ -1,4 +1,5 @@
 import type { Router } from "../core/http/router.js";
+import type { Authenticator } from "../ingest/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
@@ -14,6 +15,10 @@ export interface EdgeRoleOptions {
   readonly heartbeatMs: number;
   readonly defaultBatchMs: number;
   readonly viewerLimits: ViewersOptions;
+  /** Rate cap (comments/s) for viewers who ask for none. */
+  readonly defaultMaxRate: number;
+  /** Verifies the tokens of viewers who identify themselves. */
+  readonly authenticator?: Authenticator;
   readonly logger: Logger;
 }
 
@@ -42,6 +47,8 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
     viewers,
     heartbeatMs: options.heartbeatMs,
     defaultBatchMs: options.defaultBatchMs,
+    defaultMaxRate: options.defaultMaxRate,
+    ...(options.authenticator ? { authenticator: options.authenticator } : {}),
   });
   return {
     feeds,

@@ -27,15 +27,25 @@ export const HEARTBEAT = ": heartbeat\n\n";
 
 /**
  * Comments as SSE: one `comments` event whose data is the JSON array and whose id is the last
- * seq, or with `single`, one `new_comment` event per comment (the seed's form).
+ * seq, or with `single`, one `new_comment` event per comment (the seed's form). With
+ * `withIds` false the events carry no id, so they do not move the client's resume cursor.
  */
-export function formatComments(comments: readonly Comment[], single: boolean): string {
+export function formatComments(comments: readonly Comment[], single: boolean, withIds = true): string {
+  const id = (seq: number) => (withIds ? seq : undefined);
   if (!single) {
-    return formatSseEvent({ event: "comments", id: comments[comments.length - 1]!.seq, data: JSON.stringify(comments.map(commentToJson)) });
+    return formatSseEvent({ event: "comments", id: id(comments[comments.length - 1]!.seq), data: JSON.stringify(comments.map(commentToJson)) });
   }
   let out = "";
-  for (const comment of comments) out += formatSseEvent({ event: "new_comment", id: comment.seq, data: JSON.stringify(commentToJson(comment)) });
+  for (const comment of comments) out += formatSseEvent({ event: "new_comment", id: id(comment.seq), data: JSON.stringify(commentToJson(comment)) });
   return out;
+}
+
+/**
+ * Says how many comments up to `throughSeq` the viewer's rate cap left out; its id moves the
+ * resume cursor past them, so a reconnect does not bring them back.
+ */
+export function formatOmitted(count: number, throughSeq: number): string {
+  return formatSseEvent({ event: "omitted", id: throughSeq, data: JSON.stringify({ count, through_seq: throughSeq }) });
 }
 
 /**

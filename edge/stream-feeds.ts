@@ -48,13 +48,16 @@ export class StreamFeeds {
     return this.upstreams.size;
   }
 
-  /** The live frames of a stream for a batch window, shared by every viewer who asks the same. */
-  frames(streamId: string, batchMs: number): Observable<Frame> {
-    const key = `${batchMs}:${streamId}`;
+  /**
+   * The live frames of a stream for a batch window and rate cap, shared by every viewer who
+   * asks the same, so each frame is serialised once for all of them.
+   */
+  frames(streamId: string, batchMs: number, maxRate?: number): Observable<Frame> {
+    const key = `${batchMs}:${maxRate ?? "all"}:${streamId}`;
     let feed = this.feeds.get(key);
     if (!feed) {
       feed = this.upstream(streamId).pipe(
-        toFrames(batchMs, this.maxBatch, this.scheduler),
+        toFrames(batchMs, { maxBatch: this.maxBatch, scheduler: this.scheduler, ...(maxRate === undefined ? {} : { maxRate }) }),
         finalize(() => this.feeds.delete(key)),
         share({ resetOnRefCountZero: true }),
       );

@@ -19,8 +19,10 @@ export interface Hs256AuthenticatorOptions {
   readonly secret: string;
   /** Accepted clock difference for exp and nbf, in seconds. */
   readonly clockToleranceSec?: number;
-  readonly issuer?: string;
-  readonly audience?: string;
+  /** Checked when set. */
+  readonly issuer?: string | undefined;
+  /** Checked when set. */
+  readonly audience?: string | undefined;
 }
 
 /** Longest token accepted; longer ones are refused before any parsing. */

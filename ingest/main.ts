@@ -23,16 +23,13 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
   const log = await openKafkaLog(engines, `ingest-${randomUUID()}`, logger);
   const router = new Router();
   const grpc = createGrpcServer();
+  const authenticator = createHs256Authenticator({ secret: config.jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience });
   mountIngest(router, grpc, {
     log,
     registry: await openStreamRegistry(cassandra),
     rateLimiter: createRedisRateLimiter(redis, engines.redisKeyPrefix),
     idempotency: createRedisIdempotencyStore(redis, engines.redisKeyPrefix),
-    authenticator: createHs256Authenticator({
-      secret: config.jwtSecret,
-      ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
-      ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
-    }),
+    authenticator,
     rateLimits: config.rateLimits,
     inputLimits: config.inputLimits,
     maxBodyBytes: config.maxBodyBytes,

@@ -5,7 +5,7 @@ import { DEFAULT_COMMENT_INPUT_LIMITS } from "../ingest/comment-input.js";
 import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/rate-limits.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
-import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS } from "../edge/http-routes.js";
+import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE } from "../edge/http-routes.js";
 import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/fanout-relay.js";
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
 import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
@@ -31,6 +31,7 @@ export interface ServerConfig {
   readonly ringMaxBytes: number;
   readonly ringsMaxBytes: number;
   readonly ringIdleMs: number;
+  readonly viewerMaxRate: number;
   readonly maxViewers: number;
   readonly maxViewersPerIp: number;
   readonly quiet: boolean;
@@ -98,6 +99,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
     ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
     ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    viewerMaxRate: read.integer("LC_VIEWER_MAX_RATE", DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE),
     maxViewers: read.integer("LC_MAX_VIEWERS", DEFAULT_MAX_VIEWERS, 1, 10_000_000),
     maxViewersPerIp: read.integer("LC_MAX_VIEWERS_PER_IP", DEFAULT_MAX_VIEWERS_PER_IP, 1, 10_000_000),
     quiet: read.oneOf("LC_LOG", "info", ["info", "quiet"]) === "quiet",

@@ -55,17 +55,14 @@ export async function startEmbeddedApp(
   const registry = createSqliteStreamRegistry(db);
   const router = new Router();
   const grpc = createGrpcServer();
+  const authenticator = createHs256Authenticator({ secret: jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience });
 
   mountIngest(router, grpc, {
     log,
     registry,
     rateLimiter: createMemoryRateLimiter({ clock }),
     idempotency: createMemoryIdempotencyStore({ clock }),
-    authenticator: createHs256Authenticator({
-      secret: jwtSecret,
-      ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
-      ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
-    }),
+    authenticator,
     rateLimits: config.rateLimits,
     inputLimits: config.inputLimits,
     maxBodyBytes: config.maxBodyBytes,
@@ -88,6 +85,8 @@ export async function startEmbeddedApp(
     heartbeatMs: config.heartbeatMs,
     defaultBatchMs: config.defaultBatchMs,
     viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
+    defaultMaxRate: config.viewerMaxRate,
+    authenticator,
     logger,
   });
   const archive = await startArchive(router, {

@@ -222,6 +222,28 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal(refused.status, 400);
       });
 
+      it("should cap a viewer's rate with a fair sample, count what it left out, and keep the viewer's own comments", async () => {
+        const streamId = await api.createStream();
+        const me = user();
+        const token = await api.token(me);
+        const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe?max_rate=2&batch_ms=300&access_token=${token}`));
+        try {
+          await viewer.opened();
+          const others = Array.from({ length: 10 }, () => user());
+          const posted = await Promise.all([...others.slice(0, 5).map((u) => api.post(streamId, u, `from ${u}`)), api.post(streamId, me, "mine"), ...others.slice(5).map((u) => api.post(streamId, u, `from ${u}`))]);
+          const lastSeq = Math.max(...posted.map((p) => p.seq));
+          await viewer.until(() => viewer.events.some((e) => e.type === "omitted" && (JSON.parse(e.data) as { through_seq: number }).through_seq === lastSeq), 10_000);
+          const received = new Set(viewer.comments().map((c) => c.text));
+          assert.ok(received.has("mine"), "the viewer's own comment is never sampled away");
+          assert.ok(received.size <= 4, `sampled down: ${[...received].join(", ")}`);
+          assert.ok(viewer.omittedCount() >= 11 - 4, `counted ${viewer.omittedCount()} left out`);
+        } finally {
+          viewer.close();
+        }
+        const refused = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe?access_token=not-a-token`);
+        assert.equal(refused.status, 401);
+      });
+
       it("should refuse a bad batch_ms", async () => {
         const streamId = await api.createStream();
         for (const value of ["-1", "1001", "abc", "1.5"]) {

@@ -22,7 +22,7 @@ export class SseRecorder {
       fetch: (input, init) =>
         fetch(input, lastEventId === undefined ? init : { ...init, headers: { ...(init?.headers as Record<string, string>), "last-event-id": lastEventId } }),
     });
-    for (const type of ["comments", "new_comment", "reset"]) {
+    for (const type of ["comments", "new_comment", "reset", "omitted"]) {
       this.source.addEventListener(type, (event) => {
         this.events.push({ type, data: event.data, lastEventId: event.lastEventId });
         for (const wake of this.waiters.splice(0)) wake();
@@ -46,6 +46,11 @@ export class SseRecorder {
       if (event.type === "new_comment") return [JSON.parse(event.data) as CommentJson];
       return [];
     });
+  }
+
+  /** The sum of the counts of `omitted` events so far. */
+  omittedCount(): number {
+    return this.events.filter((e) => e.type === "omitted").reduce((sum, e) => sum + (JSON.parse(e.data) as { count: number }).count, 0);
   }
 
   /** Waits until `predicate` holds, failing after `timeoutMs`. */

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { testComment } from "../core/comment-fixtures.js";
+import { RateSampler } from "./rate-sampler.js";
+
+const batch = (from: number, count: number) => Array.from({ length: count }, (_, i) => testComment(from + i));
+
+test("should pass everything while under the rate", () => {
+  let now = 0;
+  const sampler = new RateSampler(10, () => now);
+  for (let i = 0; i < 5; i++) {
+    now += 500;
+    const sample = sampler.sample(batch(i * 2 + 1, 2))!;
+    assert.equal(sample.kept.length, 2);
+    assert.equal(sample.omittedCount, 0);
+  }
+});
+
+test("should keep the rate over time on a hot stream, spreading what it keeps", () => {
+  let now = 0;
+  const sampler = new RateSampler(10, () => now);
+  let kept = 0;
+  let omitted = 0;
+  for (let i = 0; i < 100; i++) {
+    now += 100; // ten batches a second, 50 comments each: 500/s against a cap of 10/s
+    const sample = sampler.sample(batch(i * 50 + 1, 50));
+    if (sample) {
+      kept += sample.kept.length;
+      omitted += sample.omittedCount;
+      const seqs = sample.kept.map((c) => c.seq - i * 50);
+      const gap = Math.floor(50 / seqs.length);
+      assert.ok(seqs.every((seq, j) => j === 0 || seq - seqs[j - 1]! >= gap), `spread out: ${seqs}`);
+    }
+  }
+  assert.ok(kept >= 100 && kept <= 111, `kept ${kept} over 10 s at 10/s`);
+  // What the last batches held back is carried until something is kept again.
+  assert.ok(kept + omitted <= 5000 && kept + omitted > 4950, `kept ${kept} + omitted ${omitted}`);
+});
+
+test("should carry the count of a batch that kept nothing into the next one that keeps something", () => {
+  let now = 0;
+  const sampler = new RateSampler(1, () => now);
+  assert.equal(sampler.sample(batch(1, 1))!.kept.length, 1); // the burst of one
+  now += 100;
+  assert.equal(sampler.sample(batch(2, 3)), undefined);
+  now += 100;
+  assert.equal(sampler.sample(batch(5, 2)), undefined);
+  now += 1000;
+  const sample = sampler.sample(batch(7, 2))!;
+  assert.equal(sample.kept.length, 1);
+  assert.equal(sample.omittedCount, 3 + 2 + 1);
+  assert.equal(sample.firstSeq, 2);
+});

@@ -30,9 +30,12 @@ export function serveEventStream(
     res.write(chunk);
     if (res.writableLength > limits.maxBufferedBytes) res.destroy();
   };
-  const ticket: ViewerTicket = viewers.admit(req.socket.remoteAddress ?? "unknown", streamId, (retryMs) => {
-    write(formatRetry(retryMs));
-    res.end();
+  const ticket: ViewerTicket = viewers.admit(req.socket.remoteAddress ?? "unknown", streamId, {
+    write,
+    closeWithRetry(retryMs) {
+      write(formatRetry(retryMs));
+      res.end();
+    },
   });
   req.socket.setNoDelay(true);
   res.writeHead(200, {

@@ -42,6 +42,8 @@ export interface EdgeRoutesOptions {
   readonly authenticator?: Authenticator;
   /** Rate cap for viewers who ask for none. */
   readonly defaultMaxRate?: number;
+  /** The viewers of a stream across all edges. */
+  readonly viewerTotal: (streamId: string) => Promise<number>;
   readonly heartbeatMs?: number;
   readonly retryMs?: number;
   /** Batch window when the viewer asks for none. */
@@ -50,9 +52,9 @@ export interface EdgeRoutesOptions {
 }
 
 /**
- * Adds `GET /v1/streams/{id}/comments/subscribe` (SSE) and its fallback for clients without
+ * Adds `GET /v1/streams/{id}/comments/subscribe` (SSE), its fallback for clients without
  * EventSource, `GET /v1/streams/{id}/comments/poll?after_seq=&timeout_ms=` (long polling, same
- * resume semantics).
+ * resume semantics), and `GET /v1/streams/{id}/viewers`.
  */
 export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
   const limits = {
@@ -81,6 +83,10 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
         afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
       const bytes$: Observable<Buffer> = frames$.pipe(map(viewerId === undefined ? (frame) => frame.bytes : withOwnComments(viewerId, single)));
       serveEventStream(req, res, streamId, bytes$, options.viewers, limits);
+    })
+    .add("GET", "/v1/streams/:id/viewers", async (_req, res, params) => {
+      const streamId = await knownStream(params.id);
+      sendJson(res, 200, { stream_id: streamId, viewers: await options.viewerTotal(streamId) });
     })
     .add("GET", "/v1/streams/:id/comments/poll", async (req, res, params, url) => {
       const afterSeq = optionalSeq(url.searchParams.get("after_seq"), "after_seq");

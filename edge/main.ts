@@ -6,7 +6,8 @@ import { createRedisFanoutSource } from "../ports/fanout/redis.js";
 import { createRelayGrpcFanout } from "../ports/fanout/relay-grpc.js";
 import { readEngineConfig, readServerConfig } from "../server/config.js";
 import type { RunningRole } from "../server/engines.js";
-import { openCassandra, openRedisSubscriber, openStreamRegistry } from "../server/engines.js";
+import { openCassandra, openRedis, openRedisSubscriber, openStreamRegistry } from "../server/engines.js";
+import { createRedisViewerCounts } from "../ports/viewer-count/redis.js";
 import { listen, shownHost } from "../server/role-host.js";
 import { mountEdge } from "./role.js";
 
@@ -23,6 +24,7 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     closeRedis = () => redisSource.close();
   }
   const cassandra = await openCassandra(engines);
+  const redis = await openRedis(engines.redisUrl);
   const router = new Router();
   const edge = mountEdge(router, {
     fanout,
@@ -31,6 +33,8 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     defaultBatchMs: config.defaultBatchMs,
     viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
     defaultMaxRate: config.viewerMaxRate,
+    viewerCounts: createRedisViewerCounts(redis, engines.redisKeyPrefix),
+    viewerCountIntervalMs: config.viewerCountIntervalMs,
     ...(config.jwtSecret ? { authenticator: createHs256Authenticator({ secret: config.jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience }) } : {}),
     logger,
   });
@@ -42,6 +46,7 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
       await host.close();
       closeRedis();
       relay.close();
+      redis.disconnect();
       await cassandra.shutdown();
     },
   };

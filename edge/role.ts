@@ -5,6 +5,8 @@ import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import { edgeRoutes } from "./http-routes.js";
 import { StreamFeeds } from "./stream-feeds.js";
+import type { ViewerCounts } from "../ports/viewer-count/index.js";
+import { ViewerCountReporter } from "./viewer-count-reporter.js";
 import type { ViewersOptions } from "./viewers.js";
 import { Viewers } from "./viewers.js";
 
@@ -19,6 +21,9 @@ export interface EdgeRoleOptions {
   readonly defaultMaxRate: number;
   /** Verifies the tokens of viewers who identify themselves. */
   readonly authenticator?: Authenticator;
+  /** Where edges add up their viewers. */
+  readonly viewerCounts: ViewerCounts;
+  readonly viewerCountIntervalMs: number;
   readonly logger: Logger;
 }
 
@@ -40,6 +45,8 @@ const DRAIN_SPREAD_MS = 5_000;
 export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge {
   const feeds = new StreamFeeds(options.fanout, { logger: options.logger });
   const viewers = new Viewers(options.viewerLimits);
+  const reporter = new ViewerCountReporter(viewers, options.viewerCounts, options.viewerCountIntervalMs, options.logger);
+  reporter.start();
   edgeRoutes(router, {
     feeds,
     fanout: options.fanout,
@@ -48,12 +55,14 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
     heartbeatMs: options.heartbeatMs,
     defaultBatchMs: options.defaultBatchMs,
     defaultMaxRate: options.defaultMaxRate,
+    viewerTotal: (streamId) => reporter.total(streamId),
     ...(options.authenticator ? { authenticator: options.authenticator } : {}),
   });
   return {
     feeds,
     viewers,
     async drain() {
+      reporter.stop();
       viewers.drain(DRAIN_SPREAD_MS);
       const deadline = Date.now() + 1_000;
       while (viewers.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -16,11 +16,18 @@ export interface ViewerTicket {
   leave(): void;
 }
 
+/** How the registry reaches one viewer's connection. */
+export interface ViewerConnection {
+  /** Writes bytes that every viewer of the stream gets (announcements). */
+  write(bytes: Buffer | string): void;
+  /** Ends the connection telling the client when to come back. */
+  closeWithRetry(retryMs: number): void;
+}
+
 interface Entry {
   readonly ip: string;
   readonly streamId: string;
-  /** Ends the connection telling the client when to come back. */
-  readonly closeWithRetry: (retryMs: number) => void;
+  readonly connection: ViewerConnection;
 }
 
 /**
@@ -30,7 +37,7 @@ interface Entry {
 export class Viewers {
   private readonly entries = new Set<Entry>();
   private readonly perIp = new Map<string, number>();
-  private readonly perStream = new Map<string, number>();
+  private readonly perStream = new Map<string, Set<Entry>>();
   private readonly maxViewers: number;
   private readonly maxPerIp: number;
   private closing = false;
@@ -46,24 +53,31 @@ export class Viewers {
 
   /** Viewers of a stream on this edge. */
   countOf(streamId: string): number {
-    return this.perStream.get(streamId) ?? 0;
+    return this.perStream.get(streamId)?.size ?? 0;
   }
 
   /** Viewer counts of every stream with viewers on this edge. */
-  counts(): ReadonlyMap<string, number> {
-    return this.perStream;
+  counts(): Map<string, number> {
+    return new Map([...this.perStream].map(([streamId, set]) => [streamId, set.size]));
+  }
+
+  /** Writes the same bytes to every viewer of a stream on this edge. */
+  broadcast(streamId: string, bytes: Buffer): void {
+    for (const entry of this.perStream.get(streamId) ?? []) entry.connection.write(bytes);
   }
 
   /** Admits a viewer or throws `too_many_connections` (per IP) or `overloaded` (this process). */
-  admit(ip: string, streamId: string, closeWithRetry: (retryMs: number) => void): ViewerTicket {
+  admit(ip: string, streamId: string, connection: ViewerConnection): ViewerTicket {
     if (this.closing) throw new LcError("unavailable", "this edge is shutting down", { retryAfterMs: 1000 });
     if (this.entries.size >= this.maxViewers) throw new LcError("overloaded", "this edge holds all the viewers it can", { retryAfterMs: 1000 });
     const fromIp = this.perIp.get(ip) ?? 0;
     if (fromIp >= this.maxPerIp) throw new LcError("too_many_connections", "too many open streams from this address", { retryAfterMs: 5000 });
-    const entry: Entry = { ip, streamId, closeWithRetry };
+    const entry: Entry = { ip, streamId, connection };
     this.entries.add(entry);
     this.perIp.set(ip, fromIp + 1);
-    this.perStream.set(streamId, (this.perStream.get(streamId) ?? 0) + 1);
+    let streamViewers = this.perStream.get(streamId);
+    if (!streamViewers) this.perStream.set(streamId, (streamViewers = new Set()));
+    streamViewers.add(entry);
     let left = false;
     return {
       leave: () => {
@@ -71,7 +85,8 @@ export class Viewers {
         left = true;
         this.entries.delete(entry);
         decrement(this.perIp, ip);
-        decrement(this.perStream, streamId);
+        streamViewers.delete(entry);
+        if (streamViewers.size === 0 && this.perStream.get(streamId) === streamViewers) this.perStream.delete(streamId);
       },
     };
   }
@@ -82,7 +97,7 @@ export class Viewers {
    */
   drain(spreadMs: number): void {
     this.closing = true;
-    for (const entry of [...this.entries]) entry.closeWithRetry(500 + Math.random() * spreadMs);
+    for (const entry of [...this.entries]) entry.connection.closeWithRetry(500 + Math.random() * spreadMs);
   }
 }
 

@@ -10,6 +10,7 @@ import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, D
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
 import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
 import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "../edge/viewers.js";
+import { DEFAULT_VIEWER_COUNT_INTERVAL_MS } from "../edge/viewer-count-reporter.js";
 import { EnvReader } from "./env.js";
 
 /** What every role reads from the environment, in either mode. */
@@ -32,6 +33,7 @@ export interface ServerConfig {
   readonly ringsMaxBytes: number;
   readonly ringIdleMs: number;
   readonly viewerMaxRate: number;
+  readonly viewerCountIntervalMs: number;
   readonly maxViewers: number;
   readonly maxViewersPerIp: number;
   readonly quiet: boolean;
@@ -99,6 +101,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
     ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
     ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    viewerCountIntervalMs: read.integer("LC_VIEWER_COUNT_INTERVAL_MS", DEFAULT_VIEWER_COUNT_INTERVAL_MS, 100, 600_000),
     viewerMaxRate: read.integer("LC_VIEWER_MAX_RATE", DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE),
     maxViewers: read.integer("LC_MAX_VIEWERS", DEFAULT_MAX_VIEWERS, 1, 10_000_000),
     maxViewersPerIp: read.integer("LC_MAX_VIEWERS_PER_IP", DEFAULT_MAX_VIEWERS_PER_IP, 1, 10_000_000),

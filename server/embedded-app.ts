@@ -14,6 +14,7 @@ import { createSqliteCommentLog } from "../ports/comment-log/sqlite.js";
 import { createInProcessFanout } from "../ports/fanout/in-process.js";
 import { createMemoryIdempotencyStore } from "../ports/idempotency-store/memory.js";
 import { createMemoryRateLimiter } from "../ports/rate-limiter/memory.js";
+import { createMemoryViewerCounts } from "../ports/viewer-count/memory.js";
 import { openDatabase } from "../ports/sqlite/open-database.js";
 import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
 import { startRelay } from "../relay/role.js";
@@ -87,6 +88,8 @@ export async function startEmbeddedApp(
     viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
     defaultMaxRate: config.viewerMaxRate,
     authenticator,
+    viewerCounts: createMemoryViewerCounts(clock),
+    viewerCountIntervalMs: config.viewerCountIntervalMs,
     logger,
   });
   const archive = await startArchive(router, {

@@ -173,7 +173,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           const received = viewer.comments();
           assert.deepEqual(received.map((c) => c.text), ["one", "two", "three"]);
           assert.deepEqual(received.map((c) => c.seq), posted.map((p) => p.seq));
-          assert.ok(viewer.events.every((e) => e.type === "comments"));
+          assert.ok(viewer.events.every((e) => e.type === "comments" || e.type === "viewers"));
           assert.equal(viewer.events.at(-1)!.lastEventId, String(posted[2]!.seq));
           assert.deepEqual(Object.keys(received[0]!).sort(), ["comment_id", "offset_ms", "seq", "server_ts", "stream_id", "text", "user_id", "username"]);
           assert.equal(received[0]!.username, `Name of ${author}`);
@@ -189,9 +189,10 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           await viewer.opened();
           const author = user();
           const posted = [await api.post(streamId, author, "a"), await api.post(streamId, author, "b")];
-          await viewer.until(() => viewer.events.length >= 2);
-          assert.deepEqual(viewer.events.map((e) => e.type), ["new_comment", "new_comment"]);
-          assert.deepEqual(viewer.events.map((e) => e.lastEventId), posted.map((p) => String(p.seq)));
+          const commentEvents = () => viewer.events.filter((e) => e.type !== "viewers");
+          await viewer.until(() => commentEvents().length >= 2);
+          assert.deepEqual(commentEvents().map((e) => e.type), ["new_comment", "new_comment"]);
+          assert.deepEqual(commentEvents().map((e) => e.lastEventId), posted.map((p) => String(p.seq)));
         } finally {
           viewer.close();
         }
@@ -242,6 +243,21 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         }
         const refused = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe?access_token=not-a-token`);
         assert.equal(refused.status, 401);
+      });
+
+      it("should count a stream's viewers, tell them in a viewers event and answer it over HTTP", async () => {
+        const streamId = await api.createStream();
+        const viewers = [0, 1, 2].map(() => new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`)));
+        try {
+          await Promise.all(viewers.map((v) => v.opened()));
+          const counted = (v: SseRecorder) => v.events.some((e) => e.type === "viewers" && (JSON.parse(e.data) as { count: number }).count === 3);
+          await Promise.all(viewers.map((v) => v.until(() => counted(v), 5_000)));
+          const answer = await api.request("GET", `/v1/streams/${streamId}/viewers`);
+          assert.deepEqual(answer.json, { stream_id: streamId, viewers: 3 });
+        } finally {
+          viewers.forEach((v) => v.close());
+        }
+        assert.equal((await api.request("GET", "/v1/streams/no-such-stream/viewers")).status, 404);
       });
 
       it("should refuse a bad batch_ms", async () => {

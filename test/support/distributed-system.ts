@@ -34,6 +34,7 @@ export async function startDistributedSystem(extraEnv: Record<string, string> = 
     LC_CASSANDRA_DC: engineAddress("LC_CASSANDRA_DC"),
     LC_CASSANDRA_KEYSPACE: TEST_KEYSPACE,
     LC_SSE_HEARTBEAT_MS: "200",
+    LC_VIEWER_COUNT_INTERVAL_MS: "200",
     ...extraEnv,
   };
   const started: RoleProcess[] = [];

@@ -30,7 +30,7 @@ export interface Accepted {
  * it: SSE to the edge, replay reads and PlaybackService to the archive, the rest to ingest.
  */
 export function roleFor(method: string, path: string): keyof RoleUrls {
-  if (/^\/v1\/streams\/[^/]+\/comments\/(subscribe|poll)(\?|$)/.test(path)) return "edge";
+  if (/^\/v1\/streams\/[^/]+\/(comments\/subscribe|comments\/poll|viewers)(\?|$)/.test(path)) return "edge";
   if (method === "GET" && /^\/v1\/streams\/[^/]+\/comments(\?|$)/.test(path)) return "archive";
   if (path.startsWith("/livecomments.v1.PlaybackService/")) return "archive";
   return "ingest";

@@ -23,7 +23,7 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     ringMaxBytes: config.ringMaxBytes,
     ringsMaxBytes: config.ringsMaxBytes,
     ringIdleMs: config.ringIdleMs,
-    ...(redis ? { publish: createRedisFanoutPublisher(redis) } : {}),
+    ...(redis ? { publish: createRedisFanoutPublisher(redis, logger) } : {}),
     logger,
   });
   const host = await listen(new Router(), { config, logger, grpc });

@@ -5,7 +5,8 @@ import { firstValueFrom, take, toArray } from "rxjs";
 import { testComment } from "../../core/comment-fixtures.js";
 import { engineAddress } from "../../test/support/engines.js";
 import type { RelayEvent } from "./index.js";
-import { createRedisFanoutPublisher, createRedisFanoutSource } from "./redis.js";
+import { channelOf, createRedisFanoutPublisher, createRedisFanoutSource } from "./redis.js";
+import { commentToJson } from "../../core/comment.js";
 
 const seqs = (events: RelayEvent[]) => events.map((e) => (e.kind === "comment" ? e.comment.seq : "reset"));
 
@@ -43,5 +44,28 @@ test("should answer a resume without catch-up source with a reset, then go live"
   } finally {
     source.close();
     publisherConnection.disconnect();
+  }
+});
+
+test("should fail the stream's subscription, not skip silently, when a message was missed", async () => {
+  const url = engineAddress("LC_REDIS_URL");
+  const raw = new Redis(url);
+  const source = createRedisFanoutSource(new Redis(url));
+  const stream = `r${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    const seen: number[] = [];
+    const failed = new Promise<unknown>((resolve) =>
+      source.subscribe(stream).subscribe({ next: (e) => e.kind === "comment" && seen.push(e.comment.seq), error: resolve }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const publish = createRedisFanoutPublisher(raw);
+    await publish([testComment(1, stream)]);
+    // A message with prev_seq 5 follows 1: whatever carried 2..5 never arrived here.
+    await raw.publish(channelOf(stream), JSON.stringify({ prev_seq: 5, comments: [commentToJson(testComment(6, stream))] }));
+    assert.match(String(await failed), /missed/);
+    assert.deepEqual(seen, [1]);
+  } finally {
+    source.close();
+    raw.disconnect();
   }
 });

@@ -13,11 +13,25 @@ export function channelOf(streamId: string): string {
 }
 
 /**
- * The relay's side of the regional Redis tier: each batch from the log becomes one PUBLISH per
- * stream on `comments:<stream_id>`, whose message is a JSON array of comments in the HTTP
- * API's shape, so any subscriber can read it.
+ * A message on `comments:<stream_id>`: the comments in the HTTP API's shape, and the seq of
+ * the comment this publisher sent on the channel just before them (null when it does not
+ * know), so a subscriber can tell a message it missed from a gap in seq, which is normal.
  */
-export function createRedisFanoutPublisher(redis: Redis): (batch: readonly Comment[]) => Promise<void> {
+export interface PubSubMessage {
+  readonly prev_seq: number | null;
+  readonly comments: CommentJson[];
+}
+
+/** Streams whose last published seq a publisher remembers. */
+const MAX_TRACKED_STREAMS = 100_000;
+
+/**
+ * The relay's side of the regional Redis tier: each batch from the log becomes one PUBLISH per
+ * stream. It never throws: Pub/Sub is fire-and-forget, so a failed publish only makes the
+ * next message of that stream say `prev_seq: null`, and the edges catch up from the relay.
+ */
+export function createRedisFanoutPublisher(redis: Redis, logger: Logger = silentLogger): (batch: readonly Comment[]) => Promise<void> {
+  const lastPublished = new Map<string, number>();
   return async (batch) => {
     const byStream = new Map<string, CommentJson[]>();
     for (const comment of batch) {
@@ -26,8 +40,25 @@ export function createRedisFanoutPublisher(redis: Redis): (batch: readonly Comme
       list.push(commentToJson(comment));
     }
     const pipeline = redis.pipeline();
-    for (const [streamId, comments] of byStream) pipeline.publish(channelOf(streamId), JSON.stringify(comments));
-    await pipeline.exec();
+    const streams = [...byStream.keys()];
+    for (const [streamId, comments] of byStream) {
+      const message: PubSubMessage = { prev_seq: lastPublished.get(streamId) ?? null, comments };
+      pipeline.publish(channelOf(streamId), JSON.stringify(message));
+      lastPublished.delete(streamId); // re-inserted below: the Map stays least recently published first
+      lastPublished.set(streamId, comments[comments.length - 1]!.seq);
+    }
+    while (lastPublished.size > MAX_TRACKED_STREAMS) lastPublished.delete(lastPublished.keys().next().value!);
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      results = streams.map(() => [error as Error, null]);
+    }
+    (results ?? []).forEach(([error], i) => {
+      if (!error) return;
+      lastPublished.delete(streams[i]!);
+      logger.warn("Redis PUBLISH failed; edges will catch up from the relay", { streamId: streams[i], err: error });
+    });
   };
 }
 
@@ -49,27 +80,37 @@ interface Channel {
 
 /**
  * The edge's side of the Redis tier: one SUBSCRIBE per stream with viewers on this edge, on a
- * dedicated connection. Messages a lost connection may have missed cannot be known, so a
- * dropped connection fails every subscription and the edge re-subscribes from its last seq
- * (through `catchUp`). Duplicates (two relays publishing) are dropped by seq.
+ * dedicated connection. A gap is never silent: a dropped connection, or a message whose
+ * `prev_seq` is not the last seq seen, fails the stream's subscriptions, and the edge
+ * re-subscribes from its last seq (through `catchUp`). Duplicates (two relays publishing the
+ * same log) are dropped by seq.
  */
 export function createRedisFanoutSource(subscriber: Redis, options: RedisFanoutSourceOptions = {}): FanoutSource & { close(): void } {
   const logger = options.logger ?? silentLogger;
   const channels = new Map<string, Channel>();
 
-  subscriber.on("message", (channelName: string, message: string) => {
+  const failChannel = (channel: Channel, error: LcError) => {
+    for (const fail of [...channel.failures]) fail(error);
+  };
+  subscriber.on("message", (channelName: string, raw: string) => {
     const channel = channels.get(channelName);
     if (!channel) return;
-    let comments: CommentJson[];
+    let message: PubSubMessage;
     try {
-      comments = JSON.parse(message) as CommentJson[];
-      if (!Array.isArray(comments)) throw new Error("not an array");
+      message = JSON.parse(raw) as PubSubMessage;
+      if (!Array.isArray(message.comments)) throw new Error("no comments array");
     } catch (error) {
       logger.warn("ignoring a malformed Pub/Sub message", { channel: channelName, err: error });
       return;
     }
+    const comments = message.comments.filter((c) => typeof c?.seq === "number" && c.seq > channel.lastSeq);
+    if (comments.length === 0) return; // all seen already (a second relay publishing the same log)
+    const seenSome = channel.lastSeq !== Number.MIN_SAFE_INTEGER;
+    if (seenSome && (message.prev_seq === null || message.prev_seq > channel.lastSeq)) {
+      // A message between what we have and this one may never have arrived: catch up instead.
+      return failChannel(channel, new LcError("unavailable", "a Pub/Sub message may have been missed"));
+    }
     for (const c of comments) {
-      if (typeof c?.seq !== "number" || c.seq <= channel.lastSeq) continue;
       channel.lastSeq = c.seq;
       const event: RelayEvent = {
         kind: "comment",
@@ -80,7 +121,7 @@ export function createRedisFanoutSource(subscriber: Redis, options: RedisFanoutS
   });
   subscriber.on("close", () => {
     const lost = new LcError("unavailable", "the Redis Pub/Sub connection dropped");
-    for (const channel of channels.values()) for (const fail of channel.failures) fail(lost);
+    for (const channel of channels.values()) failChannel(channel, lost);
   });
 
   const live = (streamId: string) =>

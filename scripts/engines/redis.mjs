@@ -29,9 +29,13 @@ function redisServerBinary() {
   throw new EngineError("Redis: redis-server is still missing after apt-get install");
 }
 
-/** Uses a Redis already on the port, or starts one; resolves with how to reach and stop it. */
+/**
+ * Uses a Redis already on the port, or starts one; resolves with how to reach and stop it.
+ * The redis-server binary is made available either way (LC_REDIS_SERVER), for tests that run
+ * more instances of their own, such as two regions.
+ */
 export async function ensureRedis({ port, runDir }) {
-  const env = { LC_REDIS_URL: `redis://127.0.0.1:${port}` };
+  const env = { LC_REDIS_URL: `redis://127.0.0.1:${port}`, LC_REDIS_SERVER: redisServerBinary() };
   if (await isPortOpen(port)) {
     if (await ping(port).catch(() => false)) {
       log(`Redis: using the server already on 127.0.0.1:${port}`);
@@ -43,7 +47,7 @@ export async function ensureRedis({ port, runDir }) {
   mkdirSync(dir, { recursive: true });
   log(`Redis: starting on 127.0.0.1:${port}`);
   const started = startProcess(
-    redisServerBinary(),
+    env.LC_REDIS_SERVER,
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"],
     { cwd: dir, logFile: join(dir, "redis.log") },
   );

@@ -13,13 +13,20 @@ export interface DistributedSystem extends SystemUnderTest {
 const ADDRESS = "(127\\.0\\.0\\.1:\\d+)";
 const URL = "(http:\\/\\/127\\.0\\.0\\.1:\\d+)";
 
+/** What each role prints once it is ready; the groups are its addresses. */
+export const READY = {
+  relay: new RegExp(`relay ready: gRPC ${ADDRESS}`),
+  archive: new RegExp(`archive ready: HTTP ${URL}`),
+  ingest: new RegExp(`ingest ready: HTTP ${URL}, gRPC ${ADDRESS}`),
+  edge: new RegExp(`edge ready: HTTP ${URL}`),
+} as const;
+
 /**
- * Starts relay, archive, ingest and edge as four processes on real Kafka, Redis and Cassandra,
- * configured only by environment, on a topic and Redis key prefix of their own.
+ * The environment of one deployment on the engines `npm test` started: a topic and a Redis
+ * key prefix of its own, every port chosen by the system, quiet logs.
  */
-export async function startDistributedSystem(extraEnv: Record<string, string> = {}): Promise<DistributedSystem> {
-  const jwtSecret = randomBytes(24).toString("hex");
-  const env: Record<string, string> = {
+export function deploymentEnv(jwtSecret: string, extraEnv: Record<string, string> = {}): Record<string, string> {
+  return {
     HOST: "127.0.0.1",
     PORT: "0",
     GRPC_PORT: "0",
@@ -37,6 +44,15 @@ export async function startDistributedSystem(extraEnv: Record<string, string> = 
     LC_VIEWER_COUNT_INTERVAL_MS: "200",
     ...extraEnv,
   };
+}
+
+/**
+ * Starts relay, archive, ingest and edge as four processes on real Kafka, Redis and Cassandra,
+ * configured only by environment, on a topic and Redis key prefix of their own.
+ */
+export async function startDistributedSystem(extraEnv: Record<string, string> = {}): Promise<DistributedSystem> {
+  const jwtSecret = randomBytes(24).toString("hex");
+  const env = deploymentEnv(jwtSecret, extraEnv);
   const started: RoleProcess[] = [];
   const start = async (role: string, roleEnv: Record<string, string>, ready: RegExp) => {
     const process = await startRole(role, roleEnv, ready);
@@ -45,12 +61,12 @@ export async function startDistributedSystem(extraEnv: Record<string, string> = 
   };
   try {
     // The relay first: it creates the topic when missing, and the edge needs its address.
-    const relay = await start("relay", env, new RegExp(`relay ready: gRPC ${ADDRESS}`));
+    const relay = await start("relay", env, READY.relay);
     const relayAddress = relay.ready[1]!;
     const [archive, ingest, edge] = await Promise.all([
-      start("archive", env, new RegExp(`archive ready: HTTP ${URL}`)),
-      start("ingest", env, new RegExp(`ingest ready: HTTP ${URL}, gRPC ${ADDRESS}`)),
-      start("edge", { ...env, LC_RELAY_ADDRESS: relayAddress }, new RegExp(`edge ready: HTTP ${URL}`)),
+      start("archive", env, READY.archive),
+      start("ingest", env, READY.ingest),
+      start("edge", { ...env, LC_RELAY_ADDRESS: relayAddress }, READY.edge),
     ]);
     return {
       http: { ingest: ingest.ready[1]!, edge: edge.ready[1]!, archive: archive.ready[1]! },

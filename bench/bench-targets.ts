@@ -1,0 +1,155 @@
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mintToken } from "../ingest/dev-token.js";
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "server", "main.js");
+/** nginx's nchan module, from Debian's libnginx-mod-nchan. */
+export const NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so";
+
+/** A server under benchmark: how to subscribe, how to publish, which process to measure. */
+export interface BenchTarget {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** The path a viewer GETs for the event stream. */
+  readonly subscribePath: string;
+  /** Publishes one comment with the given text; resolves when the server accepted it. */
+  publish(text: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = connect({ port, host: "127.0.0.1" });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+  });
+}
+
+/** Runs a command with the open-file limit raised to the hard limit (20,000 here). */
+function spawnWithFileLimit(command: string, args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  return spawn("bash", ["-c", `ulimit -n $(ulimit -Hn) && exec ${quoted}`], { env, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Live Comments in one process (`npm start`): the edge plus ingest, relay and archive. */
+export async function startLiveComments(port: number, batchMs: number): Promise<BenchTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), "lc-bench-"));
+  const secret = randomBytes(16).toString("hex");
+  const child = spawnWithFileLimit(process.execPath, [MAIN, "all"], {
+    PATH: process.env.PATH,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    GRPC_PORT: "0",
+    LC_DATA_DIR: dataDir,
+    LC_JWT_SECRET: secret,
+    LC_LOG: "quiet",
+    LC_RATE_LIMITS: "off",
+    LC_MAX_VIEWERS: "30000",
+    LC_MAX_VIEWERS_PER_IP: "30000",
+    LC_MAX_CONNECTIONS: "30000",
+  });
+  // Spawned through bash with exec: the pid is node's.
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  await waitForPort(port, 30_000);
+  const base = `http://127.0.0.1:${port}`;
+  const admin = await mintToken(secret, { sub: "bench-admin", scope: "streams:admin" });
+  const poster = await mintToken(secret, { sub: "bench-poster", name: "Bench" });
+  const created = await fetch(`${base}/v1/streams`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ stream_id: "bench" }),
+  });
+  if (created.status !== 201) throw new Error(`creating the bench stream: ${created.status}`);
+  return {
+    name: batchMs === 0 ? "Live Comments, batch_ms=0" : `Live Comments, batch_ms=${batchMs}`,
+    pid: child.pid!,
+    port,
+    subscribePath: `/v1/streams/bench/comments/subscribe?batch_ms=${batchMs}&max_rate=1000`,
+    async publish(text) {
+      const response = await fetch(`${base}/v1/streams/bench/comments`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${poster}`, "content-type": "application/json" },
+        body: JSON.stringify({ text }),
+      });
+      await response.arrayBuffer();
+      if (response.status !== 202) throw new Error(`post answered ${response.status}`);
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+/** nginx with the nchan module, one process, configured here on loopback. */
+export async function startNchan(port: number): Promise<BenchTarget> {
+  if (!existsSync(NCHAN_MODULE)) throw new Error(`nchan is not installed (${NCHAN_MODULE}); apt-get install nginx libnginx-mod-nchan`);
+  const prefix = mkdtempSync(join(tmpdir(), "lc-nchan-"));
+  writeFileSync(
+    join(prefix, "nginx.conf"),
+    `load_module ${NCHAN_MODULE};
+worker_rlimit_nofile 20000;
+error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    location ~ ^/sub/(\\w+)$ { nchan_subscriber eventsource; nchan_channel_id $1; }
+    location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; nchan_message_buffer_length 200; }
+  }
+}
+`,
+  );
+  const child = spawnWithFileLimit("nginx", ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off; master_process off;"], { PATH: process.env.PATH });
+  let errors = "";
+  child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => rmSync(prefix, { recursive: true, force: true }));
+  await waitForPort(port, 10_000).catch((error: unknown) => {
+    throw new Error(`nginx did not start: ${errors || String(error)}`);
+  });
+  return {
+    name: "nginx + nchan",
+    pid: child.pid!,
+    port,
+    subscribePath: "/sub/bench",
+    async publish(text) {
+      const response = await fetch(`http://127.0.0.1:${port}/pub/bench`, { method: "POST", body: text });
+      await response.arrayBuffer();
+      if (response.status >= 300) throw new Error(`nchan publish answered ${response.status}`);
+    },
+    stop: () => stopChild(child),
+  };
+}

@@ -1,0 +1,123 @@
+// A child process of the edge benchmark: holds many SSE viewers on raw sockets, spread across
+// loopback source addresses, and records what each receives. Driven over IPC by edge-bench.
+import { connect } from "node:net";
+import type { Socket } from "node:net";
+import { HISTOGRAM_BUCKETS, record } from "./latency-histogram.js";
+
+/** Messages from the benchmark. */
+export type SwarmCommand =
+  | { readonly type: "open"; readonly port: number; readonly path: string; readonly count: number; readonly firstAddress: number; readonly expected: number }
+  | { readonly type: "report" }
+  | { readonly type: "close" };
+
+/** What a swarm reports. */
+export interface SwarmReport {
+  readonly type: "report";
+  readonly connected: number;
+  readonly failed: number;
+  readonly closed: number;
+  readonly deliveries: number;
+  readonly duplicates: number;
+  /** Comments (of `expected`) each viewer never got, summed over viewers. */
+  readonly missing: number;
+  readonly histogram: number[];
+}
+
+const MARKER = /b(\d+)@(\d+)/g;
+
+interface Viewer {
+  socket: Socket;
+  pending: string;
+  seen: Uint8Array;
+  open: boolean;
+}
+
+const viewers: Viewer[] = [];
+let histogram = new Uint32Array(HISTOGRAM_BUCKETS);
+let deliveries = 0;
+let duplicates = 0;
+let failed = 0;
+let closed = 0;
+let expected = 0;
+
+function onData(viewer: Viewer, chunk: Buffer): void {
+  viewer.pending += chunk.toString("latin1");
+  const end = viewer.pending.lastIndexOf("\n\n");
+  if (end < 0) return;
+  const complete = viewer.pending.slice(0, end);
+  viewer.pending = viewer.pending.slice(end + 2);
+  const now = Date.now();
+  for (const match of complete.matchAll(MARKER)) {
+    const index = Number(match[1]);
+    if (index >= viewer.seen.length) continue;
+    if (viewer.seen[index]) {
+      duplicates++;
+      continue;
+    }
+    viewer.seen[index] = 1;
+    deliveries++;
+    record(histogram, now - Number(match[2]));
+  }
+}
+
+function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number> {
+  expected = command.expected;
+  let pendingConnects = command.count;
+  return new Promise((resolve) => {
+    let connected = 0;
+    const settle = () => {
+      if (--pendingConnects === 0) resolve(connected);
+    };
+    for (let i = 0; i < command.count; i++) {
+      const address = `127.0.0.${1 + ((command.firstAddress + i) % 250)}`;
+      const socket = connect({ host: "127.0.0.1", port: command.port, localAddress: address });
+      const viewer: Viewer = { socket, pending: "", seen: new Uint8Array(command.expected), open: false };
+      viewers.push(viewer);
+      let headers = true;
+      socket.setNoDelay(true);
+      socket.once("connect", () => socket.write(`GET ${command.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`));
+      socket.on("data", (chunk: Buffer) => {
+        if (headers) {
+          const text = chunk.toString("latin1");
+          const end = text.indexOf("\r\n\r\n");
+          if (end < 0) return;
+          headers = false;
+          if (!text.startsWith("HTTP/1.1 200")) {
+            failed++;
+            socket.destroy();
+            settle();
+            return;
+          }
+          viewer.open = true;
+          connected++;
+          settle();
+          if (end + 4 < chunk.length) onData(viewer, chunk.subarray(end + 4));
+          return;
+        }
+        onData(viewer, chunk);
+      });
+      socket.on("error", () => {});
+      socket.on("close", () => {
+        if (!viewer.open && headers) {
+          failed++;
+          settle();
+        } else if (viewer.open) closed++;
+        viewer.open = false;
+      });
+    }
+  });
+}
+
+process.on("message", (command: SwarmCommand) => {
+  if (command.type === "open") {
+    void open(command).then((connected) => process.send!({ type: "opened", connected, failed }));
+  } else if (command.type === "report") {
+    let missing = 0;
+    for (const viewer of viewers) for (let i = 0; i < expected; i++) if (!viewer.seen[i]) missing++;
+    const report: SwarmReport = { type: "report", connected: viewers.length - failed, failed, closed, deliveries, duplicates, missing, histogram: Array.from(histogram) };
+    process.send!(report);
+  } else {
+    for (const viewer of viewers) viewer.socket.destroy();
+    process.exit(0);
+  }
+});

@@ -10,7 +10,8 @@ import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { Authenticator } from "../ingest/authenticator.js";
 import { toFrames, withOwnComments } from "./comment-frames.js";
-import { serveEventStream } from "./event-stream.js";
+import { openEventStream } from "./event-stream.js";
+import { ViewerGroups } from "./viewer-groups.js";
 import { pollOnce } from "./long-poll.js";
 import { resumeFrames } from "./resume-frames.js";
 import type { StreamFeeds } from "./stream-feeds.js";
@@ -44,7 +45,6 @@ export interface EdgeRoutesOptions {
   readonly defaultMaxRate?: number;
   /** The viewers of a stream across all edges. */
   readonly viewerTotal: (streamId: string) => Promise<number>;
-  readonly heartbeatMs?: number;
   readonly retryMs?: number;
   /** Batch window when the viewer asks for none. */
   readonly defaultBatchMs?: number;
@@ -58,10 +58,10 @@ export interface EdgeRoutesOptions {
  */
 export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
   const limits = {
-    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
     maxBufferedBytes: options.maxViewerBufferBytes ?? DEFAULT_MAX_VIEWER_BUFFER_BYTES,
   };
+  const groups = new ViewerGroups();
   const knownStream = async (id: string | undefined) => {
     const streamId = streamIdFromPath(id);
     if (!(await options.streams.get(streamId))) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
@@ -78,11 +78,18 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
       const streamId = await knownStream(params.id);
       const single = batchMs === 0;
       const live = options.feeds.frames(streamId, batchMs, maxRate);
+      const stream = openEventStream(req, res, streamId, options.viewers, limits);
+      if (afterSeq === undefined && viewerId === undefined) {
+        // The common case, kept cheapest: a live anonymous viewer joins its feed's group.
+        stream.onClose(groups.join(`${batchMs}:${maxRate}:${streamId}`, live, stream));
+        return;
+      }
       // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
       const frames$ =
         afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
       const bytes$: Observable<Buffer> = frames$.pipe(map(viewerId === undefined ? (frame) => frame.bytes : withOwnComments(viewerId, single)));
-      serveEventStream(req, res, streamId, bytes$, options.viewers, limits);
+      const subscription = bytes$.subscribe({ next: (bytes) => stream.write(bytes), error: () => stream.end(), complete: () => stream.end() });
+      stream.onClose(() => subscription.unsubscribe());
     })
     .add("GET", "/v1/streams/:id/viewers", async (_req, res, params) => {
       const streamId = await knownStream(params.id);

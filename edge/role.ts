@@ -4,6 +4,7 @@ import type { Logger } from "../core/logger.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import { edgeRoutes } from "./http-routes.js";
+import { HEARTBEAT } from "./sse-format.js";
 import { StreamFeeds } from "./stream-feeds.js";
 import type { ViewerCounts } from "../ports/viewer-count/index.js";
 import { ViewerCountReporter } from "./viewer-count-reporter.js";
@@ -45,6 +46,7 @@ const DRAIN_SPREAD_MS = 5_000;
 export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge {
   const feeds = new StreamFeeds(options.fanout, { logger: options.logger });
   const viewers = new Viewers(options.viewerLimits);
+  viewers.startHeartbeats(options.heartbeatMs, Buffer.from(HEARTBEAT));
   const reporter = new ViewerCountReporter(viewers, options.viewerCounts, options.viewerCountIntervalMs, options.logger);
   reporter.start();
   edgeRoutes(router, {
@@ -52,7 +54,6 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
     fanout: options.fanout,
     streams: options.registry,
     viewers,
-    heartbeatMs: options.heartbeatMs,
     defaultBatchMs: options.defaultBatchMs,
     defaultMaxRate: options.defaultMaxRate,
     viewerTotal: (streamId) => reporter.total(streamId),

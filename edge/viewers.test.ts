@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { LcError } from "../core/errors.js";
 import { Viewers } from "./viewers.js";
 
-const none = { write() {}, closeWithRetry() {} };
+const none = { write() {}, lastWriteAt: 0, closeWithRetry() {} };
 const reason = (fn: () => unknown) => {
   try {
     fn();
@@ -30,7 +30,7 @@ test("should admit up to the per-IP and per-process limits, and count viewers pe
 test("should end every viewer with a spread-out retry on drain, and refuse new ones", () => {
   const viewers = new Viewers();
   const retries: number[] = [];
-  for (let i = 0; i < 50; i++) viewers.admit(`10.0.0.${i}`, "s", { write() {}, closeWithRetry: (retryMs) => retries.push(retryMs) });
+  for (let i = 0; i < 50; i++) viewers.admit(`10.0.0.${i}`, "s", { write() {}, lastWriteAt: 0, closeWithRetry: (retryMs) => retries.push(retryMs) });
   viewers.drain(5_000);
   assert.equal(retries.length, 50);
   assert.ok(retries.every((ms) => ms >= 500 && ms <= 5_500));
@@ -41,9 +41,9 @@ test("should end every viewer with a spread-out retry on drain, and refuse new o
 test("should broadcast to the viewers of one stream only", () => {
   const viewers = new Viewers();
   const got: string[] = [];
-  viewers.admit("1.1.1.1", "s", { write: (b) => got.push(`a:${b}`), closeWithRetry() {} });
-  const b = viewers.admit("1.1.1.2", "s", { write: (x) => got.push(`b:${x}`), closeWithRetry() {} });
-  viewers.admit("1.1.1.3", "t", { write: (x) => got.push(`c:${x}`), closeWithRetry() {} });
+  viewers.admit("1.1.1.1", "s", { write: (b) => got.push(`a:${b}`), lastWriteAt: 0, closeWithRetry() {} });
+  const b = viewers.admit("1.1.1.2", "s", { write: (x) => got.push(`b:${x}`), lastWriteAt: 0, closeWithRetry() {} });
+  viewers.admit("1.1.1.3", "t", { write: (x) => got.push(`c:${x}`), lastWriteAt: 0, closeWithRetry() {} });
   viewers.broadcast("s", Buffer.from("hi"));
   b.leave();
   viewers.broadcast("s", Buffer.from("again"));

@@ -18,11 +18,16 @@ export interface ViewerTicket {
 
 /** How the registry reaches one viewer's connection. */
 export interface ViewerConnection {
-  /** Writes bytes that every viewer of the stream gets (announcements). */
+  /** Writes bytes to the viewer (announcements, heartbeats). */
   write(bytes: Buffer | string): void;
+  /** When something was last written to the viewer (ms); quiet viewers get heartbeats. */
+  readonly lastWriteAt: number;
   /** Ends the connection telling the client when to come back. */
   closeWithRetry(retryMs: number): void;
 }
+
+/** How often quiet viewers are looked for, to send them a heartbeat. */
+const HEARTBEAT_SWEEP_MS = 1_000;
 
 interface Entry {
   readonly ip: string;
@@ -41,10 +46,23 @@ export class Viewers {
   private readonly maxViewers: number;
   private readonly maxPerIp: number;
   private closing = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ViewersOptions = {}) {
     this.maxViewers = options.maxViewers ?? DEFAULT_MAX_VIEWERS;
     this.maxPerIp = options.maxViewersPerIp ?? DEFAULT_MAX_VIEWERS_PER_IP;
+  }
+
+  /**
+   * Sends `heartbeat` to every viewer to whom nothing was written for `intervalMs`: one timer
+   * for the whole edge instead of one per viewer, and nothing extra for viewers of busy streams.
+   */
+  startHeartbeats(intervalMs: number, heartbeat: Buffer): void {
+    this.heartbeatTimer = setInterval(() => {
+      const quietSince = Date.now() - intervalMs;
+      for (const entry of this.entries) if (entry.connection.lastWriteAt <= quietSince) entry.connection.write(heartbeat);
+    }, Math.min(HEARTBEAT_SWEEP_MS, intervalMs));
+    this.heartbeatTimer.unref();
   }
 
   get size(): number {
@@ -97,6 +115,7 @@ export class Viewers {
    */
   drain(spreadMs: number): void {
     this.closing = true;
+    clearInterval(this.heartbeatTimer);
     for (const entry of [...this.entries]) entry.connection.closeWithRetry(500 + Math.random() * spreadMs);
   }
 }

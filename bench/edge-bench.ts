@@ -39,6 +39,8 @@ interface Result extends Workload {
   readonly duplicates: number;
   readonly rssPerViewerKiB: number;
   readonly cpuPerMillion: number;
+  /** CPU per million deliveries less what the same posts cost with no viewer at all. */
+  readonly fanoutCpuPerMillion: number;
 }
 
 class Swarm {
@@ -73,9 +75,32 @@ class Swarm {
   }
 }
 
+/** Posts `count` comments at `rate` per second, each carrying its index and send time. */
+async function postAtRate(target: BenchTarget, count: number, rate: number, firstIndex = 0): Promise<void> {
+  const started = Date.now();
+  const posts: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    posts.push(target.publish(`b${firstIndex + i}@${Date.now()}`));
+  }
+  await Promise.all(posts);
+}
+
+/** The CPU the server spends on the posts alone (ingest, log, archive), with nobody watching. */
+async function baselineCpu(target: BenchTarget, workload: Workload): Promise<number> {
+  const before = cpuSeconds(target.pid);
+  await postAtRate(target, Math.round(workload.rate * workload.seconds), workload.rate, 1_000_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return cpuSeconds(target.pid) - before;
+}
+
 async function run(target: BenchTarget, workload: Workload): Promise<Result> {
   const expected = Math.round(workload.rate * workload.seconds);
   const swarms: Swarm[] = [];
+  const baseline = workload.rate > 0 ? await baselineCpu(target, workload) : 0;
+  await new Promise((resolve) => setTimeout(resolve, 2_000)); // let the baseline's garbage go first
   const rssBefore = rssBytes(target.pid);
   try {
     const opened = [];
@@ -91,14 +116,7 @@ async function run(target: BenchTarget, workload: Workload): Promise<Result> {
 
     const cpuBefore = cpuSeconds(target.pid);
     const started = Date.now();
-    const posts: Promise<void>[] = [];
-    for (let i = 0; i < expected; i++) {
-      const due = started + (i * 1000) / workload.rate;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      posts.push(target.publish(`b${i}@${Date.now()}`));
-    }
-    await Promise.all(posts);
+    await postAtRate(target, expected, workload.rate);
     const deadline = Date.now() + 5_000;
     let reports: SwarmReport[] = [];
     for (;;) {
@@ -125,6 +143,7 @@ async function run(target: BenchTarget, workload: Workload): Promise<Result> {
       duplicates: reports.reduce((sum, r) => sum + r.duplicates, 0),
       rssPerViewerKiB,
       cpuPerMillion: deliveries > 0 ? (cpu / deliveries) * 1e6 : NaN,
+      fanoutCpuPerMillion: deliveries > 0 ? (Math.max(0, cpu - baseline) / deliveries) * 1e6 : NaN,
     };
   } finally {
     for (const swarm of swarms) swarm.close();
@@ -159,11 +178,12 @@ function table(results: readonly Result[]): string {
       r.rate === 0 ? "-" : String(r.duplicates),
       r.rssPerViewerKiB.toFixed(1),
       r.rate === 0 ? "-" : r.cpuPerMillion.toFixed(2),
+      r.rate === 0 ? "-" : r.fanoutCpuPerMillion.toFixed(2),
     ].join(" | "),
   );
   return [
-    "| target | viewers | load | deliveries/s | latency p50 / p90 / p99 (ms) | missing | duplicates | RSS KiB/viewer | CPU s per 1M deliveries |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| target | viewers | load | deliveries/s | latency p50 / p90 / p99 (ms) | missing | duplicates | RSS KiB/viewer | CPU s per 1M deliveries | fan-out CPU s per 1M |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((row) => `| ${row} |`),
   ].join("\n");
 }

@@ -6,17 +6,18 @@ import { ApiClient } from "./support/http-client.js";
 import { SseRecorder } from "./support/sse-client.js";
 
 // The seed's tiered fan-out: the relay re-publishes the log to Redis Pub/Sub and the edge
-// takes live comments from there, catching resuming viewers up from the relay.
+// takes live comments from there, catching resuming viewers up from the relay. The edge runs
+// as two node:cluster workers sharing its port, as it would on a two-core machine.
 let system: DistributedSystem;
 before(async () => {
-  system = await startDistributedSystem({ LC_RELAY_PUBLISH_REDIS: "on", LC_EDGE_UPSTREAM: "redis" });
+  system = await startDistributedSystem({ LC_RELAY_PUBLISH_REDIS: "on", LC_EDGE_UPSTREAM: "redis", LC_WORKERS: "2" });
 });
 after(() => system?.stop());
 
-test("should run each role as its own process", () => {
+test("should run each role as its own process, the edge as two workers on one port", () => {
   const pids = Object.values(system.roles).map((role) => role.process.pid);
   assert.equal(new Set(pids).size, 4);
-  assert.match(system.roles.edge.output(), /upstream Redis Pub\/Sub/);
+  assert.match(system.roles.edge.output(), /upstream Redis Pub\/Sub.*\(2 workers\)/);
   assert.match(system.roles.relay.output(), /publishing to Redis/);
 });
 

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { formatRetry } from "./sse-format.js";
 import type { ViewerConnection, Viewers } from "./viewers.js";
@@ -9,6 +8,23 @@ export interface EventStreamLimits {
   /** Unsent bytes past which the viewer counts as too slow and is cut off. */
   readonly maxBufferedBytes: number;
 }
+
+/** The connection under an SSE response, whichever server accepted it. */
+export interface SseSocket {
+  readonly socket: Socket;
+  /** Writes the 200 response head (SSE_HEAD_FIELDS), close-delimited. */
+  writeHead(): void;
+  /** Runs once when the response has ended, whoever ended it. */
+  onClose(callback: () => void): void;
+}
+
+/** The response head of every SSE stream. */
+export const SSE_HEAD_FIELDS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  connection: "close",
+  "x-accel-buffering": "no",
+} as const;
 
 /** An open SSE connection. */
 export interface EventStream extends ViewerConnection {
@@ -21,13 +37,13 @@ export interface EventStream extends ViewerConnection {
 
 /**
  * Opens one SSE connection: admission (its errors are thrown before anything is written, so
- * they become ordinary JSON errors), headers and `retry:`. The body is close-delimited rather
+ * they become ordinary JSON errors), the head and `retry:`. The body is close-delimited rather
  * than chunked, so frames go to the socket as they are: the same bytes for every viewer, with
  * no per-viewer framing. A viewer whose unsent bytes pass the limit is cut off; it reconnects
  * with Last-Event-ID and loses nothing.
  */
-export function openEventStream(req: IncomingMessage, res: ServerResponse, streamId: string, viewers: Viewers, limits: EventStreamLimits): EventStream {
-  const socket: Socket = req.socket;
+export function openEventStream(sse: SseSocket, streamId: string, viewers: Viewers, limits: EventStreamLimits): EventStream {
+  const { socket } = sse;
   let open = true;
   const closeCallbacks: (() => void)[] = [];
   const stream: EventStream = {
@@ -51,17 +67,10 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, strea
   };
   const ticket = viewers.admit(socket.remoteAddress ?? "unknown", streamId, stream);
   socket.setNoDelay(true);
-  res.useChunkedEncodingByDefault = false; // close-delimited body: see above
-  res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache, no-transform",
-    connection: "close",
-    "x-accel-buffering": "no",
-  });
-  res.flushHeaders();
+  sse.writeHead();
   // Jitter spreads the reconnects of many viewers dropped at once.
   stream.write(formatRetry(limits.retryMs * (0.8 + Math.random() * 0.4)));
-  res.on("close", () => {
+  sse.onClose(() => {
     open = false;
     ticket.leave();
     for (const callback of closeCallbacks) callback();

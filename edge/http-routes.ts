@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import type { Observable } from "rxjs";
 import { map } from "rxjs";
 import { commentToJson } from "../core/comment.js";
@@ -10,7 +9,9 @@ import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { Authenticator } from "../ingest/authenticator.js";
 import { toFrames, withOwnComments } from "./comment-frames.js";
-import { openEventStream } from "./event-stream.js";
+import type { SseSocket } from "./event-stream.js";
+import { SSE_HEAD_FIELDS, openEventStream } from "./event-stream.js";
+import type { RawRoutes } from "../core/http/raw-routes.js";
 import { ViewerGroups } from "./viewer-groups.js";
 import { pollOnce } from "./long-poll.js";
 import { resumeFrames } from "./resume-frames.js";
@@ -56,7 +57,7 @@ export interface EdgeRoutesOptions {
  * EventSource, `GET /v1/streams/{id}/comments/poll?after_seq=&timeout_ms=` (long polling, same
  * resume semantics), and `GET /v1/streams/{id}/viewers`.
  */
-export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
+export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes?: RawRoutes): Router {
   const limits = {
     retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
     maxBufferedBytes: options.maxViewerBufferBytes ?? DEFAULT_MAX_VIEWER_BUFFER_BYTES,
@@ -68,29 +69,57 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
     return streamId;
   };
 
+  /** The subscribe endpoint, for requests parsed by node:http or read raw off the socket. */
+  const subscribe = async (request: SubscribeRequest, sse: SseSocket): Promise<void> => {
+    const { query } = request;
+    const batchMs = parseBatchMs(query.get("batch_ms"), options.defaultBatchMs ?? DEFAULT_BATCH_MS);
+    const maxRate = integerParam(query.get("max_rate"), "max_rate", options.defaultMaxRate ?? DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE);
+    const afterSeq = optionalSeq(request.lastEventId ?? query.get("last_event_id"), "Last-Event-ID");
+    const viewerId = await identify(query.get("access_token") ?? cookieValue(request.cookie, VIEWER_TOKEN_COOKIE), options.authenticator);
+    const streamId = await knownStream(request.streamId);
+    const single = batchMs === 0;
+    const live = options.feeds.frames(streamId, batchMs, maxRate);
+    const stream = openEventStream(sse, streamId, options.viewers, limits);
+    if (afterSeq === undefined && viewerId === undefined) {
+      // The common case, kept cheapest: a live anonymous viewer joins its feed's group.
+      stream.onClose(groups.join(`${batchMs}:${maxRate}:${streamId}`, live, stream));
+      return;
+    }
+    // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
+    const frames$ =
+      afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
+    const bytes$: Observable<Buffer> = frames$.pipe(map(viewerId === undefined ? (frame) => frame.bytes : withOwnComments(viewerId, single)));
+    const subscription = bytes$.subscribe({ next: (bytes) => stream.write(bytes), error: () => stream.end(), complete: () => stream.end() });
+    stream.onClose(() => subscription.unsubscribe());
+  };
+  rawRoutes?.add(SUBSCRIBE_PATH, async (socket, request) => {
+    const streamId = SUBSCRIBE_PATH.exec(request.url.pathname)![1]!;
+    await subscribe(
+      { streamId: safeDecode(streamId), query: request.url.searchParams, lastEventId: request.headers.get("last-event-id"), cookie: request.headers.get("cookie") },
+      { socket, writeHead: () => socket.write(RAW_SSE_HEAD), onClose: (callback) => socket.once("close", callback) },
+    );
+  });
+
   return router
-    .add("GET", "/v1/streams/:id/comments/subscribe", async (req, res, params, url) => {
-      const query = url.searchParams;
-      const batchMs = parseBatchMs(query.get("batch_ms"), options.defaultBatchMs ?? DEFAULT_BATCH_MS);
-      const maxRate = integerParam(query.get("max_rate"), "max_rate", options.defaultMaxRate ?? DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE);
-      const afterSeq = parseLastEventId(req, url);
-      const viewerId = await identify(req, query, options.authenticator);
-      const streamId = await knownStream(params.id);
-      const single = batchMs === 0;
-      const live = options.feeds.frames(streamId, batchMs, maxRate);
-      const stream = openEventStream(req, res, streamId, options.viewers, limits);
-      if (afterSeq === undefined && viewerId === undefined) {
-        // The common case, kept cheapest: a live anonymous viewer joins its feed's group.
-        stream.onClose(groups.join(`${batchMs}:${maxRate}:${streamId}`, live, stream));
-        return;
-      }
-      // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
-      const frames$ =
-        afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
-      const bytes$: Observable<Buffer> = frames$.pipe(map(viewerId === undefined ? (frame) => frame.bytes : withOwnComments(viewerId, single)));
-      const subscription = bytes$.subscribe({ next: (bytes) => stream.write(bytes), error: () => stream.end(), complete: () => stream.end() });
-      stream.onClose(() => subscription.unsubscribe());
-    })
+    .add("GET", "/v1/streams/:id/comments/subscribe", (req, res, params, url) =>
+      subscribe(
+        {
+          streamId: params.id,
+          query: url.searchParams,
+          lastEventId: firstHeader(req.headers["last-event-id"]),
+          cookie: firstHeader(req.headers.cookie),
+        },
+        {
+          socket: req.socket,
+          writeHead() {
+            res.useChunkedEncodingByDefault = false; // close-delimited body, as on the raw path
+            res.writeHead(200, SSE_HEAD_FIELDS);
+            res.flushHeaders();
+          },
+          onClose: (callback) => res.on("close", callback),
+        },
+      ),
+    )
     .add("GET", "/v1/streams/:id/viewers", async (_req, res, params) => {
       const streamId = await knownStream(params.id);
       sendJson(res, 200, { stream_id: streamId, viewers: await options.viewerTotal(streamId) });
@@ -112,19 +141,44 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions): Router {
     });
 }
 
+/** What the subscribe endpoint reads from a request, whichever server parsed it. */
+interface SubscribeRequest {
+  /** The stream id from the path, still to be checked. */
+  readonly streamId: string | undefined;
+  readonly query: URLSearchParams;
+  readonly lastEventId: string | undefined;
+  readonly cookie: string | undefined;
+}
+
+/** The path of the subscribe endpoint, for the raw route. */
+const SUBSCRIBE_PATH = /^\/v1\/streams\/([^/]+)\/comments\/subscribe$/;
+const RAW_SSE_HEAD = `HTTP/1.1 200 OK\r\n${Object.entries(SSE_HEAD_FIELDS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join("")}\r\n`;
+
+function safeDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /**
  * Who is watching, when the viewer says so: a token in `access_token` (EventSource cannot set
  * headers) or in the lc_token cookie. Anonymous viewing stays open; a bad token is refused.
  */
-async function identify(req: IncomingMessage, query: URLSearchParams, authenticator: Authenticator | undefined): Promise<string | undefined> {
-  const token = query.get("access_token") ?? cookie(req, VIEWER_TOKEN_COOKIE);
+async function identify(token: string | null | undefined, authenticator: Authenticator | undefined): Promise<string | undefined> {
   if (!token) return undefined;
   if (!authenticator) throw new LcError("unauthenticated", "this edge does not accept viewer tokens");
   return (await authenticator.verify(token)).userId;
 }
 
-function cookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
+function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header || header.length > 8192) return undefined;
   for (const part of header.split(";")) {
     const index = part.indexOf("=");
@@ -150,8 +204,3 @@ function optionalSeq(value: string | null | undefined, name: string): number | u
   return Number(value);
 }
 
-/** The resume cursor from the Last-Event-ID header or the last_event_id query parameter. */
-function parseLastEventId(req: IncomingMessage, url: URL): number | undefined {
-  const header = req.headers["last-event-id"];
-  return optionalSeq((Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("last_event_id"), "Last-Event-ID");
-}

@@ -38,7 +38,7 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     ...(config.jwtSecret ? { authenticator: createHs256Authenticator({ secret: config.jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience }) } : {}),
     logger,
   });
-  const host = await listen(router, { config, logger });
+  const host = await listen(router, { config, logger, rawRoutes: edge.rawRoutes });
   return {
     description: `edge ready: HTTP http://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
     async close() {

@@ -1,4 +1,5 @@
 import type { Router } from "../core/http/router.js";
+import { RawRoutes } from "../core/http/raw-routes.js";
 import type { Authenticator } from "../ingest/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
@@ -31,6 +32,8 @@ export interface EdgeRoleOptions {
 /** A mounted edge. */
 export interface MountedEdge {
   readonly feeds: StreamFeeds;
+  /** The SSE endpoint on bare sockets: pass to the HTTP host. */
+  readonly rawRoutes: RawRoutes;
   readonly viewers: Viewers;
   /**
    * Ends every viewer connection with a jittered `retry`, for a graceful shutdown; resolves
@@ -49,6 +52,7 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
   viewers.startHeartbeats(options.heartbeatMs, Buffer.from(HEARTBEAT));
   const reporter = new ViewerCountReporter(viewers, options.viewerCounts, options.viewerCountIntervalMs, options.logger);
   reporter.start();
+  const rawRoutes = new RawRoutes();
   edgeRoutes(router, {
     feeds,
     fanout: options.fanout,
@@ -58,9 +62,10 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
     defaultMaxRate: options.defaultMaxRate,
     viewerTotal: (streamId) => reporter.total(streamId),
     ...(options.authenticator ? { authenticator: options.authenticator } : {}),
-  });
+  }, rawRoutes);
   return {
     feeds,
+    rawRoutes,
     viewers,
     async drain() {
       reporter.stop();

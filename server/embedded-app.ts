@@ -98,7 +98,7 @@ export async function startEmbeddedApp(
     registry,
     paginationKey: paginationKey(env, jwtSecret),
   });
-  const host = await listen(router, { config, logger, connectRoutes: [archive.connectRoutes], grpc });
+  const host = await listen(router, { config, logger, connectRoutes: [archive.connectRoutes], grpc, rawRoutes: edge.rawRoutes });
 
   let closing: Promise<void> | undefined;
   return {

@@ -7,6 +7,8 @@ import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { LcError } from "../core/errors.js";
 import { sendError } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
+import { readRawRequest, writeRawError } from "../core/http/raw-request.js";
+import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
 
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
@@ -23,6 +25,8 @@ export interface HttpServerOptions {
   /** Answers what the router does not know (the Connect services, then 404). */
   readonly fallback: NodeHandler;
   readonly maxConnections: number;
+  /** Long-lived GET endpoints served on the raw socket (see RawRoutes). */
+  readonly rawRoutes?: RawRoutes;
   readonly logger: Logger;
 }
 
@@ -34,8 +38,8 @@ export interface HttpServer {
 
 /**
  * Serves the router on one port for HTTP/1.1 and cleartext HTTP/2 (prior knowledge), so REST,
- * SSE, Connect, gRPC-Web and gRPC all share it. Each connection is handed to the right
- * protocol by its first bytes: only HTTP/2 starts with "PRI".
+ * SSE, Connect, gRPC-Web and gRPC all share it. Each connection is handed on by its first
+ * bytes: only HTTP/2 starts with "PRI", and a GET for a raw route (SSE) keeps its bare socket.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { router, fallback, logger } = options;
@@ -72,6 +76,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
     socket.once("data", (chunk: Buffer) => {
       socket.setTimeout(0);
+      const raw = options.rawRoutes?.match(chunk);
+      if (raw) {
+        readRawRequest(socket, chunk)
+          .then((request) => raw(socket, request))
+          .catch((error: unknown) => {
+            if (!(error instanceof LcError)) logger.error("raw request failed", { err: error });
+            if (!socket.destroyed) writeRawError(socket, error);
+          });
+        return;
+      }
       socket.pause();
       socket.unshift(chunk);
       const target = chunk.length >= 3 && chunk.toString("latin1", 0, 3) === "PRI" ? http2 : http1;

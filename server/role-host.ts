@@ -5,6 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { LcError } from "../core/errors.js";
 import { sendError, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
+import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
 import type { ServerConfig } from "./config.js";
 import { closeGrpc, listenGrpc } from "./grpc-server.js";
@@ -25,7 +26,13 @@ export interface ListeningHost {
  */
 export async function listen(
   router: Router,
-  options: { config: ServerConfig; logger: Logger; connectRoutes?: readonly ((router: ConnectRouter) => void)[]; grpc?: Server },
+  options: {
+    config: ServerConfig;
+    logger: Logger;
+    connectRoutes?: readonly ((router: ConnectRouter) => void)[];
+    grpc?: Server;
+    rawRoutes?: RawRoutes;
+  },
 ): Promise<ListeningHost> {
   const { config, logger } = options;
   router.add("GET", "/healthz", (_req, res) => sendJson(res, 200, { status: "ok" }));
@@ -38,7 +45,15 @@ export async function listen(
           routes: (connectRouter) => routes.forEach((mount) => mount(connectRouter)),
           fallback: (req, res) => notFound(req as IncomingMessage, res as ServerResponse),
         });
-  const http = await startHttpServer({ host: config.host, port: config.httpPort, router, fallback, maxConnections: config.maxConnections, logger });
+  const http = await startHttpServer({
+    host: config.host,
+    port: config.httpPort,
+    router,
+    fallback,
+    maxConnections: config.maxConnections,
+    logger,
+    ...(options.rawRoutes ? { rawRoutes: options.rawRoutes } : {}),
+  });
   const grpc = options.grpc;
   let grpcPort: number | undefined;
   try {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { test } from "node:test";
 import { ApiClient, errorCode } from "./support/http-client.js";
 import { startEmbeddedSystem } from "./support/embedded-system.js";
@@ -69,6 +70,40 @@ test("should tell connected viewers to come back later with a retry when stopped
     assert.equal(retries.length, 2, text);
     assert.ok(retries[1]! >= 500 && retries[1]! <= 5_500);
     assert.equal(await exited, 0);
+  } finally {
+    await system.stop();
+    system.dispose();
+  }
+});
+
+test("should serve SSE on a connection's bare socket, and answer its errors in the API's JSON shape", async () => {
+  const system = await startEmbeddedSystem();
+  try {
+    const api = new ApiClient(system.http, system.jwtSecret);
+    const streamId = await api.createStream();
+    const { port } = new URL(system.http.edge);
+    const rawGet = (head: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1", () => socket.write(head));
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk.toString();
+          if (text.includes('"text":"over the bare socket"')) socket.destroy();
+        });
+        socket.on("close", () => resolve(text));
+        setTimeout(() => socket.destroy(), 5_000);
+      });
+    const stream = rawGet(`GET /v1/streams/${streamId}/comments/subscribe?batch_ms=0 HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await api.post(streamId, "raw-poster", "over the bare socket");
+    const text = await stream;
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\ncontent-type: text\/event-stream; charset=utf-8\r\n[\s\S]*\r\n\r\nretry: \d+\n\n/);
+    assert.match(text, /event: new_comment\nid: \d+\ndata: \{[^\n]*"text":"over the bare socket"/);
+
+    const unknown = await rawGet("GET /v1/streams/no-such-stream/comments/subscribe HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(unknown, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*\r\n\r\n\{"error":\{"code":"stream_not_found"/);
+    const badCursor = await rawGet(`GET /v1/streams/${streamId}/comments/subscribe HTTP/1.1\r\nLast-Event-ID: x\r\n\r\n`);
+    assert.match(badCursor, /^HTTP\/1\.1 400 Bad Request\r\n/);
   } finally {
     await system.stop();
     system.dispose();

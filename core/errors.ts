@@ -21,6 +21,7 @@ export const ERROR_REASONS = {
   idempotency_key_in_use: Code.Aborted,
   payload_too_large: Code.InvalidArgument,
   unsupported_media_type: Code.InvalidArgument,
+  headers_too_large: Code.InvalidArgument,
   method_not_allowed: Code.Unimplemented,
   rate_limited: Code.ResourceExhausted,
   slow_consumer: Code.ResourceExhausted,

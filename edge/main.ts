@@ -1,10 +1,9 @@
 import { Router } from "../core/http/router.js";
-import { createHs256Authenticator } from "../ingest/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import { createRedisFanoutSource } from "../ports/fanout/redis.js";
 import { createRelayGrpcFanout } from "../ports/fanout/relay-grpc.js";
-import { readEngineConfig, readServerConfig } from "../server/config.js";
+import { authenticatorFor, readEngineConfig, readServerConfig } from "../server/config.js";
 import type { RunningRole } from "../server/engines.js";
 import { openCassandra, openRedis, openRedisSubscriber, openStreamRegistry } from "../server/engines.js";
 import { createRedisViewerCounts } from "../ports/viewer-count/redis.js";
@@ -25,6 +24,7 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
   }
   const cassandra = await openCassandra(engines);
   const redis = await openRedis(engines.redisUrl);
+  const authenticator = authenticatorFor(config);
   const router = new Router();
   const edge = mountEdge(router, {
     fanout,
@@ -35,7 +35,7 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     defaultMaxRate: config.viewerMaxRate,
     viewerCounts: createRedisViewerCounts(redis, engines.redisKeyPrefix),
     viewerCountIntervalMs: config.viewerCountIntervalMs,
-    ...(config.jwtSecret ? { authenticator: createHs256Authenticator({ secret: config.jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience }) } : {}),
+    ...(authenticator ? { authenticator } : {}),
     logger,
   });
   const host = await listen(router, { config, logger, rawRoutes: edge.rawRoutes });

@@ -1,4 +1,5 @@
-import { errors as joseErrors, jwtVerify } from "jose";
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
+import type { JWTVerifyGetKey } from "jose";
 import { LcError } from "../core/errors.js";
 
 /** Who is calling, from a verified token. */
@@ -12,17 +13,6 @@ export interface Principal {
 export interface Authenticator {
   /** Resolves with the principal, or rejects with `unauthenticated`. */
   verify(token: string): Promise<Principal>;
-}
-
-/** Options of {@link createHs256Authenticator}. */
-export interface Hs256AuthenticatorOptions {
-  readonly secret: string;
-  /** Accepted clock difference for exp and nbf, in seconds. */
-  readonly clockToleranceSec?: number;
-  /** Checked when set. */
-  readonly issuer?: string | undefined;
-  /** Checked when set. */
-  readonly audience?: string | undefined;
 }
 
 /** Longest token accepted; longer ones are refused before any parsing. */
@@ -41,15 +31,49 @@ export function bearerToken(header: string | undefined): string {
   return match[1]!;
 }
 
-/** Verifies HS256 tokens signed with a shared secret (LC_JWT_SECRET). */
-export function createHs256Authenticator(options: Hs256AuthenticatorOptions): Authenticator {
-  const key = new TextEncoder().encode(options.secret);
+/** Options of {@link createJwtAuthenticator}. */
+export interface JwtAuthenticatorOptions {
+  /** Shared secret for HS256 tokens (LC_JWT_SECRET). */
+  readonly secret?: string | undefined;
+  /** Where RS256 and ES256 public keys are published (LC_JWKS_URL). */
+  readonly jwksUrl?: string | undefined;
+  /** Least time between two fetches of the key set, also when a token names an unknown kid. */
+  readonly jwksCooldownMs?: number;
+  /** Accepted clock difference for exp and nbf, in seconds. */
+  readonly clockToleranceSec?: number;
+  /** Checked when set. */
+  readonly issuer?: string | undefined;
+  /** Checked when set. */
+  readonly audience?: string | undefined;
+}
+
+/** Default least time between two fetches of the key set. */
+export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+
+/**
+ * Verifies bearer tokens: HS256 with a shared secret, and RS256/ES256 with keys from a JWKS URL
+ * (cached; fetched again when a token names a kid the cached set lacks, at most once per
+ * cooldown). Any other algorithm, `none` included, is refused, as are wrong keys, tampered
+ * tokens, expired or not-yet-valid ones (with a small clock skew), and a wrong iss or aud.
+ */
+export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {
+  const secret = options.secret === undefined ? undefined : new TextEncoder().encode(options.secret);
+  const jwks = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS, timeoutDuration: 5_000 })
+    : undefined;
+  if (!secret && !jwks) throw new LcError("invalid_argument", "set LC_JWT_SECRET or LC_JWKS_URL to verify tokens");
+  const algorithms = [...(secret ? ["HS256"] : []), ...(jwks ? ["RS256", "ES256"] : [])];
+  const keyFor: JWTVerifyGetKey = async (header, token) => {
+    if (header.alg === "HS256" && secret) return secret;
+    if (jwks && (header.alg === "RS256" || header.alg === "ES256")) return jwks(header, token);
+    throw new LcError("unauthenticated", "token algorithm not accepted");
+  };
   return {
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new LcError("unauthenticated", "token too long");
       try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: ["HS256"],
+        const { payload } = await jwtVerify(token, keyFor, {
+          algorithms,
           clockTolerance: options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
           ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
           ...(options.audience === undefined ? {} : { audience: options.audience }),
@@ -62,6 +86,11 @@ export function createHs256Authenticator(options: Hs256AuthenticatorOptions): Au
       }
     },
   };
+}
+
+/** An HS256-only authenticator (the development and embedded default). */
+export function createHs256Authenticator(options: Omit<JwtAuthenticatorOptions, "jwksUrl"> & { readonly secret: string }): Authenticator {
+  return createJwtAuthenticator(options);
 }
 
 /** Reads sub, name and scope from verified claims. */

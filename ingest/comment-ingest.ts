@@ -8,9 +8,12 @@ import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { Principal } from "./authenticator.js";
 import type { CommentInput, CommentInputLimits } from "./comment-input.js";
 import type { RateLimitRules } from "./rate-limits.js";
+import type { TokenBucketRule } from "../core/token-bucket.js";
 
 /** How long an Idempotency-Key remembers its answer by default. */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a comment may wait for the log before the client is answered 503. */
+export const DEFAULT_APPEND_TIMEOUT_MS = 5_000;
 /** Longest Idempotency-Key accepted. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
@@ -39,6 +42,8 @@ export interface CommentIngestOptions {
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly idempotencyTtlMs?: number;
+  /** How long a comment may wait for the log before the client is answered 503. */
+  readonly appendTimeoutMs?: number;
   readonly clock: Clock;
   readonly newId: () => string;
 }
@@ -50,10 +55,12 @@ export interface CommentIngestOptions {
 export class CommentIngest {
   readonly inputLimits: CommentInputLimits;
   private readonly idempotencyTtlMs: number;
+  private readonly appendTimeoutMs: number;
 
   constructor(private readonly options: CommentIngestOptions) {
     this.inputLimits = options.inputLimits;
     this.idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    this.appendTimeoutMs = options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
   }
 
   /** The server clock, for validating client timestamps. */
@@ -63,37 +70,54 @@ export class CommentIngest {
 
   /** Applies the per-IP limit; throws `rate_limited` with a retry time when it is exhausted. */
   async admitClient(clientIp: string): Promise<void> {
-    const rule = this.options.rateLimits.perClientIp;
-    if (rule) await this.takeToken(`ip:${clientIp}`, rule);
+    await this.takeToken(`ip:${clientIp}`, this.options.rateLimits.perClientIp);
   }
 
-  /** Posts a validated comment. Throws LcError for every refusal. */
+  /**
+   * Posts a validated comment. Throws LcError for every refusal. When the log does not confirm
+   * within the append timeout, the answer is 503 but the append goes on: with an
+   * Idempotency-Key, the key then holds the real outcome, so the client's retry gets the 202
+   * of the comment that did land (or a fresh try if it did not), never a second comment.
+   */
   async post(command: PostCommentCommand): Promise<AcceptedComment> {
     const { principal, streamId, input, idempotencyKey } = command;
-    const stream = await this.options.streams.get(streamId);
+    const stream = await dependency("stream registry", this.options.streams.get(streamId));
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
     if (stream.endedAt !== undefined) throw new LcError("stream_ended", `stream ${streamId} has ended`);
-
-    if (idempotencyKey === undefined) {
-      await this.takeUserToken(principal);
+    const admitThenAppend = async () => {
+      await this.takeToken(`user:${principal.userId}`, this.options.rateLimits.perUser);
+      await this.takeToken(`stream:${streamId}`, this.options.rateLimits.perStream);
       return this.append(principal, stream.startedAt, streamId, input);
-    }
+    };
+    if (idempotencyKey === undefined) return this.confirmInTime(admitThenAppend());
+
+    const { idempotency } = this.options;
     const key = `${principal.userId}\u0000${idempotencyKey}`;
-    const reservation = await this.options.idempotency.reserve(key, this.idempotencyTtlMs);
+    const reservation = await dependency("idempotency store", idempotency.reserve(key, this.idempotencyTtlMs));
     if (reservation.status === "done") return JSON.parse(reservation.value) as AcceptedComment;
     if (reservation.status === "pending") {
       throw new LcError("idempotency_key_in_use", "a request with this Idempotency-Key is still in progress", { retryAfterMs: 1000 });
     }
-    let accepted: AcceptedComment;
-    try {
-      await this.takeUserToken(principal);
-      accepted = await this.append(principal, stream.startedAt, streamId, input);
-    } catch (error) {
-      await this.options.idempotency.release(key);
-      throw error;
-    }
-    await this.options.idempotency.complete(key, JSON.stringify(accepted), this.idempotencyTtlMs);
-    return accepted;
+    const appending = admitThenAppend();
+    appending
+      .then(
+        (accepted) => idempotency.complete(key, JSON.stringify(accepted), this.idempotencyTtlMs),
+        () => idempotency.release(key),
+      )
+      .catch(() => {}); // the key then expires by itself
+    return this.confirmInTime(appending);
+  }
+
+  /** Resolves with the append, or rejects with 503 if the log takes longer than the timeout. */
+  private confirmInTime(appending: Promise<AcceptedComment>): Promise<AcceptedComment> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new LcError("log_unavailable", "the comment log did not confirm in time", { retryAfterMs: 1000 })),
+        this.appendTimeoutMs,
+      );
+    });
+    return Promise.race([appending, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async append(principal: Principal, startedAt: number, streamId: string, input: CommentInput): Promise<AcceptedComment> {
@@ -109,26 +133,26 @@ export class CommentIngest {
       ...(input.clientTs === undefined ? {} : { clientTs: input.clientTs }),
       ...(input.meta === undefined ? {} : { meta: input.meta }),
     };
-    let placed: Comment;
-    try {
-      placed = await this.options.log.append(record);
-    } catch (error) {
-      if (error instanceof LcError) throw error;
-      throw new LcError("log_unavailable", "the comment log cannot take comments now", { retryAfterMs: 1000, cause: error });
-    }
+    const placed: Comment = await dependency("comment log", this.options.log.append(record));
     return { commentId: placed.commentId, seq: placed.seq, serverTs: placed.serverTs, offsetMs: placed.offsetMs };
   }
 
-  private async takeUserToken(principal: Principal): Promise<void> {
-    const rule = this.options.rateLimits.perUser;
-    if (rule) await this.takeToken(`user:${principal.userId}`, rule);
-  }
-
-  private async takeToken(key: string, rule: NonNullable<RateLimitRules["perUser"]>): Promise<void> {
-    const decision = await this.options.rateLimiter.take(key, rule);
+  private async takeToken(key: string, rule: TokenBucketRule | undefined): Promise<void> {
+    if (!rule) return;
+    const decision = await dependency("rate limiter", this.options.rateLimiter.take(key, rule));
     if (!decision.allowed) {
       throw new LcError("rate_limited", "too many comments; slow down", { retryAfterMs: decision.retryAfterMs });
     }
+  }
+}
+
+/** Lets LcErrors through and turns any other failure of an engine into a 503. */
+async function dependency<T>(what: string, pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (error instanceof LcError) throw error;
+    throw new LcError(what === "comment log" ? "log_unavailable" : "unavailable", `the ${what} is unavailable`, { retryAfterMs: 1000, cause: error });
   }
 }
 

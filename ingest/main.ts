@@ -5,25 +5,24 @@ import type { Logger } from "../core/logger.js";
 import { createUuidV7 } from "../core/uuid-v7.js";
 import { createRedisIdempotencyStore } from "../ports/idempotency-store/redis.js";
 import { createRedisRateLimiter } from "../ports/rate-limiter/redis.js";
-import { readEngineConfig, readServerConfig } from "../server/config.js";
+import { authenticatorFor, readEngineConfig, readServerConfig } from "../server/config.js";
 import type { RunningRole } from "../server/engines.js";
 import { openCassandra, openKafkaLog, openRedis, openStreamRegistry } from "../server/engines.js";
 import { createGrpcServer } from "../server/grpc-server.js";
 import { listen, shownHost } from "../server/role-host.js";
-import { createHs256Authenticator } from "./authenticator.js";
 import { mountIngest } from "./role.js";
 
 /** `livecomments ingest`: the write path on Kafka, Redis and Cassandra. */
 export async function runIngest(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
-  if (!config.jwtSecret) throw new Error("LC_JWT_SECRET must be set for the ingest role");
+  const authenticator = authenticatorFor(config);
+  if (!authenticator) throw new Error("LC_JWT_SECRET or LC_JWKS_URL must be set for the ingest role");
   const redis = await openRedis(engines.redisUrl);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog(engines, `ingest-${randomUUID()}`, logger);
   const router = new Router();
   const grpc = createGrpcServer();
-  const authenticator = createHs256Authenticator({ secret: config.jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience });
   mountIngest(router, grpc, {
     log,
     registry: await openStreamRegistry(cassandra),
@@ -33,6 +32,8 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     rateLimits: config.rateLimits,
     inputLimits: config.inputLimits,
     maxBodyBytes: config.maxBodyBytes,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    appendTimeoutMs: config.appendTimeoutMs,
     clock: systemClock,
     newId: createUuidV7(),
     logger,

@@ -24,6 +24,8 @@ export interface IngestRoleOptions {
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly maxBodyBytes: number;
+  readonly idempotencyTtlMs: number;
+  readonly appendTimeoutMs: number;
   readonly clock: Clock;
   readonly newId: () => string;
   readonly logger: Logger;
@@ -38,6 +40,8 @@ export function mountIngest(router: Router, grpc: Server, options: IngestRoleOpt
     idempotency: options.idempotency,
     rateLimits: options.rateLimits,
     inputLimits: options.inputLimits,
+    idempotencyTtlMs: options.idempotencyTtlMs,
+    appendTimeoutMs: options.appendTimeoutMs,
     clock: options.clock,
     newId: options.newId,
   });

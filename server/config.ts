@@ -1,6 +1,8 @@
 import { createHmac } from "node:crypto";
 import { resolve } from "node:path";
 import type { CommentInputLimits } from "../ingest/comment-input.js";
+import { DEFAULT_JWKS_COOLDOWN_MS, createJwtAuthenticator } from "../ingest/authenticator.js";
+import type { Authenticator } from "../ingest/authenticator.js";
 import { DEFAULT_COMMENT_INPUT_LIMITS } from "../ingest/comment-input.js";
 import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/rate-limits.js";
@@ -11,6 +13,7 @@ import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-
 import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
 import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "../edge/viewers.js";
 import { DEFAULT_VIEWER_COUNT_INTERVAL_MS } from "../edge/viewer-count-reporter.js";
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_TTL_MS } from "../ingest/comment-ingest.js";
 import { EnvReader } from "./env.js";
 
 /** What every role reads from the environment, in either mode. */
@@ -22,9 +25,14 @@ export interface ServerConfig {
   readonly jwtSecret: string | undefined;
   readonly jwtIssuer: string | undefined;
   readonly jwtAudience: string | undefined;
+  /** Where RS256/ES256 keys are published; combines with jwtSecret. */
+  readonly jwksUrl: string | undefined;
+  readonly jwksCooldownMs: number;
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly maxBodyBytes: number;
+  readonly idempotencyTtlMs: number;
+  readonly appendTimeoutMs: number;
   readonly maxConnections: number;
   readonly heartbeatMs: number;
   readonly defaultBatchMs: number;
@@ -77,6 +85,8 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     jwtSecret: read.string("LC_JWT_SECRET"),
     jwtIssuer: read.string("LC_JWT_ISSUER"),
     jwtAudience: read.string("LC_JWT_AUDIENCE"),
+    jwksUrl: read.matching("LC_JWKS_URL", "", /^https?:\/\/\S+$/) || undefined,
+    jwksCooldownMs: read.integer("LC_JWKS_COOLDOWN_MS", DEFAULT_JWKS_COOLDOWN_MS, 0, 24 * 60 * 60 * 1000),
     rateLimits: limitsOn
       ? {
           perUser: {
@@ -87,6 +97,10 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
             ratePerSec: read.number("LC_IP_RATE_PER_SEC", DEFAULT_RATE_LIMIT_RULES.perClientIp!.ratePerSec, 0.001, 1e6),
             burst: read.integer("LC_IP_BURST", DEFAULT_RATE_LIMIT_RULES.perClientIp!.burst, 1, 1e6),
           },
+          perStream: {
+            ratePerSec: read.number("LC_STREAM_RATE_PER_SEC", DEFAULT_RATE_LIMIT_RULES.perStream!.ratePerSec, 0.001, 1e7),
+            burst: read.integer("LC_STREAM_BURST", DEFAULT_RATE_LIMIT_RULES.perStream!.burst, 1, 1e7),
+          },
         }
       : {},
     inputLimits: {
@@ -94,6 +108,8 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
       maxTextCodePoints: read.integer("LC_MAX_TEXT_CHARS", DEFAULT_COMMENT_INPUT_LIMITS.maxTextCodePoints, 1, 10_000),
     },
     maxBodyBytes: read.integer("LC_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 256, 1024 * 1024),
+    idempotencyTtlMs: read.integer("LC_IDEMPOTENCY_TTL_MS", DEFAULT_IDEMPOTENCY_TTL_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    appendTimeoutMs: read.integer("LC_APPEND_TIMEOUT_MS", DEFAULT_APPEND_TIMEOUT_MS, 100, 120_000),
     maxConnections: read.integer("LC_MAX_CONNECTIONS", 15_000, 1, 1_000_000),
     heartbeatMs: read.integer("LC_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT_MS, 100, 300_000),
     defaultBatchMs: read.integer("LC_BATCH_MS", DEFAULT_BATCH_MS, 0, 1000),
@@ -142,4 +158,19 @@ export function paginationKey(env: Readonly<Record<string, string | undefined>>,
   if (explicit) return Buffer.from(explicit);
   if (!jwtSecret) throw new Error("LC_PAGINATION_SECRET (or LC_JWT_SECRET) must be set to sign pagination tokens");
   return createHmac("sha256", jwtSecret).update("pagination-tokens").digest();
+}
+
+/**
+ * The token verifier of a process: HS256 with `secret` (LC_JWT_SECRET, or the embedded
+ * development secret) and/or RS256/ES256 from LC_JWKS_URL. Undefined when neither is set.
+ */
+export function authenticatorFor(config: ServerConfig, secret = config.jwtSecret): Authenticator | undefined {
+  if (!secret && !config.jwksUrl) return undefined;
+  return createJwtAuthenticator({
+    secret,
+    jwksUrl: config.jwksUrl,
+    jwksCooldownMs: config.jwksCooldownMs,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+  });
 }

@@ -6,7 +6,6 @@ import { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
 import { createUuidV7 } from "../core/uuid-v7.js";
 import { mountEdge } from "../edge/role.js";
-import { createHs256Authenticator } from "../ingest/authenticator.js";
 import { loadOrCreateDevSecret } from "../ingest/dev-token.js";
 import { mountIngest } from "../ingest/role.js";
 import { createSqliteArchiveStore } from "../ports/archive-store/sqlite.js";
@@ -19,7 +18,7 @@ import { openDatabase } from "../ports/sqlite/open-database.js";
 import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
 import { startRelay } from "../relay/role.js";
 import type { EmbeddedConfig } from "./config.js";
-import { paginationKey } from "./config.js";
+import { authenticatorFor, paginationKey } from "./config.js";
 import { createGrpcServer } from "./grpc-server.js";
 import { listen } from "./role-host.js";
 
@@ -56,7 +55,7 @@ export async function startEmbeddedApp(
   const registry = createSqliteStreamRegistry(db);
   const router = new Router();
   const grpc = createGrpcServer();
-  const authenticator = createHs256Authenticator({ secret: jwtSecret, issuer: config.jwtIssuer, audience: config.jwtAudience });
+  const authenticator = authenticatorFor(config, jwtSecret)!;
 
   mountIngest(router, grpc, {
     log,
@@ -67,6 +66,8 @@ export async function startEmbeddedApp(
     rateLimits: config.rateLimits,
     inputLimits: config.inputLimits,
     maxBodyBytes: config.maxBodyBytes,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    appendTimeoutMs: config.appendTimeoutMs,
     clock,
     newId,
     logger,

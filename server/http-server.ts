@@ -14,6 +14,9 @@ import type { Logger } from "../core/logger.js";
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** A `.` or `..` path segment, plain or percent-encoded. */
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
 /** Time a new connection has to send its first bytes. */
 const FIRST_BYTE_TIMEOUT_MS = 10_000;
 
@@ -51,6 +54,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(req, res, new LcError("invalid_argument", "malformed request URL"), logger);
       return;
     }
+    // Paths are taken only as written: one with dot segments would be resolved by URL into
+    // another route, so it matches none.
+    if (DOT_SEGMENT.test((req.url ?? "").split("?", 1)[0]!)) {
+      sendError(req, res, new LcError("not_found", "no such route"), logger);
+      return;
+    }
     const match = router.match(req.method ?? "GET", url.pathname);
     if (match === undefined) return fallback(req, res);
     if (match instanceof LcError) return sendError(req, res, match, logger);
@@ -63,9 +72,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const http1 = createHttp1Server({ headersTimeout: 10_000, requestTimeout: 30_000 }, handle);
   http1.keepAliveTimeout = 5_000;
   const http2 = createHttp2Server({}, handle as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
-  http1.on("clientError", (_error, socket: Socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
+  // Requests node:http cannot parse still get the API's JSON error, then the connection closes.
+  http1.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    writeRawError(
+      socket,
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? new LcError("headers_too_large", "request headers too large")
+        : new LcError("invalid_argument", "malformed HTTP request"),
+    );
   });
 
   const sockets = new Set<Socket>();

@@ -8,6 +8,7 @@ const STATUS_BY_REASON: Partial<Record<ErrorReason, number>> = {
   idempotency_key_in_use: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   method_not_allowed: 405,
 };
 

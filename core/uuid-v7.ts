@@ -5,6 +5,20 @@ import { systemClock } from "./clock.js";
 /** Fills a buffer with random bytes; injected so tests can be deterministic. */
 export type RandomSource = (target: Uint8Array) => void;
 
+/** Random bytes drawn from the system in 4 KiB blocks: one system call per 256 ids. */
+function pooledRandom(): RandomSource {
+  const pool = new Uint8Array(4096);
+  let used = pool.length;
+  return (target) => {
+    if (used + target.length > pool.length) {
+      randomFillSync(pool);
+      used = 0;
+    }
+    target.set(pool.subarray(used, used + target.length));
+    used += target.length;
+  };
+}
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
@@ -12,7 +26,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
  * Ids made by one generator sort by time; within one millisecond a 12-bit counter in
  * rand_a keeps them increasing (RFC 9562 §6.2 method 1).
  */
-export function createUuidV7(clock: Clock = systemClock, random: RandomSource = randomFillSync): () => string {
+export function createUuidV7(clock: Clock = systemClock, random: RandomSource = pooledRandom()): () => string {
   const bytes = new Uint8Array(16);
   let lastMs = -1;
   let counter = 0;

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
 import type { JWTVerifyGetKey } from "jose";
+import { makeRoom } from "../core/bounded-map.js";
 import { LcError } from "../core/errors.js";
 
 /** Who is calling, from a verified token. */
@@ -47,6 +48,10 @@ export interface JwtAuthenticatorOptions {
   readonly audience?: string | undefined;
 }
 
+/** Verified tokens remembered, and for how long at most. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 100_000;
+export const VERIFIED_TOKEN_TTL_MS = 5 * 60 * 1000;
+
 /** Default least time between two fetches of the key set. */
 export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
 
@@ -63,6 +68,9 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     : undefined;
   if (!secret && !jwks) throw new LcError("invalid_argument", "set LC_JWT_SECRET or LC_JWKS_URL to verify tokens");
   const algorithms = [...(secret ? ["HS256"] : []), ...(jwks ? ["RS256", "ES256"] : [])];
+  // A commenter sends the same token with every comment: remember verified tokens (bounded,
+  // never past their exp) so a signature is checked once per token rather than per request.
+  const verified = new Map<string, { principal: Principal; until: number }>();
   const keyFor: JWTVerifyGetKey = async (header, token) => {
     if (header.alg === "HS256" && secret) return secret;
     if (jwks && (header.alg === "RS256" || header.alg === "ES256")) return jwks(header, token);
@@ -71,6 +79,9 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
   return {
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new LcError("unauthenticated", "token too long");
+      const now = Date.now();
+      const hit = verified.get(token);
+      if (hit && hit.until > now) return hit.principal;
       try {
         const { payload } = await jwtVerify(token, keyFor, {
           algorithms,
@@ -78,7 +89,13 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
           ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
           ...(options.audience === undefined ? {} : { audience: options.audience }),
         });
-        return principalFromClaims(payload);
+        const principal = principalFromClaims(payload);
+        // Only tokens that expire are remembered, and never past their exp.
+        if (typeof payload.exp === "number") {
+          if (!verified.delete(token)) makeRoom(verified, VERIFIED_TOKEN_CACHE_SIZE, (entry) => entry.until <= now);
+          verified.set(token, { principal, until: Math.min(payload.exp * 1000, now + VERIFIED_TOKEN_TTL_MS) });
+        }
+        return principal;
       } catch (error) {
         if (error instanceof LcError) throw error;
         const reason = error instanceof joseErrors.JWTExpired ? "token expired" : "invalid token";

@@ -58,6 +58,7 @@ export interface EngineConfig {
   readonly kafkaTopic: string;
   readonly kafkaPartitions: number;
   readonly kafkaReplicationFactor: number;
+  readonly kafkaCompression: "none" | "gzip";
   readonly redisUrl: string;
   /** Prefix of every Redis key this deployment writes (rate limits, idempotency). */
   readonly redisKeyPrefix: string;
@@ -139,6 +140,7 @@ export function readEngineConfig(env: Readonly<Record<string, string | undefined
     kafkaTopic: read.matching("LC_KAFKA_TOPIC", DEFAULT_KAFKA_TOPIC, /^[a-zA-Z0-9._-]{1,200}$/),
     kafkaPartitions: read.integer("LC_KAFKA_PARTITIONS", DEFAULT_KAFKA_PARTITIONS, 1, 10_000),
     kafkaReplicationFactor: read.integer("LC_KAFKA_REPLICATION_FACTOR", 1, 1, 10),
+    kafkaCompression: read.oneOf("LC_KAFKA_COMPRESSION", "none", ["none", "gzip"]),
     redisUrl: read.string("LC_REDIS_URL") ?? "redis://127.0.0.1:6379",
     redisKeyPrefix: read.matching("LC_REDIS_KEY_PREFIX", "lc:", /^[a-zA-Z0-9:_-]{0,64}$/),
     cassandraContactPoints: list("LC_CASSANDRA_CONTACT_POINTS", "127.0.0.1:9042"),

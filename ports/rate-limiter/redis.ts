@@ -33,11 +33,18 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
 return {allowed, retry}
 `;
 
+/** The script as a command of the connection: ioredis sends EVALSHA, the script's text once. */
+interface TakeTokenCommand {
+  lcTakeToken(key: string, ratePerSec: number, burst: number): Promise<[number, number]>;
+}
+
 /** Rate limits shared by every ingest process through one Redis; keys are `<keyPrefix>rl:<key>`. */
 export function createRedisRateLimiter(redis: Redis, keyPrefix = "lc:"): RateLimiter {
+  if (!("lcTakeToken" in redis)) redis.defineCommand("lcTakeToken", { numberOfKeys: 1, lua: TAKE_TOKEN_SCRIPT });
+  const commands = redis as Redis & TakeTokenCommand;
   return {
     async take(key: string, rule: TokenBucketRule) {
-      const [allowed, retryAfterMs] = (await redis.eval(TAKE_TOKEN_SCRIPT, 1, `${keyPrefix}rl:${key}`, rule.ratePerSec, rule.burst)) as [number, number];
+      const [allowed, retryAfterMs] = await commands.lcTakeToken(`${keyPrefix}rl:${key}`, rule.ratePerSec, rule.burst);
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs };
     },
     async close() {},

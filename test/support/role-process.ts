@@ -20,11 +20,11 @@ export interface RoleProcess {
 }
 
 /**
- * Starts `node dist/server/main.js <role>` with exactly `env` (plus PATH) and waits until its
- * output matches `ready`; fails with that output if it exits or takes too long.
+ * Starts `node [nodeArgs] dist/server/main.js <role>` with exactly `env` (plus PATH) and waits
+ * until its output matches `ready`; fails with that output if it exits or takes too long.
  */
-export async function startRole(role: string, env: Record<string, string>, ready: RegExp): Promise<RoleProcess> {
-  const child = spawn(process.execPath, [MAIN, role], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export async function startRole(role: string, env: Record<string, string>, ready: RegExp, nodeArgs: readonly string[] = []): Promise<RoleProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, role], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {

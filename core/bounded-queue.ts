@@ -1,13 +1,12 @@
 import { LcError } from "./errors.js";
 
 /**
- * Turns pushed items into an AsyncIterable with a bounded buffer, for a producer that cannot
- * wait (a relay fanning out) and a consumer that can fall behind (a network stream). Past
- * `limit` items the queue fails with `slow_consumer` instead of growing.
+ * Turns pushed items into batches for an async consumer, with a bounded buffer, for a producer
+ * that cannot wait (a relay fanning out) and a consumer that can fall behind (a network
+ * stream). Past `limit` waiting items the queue fails with `slow_consumer` instead of growing.
  */
-export class BoundedQueue<T> implements AsyncIterable<T> {
+export class BoundedQueue<T> {
   private items: T[] = [];
-  private head = 0;
   private failure: LcError | undefined;
   private ended = false;
   private wake: (() => void) | undefined;
@@ -17,7 +16,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   /** Adds an item; returns false (and fails the queue) when it is full. */
   push(item: T): boolean {
     if (this.ended || this.failure) return false;
-    if (this.items.length - this.head >= this.limit) {
+    if (this.items.length >= this.limit) {
       this.fail(new LcError("slow_consumer", "subscriber too slow: its queue is full"));
       return false;
     }
@@ -38,34 +37,14 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     this.wake?.();
   }
 
-  /** Like iterating, but hands over everything queued at once, as one array per wake-up. */
+  /** Everything queued since the last batch, as one array per wake-up, until end or failure. */
   async *batches(): AsyncGenerator<T[]> {
     for (;;) {
       if (this.failure) throw this.failure;
-      if (this.head < this.items.length) {
-        const batch = this.items.slice(this.head);
+      if (this.items.length > 0) {
+        const batch = this.items;
         this.items = [];
-        this.head = 0;
         yield batch;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.head < this.items.length) {
-        const item = this.items[this.head]!;
-        this.items[this.head++] = undefined as T;
-        if (this.head > 1024 && this.head * 2 > this.items.length) {
-          this.items = this.items.slice(this.head);
-          this.head = 0;
-        }
-        yield item;
         continue;
       }
       if (this.ended) return;

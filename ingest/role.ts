@@ -14,6 +14,15 @@ import { ingestRoutes } from "./http-routes.js";
 import type { RateLimitRules } from "./rate-limits.js";
 import { StreamAdmin } from "./stream-admin.js";
 
+/** The configured limits of the write path (a ServerConfig carries them all). */
+export interface IngestLimits {
+  readonly rateLimits: RateLimitRules;
+  readonly inputLimits: CommentInputLimits;
+  readonly maxBodyBytes: number;
+  readonly idempotencyTtlMs: number;
+  readonly appendTimeoutMs: number;
+}
+
 /** The ports and limits the ingest role runs on; the mode decides the adapters. */
 export interface IngestRoleOptions {
   readonly log: CommentLog;
@@ -21,11 +30,7 @@ export interface IngestRoleOptions {
   readonly rateLimiter: RateLimiter;
   readonly idempotency: IdempotencyStore;
   readonly authenticator: Authenticator;
-  readonly rateLimits: RateLimitRules;
-  readonly inputLimits: CommentInputLimits;
-  readonly maxBodyBytes: number;
-  readonly idempotencyTtlMs: number;
-  readonly appendTimeoutMs: number;
+  readonly limits: IngestLimits;
   readonly clock: Clock;
   readonly newId: () => string;
   readonly logger: Logger;
@@ -38,14 +43,14 @@ export function mountIngest(router: Router, grpc: Server, options: IngestRoleOpt
     streams: options.registry,
     rateLimiter: options.rateLimiter,
     idempotency: options.idempotency,
-    rateLimits: options.rateLimits,
-    inputLimits: options.inputLimits,
-    idempotencyTtlMs: options.idempotencyTtlMs,
-    appendTimeoutMs: options.appendTimeoutMs,
+    rateLimits: options.limits.rateLimits,
+    inputLimits: options.limits.inputLimits,
+    idempotencyTtlMs: options.limits.idempotencyTtlMs,
+    appendTimeoutMs: options.limits.appendTimeoutMs,
     clock: options.clock,
     newId: options.newId,
   });
   const streams = new StreamAdmin(options.registry, options.clock, options.newId);
-  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.maxBodyBytes });
+  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.limits.maxBodyBytes });
   addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger });
 }

@@ -1,13 +1,27 @@
+import { createHash } from "node:crypto";
 import { commentToJson } from "../core/comment.js";
+import type { ArchiveStatus } from "./archive-writer.js";
 import { LcError } from "../core/errors.js";
 import { sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import { streamIdFromPath } from "../core/stream.js";
 import type { Playback } from "./playback.js";
 
-/** Adds `GET /v1/streams/{id}/comments?start_time=&duration=&limit=&pagination_token=`. */
-export function archiveRoutes(router: Router, playback: Playback): Router {
-  return router.add("GET", "/v1/streams/:id/comments", async (_req, res, params, url) => {
+/** Cache-Control of a page that can never change, and of one that still can. */
+export const FINAL_CACHE_CONTROL = "public, max-age=31536000, immutable";
+export const LIVE_CACHE_CONTROL = "public, max-age=2";
+
+/**
+ * Adds `GET /v1/streams/{id}/comments?start_time=&duration=&limit=&pagination_token=` (with an
+ * ETag, 304 for a matching If-None-Match, and caching by whether the page can still change) and
+ * `GET /v1/archive/status`.
+ */
+export function archiveRoutes(router: Router, playback: Playback, status: () => ArchiveStatus): Router {
+  router.add("GET", "/v1/archive/status", (_req, res) => {
+    const { lagComments, lagSeconds, written } = status();
+    sendJson(res, 200, { lag_comments: lagComments ?? null, lag_seconds: lagSeconds ?? null, written });
+  });
+  return router.add("GET", "/v1/streams/:id/comments", async (req, res, params, url) => {
     const query = url.searchParams;
     const token = query.get("pagination_token");
     const page = await playback.window({
@@ -17,7 +31,23 @@ export function archiveRoutes(router: Router, playback: Playback): Router {
       limit: query.has("limit") ? integer(query.get("limit")!, "limit") : 0,
       ...(token ? { paginationToken: token } : {}),
     });
-    sendJson(res, 200, { comments: page.comments.map(commentToJson), next_pagination_token: page.nextPaginationToken });
+    const body = JSON.stringify({ comments: page.comments.map(commentToJson), next_pagination_token: page.nextPaginationToken });
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+    const headers = { etag, "cache-control": page.final ? FINAL_CACHE_CONTROL : LIVE_CACHE_CONTROL };
+    if (matchesEtag(req.headers["if-none-match"], etag)) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) }).end(body);
+  });
+}
+
+/** Whether an If-None-Match header names this ETag (weak comparison, as for GET). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header || header.length > 4096) return false;
+  return header.split(",").some((candidate) => {
+    const tag = candidate.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === etag;
   });
 }
 

@@ -20,6 +20,9 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
     archive: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs }),
     registry: await openStreamRegistry(cassandra),
     paginationKey: key,
+    settleMs: config.archiveSettleMs,
+    lagPollMs: config.archiveLagPollMs,
+    logger,
   });
   const host = await listen(router, { config, logger, connectRoutes: [archive.connectRoutes] });
   return {

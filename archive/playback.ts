@@ -27,14 +27,28 @@ export interface WindowRequest {
 export interface WindowPage {
   readonly comments: Comment[];
   readonly nextPaginationToken: string | null;
+  /** The page can never change: the stream ended and the archive has all of it. */
+  readonly final: boolean;
 }
+
+/**
+ * How long after a stream's end its windows are still treated as changing: a comment accepted
+ * just as the stream ended may still be on its way into the archive.
+ */
+export const SETTLE_MS = 10_000;
 
 /** Serves replay windows: the comments whose offsetMs falls in [start, start + duration). */
 export class Playback {
+  /**
+   * `completeThrough` tells up to when the archive is known to hold every accepted comment
+   * (the archive writer's status), which decides whether a page is final.
+   */
   constructor(
     private readonly archive: ArchiveStore,
     private readonly streams: StreamRegistry,
     private readonly tokens: PaginationTokens,
+    private readonly completeThrough: () => number | undefined = () => undefined,
+    private readonly settleMs = SETTLE_MS,
   ) {}
 
   async window(request: WindowRequest): Promise<WindowPage> {
@@ -49,13 +63,16 @@ export class Playback {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
       throw new LcError("invalid_argument", `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
     }
-    if (!(await this.streams.get(streamId))) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    const stream = await this.streams.get(streamId);
+    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    const complete = this.completeThrough();
+    const final = stream.endedAt !== undefined && complete !== undefined && complete > stream.endedAt + this.settleMs;
     const window = { streamId, fromMs: startMs, toMs: startMs + durationMs };
     const after = request.paginationToken ? this.tokens.decode(request.paginationToken, window) : undefined;
     const rows = await this.archive.window({ ...window, limit: limit + 1, ...(after ? { after } : {}) });
-    if (rows.length <= limit) return { comments: rows, nextPaginationToken: null };
+    if (rows.length <= limit) return { comments: rows, nextPaginationToken: null, final };
     const comments = rows.slice(0, limit);
     const last = comments[comments.length - 1]!;
-    return { comments, nextPaginationToken: this.tokens.encode({ ...window, offsetMs: last.offsetMs, seq: last.seq }) };
+    return { comments, nextPaginationToken: this.tokens.encode({ ...window, offsetMs: last.offsetMs, seq: last.seq }), final };
   }
 }

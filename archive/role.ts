@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Router } from "../core/http/router.js";
+import type { Logger } from "../core/logger.js";
 import type { ArchiveStore } from "../ports/archive-store/index.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
@@ -15,6 +16,11 @@ export interface ArchiveRoleOptions {
   readonly archive: ArchiveStore;
   readonly registry: StreamRegistry;
   readonly paginationKey: Buffer;
+  /** How long after a stream's end its pages still count as changing. */
+  readonly settleMs: number;
+  /** How often the writer measures its lag. */
+  readonly lagPollMs: number;
+  readonly logger: Logger;
 }
 
 /** A running archive: its Connect routes to serve, and how to stop its writer. */
@@ -25,8 +31,14 @@ export interface RunningArchive {
 
 /** Starts copying the log into the archive and puts playback on the HTTP router. */
 export async function startArchive(router: Router, options: ArchiveRoleOptions): Promise<RunningArchive> {
-  const playback = new Playback(options.archive, options.registry, new PaginationTokens(options.paginationKey));
-  archiveRoutes(router, playback);
-  const writer = await startArchiveWriter(options.log, options.archive);
+  const writer = await startArchiveWriter(options.log, options.archive, { logger: options.logger, lagPollMs: options.lagPollMs });
+  const playback = new Playback(
+    options.archive,
+    options.registry,
+    new PaginationTokens(options.paginationKey),
+    () => writer.status().completeThrough,
+    options.settleMs,
+  );
+  archiveRoutes(router, playback, () => writer.status());
   return { connectRoutes: archiveConnectRoutes(playback), stop: () => writer.stop() };
 }

@@ -14,6 +14,8 @@ import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
 import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "../edge/viewers.js";
 import { DEFAULT_VIEWER_COUNT_INTERVAL_MS } from "../edge/viewer-count-reporter.js";
 import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_TTL_MS } from "../ingest/comment-ingest.js";
+import { SETTLE_MS } from "../archive/playback.js";
+import { LAG_POLL_MS } from "../archive/archive-writer.js";
 import { EnvReader } from "./env.js";
 
 /** What every role reads from the environment, in either mode. */
@@ -41,6 +43,8 @@ export interface ServerConfig {
   readonly ringsMaxBytes: number;
   readonly ringIdleMs: number;
   readonly viewerMaxRate: number;
+  readonly archiveSettleMs: number;
+  readonly archiveLagPollMs: number;
   readonly viewerCountIntervalMs: number;
   readonly maxViewers: number;
   readonly maxViewersPerIp: number;
@@ -118,6 +122,8 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
     ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
     ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    archiveSettleMs: read.integer("LC_ARCHIVE_SETTLE_MS", SETTLE_MS, 0, 24 * 60 * 60 * 1000),
+    archiveLagPollMs: read.integer("LC_ARCHIVE_LAG_POLL_MS", LAG_POLL_MS, 50, 600_000),
     viewerCountIntervalMs: read.integer("LC_VIEWER_COUNT_INTERVAL_MS", DEFAULT_VIEWER_COUNT_INTERVAL_MS, 100, 600_000),
     viewerMaxRate: read.integer("LC_VIEWER_MAX_RATE", DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE),
     maxViewers: read.integer("LC_MAX_VIEWERS", DEFAULT_MAX_VIEWERS, 1, 10_000_000),

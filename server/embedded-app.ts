@@ -94,6 +94,9 @@ export async function startEmbeddedApp(
     archive: createSqliteArchiveStore(db),
     registry,
     paginationKey: paginationKey(env, jwtSecret),
+    settleMs: config.archiveSettleMs,
+    lagPollMs: config.archiveLagPollMs,
+    logger,
   });
   const host = await listen(router, { config, logger, connectRoutes: [archive.connectRoutes], grpc, rawRoutes: edge.rawRoutes });
 

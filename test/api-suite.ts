@@ -363,6 +363,32 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal((await api.request("GET", "/v1/streams/unknown-one/comments?start_time=0&duration=10")).status, 404);
       });
 
+      it("should serve pages with an ETag, answer 304 to a match, and cache an ended stream's pages for good", async () => {
+        const { streamId } = await fill(2);
+        const path = `/v1/streams/${streamId}/comments?start_time=0&duration=180`;
+        const live = await api.request("GET", path);
+        const etag = live.headers.get("etag")!;
+        assert.match(etag, /^"[A-Za-z0-9_-]{27}"$/);
+        assert.equal(live.headers.get("cache-control"), "public, max-age=2");
+        const unchanged = await api.request("GET", path, { headers: { "if-none-match": etag } });
+        assert.equal(unchanged.status, 304);
+        assert.equal(unchanged.text, "");
+        assert.equal((await api.request("GET", path, { headers: { "if-none-match": '"other"' } })).status, 200);
+
+        await api.request("POST", `/v1/streams/${streamId}/end`, { token: await api.token("admin", "streams:admin") });
+        const deadline = Date.now() + 10_000;
+        let cacheControl: string | null = null;
+        while (cacheControl !== "public, max-age=31536000, immutable" && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          cacheControl = (await api.request("GET", path)).headers.get("cache-control");
+        }
+        assert.equal(cacheControl, "public, max-age=31536000, immutable", "final once ended and fully archived");
+        const status = await api.request("GET", "/v1/archive/status");
+        assert.equal(status.json.lag_comments, 0);
+        assert.equal(status.json.lag_seconds, 0);
+        assert.ok((status.json.written as number) >= 2);
+      });
+
       it("should serve PlaybackService over Connect and gRPC on the HTTP port", async () => {
         const { streamId, all } = await fill(3);
         for (const transport of [

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Comment, CommentRecord } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
 import type { CommentLog } from "./index.js";
-import { hasStreamHistory } from "./index.js";
+import { hasConsumerLag, hasStreamHistory } from "./index.js";
 
 /** Opens a log; `reopen` opens the same durable log again (a restart). */
 export interface CommentLogFixture {
@@ -133,6 +133,23 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       await f.dispose();
     }
   });
+
+  test(`${name}: should tell how far a committed group is behind`, () =>
+    withLog(async (log) => {
+      assert.ok(hasConsumerLag(log));
+      const id = stream();
+      const group = `lag-${id}`;
+      await log.append(record(id, "a"));
+      await log.append(record(id, "b"));
+      assert.ok((await log.lag(group)) >= 2, "an unknown group is behind everything");
+      const seen = collector(2);
+      const consumption = await log.consume({ group, from: "earliest", commit: true }, seen.handler);
+      await seen.enough();
+      const deadline = Date.now() + 10_000;
+      while ((await log.lag(group)) !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await log.lag(group), 0);
+      await consumption.stop();
+    }));
 
   test(`${name}: should refuse appends after close with log_unavailable`, async () => {
     const f = await fixture();

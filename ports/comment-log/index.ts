@@ -56,3 +56,14 @@ export interface StreamHistory {
 export function hasStreamHistory(log: CommentLog): log is CommentLog & StreamHistory {
   return typeof (log as Partial<StreamHistory>).readAfter === "function";
 }
+
+/** Optional capability: how far a committed consumer group is behind the end of the log. */
+export interface ConsumerLag {
+  /** Comments appended but not yet committed by `group`. */
+  lag(group: string): Promise<number>;
+}
+
+/** Type guard for {@link ConsumerLag}. */
+export function hasConsumerLag(log: CommentLog): log is CommentLog & ConsumerLag {
+  return typeof (log as Partial<ConsumerLag>).lag === "function";
+}

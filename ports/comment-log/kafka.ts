@@ -5,7 +5,7 @@ import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
 import { AppendQueue, logUnavailable } from "./append-queue.js";
-import type { BatchHandler, CommentLog, ConsumeOptions, Consumption } from "./index.js";
+import type { BatchHandler, CommentLog, ConsumeOptions, ConsumerLag, Consumption } from "./index.js";
 import { decodeRecord, encodeRecord } from "./kafka-record.js";
 
 /** Defaults of {@link KafkaCommentLogOptions}. */
@@ -42,7 +42,7 @@ export interface KafkaCommentLogOptions {
  * its partition from the same murmur2 partitioner Kafka's Java client uses, and the offsets
  * of a request's messages in one partition are consecutive from the batch's base offset.
  */
-export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Promise<CommentLog> {
+export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Promise<CommentLog & ConsumerLag> {
   const topic = options.topic ?? DEFAULT_KAFKA_TOPIC;
   const maxBatch = options.maxProduceBatch ?? DEFAULT_MAX_PRODUCE_BATCH;
   const maxPending = options.maxPendingAppends ?? DEFAULT_MAX_PENDING_APPENDS;
@@ -177,6 +177,13 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       };
       consumers.add(consumption);
       return consumption;
+    },
+
+    async lag(group) {
+      const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
+      const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      // A partition the group never committed counts from its low watermark.
+      return ends.reduce((sum, p) => sum + Math.max(0, Number(p.high) - Math.max(done.get(p.partition) ?? -1, Number(p.low))), 0);
     },
 
     async close() {

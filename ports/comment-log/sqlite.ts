@@ -8,7 +8,7 @@ import type { CommentRow } from "../sqlite/comment-row.js";
 import { COMMENT_COLUMNS, COMMENT_COLUMN_DEFINITIONS, rowToComment } from "../sqlite/comment-row.js";
 import { AppendQueue, logUnavailable } from "./append-queue.js";
 import type { PendingAppend } from "./append-queue.js";
-import type { BatchHandler, CommentLog, ConsumeOptions, Consumption, StreamHistory } from "./index.js";
+import type { BatchHandler, CommentLog, ConsumeOptions, ConsumerLag, Consumption, StreamHistory } from "./index.js";
 
 /** Most appends committed in one transaction (one fsync). */
 export const DEFAULT_MAX_APPEND_BATCH = 512;
@@ -50,7 +50,7 @@ const COLUMNS = `pos, ${COMMENT_COLUMNS}`;
  * Appends that arrive in the same turn of the event loop share one transaction, so the
  * fsync that makes them durable is paid once per batch instead of once per comment.
  */
-export function createSqliteCommentLog(options: SqliteCommentLogOptions): CommentLog & StreamHistory {
+export function createSqliteCommentLog(options: SqliteCommentLogOptions): CommentLog & StreamHistory & ConsumerLag {
   const { db } = options;
   const maxAppendBatch = options.maxAppendBatch ?? DEFAULT_MAX_APPEND_BATCH;
   const maxPending = options.maxPendingAppends ?? DEFAULT_MAX_PENDING_APPENDS;
@@ -187,6 +187,11 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
       };
       consumptions.add(consumption);
       return consumption;
+    },
+
+    async lag(group) {
+      const end = lastPos.get()?.pos ?? 0;
+      return end - (committedPos.get(group)?.pos ?? 0);
     },
 
     async readAfter(streamId, afterSeq, limit) {

@@ -41,7 +41,9 @@ export function deploymentEnv(jwtSecret: string, extraEnv: Record<string, string
     LC_CASSANDRA_DC: engineAddress("LC_CASSANDRA_DC"),
     LC_CASSANDRA_KEYSPACE: TEST_KEYSPACE,
     LC_SSE_HEARTBEAT_MS: "200",
-    LC_VIEWER_COUNT_INTERVAL_MS: "200",
+    LC_VIEWER_COUNT_INTERVAL_MS: "1000",
+    LC_ARCHIVE_SETTLE_MS: "200",
+    LC_ARCHIVE_LAG_POLL_MS: "100",
     ...extraEnv,
   };
 }

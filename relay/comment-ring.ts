@@ -18,6 +18,7 @@ export class CommentRing {
   private head = 0;
   private length = 0;
   private byteSize = 0;
+  private dropped: number | undefined;
 
   constructor(
     private readonly maxCount: number,
@@ -37,6 +38,11 @@ export class CommentRing {
   /** The oldest seq held, or undefined when empty. */
   get oldestSeq(): number | undefined {
     return this.length === 0 ? undefined : this.at(0).seq;
+  }
+
+  /** The newest seq the ring dropped to stay within its limits, or undefined if none. */
+  get droppedThrough(): number | undefined {
+    return this.dropped;
   }
 
   /** The newest seq held, or undefined when empty. */
@@ -64,6 +70,11 @@ export class CommentRing {
   after(afterSeq: number): Comment[] | undefined {
     const oldest = this.oldestSeq;
     if (oldest === undefined || afterSeq < oldest) return undefined;
+    return this.newerThan(afterSeq);
+  }
+
+  /** Every comment held with seq > afterSeq, whether or not the ring covers the range before. */
+  newerThan(afterSeq: number): Comment[] {
     let low = 0;
     let high = this.length;
     while (low < high) {
@@ -82,6 +93,7 @@ export class CommentRing {
 
   private dropOldest(): void {
     const oldest = this.items[this.head]!;
+    this.dropped = oldest.seq;
     this.items[this.head] = undefined;
     this.head = (this.head + 1) % this.items.length;
     this.length--;

@@ -126,3 +126,33 @@ test("should drop rings of streams idle past the limit when swept", () => {
   assert.equal(relay.ringCount, 0);
   assert.equal(relay.ringBytes, 0);
 });
+
+test("should not reset a cursor it merely has nothing after, when it saw everything since", () => {
+  const relay = new FanoutRelay({ ringMaxCount: 3 });
+  relay.setCoverage(() => 100); // the relay's consumer started after seq 100
+  const quiet = collect();
+  relay.subscribe("quiet", 150, quiet.listener);
+  relay.publish([testComment(160, "quiet")]);
+  assert.deepEqual(quiet.seqs(), [160], "no reset: nothing after 150 was missed");
+
+  const old = collect();
+  relay.subscribe("quiet", 50, old.listener);
+  assert.deepEqual(old.seqs(), ["reset(after 50)@160"], "before the relay started: a reset");
+
+  relay.publish([161, 162, 163].map((seq) => testComment(seq, "quiet"))); // the ring drops 160
+  const dropped = collect();
+  relay.subscribe("quiet", 155, dropped.listener);
+  assert.deepEqual(dropped.seqs(), ["reset(after 155)@161"], "the ring dropped what came after the cursor");
+  const recent = collect();
+  relay.subscribe("quiet", 160, recent.listener);
+  assert.deepEqual(recent.seqs(), [161, 162, 163]);
+});
+
+test("should not hand a subscriber its own cursor when the relay reaches it later", () => {
+  const relay = new FanoutRelay();
+  relay.setCoverage(() => 0);
+  const viewer = collect();
+  relay.subscribe("s1", 5, viewer.listener); // a cursor from ingest, ahead of the relay
+  relay.publish([4, 5, 6].map((seq) => testComment(seq)));
+  assert.deepEqual(viewer.seqs(), [6]);
+});

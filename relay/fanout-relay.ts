@@ -55,6 +55,9 @@ export class FanoutRelay {
   private readonly rings = new Map<string, StreamRing>();
   private readonly listeners = new Map<string, Set<RelayListener>>();
   private totalBytes = 0;
+  /** Streams whose ring was dropped, with the newest seq it held: cursors before it missed comments. */
+  private readonly evicted = new Map<string, number>();
+  private coverage: (streamId: string) => number | undefined = () => undefined;
   private readonly ringMaxCount: number;
   private readonly ringMaxBytes: number;
   private readonly ringsMaxBytes: number;
@@ -92,6 +95,14 @@ export class FanoutRelay {
     return count;
   }
 
+  /**
+   * Tells the relay from which seq on it sees every comment of a stream (its log consumer's
+   * start), so that a cursor it merely has nothing after is not mistaken for a gap.
+   */
+  setCoverage(coversAfter: (streamId: string) => number | undefined): void {
+    this.coverage = coversAfter;
+  }
+
   /** Takes a batch from the log, in log order, and hands each new comment to its listeners. */
   publish(batch: readonly Comment[]): void {
     const now = this.clock.now();
@@ -125,12 +136,26 @@ export class FanoutRelay {
    */
   subscribe(streamId: string, afterSeq: number | undefined, listener: RelayListener): () => void {
     if (afterSeq === undefined) return this.addListener(streamId, listener);
-    const fromRing = this.rings.get(streamId)?.ring.after(afterSeq);
+    const ring = this.rings.get(streamId)?.ring;
+    const fromRing = ring?.after(afterSeq) ?? (this.seesEverythingAfter(streamId, afterSeq) ? (ring?.newerThan(afterSeq) ?? []) : undefined);
     if (fromRing) {
       for (const comment of fromRing) listener({ kind: "comment", comment });
-      return this.addListener(streamId, listener);
+      // A cursor the relay has not reached yet (it lags the log a little): skip up to it.
+      return this.addListener(streamId, (event) => {
+        if (event.kind !== "comment" || event.comment.seq > afterSeq) listener(event);
+      });
     }
     return this.replayThenLive(streamId, afterSeq, listener);
+  }
+
+  /** Whether every comment of the stream after `afterSeq` reached this relay and is still held. */
+  private seesEverythingAfter(streamId: string, afterSeq: number): boolean {
+    const covered = this.coverage(streamId);
+    if (covered === undefined || afterSeq < covered) return false;
+    const evictedThrough = this.evicted.get(streamId);
+    if (evictedThrough !== undefined && afterSeq < evictedThrough) return false;
+    const dropped = this.rings.get(streamId)?.ring.droppedThrough;
+    return dropped === undefined || afterSeq >= dropped;
   }
 
   private touch(streamId: string, now: number): StreamRing {
@@ -154,6 +179,12 @@ export class FanoutRelay {
   private dropRing(streamId: string, entry: StreamRing): void {
     this.rings.delete(streamId);
     this.totalBytes -= entry.ring.bytes;
+    const newest = entry.ring.newestSeq;
+    if (newest !== undefined) {
+      this.evicted.delete(streamId);
+      this.evicted.set(streamId, newest);
+      if (this.evicted.size > this.maxRings) this.evicted.delete(this.evicted.keys().next().value!);
+    }
   }
 
   private oldestAvailable(streamId: string): number {

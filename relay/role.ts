@@ -47,6 +47,7 @@ export async function startRelay(grpc: Server, options: RelayRoleOptions): Promi
     relay.publish(batch);
     if (publish) await publish(batch);
   });
+  relay.setCoverage((streamId) => consumption.coversAfter(streamId));
   return {
     relay,
     stop: () => {

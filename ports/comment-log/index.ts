@@ -41,6 +41,12 @@ export type BatchHandler = (batch: readonly Comment[]) => Promise<void> | void;
 /** A running consumer. */
 export interface Consumption {
   stop(): Promise<void>;
+  /**
+   * The seq after which this consumer sees every comment of the stream (it started reading
+   * there), or undefined when it cannot tell. A reader that keeps what it consumed can then
+   * tell a cursor it simply has nothing after from one whose comments it never saw.
+   */
+  coversAfter(streamId: string): number | undefined;
 }
 
 /**

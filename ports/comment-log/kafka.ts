@@ -168,6 +168,11 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
         throw error;
       }
       const consumption: Consumption = {
+        coversAfter(streamId) {
+          if (!startAt) return -1; // from the earliest offset: everything is seen
+          const offset = startAt.get(partitionFor(streamId));
+          return offset === undefined ? undefined : Number(offset) - 1;
+        },
         async stop() {
           if (stopped) return;
           stopped = true;

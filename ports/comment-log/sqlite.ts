@@ -177,6 +177,9 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
       };
       const done = loop();
       const consumption: Consumption = {
+        // Seqs count per stream here while positions are global: no per-stream answer (and
+        // readers of this log read history instead).
+        coversAfter: () => undefined,
         async stop() {
           stopped = true;
           wakers.delete(waker);

@@ -236,8 +236,9 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           await viewer.until(() => viewer.events.some((e) => e.type === "omitted" && (JSON.parse(e.data) as { through_seq: number }).through_seq === lastSeq), 10_000);
           const received = new Set(viewer.comments().map((c) => c.text));
           assert.ok(received.has("mine"), "the viewer's own comment is never sampled away");
-          assert.ok(received.size <= 4, `sampled down: ${[...received].join(", ")}`);
-          assert.ok(viewer.omittedCount() >= 11 - 4, `counted ${viewer.omittedCount()} left out`);
+          // A cap of 2/s keeps 2 at once, plus 0.6 per 300 ms window the posts spread over, plus its own.
+          assert.ok(received.size <= 6, `sampled down: ${[...received].join(", ")}`);
+          assert.ok(viewer.omittedCount() >= 11 - received.size, `counted ${viewer.omittedCount()} left out`);
         } finally {
           viewer.close();
         }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { test } from "node:test";
-import { ApiClient, errorCode } from "./support/http-client.js";
-import { startEmbeddedSystem } from "./support/embedded-system.js";
+import { errorCode } from "./support/http-client.js";
+import { withEmbeddedSystem } from "./support/embedded-system.js";
 
 /** Opens an SSE response and returns a reader of its text. */
 async function openStream(url: string) {
@@ -26,86 +26,68 @@ async function openStream(url: string) {
   };
 }
 
-test("should refuse viewers past the per-IP limit with 429, and admit again when one leaves", async () => {
-  const system = await startEmbeddedSystem({ env: { LC_MAX_VIEWERS_PER_IP: "2" } });
-  try {
-    const api = new ApiClient(system.http, system.jwtSecret);
-    const streamId = await api.createStream();
-    const url = api.url(`/v1/streams/${streamId}/comments/subscribe`);
-    const controllers = [new AbortController(), new AbortController()];
-    for (const controller of controllers) assert.equal((await fetch(url, { signal: controller.signal })).status, 200);
-    const refused = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe`);
-    assert.equal(refused.status, 429);
-    assert.equal(errorCode(refused), "too_many_connections");
-    assert.ok(Number(refused.headers.get("retry-after")) >= 1);
-    controllers[0]!.abort();
-    const deadline = Date.now() + 5_000;
-    let status = 0;
-    while (status !== 200 && Date.now() < deadline) {
-      const controller = new AbortController();
-      status = (await fetch(url, { signal: controller.signal })).status;
-      controller.abort();
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.equal(status, 200);
-    controllers[1]!.abort();
-  } finally {
-    await system.stop();
-    system.dispose();
+test("should refuse viewers past the per-IP limit with 429, and admit again when one leaves", () =>
+  withEmbeddedSystem({ env: { LC_MAX_VIEWERS_PER_IP: "2" } }, async (system, api) => {
+  const streamId = await api.createStream();
+  const url = api.url(`/v1/streams/${streamId}/comments/subscribe`);
+  const controllers = [new AbortController(), new AbortController()];
+  for (const controller of controllers) assert.equal((await fetch(url, { signal: controller.signal })).status, 200);
+  const refused = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe`);
+  assert.equal(refused.status, 429);
+  assert.equal(errorCode(refused), "too_many_connections");
+  assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+  controllers[0]!.abort();
+  const deadline = Date.now() + 5_000;
+  let status = 0;
+  while (status !== 200 && Date.now() < deadline) {
+    const controller = new AbortController();
+    status = (await fetch(url, { signal: controller.signal })).status;
+    controller.abort();
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-});
+  assert.equal(status, 200);
+  controllers[1]!.abort();
+  }));
 
-test("should tell connected viewers to come back later with a retry when stopped with SIGTERM", async () => {
-  const system = await startEmbeddedSystem();
-  try {
-    const api = new ApiClient(system.http, system.jwtSecret);
-    const streamId = await api.createStream();
-    const viewer = await openStream(api.url(`/v1/streams/${streamId}/comments/subscribe`));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const exited = new Promise<number | null>((resolve) => system.process.once("exit", resolve));
-    system.process.kill("SIGTERM");
-    const { text, ended } = await viewer.readToEnd(5_000);
-    assert.equal(ended, true, "the stream was closed by the server");
-    const retries = [...text.matchAll(/^retry: (\d+)$/gm)].map((m) => Number(m[1]));
-    assert.equal(retries.length, 2, text);
-    assert.ok(retries[1]! >= 500 && retries[1]! <= 5_500);
-    assert.equal(await exited, 0);
-  } finally {
-    await system.stop();
-    system.dispose();
-  }
-});
+test("should tell connected viewers to come back later with a retry when stopped with SIGTERM", () =>
+  withEmbeddedSystem({}, async (system, api) => {
+  const streamId = await api.createStream();
+  const viewer = await openStream(api.url(`/v1/streams/${streamId}/comments/subscribe`));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const exited = new Promise<number | null>((resolve) => system.process.once("exit", resolve));
+  system.process.kill("SIGTERM");
+  const { text, ended } = await viewer.readToEnd(5_000);
+  assert.equal(ended, true, "the stream was closed by the server");
+  const retries = [...text.matchAll(/^retry: (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.equal(retries.length, 2, text);
+  assert.ok(retries[1]! >= 500 && retries[1]! <= 5_500);
+  assert.equal(await exited, 0);
+  }));
 
-test("should serve SSE on a connection's bare socket, and answer its errors in the API's JSON shape", async () => {
-  const system = await startEmbeddedSystem();
-  try {
-    const api = new ApiClient(system.http, system.jwtSecret);
-    const streamId = await api.createStream();
-    const { port } = new URL(system.http.edge);
-    const rawGet = (head: string) =>
-      new Promise<string>((resolve) => {
-        const socket = connect(Number(port), "127.0.0.1", () => socket.write(head));
-        let text = "";
-        socket.on("data", (chunk) => {
-          text += chunk.toString();
-          if (text.includes('"text":"over the bare socket"')) socket.destroy();
-        });
-        socket.on("close", () => resolve(text));
-        setTimeout(() => socket.destroy(), 5_000);
+test("should serve SSE on a connection's bare socket, and answer its errors in the API's JSON shape", () =>
+  withEmbeddedSystem({}, async (system, api) => {
+  const streamId = await api.createStream();
+  const { port } = new URL(system.http.edge);
+  const rawGet = (head: string) =>
+    new Promise<string>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(head));
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+        if (text.includes('"text":"over the bare socket"')) socket.destroy();
       });
-    const stream = rawGet(`GET /v1/streams/${streamId}/comments/subscribe?batch_ms=0 HTTP/1.1\r\nHost: x\r\n\r\n`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await api.post(streamId, "raw-poster", "over the bare socket");
-    const text = await stream;
-    assert.match(text, /^HTTP\/1\.1 200 OK\r\ncontent-type: text\/event-stream; charset=utf-8\r\n[\s\S]*\r\n\r\nretry: \d+\n\n/);
-    assert.match(text, /event: new_comment\nid: \d+\ndata: \{[^\n]*"text":"over the bare socket"/);
+      socket.on("close", () => resolve(text));
+      setTimeout(() => socket.destroy(), 5_000);
+    });
+  const stream = rawGet(`GET /v1/streams/${streamId}/comments/subscribe?batch_ms=0 HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await api.post(streamId, "raw-poster", "over the bare socket");
+  const text = await stream;
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\ncontent-type: text\/event-stream; charset=utf-8\r\n[\s\S]*\r\n\r\nretry: \d+\n\n/);
+  assert.match(text, /event: new_comment\nid: \d+\ndata: \{[^\n]*"text":"over the bare socket"/);
 
-    const unknown = await rawGet("GET /v1/streams/no-such-stream/comments/subscribe HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert.match(unknown, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*\r\n\r\n\{"error":\{"code":"stream_not_found"/);
-    const badCursor = await rawGet(`GET /v1/streams/${streamId}/comments/subscribe HTTP/1.1\r\nLast-Event-ID: x\r\n\r\n`);
-    assert.match(badCursor, /^HTTP\/1\.1 400 Bad Request\r\n/);
-  } finally {
-    await system.stop();
-    system.dispose();
-  }
-});
+  const unknown = await rawGet("GET /v1/streams/no-such-stream/comments/subscribe HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert.match(unknown, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*\r\n\r\n\{"error":\{"code":"stream_not_found"/);
+  const badCursor = await rawGet(`GET /v1/streams/${streamId}/comments/subscribe HTTP/1.1\r\nLast-Event-ID: x\r\n\r\n`);
+  assert.match(badCursor, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  }));

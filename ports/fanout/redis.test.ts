@@ -8,64 +8,52 @@ import type { RelayEvent } from "./index.js";
 import { channelOf, createRedisFanoutPublisher, createRedisFanoutSource } from "./redis.js";
 import { commentToJson } from "../../core/comment.js";
 
+/** A source on its own connection and a publishing connection, on a fresh stream, closed after. */
+async function withRedisTier(body: (tier: { source: ReturnType<typeof createRedisFanoutSource>; publisher: Redis; stream: string }) => Promise<void>) {
+  const url = engineAddress("LC_REDIS_URL");
+  const publisher = new Redis(url);
+  const source = createRedisFanoutSource(new Redis(url));
+  try {
+    await body({ source, publisher, stream: `r${Math.random().toString(36).slice(2, 10)}` });
+  } finally {
+    source.close();
+    publisher.disconnect();
+  }
+}
+
 const seqs = (events: RelayEvent[]) => events.map((e) => (e.kind === "comment" ? e.comment.seq : "reset"));
 
-test("should carry published comments to the stream's subscribers only, once each", async () => {
-  const url = engineAddress("LC_REDIS_URL");
-  const publisherConnection = new Redis(url);
-  const source = createRedisFanoutSource(new Redis(url));
-  const stream = `r${Math.random().toString(36).slice(2, 10)}`;
-  try {
+test("should carry published comments to the stream's subscribers only, once each", () =>
+  withRedisTier(async ({ source, publisher, stream }) => {
     const received = firstValueFrom(source.subscribe(stream).pipe(take(3), toArray()));
     const other = firstValueFrom(source.subscribe(`${stream}-other`).pipe(take(1), toArray()));
     await new Promise((resolve) => setTimeout(resolve, 100)); // let SUBSCRIBE reach Redis
-    const publish = createRedisFanoutPublisher(publisherConnection);
+    const publish = createRedisFanoutPublisher(publisher);
     await publish([testComment(1, stream), testComment(1, `${stream}-other`), testComment(2, stream)]);
     await publish([testComment(2, stream), testComment(3, stream)]); // 2 again, as a second relay would
     assert.deepEqual(seqs(await received), [1, 2, 3]);
     const [otherEvent] = await other;
     assert.equal(otherEvent?.kind === "comment" && otherEvent.comment.streamId, `${stream}-other`);
-  } finally {
-    source.close();
-    publisherConnection.disconnect();
-  }
-});
+  }));
 
-test("should answer a resume without catch-up source with a reset, then go live", async () => {
-  const url = engineAddress("LC_REDIS_URL");
-  const publisherConnection = new Redis(url);
-  const source = createRedisFanoutSource(new Redis(url));
-  const stream = `r${Math.random().toString(36).slice(2, 10)}`;
-  try {
+test("should answer a resume without catch-up source with a reset, then go live", () =>
+  withRedisTier(async ({ source, publisher, stream }) => {
     const received = firstValueFrom(source.subscribe(stream, 5).pipe(take(2), toArray()));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await createRedisFanoutPublisher(publisherConnection)([testComment(9, stream)]);
+    await createRedisFanoutPublisher(publisher)([testComment(9, stream)]);
     assert.deepEqual(seqs(await received), ["reset", 9]);
-  } finally {
-    source.close();
-    publisherConnection.disconnect();
-  }
-});
+  }));
 
-test("should fail the stream's subscription, not skip silently, when a message was missed", async () => {
-  const url = engineAddress("LC_REDIS_URL");
-  const raw = new Redis(url);
-  const source = createRedisFanoutSource(new Redis(url));
-  const stream = `r${Math.random().toString(36).slice(2, 10)}`;
-  try {
+test("should fail the stream's subscription, not skip silently, when a message was missed", () =>
+  withRedisTier(async ({ source, publisher, stream }) => {
     const seen: number[] = [];
     const failed = new Promise<unknown>((resolve) =>
       source.subscribe(stream).subscribe({ next: (e) => e.kind === "comment" && seen.push(e.comment.seq), error: resolve }),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const publish = createRedisFanoutPublisher(raw);
-    await publish([testComment(1, stream)]);
+    await createRedisFanoutPublisher(publisher)([testComment(1, stream)]);
     // A message with prev_seq 5 follows 1: whatever carried 2..5 never arrived here.
-    await raw.publish(channelOf(stream), JSON.stringify({ prev_seq: 5, comments: [commentToJson(testComment(6, stream))] }));
+    await publisher.publish(channelOf(stream), JSON.stringify({ prev_seq: 5, comments: [commentToJson(testComment(6, stream))] }));
     assert.match(String(await failed), /missed/);
     assert.deepEqual(seen, [1]);
-  } finally {
-    source.close();
-    raw.disconnect();
-  }
-});
+  }));

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ApiClient } from "./http-client.js";
 import type { RoleProcess } from "./role-process.js";
 import { startRole } from "./role-process.js";
 import type { SystemUnderTest } from "./system.js";
@@ -42,4 +43,15 @@ export async function startEmbeddedSystem(options: EmbeddedSystemOptions = {}): 
     kill: role.kill,
     dispose: () => rmSync(dataDir, { recursive: true, force: true }),
   };
+}
+
+/** Runs `body` against a fresh embedded system, then stops it and removes its data. */
+export async function withEmbeddedSystem<T>(options: EmbeddedSystemOptions, body: (system: EmbeddedSystem, api: ApiClient) => Promise<T>): Promise<T> {
+  const system = await startEmbeddedSystem(options);
+  try {
+    return await body(system, new ApiClient(system.http, system.jwtSecret));
+  } finally {
+    await system.stop();
+    system.dispose();
+  }
 }

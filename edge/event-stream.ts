@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { LcError } from "../core/errors.js";
 import { formatRetry } from "./sse-format.js";
 import type { ViewerConnection, Viewers } from "./viewers.js";
 
@@ -44,6 +45,9 @@ export interface EventStream extends ViewerConnection {
  */
 export function openEventStream(sse: SseSocket, streamId: string, viewers: Viewers, limits: EventStreamLimits): EventStream {
   const { socket } = sse;
+  // The viewer may have left while the request was checked; its close event is already gone,
+  // so it must not be admitted (it would never leave).
+  if (socket.destroyed || !socket.writable) throw new LcError("unavailable", "the viewer went away");
   let open = true;
   const closeCallbacks: (() => void)[] = [];
   const stream: EventStream = {

@@ -1,0 +1,19 @@
+import assert from "node:assert/strict";
+import { Socket } from "node:net";
+import { test } from "node:test";
+import { LcError } from "../core/errors.js";
+import { openEventStream } from "./event-stream.js";
+import { Viewers } from "./viewers.js";
+
+test("should not admit a viewer whose connection closed while its request was checked", () => {
+  const viewers = new Viewers();
+  const socket = new Socket();
+  socket.destroy();
+  let wroteHead = false;
+  assert.throws(
+    () => openEventStream({ socket, writeHead: () => (wroteHead = true), onClose: () => {} }, "s", viewers, { retryMs: 1000, maxBufferedBytes: 1024 }),
+    (error: unknown) => error instanceof LcError && error.reason === "unavailable",
+  );
+  assert.equal(viewers.size, 0, "nothing to leak: the viewer was never counted");
+  assert.equal(wroteHead, false);
+});

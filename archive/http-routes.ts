@@ -4,7 +4,7 @@ import type { ArchiveStatus } from "./archive-writer.js";
 import { LcError } from "../core/errors.js";
 import { sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
-import { streamIdFromPath } from "../core/stream.js";
+import { streamIdFromPath, streamToJson } from "../core/stream.js";
 import type { Playback } from "./playback.js";
 
 /** Cache-Control of a page that can never change, and of one that still can. */
@@ -14,9 +14,13 @@ export const LIVE_CACHE_CONTROL = "public, max-age=2";
 /**
  * Adds `GET /v1/streams/{id}/comments?start_time=&duration=&limit=&pagination_token=` (with an
  * ETag, 304 for a matching If-None-Match, and caching by whether the page can still change) and
- * `GET /v1/archive/status`.
+ * `GET /v1/streams/{id}` (the stream with its comment count) and `GET /v1/archive/status`.
  */
 export function archiveRoutes(router: Router, playback: Playback, status: () => ArchiveStatus): Router {
+  router.add("GET", "/v1/streams/:id", async (_req, res, params) => {
+    const { stream, commentCount } = await playback.summary(streamIdFromPath(params.id));
+    sendJson(res, 200, { ...streamToJson(stream), comment_count: commentCount });
+  });
   router.add("GET", "/v1/archive/status", (_req, res) => {
     const { lagComments, lagSeconds, written } = status();
     sendJson(res, 200, { lag_comments: lagComments ?? null, lag_seconds: lagSeconds ?? null, written });

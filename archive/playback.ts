@@ -1,4 +1,6 @@
 import type { Comment } from "../core/comment.js";
+import { makeRoom } from "../core/bounded-map.js";
+import type { Stream } from "../core/stream.js";
 import { LcError } from "../core/errors.js";
 import type { ArchiveStore } from "../ports/archive-store/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
@@ -37,8 +39,20 @@ export interface WindowPage {
  */
 export const SETTLE_MS = 10_000;
 
+/** A stream with the number of comments its archive holds. */
+export interface StreamSummary {
+  readonly stream: Stream;
+  readonly commentCount: number;
+}
+
+/** How long a stream's comment count is reused before it is counted again. */
+const COUNT_CACHE_MS = 2_000;
+const COUNT_CACHE_SIZE = 10_000;
+
 /** Serves replay windows: the comments whose offsetMs falls in [start, start + duration). */
 export class Playback {
+  private readonly counts = new Map<string, { count: number; at: number }>();
+
   /**
    * `completeThrough` tells up to when the archive is known to hold every accepted comment
    * (the archive writer's status), which decides whether a page is final.
@@ -50,6 +64,23 @@ export class Playback {
     private readonly completeThrough: () => number | undefined = () => undefined,
     private readonly settleMs = SETTLE_MS,
   ) {}
+
+  /** A stream's metadata and comment count (counted at most every two seconds). */
+  async summary(streamId: string): Promise<StreamSummary> {
+    const stream = await this.streams.get(streamId);
+    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    const now = Date.now();
+    const cached = this.counts.get(streamId);
+    if (cached && now - cached.at < COUNT_CACHE_MS) return { stream, commentCount: cached.count };
+    const complete = this.completeThrough();
+    // Offsets before this can receive no more comments: the archive had everything accepted
+    // by `complete`, and anything accepted later lands at a later offset.
+    const completeBeforeMs = complete === undefined ? 0 : complete - stream.startedAt - this.settleMs;
+    const count = await this.archive.count(streamId, completeBeforeMs);
+    if (!this.counts.delete(streamId)) makeRoom(this.counts, COUNT_CACHE_SIZE, (entry) => now - entry.at >= COUNT_CACHE_MS);
+    this.counts.set(streamId, { count, at: now });
+    return { stream, commentCount: count };
+  }
 
   async window(request: WindowRequest): Promise<WindowPage> {
     const { streamId, startMs, durationMs } = request;

@@ -39,9 +39,6 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
       await admin(req);
       sendJson(res, 200, streamToJson(await streams.end(params.id!)));
     })
-    .add("GET", "/v1/streams/:id", async (_req, res, params) => {
-      sendJson(res, 200, streamToJson(await streams.get(params.id!)));
-    })
     .add("POST", "/v1/streams/:id/comments", async (req, res, params) => {
       await ingest.admitClient(req.socket.remoteAddress ?? "unknown");
       const principal = await authenticate(req);

@@ -39,7 +39,9 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const streamId = created.json.stream_id as string;
         assert.equal(created.json.title, "Final");
         assert.ok(Math.abs((created.json.started_at as number) - Date.now()) < 10_000);
-        assert.equal((await api.request("GET", `/v1/streams/${streamId}`)).json.ended_at, null);
+        const read = await api.request("GET", `/v1/streams/${streamId}`);
+        assert.equal(read.json.ended_at, null);
+        assert.equal(read.json.comment_count, 0);
         const ended = await api.request("POST", `/v1/streams/${streamId}/end`, { token: admin });
         assert.equal(ended.status, 200);
         assert.equal(typeof ended.json.ended_at, "number");
@@ -389,6 +391,14 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal(status.json.lag_comments, 0);
         assert.equal(status.json.lag_seconds, 0);
         assert.ok((status.json.written as number) >= 2);
+      });
+
+      it("should count a stream's archived comments in its metadata", async () => {
+        const { streamId } = await fill(3);
+        const summary = await api.request("GET", `/v1/streams/${streamId}`);
+        assert.equal(summary.status, 200);
+        assert.equal(summary.json.comment_count, 3);
+        assert.equal(summary.json.stream_id, streamId);
       });
 
       it("should serve PlaybackService over Connect and gRPC on the HTTP port", async () => {

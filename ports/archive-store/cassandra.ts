@@ -35,6 +35,8 @@ export async function createArchiveSchema(client: cassandra.Client, bucketMs: nu
     comment_id text, user_id text, username text, text text, server_ts bigint,
     PRIMARY KEY ((stream_id, bucket), offset_ms, seq)
   ) WITH CLUSTERING ORDER BY (offset_ms ASC, seq ASC)`);
+  // Which buckets of a stream hold comments, and the counts of buckets that can no longer change.
+  await client.execute("CREATE TABLE IF NOT EXISTS stream_buckets (stream_id text, bucket bigint, sealed_count bigint, PRIMARY KEY (stream_id, bucket))");
 }
 
 /**
@@ -69,8 +71,31 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
     }));
   };
 
+  const noteBucket = "INSERT INTO stream_buckets (stream_id, bucket) VALUES (?, ?)";
+  const sealBucket = "UPDATE stream_buckets SET sealed_count = ? WHERE stream_id = ? AND bucket = ?";
+  const bucketsOf = "SELECT bucket, sealed_count FROM stream_buckets WHERE stream_id = ?";
+  const countBucket = `SELECT COUNT(*) AS n FROM ${TABLE} WHERE stream_id = ? AND bucket = ?`;
   return {
+    async count(streamId, completeBeforeMs) {
+      // Sealed buckets are read from their row; the few still open are counted now (one
+      // partition each), and sealed once nothing more can arrive in them.
+      let total = 0;
+      for (const row of (await client.execute(bucketsOf, [streamId])).rows) {
+        const bucket = Number(row.bucket);
+        if (row.sealed_count !== null) {
+          total += Number(row.sealed_count);
+          continue;
+        }
+        const n = Number((await client.execute(countBucket, [streamId, bucket])).first()!.n);
+        if ((bucket + 1) * bucketMs <= completeBeforeMs) await client.execute(sealBucket, [n, streamId, bucket], { isIdempotent: true });
+        total += n;
+      }
+      return total;
+    },
     async write(batch) {
+      const buckets = new Map<string, [string, number]>();
+      for (const c of batch) buckets.set(`${bucketOf(c.offsetMs)}:${c.streamId}`, [c.streamId, bucketOf(c.offsetMs)]);
+      await Promise.all([...buckets.values()].map((params) => client.execute(noteBucket, params, { isIdempotent: true })));
       for (let i = 0; i < batch.length; i += WRITE_CONCURRENCY) {
         await Promise.all(
           batch.slice(i, i + WRITE_CONCURRENCY).map((c) =>

@@ -36,6 +36,18 @@ export function archiveStoreContract(name: string, open: () => Promise<{ store: 
       assert.deepEqual(seqs(second), [3, 4]);
     }));
 
+  test(`${name}: should count each comment once, across buckets and rewrites`, () =>
+    withStore(async (store, id) => {
+      const batch = [0, 30_000, 61_000, 125_000, 125_000].map((offset, i) => at(id, i + 1, offset));
+      await store.write(batch);
+      await store.write(batch.slice(1, 3));
+      assert.equal(await store.count(id, 0), 5);
+      assert.equal(await store.count(id, 200_000), 5, "sealing what cannot change keeps the count");
+      await store.write(batch);
+      assert.equal(await store.count(id, 200_000), 5);
+      assert.equal(await store.count(`${id}-none`, 0), 0);
+    }));
+
   test(`${name}: should be idempotent when a batch is written again`, () =>
     withStore(async (store, id) => {
       const batch = [1, 2, 3].map((seq) => at(id, seq, seq * 10));

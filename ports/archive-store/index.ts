@@ -7,12 +7,18 @@ import type { Comment } from "../../core/comment.js";
  * - `write` is idempotent: writing a comment again (same streamId, offsetMs, seq) changes
  *   nothing, so the archive consumer can replay the log after a crash.
  * - `window` returns comments ordered by offsetMs then seq, the order a replay shows them.
+ * - `count` counts each comment once, however often it was written.
  */
 export interface ArchiveStore {
   /** Stores a batch; resolves once the store acknowledged all of it. */
   write(batch: readonly Comment[]): Promise<void>;
   /** One page of a window; see {@link WindowQuery}. */
   window(query: WindowQuery): Promise<Comment[]>;
+  /**
+   * How many comments of the stream the archive holds. `completeBeforeMs` is an offset before
+   * which no comment can still arrive: an adapter may remember counts of that part for good.
+   */
+  count(streamId: string, completeBeforeMs: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -27,7 +27,11 @@ export function createSqliteArchiveStore(db: SqliteDatabase): ArchiveStore {
   );
   // The row-value comparison starts strictly after the cursor; without one, start just
   // before fromMs so that a comment at exactly fromMs with the smallest seq is included.
+  const countStream = db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM archive_comments WHERE stream_id = ?");
   return {
+    async count(streamId) {
+      return countStream.get(streamId)!.n;
+    },
     async write(batch) {
       writeBatch(batch);
     },

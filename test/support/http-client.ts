@@ -31,7 +31,7 @@ export interface Accepted {
  */
 export function roleFor(method: string, path: string): keyof RoleUrls {
   if (/^\/v1\/streams\/[^/]+\/(comments\/subscribe|comments\/poll|viewers)(\?|$)/.test(path)) return "edge";
-  if (method === "GET" && /^\/v1\/streams\/[^/]+\/comments(\?|$)/.test(path)) return "archive";
+  if (method === "GET" && /^\/v1\/streams\/[^/]+(\/comments)?(\?|$)/.test(path)) return "archive";
   if (path.startsWith("/livecomments.v1.PlaybackService/") || path.startsWith("/v1/archive/")) return "archive";
   return "ingest";
 }

@@ -1,68 +1,105 @@
-// The archive benchmark: loads one stream with 1,000,000 comments into real Cassandra through
-// the archive store (the same writes the archive consumer makes), then reads random 3-minute
-// windows as replays do. Prints write throughput and window latency percentiles.
+// The archive benchmark: puts one stream of 1,000,000 comments in Kafka, starts one
+// `livecomments archive` process and times how fast it copies them into Cassandra (from Kafka,
+// committing after Cassandra acknowledged, as in production), then reads random 3-minute
+// windows through its HTTP API as replays do. Prints write throughput and window latencies.
 //
 //   node scripts/engines.mjs run -- node dist/bench/archive-bench.js [--quick]
 //   (npm run bench:archive does exactly that)
 import { randomBytes } from "node:crypto";
-import type { Comment } from "../core/comment.js";
-import { createCassandraArchiveStore } from "../ports/archive-store/cassandra.js";
+import { request } from "node:http";
+import type { CommentRecord } from "../core/comment.js";
+import { createKafkaCommentLog } from "../ports/comment-log/kafka.js";
 import { connectCassandra } from "../ports/cassandra/connect-cassandra.js";
+import { createCassandraStreamRegistry } from "../ports/stream-registry/cassandra.js";
+import { READY, deploymentEnv } from "../test/support/distributed-system.js";
 import { engineAddress } from "../test/support/engines.js";
+import { startRole } from "../test/support/role-process.js";
 import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
+
+/** GETs a path on loopback with a keep-alive-free request; resolves with status and body. */
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const total = quick ? 100_000 : 1_000_000;
   const spanMs = 60 * 60 * 1000; // the comments of one hour of video
-  const writeBatch = 1_000; // what the archive consumer hands the store at a time
   const reads = quick ? 500 : 2_000;
   const keyspace = `lc_bench_${randomBytes(4).toString("hex")}`;
-  const client = await connectCassandra({
+  const env = deploymentEnv(randomBytes(16).toString("hex"), { LC_CASSANDRA_KEYSPACE: keyspace, LC_KAFKA_PARTITIONS: "12", LC_ARCHIVE_LAG_POLL_MS: "250" });
+  const cassandra = await connectCassandra({
     contactPoints: engineAddress("LC_CASSANDRA_CONTACT_POINTS").split(","),
     localDataCenter: engineAddress("LC_CASSANDRA_DC"),
     keyspace,
   });
   try {
-    const store = await createCassandraArchiveStore(client);
     const streamId = "bench-stream";
-    const comment = (i: number): Comment => ({
+    const startedAt = Date.now() - spanMs;
+    await (await createCassandraStreamRegistry(cassandra)).create({ streamId, title: "benchmark", startedAt });
+
+    process.stderr.write(`archive benchmark: producing ${total.toLocaleString("en")} comments to Kafka ...\n`);
+    const log = await createKafkaCommentLog({ brokers: env.LC_KAFKA_BROKERS!.split(","), clientId: "archive-bench", topic: env.LC_KAFKA_TOPIC!, partitions: 12 });
+    const record_ = (i: number): CommentRecord => ({
       commentId: `00000000-0000-7000-8000-${i.toString(16).padStart(12, "0")}`,
       streamId,
       userId: `user-${i % 50_000}`,
       username: `Viewer ${i % 50_000}`,
       text: `comment number ${i}, about as long as a live comment tends to be`,
-      serverTs: 1_800_000_000_000 + Math.floor((i * spanMs) / total),
+      serverTs: startedAt + Math.floor((i * spanMs) / total),
       offsetMs: Math.floor((i * spanMs) / total),
-      seq: i + 1,
     });
-    process.stderr.write(`archive benchmark: writing ${total.toLocaleString("en")} comments in batches of ${writeBatch} ...\n`);
-    const writeStarted = performance.now();
-    for (let i = 0; i < total; i += writeBatch) {
-      await store.write(Array.from({ length: Math.min(writeBatch, total - i) }, (_, j) => comment(i + j)));
+    for (let i = 0; i < total; i += 5_000) {
+      await Promise.all(Array.from({ length: Math.min(5_000, total - i) }, (_, j) => log.append(record_(i + j))));
     }
-    const writeSeconds = (performance.now() - writeStarted) / 1000;
+    await log.close();
 
-    process.stderr.write(`reading ${reads} random 3-minute windows (first page of 500) ...\n`);
-    const histogram = new Uint32Array(HISTOGRAM_BUCKETS);
-    let rows = 0;
-    for (let i = 0; i < reads; i++) {
-      const fromMs = Math.floor(Math.random() * (spanMs - 180_000));
+    process.stderr.write("starting one archive process and timing its copy into Cassandra ...\n");
+    const archive = await startRole("archive", env, READY.archive);
+    const port = Number(new URL(archive.ready[1]!).port);
+    try {
       const started = performance.now();
-      const page = await store.window({ streamId, fromMs, toMs: fromMs + 180_000, limit: 501 });
-      record(histogram, performance.now() - started);
-      rows += page.length;
+      let lag = Number.NaN;
+      while (lag !== 0) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        lag = (JSON.parse((await get(port, "/v1/archive/status")).body) as { lag_comments: number | null }).lag_comments ?? Number.NaN;
+      }
+      const writeSeconds = (performance.now() - started) / 1000;
+
+      process.stderr.write(`reading ${reads} random 3-minute windows over HTTP (first page of 500) ...\n`);
+      const histogram = new Uint32Array(HISTOGRAM_BUCKETS);
+      let rows = 0;
+      for (let i = 0; i < reads; i++) {
+        const from = Math.floor(Math.random() * (spanMs / 1000 - 180));
+        const began = performance.now();
+        const page = await get(port, `/v1/streams/${streamId}/comments?start_time=${from}&duration=180&limit=500`);
+        record(histogram, performance.now() - began);
+        if (page.status !== 200) throw new Error(`window answered ${page.status}: ${page.body.slice(0, 200)}`);
+        rows += (JSON.parse(page.body) as { comments: unknown[] }).comments.length;
+      }
+      const counted = JSON.parse((await get(port, `/v1/streams/${streamId}`)).body) as { comment_count: number };
+      const figures = [
+        ["comments copied from Kafka to Cassandra", total.toLocaleString("en")],
+        ["archive write throughput, one process (comments/s)", Math.round(total / writeSeconds).toLocaleString("en")],
+        ["3-minute window over HTTP, first page: p50 / p90 / p99 / max (ms)", [0.5, 0.9, 0.99, 1].map((f) => percentile(histogram, f)).join(" / ")],
+        ["rows per page (mean)", (rows / reads).toFixed(0)],
+        ["comment_count of the stream", counted.comment_count.toLocaleString("en")],
+      ];
+      process.stdout.write(`\n| figure | value |\n| --- | --- |\n${figures.map(([k, v]) => `| ${k} | ${v} |`).join("\n")}\n`);
+    } finally {
+      await archive.stop();
     }
-    const figures = [
-      ["comments written", total.toLocaleString("en")],
-      ["write throughput (comments/s)", Math.round(total / writeSeconds).toLocaleString("en")],
-      ["3-minute window, first page: p50 / p90 / p99 / max (ms)", [0.5, 0.9, 0.99, 1].map((f) => percentile(histogram, f)).join(" / ")],
-      ["rows per page (mean)", (rows / reads).toFixed(0)],
-    ];
-    process.stdout.write(`\n| figure | value |\n| --- | --- |\n${figures.map(([k, v]) => `| ${k} | ${v} |`).join("\n")}\n`);
   } finally {
-    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => {});
-    await client.shutdown();
+    await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => {});
+    await cassandra.shutdown();
   }
 }
 

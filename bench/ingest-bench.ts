@@ -98,6 +98,7 @@ async function main(): Promise<void> {
         socket.on("error", () => resolve());
       });
     const cpuBefore = cpuSeconds(ingest.process.pid!);
+    const clientCpuBefore = process.cpuUsage();
     const started = performance.now();
     const connections = Array.from({ length: options.connections }, (_, i) => runConnection(`127.0.0.${2 + (i % 200)}`));
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
@@ -105,12 +106,15 @@ async function main(): Promise<void> {
     await Promise.all(connections);
     const elapsed = (performance.now() - started) / 1000;
     const cpu = cpuSeconds(ingest.process.pid!) - cpuBefore;
+    const clientUsage = process.cpuUsage(clientCpuBefore);
+    const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
     const accepted = statuses.get("202") ?? 0;
     const rows = [
       ["accepted comments/s", Math.round(accepted / elapsed).toLocaleString("en")],
       ["latency p50 / p90 / p99 / max (ms)", [0.5, 0.9, 0.99, 1].map((f) => percentile(histogram, f)).join(" / ")],
       ["answers by status", [...statuses].map(([status, count]) => `${status}: ${count}`).join(", ")],
       ["ingest CPU s per 1,000 accepted", ((cpu / Math.max(1, accepted)) * 1000).toFixed(3)],
+      ["CPU used: ingest / load generator (cores)", `${(cpu / elapsed).toFixed(2)} / ${(clientCpu / elapsed).toFixed(2)}`],
     ];
     process.stdout.write(`\n| figure | value |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join("\n")}\n`);
   } finally {

@@ -123,13 +123,18 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: consumeOptions.from === "earliest" });
       let stopped = false;
+      /** Next offset to read per partition, as far as this consumer has handled the log. */
+      const positions = new Map<number, string>();
       const joined = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new LcError("log_unavailable", `consumer group ${consumeOptions.group} did not form in time`)), GROUP_JOIN_TIMEOUT_MS);
         consumer.on(consumer.events.GROUP_JOIN, (event) => {
           clearTimeout(timer);
-          if (startAt) {
+          // A group that does not commit starts where consume() found the log's end, and after
+          // a rebalance goes on where it was: otherwise Kafka would reset it to the end and
+          // silently skip what came in between. Committing groups resume from their commits.
+          if (!consumeOptions.commit) {
             for (const partition of event.payload.memberAssignment[topic] ?? []) {
-              const offset = startAt.get(partition);
+              const offset = positions.get(partition) ?? startAt?.get(partition);
               if (offset !== undefined) consumer.seek({ topic, partition, offset });
             }
           }
@@ -156,9 +161,9 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
               await heartbeat();
             }
           }
-          if (consumeOptions.commit) {
-            await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
-          }
+          const next = String(Number(batch.lastOffset()) + 1);
+          positions.set(batch.partition, next);
+          if (consumeOptions.commit) await consumer.commitOffsets([{ topic, partition: batch.partition, offset: next }]);
         },
       });
       try {

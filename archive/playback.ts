@@ -67,8 +67,7 @@ export class Playback {
 
   /** A stream's metadata and comment count (counted at most every two seconds). */
   async summary(streamId: string): Promise<StreamSummary> {
-    const stream = await this.streams.get(streamId);
-    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    const stream = await this.knownStream(streamId);
     const now = Date.now();
     const cached = this.counts.get(streamId);
     if (cached && now - cached.at < COUNT_CACHE_MS) return { stream, commentCount: cached.count };
@@ -94,8 +93,7 @@ export class Playback {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
       throw new LcError("invalid_argument", `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
     }
-    const stream = await this.streams.get(streamId);
-    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    const stream = await this.knownStream(streamId);
     const complete = this.completeThrough();
     const final = stream.endedAt !== undefined && complete !== undefined && complete > stream.endedAt + this.settleMs;
     const window = { streamId, fromMs: startMs, toMs: startMs + durationMs };
@@ -105,5 +103,11 @@ export class Playback {
     const comments = rows.slice(0, limit);
     const last = comments[comments.length - 1]!;
     return { comments, nextPaginationToken: this.tokens.encode({ ...window, offsetMs: last.offsetMs, seq: last.seq }), final };
+  }
+
+  private async knownStream(streamId: string): Promise<Stream> {
+    const stream = await this.streams.get(streamId);
+    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    return stream;
   }
 }

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     ? { seconds: 5, connections: 64, depth: 8, users: 5_000, streams: 100 }
     : { seconds: 20, connections: 64, depth: 8, users: 40_000, streams: 1_000 };
   const secret = randomBytes(24).toString("hex");
-  const env = deploymentEnv(secret, { LC_IP_RATE_PER_SEC: "1000000", LC_IP_BURST: "1000000", LC_LOG: "quiet" });
+  const env = deploymentEnv(secret, { LC_IP_RATE_PER_SEC: "1000000", LC_IP_BURST: "1000000", LC_LOG: "quiet", LC_KAFKA_COMPRESSION: process.env.LC_KAFKA_COMPRESSION ?? "none" });
   // LC_BENCH_NODE_ARGS passes flags to the ingest process, e.g. "--cpu-prof" to profile it.
   const ingest = await startRole("ingest", env, READY.ingest, (process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean));
   try {

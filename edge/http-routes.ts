@@ -2,7 +2,7 @@ import type { Observable } from "rxjs";
 import { map } from "rxjs";
 import { commentToJson } from "../core/comment.js";
 import { LcError } from "../core/errors.js";
-import { sendJson } from "../core/http/respond.js";
+import { headerValue, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import { streamIdFromPath } from "../core/stream.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
@@ -106,8 +106,8 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
         {
           streamId: params.id,
           query: url.searchParams,
-          lastEventId: firstHeader(req.headers["last-event-id"]),
-          cookie: firstHeader(req.headers.cookie),
+          lastEventId: headerValue(req, "last-event-id"),
+          cookie: headerValue(req, "cookie"),
         },
         {
           socket: req.socket,
@@ -162,10 +162,6 @@ function safeDecode(value: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /**

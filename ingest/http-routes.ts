@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { readJsonBody } from "../core/http/read-json-body.js";
-import { sendJson } from "../core/http/respond.js";
+import { headerValue, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import { streamIdFromPath, streamToJson } from "../core/stream.js";
 import type { Authenticator, Principal } from "./authenticator.js";
@@ -43,7 +43,7 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
       await ingest.admitClient(req.socket.remoteAddress ?? "unknown");
       const principal = await authenticate(req);
       const streamId = streamIdFromPath(params.id);
-      const idempotencyKey = parseIdempotencyKey(header(req, "idempotency-key"));
+      const idempotencyKey = parseIdempotencyKey(headerValue(req, "idempotency-key"));
       const input = parseCommentInput(await readJsonBody(req, maxBodyBytes), ingest.inputLimits, ingest.now());
       const accepted = await ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}) });
       sendJson(res, 202, {
@@ -53,9 +53,4 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
         offset_ms: accepted.offsetMs,
       });
     });
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -36,3 +36,22 @@ const STATUS_BY_CODE: Record<Code, number> = {
 export function httpStatusOf(error: LcError): number {
   return STATUS_BY_REASON[error.reason] ?? STATUS_BY_CODE[ERROR_REASONS[error.reason]];
 }
+
+/** What an error looks like on HTTP: status, the API's JSON body, and extra headers. */
+export interface ErrorAnswer {
+  readonly error: LcError;
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The one HTTP form of any failure: `{"error":{"code","message"}}` with its mapped status, and
+ * Retry-After (whole seconds, rounded up) when the error says when to retry.
+ */
+export function errorAnswer(caught: unknown): ErrorAnswer {
+  const error = LcError.from(caught);
+  const headers: Record<string, string> = {};
+  if (error.retryAfterMs !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  return { error, status: httpStatusOf(error), body: JSON.stringify({ error: { code: error.reason, message: error.message } }), headers };
+}

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { LcError } from "../errors.js";
-import { httpStatusOf } from "./http-status.js";
+import { errorAnswer } from "./http-status.js";
 
 /** A GET read straight off a socket: what a long-lived response needs and nothing more. */
 export interface RawRequest {
@@ -80,11 +80,11 @@ function parseHead(text: string, remoteAddress: string): RawRequest {
 
 /** Answers an error on a raw socket, in the API's JSON shape, and closes it. */
 export function writeRawError(socket: Socket, caught: unknown): void {
-  const error = LcError.from(caught);
-  const status = httpStatusOf(error);
-  const body = JSON.stringify({ error: { code: error.reason, message: error.message } });
-  const retryAfter = error.retryAfterMs === undefined ? "" : `retry-after: ${Math.max(1, Math.ceil(error.retryAfterMs / 1000))}\r\n`;
+  const { status, body, headers } = errorAnswer(caught);
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n${retryAfter}connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n${extra}connection: close\r\n\r\n${body}`,
   );
 }

@@ -5,6 +5,10 @@
 //
 //   node scripts/engines.mjs run -- node dist/bench/ingest-bench.js [--quick]
 //   (npm run bench:ingest does exactly that)
+//
+// LC_BENCH_OPTIONS='{"streams":10,"users":2000}' overrides the load's shape, LC_BENCH_ENV='{"LC_RATE_LIMITS":"off"}'
+// adds settings to the ingest process, LC_BENCH_NODE_ARGS="--cpu-prof" passes flags to its node.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
@@ -15,12 +19,12 @@ import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
 import { cpuSeconds } from "./process-stats.js";
 
 interface Options {
-  readonly seconds: number;
-  readonly connections: number;
+  seconds: number;
+  connections: number;
   /** Requests each connection keeps in flight (HTTP/1.1 pipelining). */
-  readonly depth: number;
-  readonly users: number;
-  readonly streams: number;
+  depth: number;
+  users: number;
+  streams: number;
 }
 
 const STATUS_LINE = /HTTP\/1\.1 (\d{3}) /g;
@@ -30,9 +34,9 @@ async function main(): Promise<void> {
   const options: Options = quick
     ? { seconds: 5, connections: 64, depth: 8, users: 5_000, streams: 100 }
     : { seconds: 20, connections: 64, depth: 8, users: 40_000, streams: 1_000 };
+  Object.assign(options, JSON.parse(process.env.LC_BENCH_OPTIONS ?? "{}"));
   const secret = randomBytes(24).toString("hex");
-  const env = deploymentEnv(secret, { LC_IP_RATE_PER_SEC: "1000000", LC_IP_BURST: "1000000", LC_LOG: "quiet", LC_KAFKA_COMPRESSION: process.env.LC_KAFKA_COMPRESSION ?? "none" });
-  // LC_BENCH_NODE_ARGS passes flags to the ingest process, e.g. "--cpu-prof" to profile it.
+  const env = deploymentEnv(secret, { LC_IP_RATE_PER_SEC: "1000000", LC_IP_BURST: "1000000", LC_LOG: "quiet", ...(process.env.LC_BENCH_ENV ? JSON.parse(process.env.LC_BENCH_ENV) : {}), LC_KAFKA_COMPRESSION: process.env.LC_KAFKA_COMPRESSION ?? "none" });
   const ingest = await startRole("ingest", env, READY.ingest, (process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean));
   try {
     const base = ingest.ready[1]!;
@@ -51,75 +55,112 @@ async function main(): Promise<void> {
     const tokens = await Promise.all(Array.from({ length: options.users }, (_, i) => mintToken(secret, { sub: `viewer-${i}`, name: `Viewer ${i}` })));
     process.stderr.write(`ingest benchmark: ${options.connections} connections x ${options.depth} in flight, ${options.users} users, ${options.streams} streams, ${options.seconds} s\n`);
 
-    const histogram = new Uint32Array(HISTOGRAM_BUCKETS);
-    const statuses = new Map<string, number>();
     let next = 0;
-    let stopping = false;
     const request = () => {
       const i = next++;
       const body = JSON.stringify({ text: `comment ${i} from the benchmark` });
       return `POST /v1/streams/${streams[i % streams.length]}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens[i % tokens.length]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     };
-    const runConnection = (address: string) =>
-      new Promise<void>((resolve) => {
-        const socket: Socket = connect({ host: "127.0.0.1", port, localAddress: address });
-        const sent: number[] = [];
-        let pending = "";
-        socket.setNoDelay(true);
-        const fill = () => {
-          while (!stopping && sent.length < options.depth) {
-            sent.push(performance.now());
-            socket.write(request());
-          }
-          if (stopping && sent.length === 0) socket.end();
-        };
-        socket.on("connect", fill);
-        socket.on("data", (chunk: Buffer) => {
-          pending += chunk.toString("latin1");
-          // Every answer is a small JSON with a Content-Length: count whole responses.
-          let match: RegExpExecArray | null;
-          let consumed = 0;
-          STATUS_LINE.lastIndex = 0;
-          while ((match = STATUS_LINE.exec(pending))) {
-            const headEnd = pending.indexOf("\r\n\r\n", match.index);
-            if (headEnd < 0) break;
-            const length = Number(/content-length: (\d+)/i.exec(pending.slice(match.index, headEnd))?.[1] ?? 0);
-            if (pending.length < headEnd + 4 + length) break;
-            consumed = headEnd + 4 + length;
-            STATUS_LINE.lastIndex = consumed;
-            const status = match[1]!;
-            statuses.set(status, (statuses.get(status) ?? 0) + 1);
-            record(histogram, performance.now() - sent.shift()!);
-          }
-          pending = pending.slice(consumed);
-          fill();
-        });
-        socket.on("close", () => resolve());
-        socket.on("error", () => resolve());
-      });
     const cpuBefore = cpuSeconds(ingest.process.pid!);
     const clientCpuBefore = process.cpuUsage();
-    const started = performance.now();
-    const connections = Array.from({ length: options.connections }, (_, i) => runConnection(`127.0.0.${2 + (i % 200)}`));
-    await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
-    stopping = true;
-    await Promise.all(connections);
-    const elapsed = (performance.now() - started) / 1000;
+    const { histogram, statuses, elapsed } = await driveLoad(port, request, options);
     const cpu = cpuSeconds(ingest.process.pid!) - cpuBefore;
     const clientUsage = process.cpuUsage(clientCpuBefore);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
     const accepted = statuses.get("202") ?? 0;
-    const rows = [
+    const rows: string[][] = [
       ["accepted comments/s", Math.round(accepted / elapsed).toLocaleString("en")],
       ["latency p50 / p90 / p99 / max (ms)", [0.5, 0.9, 0.99, 1].map((f) => percentile(histogram, f)).join(" / ")],
       ["answers by status", [...statuses].map(([status, count]) => `${status}: ${count}`).join(", ")],
       ["ingest CPU s per 1,000 accepted", ((cpu / Math.max(1, accepted)) * 1000).toFixed(3)],
       ["CPU used: ingest / load generator (cores)", `${(cpu / elapsed).toFixed(2)} / ${(clientCpu / elapsed).toFixed(2)}`],
     ];
+    // The same load against a bare node:http server that parses the body and answers a 202 of
+    // the same size: what this machine allows one Node process before any of ingest's work.
+    const bare = await startBareServer();
+    try {
+      const bareLoad = await driveLoad(bare.port, request, { ...options, seconds: Math.min(options.seconds, 10) });
+      const bareCount = bareLoad.statuses.get("202") ?? 0;
+      rows.push(["bare node:http server, same load (answers/s)", Math.round(bareCount / bareLoad.elapsed).toLocaleString("en")]);
+    } finally {
+      bare.stop();
+    }
     process.stdout.write(`\n| figure | value |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join("\n")}\n`);
   } finally {
     await ingest.stop();
   }
+}
+
+/** Drives `options.connections` keep-alive sockets with `options.depth` pipelined requests each. */
+async function driveLoad(port: number, request: () => string, options: Options): Promise<{ histogram: Uint32Array; statuses: Map<string, number>; elapsed: number }> {
+  const histogram = new Uint32Array(HISTOGRAM_BUCKETS);
+  const statuses = new Map<string, number>();
+  let stopping = false;
+  const runConnection = (address: string) =>
+    new Promise<void>((resolve) => {
+      const socket: Socket = connect({ host: "127.0.0.1", port, localAddress: address });
+      const sent: number[] = [];
+      let pending = "";
+      socket.setNoDelay(true);
+      const fill = () => {
+        while (!stopping && sent.length < options.depth) {
+          sent.push(performance.now());
+          socket.write(request());
+        }
+        if (stopping && sent.length === 0) socket.end();
+      };
+      socket.on("connect", fill);
+      socket.on("data", (chunk: Buffer) => {
+        pending += chunk.toString("latin1");
+        // Every answer is a small JSON with a Content-Length: count whole responses.
+        let match: RegExpExecArray | null;
+        let consumed = 0;
+        STATUS_LINE.lastIndex = 0;
+        while ((match = STATUS_LINE.exec(pending))) {
+          const headEnd = pending.indexOf("\r\n\r\n", match.index);
+          if (headEnd < 0) break;
+          const length = Number(/content-length: (\d+)/i.exec(pending.slice(match.index, headEnd))?.[1] ?? 0);
+          if (pending.length < headEnd + 4 + length) break;
+          consumed = headEnd + 4 + length;
+          STATUS_LINE.lastIndex = consumed;
+          const status = match[1]!;
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          record(histogram, performance.now() - sent.shift()!);
+        }
+        pending = pending.slice(consumed);
+        fill();
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", () => resolve());
+    });
+  const started = performance.now();
+  const connections = Array.from({ length: options.connections }, (_, i) => runConnection(`127.0.0.${2 + (i % 200)}`));
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  stopping = true;
+  await Promise.all(connections);
+  return { histogram, statuses, elapsed: (performance.now() - started) / 1000 };
+}
+
+/** A node:http server in its own process that reads each JSON body and answers 202. */
+async function startBareServer(): Promise<{ port: number; stop(): void }> {
+  const script = `
+    const { createServer } = require("node:http");
+    const answer = JSON.stringify({ comment_id: "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000", seq: 123456, server_ts: Date.now(), offset_ms: 12345 });
+    const server = createServer((req, res) => {
+      const chunks = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        res.writeHead(202, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(answer) }).end(answer);
+      });
+    });
+    server.listen(0, "0.0.0.0", () => process.stdout.write(server.address().port + "\\n"));`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once("exit", () => reject(new Error("the bare server exited")));
+  });
+  return { port, stop: () => child.kill() };
 }
 
 main().catch((error: unknown) => {

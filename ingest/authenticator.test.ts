@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import { after, before, test } from "node:test";
@@ -77,4 +78,23 @@ test("should refuse alg none, wrong keys, tampering, expiry, early tokens and fo
 test("should refuse RS256 when only a secret is configured", async () => {
   const auth = createJwtAuthenticator({ secret });
   await refused(auth.verify(await sign("RS256", rsa.privateKey, "rsa-1")));
+});
+
+test("should refuse HS256 tokens with critical headers, non-numeric times or bad encoding, and accept an aud list", async () => {
+  const auth = createJwtAuthenticator({ secret, audience: "livecomments" });
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const signed = (header: unknown, claims: unknown) => {
+    const input = `${encode(header)}.${encode(claims)}`;
+    return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+  };
+  const exp = Math.floor(Date.now() / 1000) + 300;
+  const claims = { sub: "u-1", aud: ["other", "livecomments"], exp };
+  assert.equal((await auth.verify(signed({ alg: "HS256" }, claims))).userId, "u-1");
+  await refused(auth.verify(signed({ alg: "HS256", crit: ["b64"], b64: false }, claims)));
+  await refused(auth.verify(signed({ alg: "HS256" }, { ...claims, exp: `${exp}` })));
+  await refused(auth.verify(signed({ alg: "HS256" }, { ...claims, aud: ["other"] })));
+  await refused(auth.verify(signed({ alg: "HS256" }, [claims])));
+  await refused(auth.verify(signed(["HS256"], claims)));
+  await refused(auth.verify(`${signed({ alg: "HS256" }, claims)}!`));
+  await refused(auth.verify(signed({ alg: "HS512" }, claims)));
 });

@@ -1,7 +1,8 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
-import type { JWTVerifyGetKey } from "jose";
 import { makeRoom } from "../core/bounded-map.js";
 import { LcError } from "../core/errors.js";
+import type { ClaimChecks } from "./hs256.js";
+import { splitToken, verifyHs256 } from "./hs256.js";
 
 /** Who is calling, from a verified token. */
 export interface Principal {
@@ -67,14 +68,30 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS, timeoutDuration: 5_000 })
     : undefined;
   if (!secret && !jwks) throw new LcError("invalid_argument", "set LC_JWT_SECRET or LC_JWKS_URL to verify tokens");
-  const algorithms = [...(secret ? ["HS256"] : []), ...(jwks ? ["RS256", "ES256"] : [])];
+  const checks: ClaimChecks = {
+    clockToleranceSec: options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
+    issuer: options.issuer,
+    audience: options.audience,
+  };
   // A commenter sends the same token with every comment: remember verified tokens (bounded,
   // never past their exp) so a signature is checked once per token rather than per request.
   const verified = new Map<string, { principal: Principal; until: number }>();
-  const keyFor: JWTVerifyGetKey = async (header, token) => {
-    if (header.alg === "HS256" && secret) return secret;
-    if (jwks && (header.alg === "RS256" || header.alg === "ES256")) return jwks(header, token);
-    throw new LcError("unauthenticated", "token algorithm not accepted");
+  const verifyClaims = async (token: string, now: number): Promise<Record<string, unknown>> => {
+    const parsed = splitToken(token);
+    if (parsed.header.alg === "HS256" && secret) return verifyHs256(parsed, secret, checks, now);
+    if (!jwks || (parsed.header.alg !== "RS256" && parsed.header.alg !== "ES256")) throw new LcError("unauthenticated", "token algorithm not accepted");
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        algorithms: ["RS256", "ES256"],
+        clockTolerance: checks.clockToleranceSec,
+        ...(checks.issuer === undefined ? {} : { issuer: checks.issuer }),
+        ...(checks.audience === undefined ? {} : { audience: checks.audience }),
+      });
+      return payload;
+    } catch (error) {
+      const reason = error instanceof joseErrors.JWTExpired ? "token expired" : "invalid token";
+      throw new LcError("unauthenticated", reason, { cause: error });
+    }
   };
   return {
     async verify(token) {
@@ -82,25 +99,14 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       const now = Date.now();
       const hit = verified.get(token);
       if (hit && hit.until > now) return hit.principal;
-      try {
-        const { payload } = await jwtVerify(token, keyFor, {
-          algorithms,
-          clockTolerance: options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
-          ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-          ...(options.audience === undefined ? {} : { audience: options.audience }),
-        });
-        const principal = principalFromClaims(payload);
-        // Only tokens that expire are remembered, and never past their exp.
-        if (typeof payload.exp === "number") {
-          if (!verified.delete(token)) makeRoom(verified, VERIFIED_TOKEN_CACHE_SIZE, (entry) => entry.until <= now);
-          verified.set(token, { principal, until: Math.min(payload.exp * 1000, now + VERIFIED_TOKEN_TTL_MS) });
-        }
-        return principal;
-      } catch (error) {
-        if (error instanceof LcError) throw error;
-        const reason = error instanceof joseErrors.JWTExpired ? "token expired" : "invalid token";
-        throw new LcError("unauthenticated", reason, { cause: error });
+      const claims = await verifyClaims(token, now);
+      const principal = principalFromClaims(claims);
+      // Only tokens that expire are remembered, and never past their exp.
+      if (typeof claims.exp === "number") {
+        if (!verified.delete(token)) makeRoom(verified, VERIFIED_TOKEN_CACHE_SIZE, (entry) => entry.until <= now);
+        verified.set(token, { principal, until: Math.min(claims.exp * 1000, now + VERIFIED_TOKEN_TTL_MS) });
       }
+      return principal;
     },
   };
 }

@@ -70,7 +70,7 @@ export class CommentIngest {
 
   /** Applies the per-IP limit; throws `rate_limited` with a retry time when it is exhausted. */
   async admitClient(clientIp: string): Promise<void> {
-    await this.takeToken(`ip:${clientIp}`, this.options.rateLimits.perClientIp);
+    await this.takeTokens([[`ip:${clientIp}`, this.options.rateLimits.perClientIp]]);
   }
 
   /**
@@ -85,8 +85,11 @@ export class CommentIngest {
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
     if (stream.endedAt !== undefined) throw new LcError("stream_ended", `stream ${streamId} has ended`);
     const admitThenAppend = async () => {
-      await this.takeToken(`user:${principal.userId}`, this.options.rateLimits.perUser);
-      await this.takeToken(`stream:${streamId}`, this.options.rateLimits.perStream);
+      const { perUser, perStream } = this.options.rateLimits;
+      await this.takeTokens([
+        [`user:${principal.userId}`, perUser],
+        [`stream:${streamId}`, perStream],
+      ]);
       return this.append(principal, stream.startedAt, streamId, input);
     };
     if (idempotencyKey === undefined) return this.confirmInTime(admitThenAppend());
@@ -137,9 +140,11 @@ export class CommentIngest {
     return { commentId: placed.commentId, seq: placed.seq, serverTs: placed.serverTs, offsetMs: placed.offsetMs };
   }
 
-  private async takeToken(key: string, rule: TokenBucketRule | undefined): Promise<void> {
-    if (!rule) return;
-    const decision = await dependency("rate limiter", this.options.rateLimiter.take(key, rule));
+  /** Takes a token from each configured bucket, or from none; a bucket without a rule is off. */
+  private async takeTokens(buckets: readonly (readonly [string, TokenBucketRule | undefined])[]): Promise<void> {
+    const claims = buckets.flatMap(([key, rule]) => (rule ? [{ key, rule }] : []));
+    if (claims.length === 0) return;
+    const decision = await dependency("rate limiter", this.options.rateLimiter.take(claims));
     if (!decision.allowed) {
       throw new LcError("rate_limited", "too many comments; slow down", { retryAfterMs: decision.retryAfterMs });
     }

@@ -25,12 +25,16 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   const buckets = new Map<string, { state: TokenBucketState; rule: TokenBucketRule }>();
 
   return {
-    async take(key, rule) {
+    async take(claims) {
       const now = clock.now();
-      const taken = takeToken(buckets.get(key)?.state, rule, now);
-      if (!buckets.delete(key)) makeRoom(buckets, maxBuckets, (bucket) => isBucketFull(bucket.state, bucket.rule, now));
-      buckets.set(key, { state: taken.state, rule });
-      return taken.allowed ? { allowed: true } : { allowed: false, retryAfterMs: taken.retryAfterMs };
+      const takes = claims.map(({ key, rule }) => takeToken(buckets.get(key)?.state, rule, now));
+      const retryAfterMs = Math.max(0, ...takes.map((taken) => taken.retryAfterMs));
+      if (takes.some((taken) => !taken.allowed)) return { allowed: false, retryAfterMs };
+      claims.forEach(({ key, rule }, i) => {
+        if (!buckets.delete(key)) makeRoom(buckets, maxBuckets, (bucket) => isBucketFull(bucket.state, bucket.rule, now));
+        buckets.set(key, { state: takes[i]!.state, rule });
+      });
+      return { allowed: true };
     },
     async close() {
       buckets.clear();

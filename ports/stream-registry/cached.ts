@@ -13,7 +13,7 @@ export const DEFAULT_REGISTRY_CACHE_SIZE = 100_000;
  * Caches `get` in front of a shared registry, since ingest and the edge look a stream up on
  * every request. Another process ending a stream is seen within `ttlMs`; this process's own
  * create and end are seen at once. Absent streams are cached too, so a flood of requests for
- * made-up ids does not reach the store.
+ * made-up ids does not reach the store, and concurrent misses of one stream share one lookup.
  */
 export function createCachedStreamRegistry(
   inner: StreamRegistry,
@@ -23,6 +23,7 @@ export function createCachedStreamRegistry(
   const maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE_SIZE;
   const clock = options.clock ?? systemClock;
   const cache = new Map<string, { stream: Stream | undefined; until: number }>();
+  const lookups = new Map<string, Promise<Stream | undefined>>();
   const remember = (streamId: string, stream: Stream | undefined) => {
     const now = clock.now();
     if (!cache.delete(streamId)) makeRoom(cache, maxEntries, (entry) => entry.until <= now);
@@ -31,16 +32,34 @@ export function createCachedStreamRegistry(
   };
   return {
     async create(stream) {
-      remember(stream.streamId, await inner.create(stream));
+      const created = await inner.create(stream);
+      lookups.delete(stream.streamId); // a lookup begun before must not overwrite this
+      remember(stream.streamId, created);
       return stream;
     },
     async end(streamId, endedAt) {
-      return remember(streamId, await inner.end(streamId, endedAt));
+      const ended = await inner.end(streamId, endedAt);
+      lookups.delete(streamId);
+      return remember(streamId, ended);
     },
-    async get(streamId) {
+    get(streamId) {
       const hit = cache.get(streamId);
-      if (hit && hit.until > clock.now()) return hit.stream;
-      return remember(streamId, await inner.get(streamId));
+      if (hit && hit.until > clock.now()) return Promise.resolve(hit.stream);
+      const pending = lookups.get(streamId);
+      if (pending) return pending;
+      const lookup = inner.get(streamId).then(
+        (stream) => {
+          if (lookups.get(streamId) !== lookup) return stream;
+          lookups.delete(streamId);
+          return remember(streamId, stream);
+        },
+        (error: unknown) => {
+          if (lookups.get(streamId) === lookup) lookups.delete(streamId);
+          throw error;
+        },
+      );
+      lookups.set(streamId, lookup);
+      return lookup;
     },
     close: () => inner.close(),
   };

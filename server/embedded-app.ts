@@ -19,6 +19,7 @@ import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
 import { startRelay } from "../relay/role.js";
 import type { EmbeddedConfig } from "./config.js";
 import { authenticatorFor, paginationKey } from "./config.js";
+import { demoRoutes } from "./demo-routes.js";
 import { createGrpcServer } from "./grpc-server.js";
 import { listen } from "./role-host.js";
 
@@ -98,6 +99,7 @@ export async function startEmbeddedApp(
     lagPollMs: config.archiveLagPollMs,
     logger,
   });
+  demoRoutes(router, { guestTokenSecret: config.jwtSecret === undefined ? jwtSecret : undefined });
   const host = await listen(router, { config, logger, connectRoutes: [archive.connectRoutes], grpc, rawRoutes: edge.rawRoutes });
 
   let closing: Promise<void> | undefined;

@@ -29,6 +29,7 @@ export async function runAll(env: Readonly<Record<string, string | undefined>>, 
       `  curl -s -X POST ${base}/v1/streams -H "authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"stream_id":"demo"}'`,
       `  curl -N ${base}/v1/streams/demo/comments/subscribe &`,
       `  curl -s -X POST ${base}/v1/streams/demo/comments -H "authorization: Bearer $ALICE" -H 'content-type: application/json' -d '{"text":"hello"}'`,
+      `  open ${base}/?stream=demo   (the demo page: live while the stream runs, replay once it has ended)`,
     ].join("\n"),
     close: () => app.close(),
   };

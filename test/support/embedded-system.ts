@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEV_SECRET_FILE } from "../../ingest/dev-token.js";
 import { ApiClient } from "./http-client.js";
 import type { RoleProcess } from "./role-process.js";
 import { startRole } from "./role-process.js";
@@ -13,6 +14,8 @@ export interface EmbeddedSystemOptions {
   readonly env?: Record<string, string>;
   /** Reuse a data folder (for restarts); a fresh temporary one otherwise. */
   readonly dataDir?: string;
+  /** Run as `npm start` does without LC_JWT_SECRET: on the development secret in the data folder. */
+  readonly devSecret?: boolean;
 }
 
 /** A running `npm start` process, as its users run it, on a fresh data folder. */
@@ -25,12 +28,13 @@ export interface EmbeddedSystem extends SystemUnderTest, Pick<RoleProcess, "proc
 /** Starts the one-process system and waits until it prints where it listens. */
 export async function startEmbeddedSystem(options: EmbeddedSystemOptions = {}): Promise<EmbeddedSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "lc-embedded-"));
-  const jwtSecret = options.env?.LC_JWT_SECRET ?? randomBytes(24).toString("hex");
+  const givenSecret: { LC_JWT_SECRET?: string } = options.devSecret ? {} : { LC_JWT_SECRET: options.env?.LC_JWT_SECRET ?? randomBytes(24).toString("hex") };
   const role = await startRole(
     "all",
-    { HOST: "127.0.0.1", PORT: "0", GRPC_PORT: "0", LC_DATA_DIR: dataDir, LC_JWT_SECRET: jwtSecret, LC_LOG: "quiet", ...options.env },
+    { HOST: "127.0.0.1", PORT: "0", GRPC_PORT: "0", LC_DATA_DIR: dataDir, ...givenSecret, LC_LOG: "quiet", ...options.env },
     /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*gRPC\s+(127\.0\.0\.1:\d+)/,
   );
+  const jwtSecret = givenSecret.LC_JWT_SECRET ?? readFileSync(join(dataDir, DEV_SECRET_FILE), "utf8").trim();
   const [, httpUrl, grpcAddress] = role.ready as unknown as [string, string, string];
   return {
     http: { ingest: httpUrl, edge: httpUrl, archive: httpUrl },

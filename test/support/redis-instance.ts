@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { engineAddress } from "./engines.js";
+import { freePort } from "./free-port.js";
 
 /** A Redis of a test's own (a region's), on a free loopback port. */
 export interface RedisInstance {
@@ -15,16 +15,6 @@ export interface RedisInstance {
   kill(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts Debian's redis-server (the one `npm test` made sure of) and waits for PING. */
 export async function startRedisInstance(): Promise<RedisInstance> {

@@ -1,0 +1,9 @@
+// The browser SDK of Live Comments: live comments over SSE, safe posting, replay in sync.
+export { CommentPoster } from "./comment-poster.js";
+export type { CommentPosterOptions, PostExtras, PostedComment } from "./comment-poster.js";
+export { LiveFeed } from "./live-feed.js";
+export type { CommentSource, ConnectionState, EventSourceLike, LiveFeedOptions, SseMessage } from "./live-feed.js";
+export { PlaybackSync } from "./playback-sync.js";
+export type { PlaybackSyncOptions, PlayerLike } from "./playback-sync.js";
+export { LiveCommentsError, getStream, getWindow } from "./wire.js";
+export type { Fetch, WireComment, WireStream } from "./wire.js";

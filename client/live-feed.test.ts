@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LiveFeed } from "./live-feed.js";
+import type { EventSourceLike, SseMessage } from "./live-feed.js";
+import type { WireComment } from "./wire.js";
+
+/** An EventSource the test drives: it records the URLs opened and emits what the test says. */
+class FakeEventSource implements EventSourceLike {
+  static opened: FakeEventSource[] = [];
+  readyState = 0;
+  onopen: ((event: unknown) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  closed = false;
+  private readonly listeners = new Map<string, ((event: SseMessage) => void)[]>();
+  constructor(readonly url: string) {
+    FakeEventSource.opened.push(this);
+  }
+  addEventListener(type: string, listener: (event: SseMessage) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close(): void {
+    this.closed = true;
+    this.readyState = 2;
+  }
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  emit(type: string, data: unknown, lastEventId = ""): void {
+    for (const listener of this.listeners.get(type) ?? []) listener({ data: JSON.stringify(data), lastEventId });
+  }
+  fail(readyState: number): void {
+    this.readyState = readyState;
+    this.onerror?.({});
+  }
+}
+
+const comment = (seq: number, offsetMs = seq * 100): WireComment => ({
+  comment_id: `c-${seq}`,
+  stream_id: "s",
+  user_id: "u",
+  username: "U",
+  text: `#${seq}`,
+  server_ts: 1,
+  offset_ms: offsetMs,
+  seq,
+});
+
+function startFeed(fetch: (input: string) => Promise<Response> = () => Promise.reject(new Error("no fetch expected"))) {
+  FakeEventSource.opened = [];
+  const received: [number[], string][] = [];
+  const states: string[] = [];
+  const feed = new LiveFeed({
+    baseUrl: "http://edge",
+    streamId: "s",
+    batchMs: 0,
+    eventSource: (url) => new FakeEventSource(url),
+    fetch,
+    onComments: (comments, source) => received.push([comments.map((c) => c.seq), source]),
+    onStateChange: (state) => states.push(state),
+  });
+  return { feed, received, states, source: () => FakeEventSource.opened.at(-1)! };
+}
+
+test("should deliver batched and single events once each, by comment_id", () => {
+  const { feed, received, source } = startFeed();
+  assert.equal(source().url, "http://edge/v1/streams/s/comments/subscribe?batch_ms=0");
+  source().open();
+  source().emit("comments", [comment(1), comment(2)], "2");
+  source().emit("new_comment", comment(2), "2");
+  source().emit("new_comment", comment(3), "3");
+  source().emit("comments", [comment(3), comment(4)], "4");
+  assert.deepEqual(received, [[[1, 2], "live"], [[3], "live"], [[4], "live"]]);
+  assert.equal(feed.cursor, 4);
+  feed.close();
+  assert.equal(source().closed, true);
+});
+
+test("should reopen from its cursor with backoff when the browser gives up, and report the states", async () => {
+  const { feed, states, source } = startFeed();
+  source().open();
+  source().emit("comments", [comment(5)], "5");
+  source().emit("omitted", { count: 3, through_seq: 9 }, "9");
+  source().fail(0); // the browser reconnects by itself, sending Last-Event-ID
+  assert.equal(FakeEventSource.opened.length, 1);
+  source().fail(2); // the browser gave up (an HTTP error answer)
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  assert.equal(FakeEventSource.opened.length, 2);
+  assert.match(source().url, /last_event_id=9$/, "resumes after what was left out too");
+  source().open();
+  assert.deepEqual(states, ["open", "reconnecting", "open"]);
+  feed.close();
+  assert.deepEqual(states.at(-1), "closed");
+});
+
+test("should reload the recent window on reset, delivering only what it had not", async () => {
+  const startedAt = Date.now() - 30_000;
+  const requests: string[] = [];
+  const fetch = async (input: string) => {
+    requests.push(input);
+    const body = input.includes("/comments?")
+      ? { comments: [comment(6), comment(7), comment(8)], next_pagination_token: null }
+      : { stream_id: "s", started_at: startedAt };
+    return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+  };
+  const { feed, received, source } = startFeed(fetch);
+  source().open();
+  source().emit("comments", [comment(7)], "7");
+  source().emit("reset", { after_seq: 2, oldest_available_seq: 9 });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(received, [[[7], "live"], [[6, 8], "reload"]]);
+  assert.match(requests[1]!, /\/v1\/streams\/s\/comments\?start_time=0\.000&duration=90\.\d{3}&limit=500$/);
+  feed.close();
+});

@@ -96,6 +96,26 @@ test("should show a comment posted on one page on another within a second, as li
   });
 });
 
+test("should keep the live list bounded and in order through a burst of comments", async () => {
+  await withEmbeddedSystem({ env: { LC_RATE_LIMITS: "off" } }, async (system, api) => {
+    const streamId = await api.createStream();
+    // Above the default cap of 50/s the server would send a sample; this viewer wants all.
+    const page = await openPage(`${system.http.edge}/?stream=${streamId}&max_rate=1000`);
+    await waitForState(page, "open");
+    const posted: Accepted[] = [];
+    await Promise.all(Array.from({ length: 20 }, async (_, worker) => {
+      for (let i = 0; i < 40; i++) posted.push(await api.post(streamId, `fan-${worker}`, `burst ${worker}.${i}`));
+    }));
+    const last = Math.max(...posted.map((p) => p.seq));
+    await page.waitForFunction(`document.querySelector("#comments li:last-child")?.getAttribute("data-seq") === "${last}"`, undefined, { timeout: 10_000 });
+    const items = await shown(page);
+    assert.equal(items.length, 300, "the page keeps the newest 300 comments");
+    const seqs = items.map((item) => item.seq);
+    assert.deepEqual(seqs, [...posted].map((p) => p.seq).sort((a, b) => a - b).slice(-300), "the newest, in order, none twice");
+    await page.close();
+  });
+});
+
 test("should resume after the server restarts with no duplicate and no gap", async () => {
   const port = await freePort();
   const first = await startEmbeddedSystem({ env: { PORT: String(port), LC_RATE_LIMITS: "off" } });

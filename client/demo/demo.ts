@@ -105,6 +105,7 @@ function liveView(stream: WireStream): void {
     baseUrl: "",
     streamId: stream.stream_id,
     ...(params.has("batch_ms") ? { batchMs: Number(params.get("batch_ms")) } : {}),
+    ...(params.has("max_rate") ? { maxRate: Number(params.get("max_rate")) } : {}),
     onComments: (comments) => list.add(comments),
     onStateChange: (state) => {
       stateBadge.dataset.state = state;

@@ -5,6 +5,7 @@ import { LcError } from "../core/errors.js";
 import type { ArchiveStore } from "../ports/archive-store/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { PaginationTokens } from "./pagination-token.js";
+import { dependency } from "../core/dependency.js";
 
 /** Page size when the client gives none. */
 export const DEFAULT_PAGE_LIMIT = 500;
@@ -75,7 +76,7 @@ export class Playback {
     // Offsets before this can receive no more comments: the archive had everything accepted
     // by `complete`, and anything accepted later lands at a later offset.
     const completeBeforeMs = complete === undefined ? 0 : complete - stream.startedAt - this.settleMs;
-    const count = await this.archive.count(streamId, completeBeforeMs);
+    const count = await dependency("archive store", this.archive.count(streamId, completeBeforeMs));
     if (!this.counts.delete(streamId)) makeRoom(this.counts, COUNT_CACHE_SIZE, (entry) => now - entry.at >= COUNT_CACHE_MS);
     this.counts.set(streamId, { count, at: now });
     return { stream, commentCount: count };
@@ -98,7 +99,7 @@ export class Playback {
     const final = stream.endedAt !== undefined && complete !== undefined && complete > stream.endedAt + this.settleMs;
     const window = { streamId, fromMs: startMs, toMs: startMs + durationMs };
     const after = request.paginationToken ? this.tokens.decode(request.paginationToken, window) : undefined;
-    const rows = await this.archive.window({ ...window, limit: limit + 1, ...(after ? { after } : {}) });
+    const rows = await dependency("archive store", this.archive.window({ ...window, limit: limit + 1, ...(after ? { after } : {}) }));
     if (rows.length <= limit) return { comments: rows, nextPaginationToken: null, final };
     const comments = rows.slice(0, limit);
     const last = comments[comments.length - 1]!;
@@ -106,7 +107,7 @@ export class Playback {
   }
 
   private async knownStream(streamId: string): Promise<Stream> {
-    const stream = await this.streams.get(streamId);
+    const stream = await dependency("stream registry", this.streams.get(streamId));
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
     return stream;
   }

@@ -83,6 +83,7 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
       };
       const upstream = source.subscribe({
         next(event) {
+          if (event.kind === "position") return;
           if (event.kind === "reset") {
             flush();
             subscriber.next({ kind: "reset", bytes: Buffer.from(formatReset(event.afterSeq, event.oldestAvailableSeq)) });

@@ -17,6 +17,7 @@ import { pollOnce } from "./long-poll.js";
 import { resumeFrames } from "./resume-frames.js";
 import type { StreamFeeds } from "./stream-feeds.js";
 import type { Viewers } from "./viewers.js";
+import { dependency } from "../core/dependency.js";
 
 /** Defaults of {@link EdgeRoutesOptions}. */
 export const DEFAULT_BATCH_MS = 150;
@@ -65,7 +66,7 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
   const groups = new ViewerGroups();
   const knownStream = async (id: string | undefined) => {
     const streamId = streamIdFromPath(id);
-    if (!(await options.streams.get(streamId))) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    if (!(await dependency("stream registry", options.streams.get(streamId)))) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
     return streamId;
   };
 

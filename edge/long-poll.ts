@@ -38,6 +38,7 @@ export function pollOnce(events: Observable<RelayEvent>, timeoutMs: number, sign
     signal.addEventListener("abort", finish, { once: true });
     subscription.add(events.subscribe({
       next(event) {
+        if (event.kind === "position") return;
         if (event.kind === "reset") reset ??= { afterSeq: event.afterSeq, oldestAvailableSeq: event.oldestAvailableSeq };
         else if (comments.length < MAX_POLL_COMMENTS) comments.push(event.comment);
         if (comments.length >= MAX_POLL_COMMENTS) finish();

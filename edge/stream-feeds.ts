@@ -73,6 +73,8 @@ export class StreamFeeds {
       upstream = defer(() => this.fanout.subscribe(streamId, lastSeq)).pipe(
         tap((event) => {
           if (event.kind === "comment") lastSeq = event.comment.seq;
+          // Where a subscription without a cursor started: a re-subscription resumes there.
+          else if (event.kind === "position" && lastSeq === undefined) lastSeq = event.afterSeq;
         }),
         retry({
           delay: (error: unknown, attempt: number) => {

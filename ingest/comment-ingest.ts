@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { Comment, CommentRecord } from "../core/comment.js";
+import { dependency } from "../core/dependency.js";
 import { LcError } from "../core/errors.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
@@ -136,7 +137,7 @@ export class CommentIngest {
       ...(input.clientTs === undefined ? {} : { clientTs: input.clientTs }),
       ...(input.meta === undefined ? {} : { meta: input.meta }),
     };
-    const placed: Comment = await dependency("comment log", this.options.log.append(record));
+    const placed: Comment = await dependency("comment log", this.options.log.append(record), "log_unavailable");
     return { commentId: placed.commentId, seq: placed.seq, serverTs: placed.serverTs, offsetMs: placed.offsetMs };
   }
 
@@ -148,16 +149,6 @@ export class CommentIngest {
     if (!decision.allowed) {
       throw new LcError("rate_limited", "too many comments; slow down", { retryAfterMs: decision.retryAfterMs });
     }
-  }
-}
-
-/** Lets LcErrors through and turns any other failure of an engine into a 503. */
-async function dependency<T>(what: string, pending: Promise<T>): Promise<T> {
-  try {
-    return await pending;
-  } catch (error) {
-    if (error instanceof LcError) throw error;
-    throw new LcError(what === "comment log" ? "log_unavailable" : "unavailable", `the ${what} is unavailable`, { retryAfterMs: 1000, cause: error });
   }
 }
 

@@ -10,7 +10,7 @@ function collect(): { events: RelayEvent[]; listener: (event: RelayEvent) => voi
   return {
     events,
     listener: (event) => events.push(event),
-    seqs: () => events.map((e) => (e.kind === "comment" ? e.comment.seq : `reset(after ${e.afterSeq})@${e.oldestAvailableSeq}`)),
+    seqs: () => events.flatMap((e): (number | string)[] => (e.kind === "comment" ? [e.comment.seq] : e.kind === "reset" ? [`reset(after ${e.afterSeq})@${e.oldestAvailableSeq}`] : [])),
   };
 }
 
@@ -155,4 +155,25 @@ test("should not hand a subscriber its own cursor when the relay reaches it late
   relay.subscribe("s1", 5, viewer.listener); // a cursor from ingest, ahead of the relay
   relay.publish([4, 5, 6].map((seq) => testComment(seq)));
   assert.deepEqual(viewer.seqs(), [6]);
+});
+
+test("should tell a subscriber without a cursor where it starts, so it can resume from there", () => {
+  const relay = new FanoutRelay();
+  relay.setCoverage(() => 41); // the relay's consumer started after seq 41
+  const fresh = collect();
+  relay.subscribe("new", undefined, fresh.listener);
+  assert.deepEqual(fresh.events[0], { kind: "position", afterSeq: 41 }, "no comment yet: where the relay started");
+  relay.publish([testComment(50, "new"), testComment(51, "new")]);
+  const later = collect();
+  relay.subscribe("new", undefined, later.listener);
+  assert.deepEqual(later.events[0], { kind: "position", afterSeq: 51 }, "the newest comment it holds");
+  // Cut off at that point, the subscriber resumes from its position and misses nothing.
+  relay.publish([testComment(52, "new")]);
+  const resumed = collect();
+  relay.subscribe("new", 51, resumed.listener);
+  assert.deepEqual(resumed.seqs(), [52]);
+
+  const unknown = collect();
+  new FanoutRelay().subscribe("x", undefined, unknown.listener);
+  assert.deepEqual(unknown.events, [], "a relay that knows nothing says nothing");
 });

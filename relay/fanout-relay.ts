@@ -135,7 +135,11 @@ export class FanoutRelay {
    * when it covers them, else from history, else a reset. Returns the unsubscribe function.
    */
   subscribe(streamId: string, afterSeq: number | undefined, listener: RelayListener): () => void {
-    if (afterSeq === undefined) return this.addListener(streamId, listener);
+    if (afterSeq === undefined) {
+      const position = this.positionOf(streamId);
+      if (position !== undefined) listener({ kind: "position", afterSeq: position });
+      return this.addListener(streamId, listener);
+    }
     const ring = this.rings.get(streamId)?.ring;
     const fromRing = ring?.after(afterSeq) ?? (this.seesEverythingAfter(streamId, afterSeq) ? (ring?.newerThan(afterSeq) ?? []) : undefined);
     if (fromRing) {
@@ -146,6 +150,14 @@ export class FanoutRelay {
       });
     }
     return this.replayThenLive(streamId, afterSeq, listener);
+  }
+
+  /** The seq after which the relay sees every comment of the stream from now on, when it knows. */
+  private positionOf(streamId: string): number | undefined {
+    const newest = this.rings.get(streamId)?.ring.newestSeq;
+    const covered = this.coverage(streamId);
+    if (newest === undefined) return covered;
+    return covered === undefined ? newest : Math.max(newest, covered);
   }
 
   /** Whether every comment of the stream after `afterSeq` reached this relay and is still held. */

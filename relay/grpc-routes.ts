@@ -31,7 +31,11 @@ function toMessages(events: readonly RelayEvent[]): SubscribeResponseInit[] {
       continue;
     }
     flush();
-    messages.push({ event: { case: "reset", value: { afterSeq: BigInt(event.afterSeq), oldestAvailableSeq: BigInt(event.oldestAvailableSeq) } } });
+    messages.push(
+      event.kind === "reset"
+        ? { event: { case: "reset", value: { afterSeq: BigInt(event.afterSeq), oldestAvailableSeq: BigInt(event.oldestAvailableSeq) } } }
+        : { event: { case: "position", value: { afterSeq: BigInt(event.afterSeq) } } },
+    );
   }
   flush();
   return messages;

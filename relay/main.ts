@@ -23,6 +23,7 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     ringMaxBytes: config.ringMaxBytes,
     ringsMaxBytes: config.ringsMaxBytes,
     ringIdleMs: config.ringIdleMs,
+    warmupMs: config.relayWarmupMs,
     ...(redis ? { publish: createRedisFanoutPublisher(redis, logger) } : {}),
     logger,
   });

@@ -6,6 +6,12 @@ import { hasStreamHistory } from "../ports/comment-log/index.js";
 import { FanoutRelay } from "./fanout-relay.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
 
+/**
+ * How far back a relay reads the log when it starts, by default: its rings then hold the last
+ * minute, so edges that re-subscribe after a relay restart resume without a gap.
+ */
+export const DEFAULT_RELAY_WARMUP_MS = 60_000;
+
 /** How often idle rings are looked for. */
 const RING_SWEEP_MS = 30_000;
 
@@ -18,6 +24,11 @@ export interface RelayRoleOptions {
   readonly ringMaxBytes: number;
   readonly ringsMaxBytes: number;
   readonly ringIdleMs: number;
+  /**
+   * On a log without history (Kafka), how far back to start reading, so the rings cover the
+   * cursors of edges that were subscribed to a relay that restarted.
+   */
+  readonly warmupMs: number;
   /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
   readonly publish?: (batch: readonly Comment[]) => Promise<void>;
   readonly logger: Logger;
@@ -43,7 +54,10 @@ export async function startRelay(grpc: Server, options: RelayRoleOptions): Promi
   sweeper.unref();
   addRelayGrpcService(grpc, relay, options.logger);
   const { publish } = options;
-  const consumption = await options.log.consume({ group: options.group, from: "latest", commit: false }, async (batch) => {
+  // With history (SQLite) a resuming subscriber is served from the log; without it (Kafka), the
+  // rings are filled with the recent past first.
+  const from = hasStreamHistory(options.log) || options.warmupMs === 0 ? "latest" : { since: Date.now() - options.warmupMs };
+  const consumption = await options.log.consume({ group: options.group, from, commit: false }, async (batch) => {
     relay.publish(batch);
     if (publish) await publish(batch);
   });

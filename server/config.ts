@@ -6,6 +6,7 @@ import type { Authenticator } from "../ingest/authenticator.js";
 import { DEFAULT_COMMENT_INPUT_LIMITS } from "../ingest/comment-input.js";
 import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/rate-limits.js";
+import { DEFAULT_RELAY_WARMUP_MS } from "../relay/role.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
 import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE } from "../edge/http-routes.js";
 import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/fanout-relay.js";
@@ -42,6 +43,8 @@ export interface ServerConfig {
   readonly ringMaxBytes: number;
   readonly ringsMaxBytes: number;
   readonly ringIdleMs: number;
+  /** How far back a relay on a log without history reads when it starts. */
+  readonly relayWarmupMs: number;
   readonly viewerMaxRate: number;
   readonly archiveSettleMs: number;
   readonly archiveLagPollMs: number;
@@ -122,6 +125,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
     ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
     ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    relayWarmupMs: read.integer("LC_RELAY_WARMUP_MS", DEFAULT_RELAY_WARMUP_MS, 0, 24 * 60 * 60 * 1000),
     archiveSettleMs: read.integer("LC_ARCHIVE_SETTLE_MS", SETTLE_MS, 0, 24 * 60 * 60 * 1000),
     archiveLagPollMs: read.integer("LC_ARCHIVE_LAG_POLL_MS", LAG_POLL_MS, 50, 600_000),
     viewerCountIntervalMs: read.integer("LC_VIEWER_COUNT_INTERVAL_MS", DEFAULT_VIEWER_COUNT_INTERVAL_MS, 100, 600_000),

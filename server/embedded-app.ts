@@ -76,6 +76,7 @@ export async function startEmbeddedApp(
     ringMaxBytes: config.ringMaxBytes,
     ringsMaxBytes: config.ringsMaxBytes,
     ringIdleMs: config.ringIdleMs,
+    warmupMs: config.relayWarmupMs,
     logger,
   });
   const edge = mountEdge(router, {

@@ -31,6 +31,9 @@ export async function openRedis(url: string): Promise<Redis> {
   // limit checks share one round trip.
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true });
   await redis.connect();
+  // While Redis is away, commands fail (503s) and ioredis reconnects by itself; without a
+  // listener every failed reconnect would also be printed as an unhandled error event.
+  redis.on("error", () => {});
   return redis;
 }
 
@@ -38,6 +41,7 @@ export async function openRedis(url: string): Promise<Redis> {
 export async function openRedisSubscriber(url: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true });
   await redis.connect();
+  redis.on("error", () => {}); // reconnects by itself; subscribers see the gap through seq continuity
   return redis;
 }
 

@@ -26,6 +26,11 @@ export function createGrpcClient<S extends GenServiceMethods>(service: GenServic
   const raw = new Constructor(address, credentials.createInsecure(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 10_000,
+    // grpc-js backs off up to 120 s between connection attempts by default, so a peer that
+    // restarts in two seconds would be unreachable for minutes; callers retry on their own.
+    "grpc.initial_reconnect_backoff_ms": 200,
+    "grpc.min_reconnect_backoff_ms": 200,
+    "grpc.max_reconnect_backoff_ms": 2_000,
     ...options,
   }) as Client & Record<string, RawUnary | RawStream>;
   const client: Record<string, unknown> = { close: () => raw.close() };

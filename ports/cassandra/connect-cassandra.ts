@@ -32,6 +32,9 @@ export async function connectCassandra(options: CassandraOptions): Promise<cassa
   }
   const client = new cassandra.Client({
     ...base,
+    // The driver's default waits up to 10 minutes between reconnection attempts; a node back
+    // after a restart should be used again within seconds.
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
     keyspace: options.keyspace,
     queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
   });

@@ -91,6 +91,22 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       assert.deepEqual(seen.received.map((c) => c.text), ["after"]);
     }));
 
+  test(`${name}: should start a consumer at the first comment stored since a time`, () =>
+    withLog(async (log) => {
+      const id = stream();
+      const now = Date.now();
+      await log.append({ ...record(id, "an hour ago"), serverTs: now - 3_600_000 });
+      await log.append({ ...record(id, "a second ago"), serverTs: now - 1_000 });
+      const seen = collector(2);
+      const consumption = await log.consume({ group: `g-${id}`, from: { since: now - 60_000 }, commit: false }, (batch) =>
+        seen.handler(batch.filter((c) => c.streamId === id)),
+      );
+      await log.append({ ...record(id, "after"), serverTs: now });
+      await seen.enough();
+      await consumption.stop();
+      assert.deepEqual(seen.received.map((c) => c.text), ["a second ago", "after"]);
+    }));
+
   test(`${name}: should redeliver a batch whose handler failed`, () =>
     withLog(async (log) => {
       const id = stream();

@@ -26,8 +26,11 @@ export interface CommentLog {
 export interface ConsumeOptions {
   /** Consumer group name; a committed group resumes where it stopped. */
   readonly group: string;
-  /** Where a group with no committed position starts. */
-  readonly from: "earliest" | "latest";
+  /**
+   * Where a group with no committed position starts: the beginning, the end, or the first
+   * comment stored at or after `since` (milliseconds since the epoch, compared with server_ts).
+   */
+  readonly from: "earliest" | "latest" | { readonly since: number };
   /** Whether to commit the position after each handled batch (at-least-once). */
   readonly commit: boolean;
 }

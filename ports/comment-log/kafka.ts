@@ -82,7 +82,8 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
           topic,
           acks: -1,
           compression,
-          messages: batch.map((item, i) => ({ key: item.record.streamId, value: encodeRecord(item.record), partition: partitions[i]! })),
+          // The record's timestamp is its server_ts, so a consumer can start from a time.
+          messages: batch.map((item, i) => ({ key: item.record.streamId, value: encodeRecord(item.record), partition: partitions[i]!, timestamp: String(item.record.serverTs) })),
         });
         const nextOffset = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
         batch.forEach((item, i) => {
@@ -109,16 +110,21 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");
       // A latest consumer starts from the end offsets as they are now, so nothing appended
       // after consume() resolves can slip past it.
+      const { from } = consumeOptions;
       const startAt =
-        consumeOptions.from === "latest"
-          ? new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.offset]))
-          : undefined;
+        from === "earliest"
+          ? undefined
+          : new Map(
+              (from === "latest" ? await admin.fetchTopicOffsets(topic) : await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [p.partition, p.offset]),
+            );
       const consumer: Consumer = kafka.consumer({
         groupId: consumeOptions.group,
         allowAutoTopicCreation: false,
         maxWaitTimeInMs: 500,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        // A member that died is noticed after 10 s, so a restarted archive takes over its
+        // partitions quickly (the broker's minimum is 6 s).
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
       });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: consumeOptions.from === "earliest" });

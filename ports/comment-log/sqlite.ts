@@ -73,6 +73,8 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     `SELECT ${COLUMNS} FROM log WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   );
   const lastPos = db.prepare<[], { pos: number | null }>("SELECT MAX(pos) AS pos FROM log");
+  // Scans the log (server_ts has no index); only a consumer that starts from a time asks it, once.
+  const firstPosSince = db.prepare<[number], { pos: number | null }>("SELECT MIN(pos) AS pos FROM log WHERE server_ts >= ?");
   const committedPos = db.prepare<[string], { pos: number }>("SELECT pos FROM log_consumer_offsets WHERE grp = ?");
   const commitPos = db.prepare(
     "INSERT INTO log_consumer_offsets (grp, pos) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET pos = excluded.pos",
@@ -140,9 +142,10 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
 
     async consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Consumption> {
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");
+      const { from } = consumeOptions;
       let position =
         committedPos.get(consumeOptions.group)?.pos ??
-        (consumeOptions.from === "latest" ? (lastPos.get()?.pos ?? 0) : 0);
+        (from === "earliest" ? 0 : from === "latest" ? (lastPos.get()?.pos ?? 0) : (firstPosSince.get(from.since)?.pos ?? (lastPos.get()?.pos ?? 0) + 1) - 1);
       let stopped = false;
       let wakeUp: (() => void) | undefined;
       const waker = () => wakeUp?.();

@@ -8,7 +8,12 @@ export type RelayEvent =
    * The comments after the requested seq are no longer available; the subscription goes on
    * live and the subscriber reloads what it missed from the playback API.
    */
-  | { readonly kind: "reset"; readonly afterSeq: number; readonly oldestAvailableSeq: number };
+  | { readonly kind: "reset"; readonly afterSeq: number; readonly oldestAvailableSeq: number }
+  /**
+   * First on a subscription without a cursor, when the source knows it: every comment after
+   * `afterSeq` follows, so a subscriber cut off before any comment can resume from here.
+   */
+  | { readonly kind: "position"; readonly afterSeq: number };
 
 /**
  * Where an edge gets a stream's comments: the relay, in process or over gRPC, or a Redis

@@ -31,6 +31,8 @@ export function createRelayGrpcFanout(address: string): RelayGrpcFanout {
             for (const comment of event.value.comments) subscriber.next({ kind: "comment", comment: commentFromMessage(comment) });
           } else if (event.case === "reset") {
             subscriber.next({ kind: "reset", afterSeq: Number(event.value.afterSeq), oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
+          } else if (event.case === "position") {
+            subscriber.next({ kind: "position", afterSeq: Number(event.value.afterSeq) });
           }
         });
         call.on("error", (error: ServiceError) => {

@@ -73,3 +73,21 @@ test("should look up again after the time to live, and after a failed lookup", a
   await second;
   assert.equal(inner.lookups(), 2);
 });
+
+test("should answer what it last looked up while the registry is down, for a while", async () => {
+  let now = 0;
+  let down = false;
+  const inner = slowRegistry();
+  await inner.registry.create({ streamId: "s", title: "", startedAt: 1 });
+  const flaky: StreamRegistry = { ...inner.registry, get: (id) => (down ? Promise.reject(new Error("down")) : inner.registry.get(id)) };
+  const cached = createCachedStreamRegistry(flaky, { ttlMs: 100, staleIfErrorMs: 1_000, clock: { now: () => now } });
+  const first = cached.get("s");
+  inner.release();
+  assert.equal((await first)?.streamId, "s");
+  down = true;
+  now = 500;
+  assert.equal((await cached.get("s"))?.streamId, "s", "stale but known while the registry is down");
+  now = 1_200;
+  await assert.rejects(cached.get("s"), /down/, "too stale: the failure shows");
+  await assert.rejects(cached.get("unknown"), /down/, "nothing known: the failure shows");
+});

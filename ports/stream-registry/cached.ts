@@ -8,20 +8,25 @@ import type { StreamRegistry } from "./index.js";
 export const DEFAULT_REGISTRY_CACHE_MS = 1_000;
 /** Most streams cached. */
 export const DEFAULT_REGISTRY_CACHE_SIZE = 100_000;
+/** How long a looked-up stream may still be answered while the registry cannot be reached. */
+export const DEFAULT_REGISTRY_STALE_IF_ERROR_MS = 10 * 60_000;
 
 /**
  * Caches `get` in front of a shared registry, since ingest and the edge look a stream up on
  * every request. Another process ending a stream is seen within `ttlMs`; this process's own
  * create and end are seen at once. Absent streams are cached too, so a flood of requests for
  * made-up ids does not reach the store, and concurrent misses of one stream share one lookup.
+ * When the registry cannot be reached, what was last looked up is answered for a while longer
+ * (`staleIfErrorMs`), so a registry outage does not stop comments on streams already known.
  */
 export function createCachedStreamRegistry(
   inner: StreamRegistry,
-  options: { ttlMs?: number; maxEntries?: number; clock?: Clock } = {},
+  options: { ttlMs?: number; maxEntries?: number; staleIfErrorMs?: number; clock?: Clock } = {},
 ): StreamRegistry {
   const ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE_MS;
   const maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE_SIZE;
   const clock = options.clock ?? systemClock;
+  const staleIfErrorMs = options.staleIfErrorMs ?? DEFAULT_REGISTRY_STALE_IF_ERROR_MS;
   const cache = new Map<string, { stream: Stream | undefined; until: number }>();
   const lookups = new Map<string, Promise<Stream | undefined>>();
   const remember = (streamId: string, stream: Stream | undefined) => {
@@ -55,6 +60,8 @@ export function createCachedStreamRegistry(
         },
         (error: unknown) => {
           if (lookups.get(streamId) === lookup) lookups.delete(streamId);
+          const stale = cache.get(streamId);
+          if (stale && stale.until + staleIfErrorMs > clock.now()) return stale.stream;
           throw error;
         },
       );

@@ -1,7 +1,7 @@
 // Apache Kafka 3.9 in KRaft mode, one combined broker+controller on loopback, from Maven jars.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { EngineError, isPortOpen, log, mavenRuntime, startProcess, waitFor } from "./util.mjs";
@@ -80,11 +80,14 @@ export async function ensureKafka({ port, runDir }) {
   );
   const classpath = `${lib}/*`;
   const jvm = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true", `-Dlog4j.configuration=file:${log4j}`];
-  const clusterId = randomBytes(16).toString("base64url");
-  try {
-    execFileSync("java", [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties], { stdio: "pipe" });
-  } catch (error) {
-    throw new EngineError(`Kafka: formatting the storage failed: ${error.stderr?.toString() || error.message}`);
+  // A restart on the same folder (the fault suite's) keeps its log: format only a new one.
+  if (!existsSync(join(dir, "data", "meta.properties"))) {
+    const clusterId = randomBytes(16).toString("base64url");
+    try {
+      execFileSync("java", [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties], { stdio: "pipe" });
+    } catch (error) {
+      throw new EngineError(`Kafka: formatting the storage failed: ${error.stderr?.toString() || error.message}`);
+    }
   }
   log(`Kafka ${KAFKA_VERSION}: starting on 127.0.0.1:${port} (log: ${join(dir, "server.log")})`);
   const started = startProcess("java", [...jvm, "-cp", classpath, "kafka.Kafka", properties], { cwd: dir, logFile: join(dir, "stdout.log") });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/fanout_relay.proto.
  */
 export const file_livecomments_v1_fanout_relay: GenFile = /*@__PURE__*/
-  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiSQoQU3Vic2NyaWJlUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBAUILCglfZnJvbV9zZXEieAoRU3Vic2NyaWJlUmVzcG9uc2USMQoIY29tbWVudHMYASABKAsyHS5saXZlY29tbWVudHMudjEuQ29tbWVudEJhdGNoSAASJwoFcmVzZXQYAiABKAsyFi5saXZlY29tbWVudHMudjEuUmVzZXRIAEIHCgVldmVudCI6CgxDb21tZW50QmF0Y2gSKgoIY29tbWVudHMYASADKAsyGC5saXZlY29tbWVudHMudjEuQ29tbWVudCI4CgVSZXNldBIcChRvbGRlc3RfYXZhaWxhYmxlX3NlcRgBIAEoAxIRCglhZnRlcl9zZXEYAiABKAMyYwoLRmFub3V0UmVsYXkSVAoJU3Vic2NyaWJlEiEubGl2ZWNvbW1lbnRzLnYxLlN1YnNjcmliZVJlcXVlc3QaIi5saXZlY29tbWVudHMudjEuU3Vic2NyaWJlUmVzcG9uc2UwAWIGcHJvdG8z", [file_livecomments_v1_comment]);
+  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiSQoQU3Vic2NyaWJlUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBAUILCglfZnJvbV9zZXEipwEKEVN1YnNjcmliZVJlc3BvbnNlEjEKCGNvbW1lbnRzGAEgASgLMh0ubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnRCYXRjaEgAEicKBXJlc2V0GAIgASgLMhYubGl2ZWNvbW1lbnRzLnYxLlJlc2V0SAASLQoIcG9zaXRpb24YAyABKAsyGS5saXZlY29tbWVudHMudjEuUG9zaXRpb25IAEIHCgVldmVudCIdCghQb3NpdGlvbhIRCglhZnRlcl9zZXEYASABKAMiOgoMQ29tbWVudEJhdGNoEioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQiOAoFUmVzZXQSHAoUb2xkZXN0X2F2YWlsYWJsZV9zZXEYASABKAMSEQoJYWZ0ZXJfc2VxGAIgASgDMmMKC0Zhbm91dFJlbGF5ElQKCVN1YnNjcmliZRIhLmxpdmVjb21tZW50cy52MS5TdWJzY3JpYmVSZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLlN1YnNjcmliZVJlc3BvbnNlMAFiBnByb3RvMw", [file_livecomments_v1_comment]);
 
 /**
  * @generated from message livecomments.v1.SubscribeRequest
@@ -60,6 +60,12 @@ export type SubscribeResponse = Message<"livecomments.v1.SubscribeResponse"> & {
      */
     value: Reset;
     case: "reset";
+  } | {
+    /**
+     * @generated from field: livecomments.v1.Position position = 3;
+     */
+    value: Position;
+    case: "position";
   } | { case: undefined; value?: undefined };
 };
 
@@ -69,6 +75,27 @@ export type SubscribeResponse = Message<"livecomments.v1.SubscribeResponse"> & {
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
   messageDesc(file_livecomments_v1_fanout_relay, 1);
+
+/**
+ * Sent first on a subscription without from_seq, when the relay knows where it starts: every
+ * comment of the stream after after_seq follows. A subscriber that is cut off before any comment
+ * arrives resumes from here, so what came in meanwhile is replayed rather than silently skipped.
+ *
+ * @generated from message livecomments.v1.Position
+ */
+export type Position = Message<"livecomments.v1.Position"> & {
+  /**
+   * @generated from field: int64 after_seq = 1;
+   */
+  afterSeq: bigint;
+};
+
+/**
+ * Describes the message livecomments.v1.Position.
+ * Use `create(PositionSchema)` to create a new message.
+ */
+export const PositionSchema: GenMessage<Position> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_fanout_relay, 2);
 
 /**
  * @generated from message livecomments.v1.CommentBatch
@@ -85,7 +112,7 @@ export type CommentBatch = Message<"livecomments.v1.CommentBatch"> & {
  * Use `create(CommentBatchSchema)` to create a new message.
  */
 export const CommentBatchSchema: GenMessage<CommentBatch> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 2);
+  messageDesc(file_livecomments_v1_fanout_relay, 3);
 
 /**
  * Sent instead of a replay when the relay no longer holds the range after from_seq. The
@@ -114,7 +141,7 @@ export type Reset = Message<"livecomments.v1.Reset"> & {
  * Use `create(ResetSchema)` to create a new message.
  */
 export const ResetSchema: GenMessage<Reset> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 3);
+  messageDesc(file_livecomments_v1_fanout_relay, 4);
 
 /**
  * FanoutRelay streams one live stream's comments in log order to edges and other backends.

@@ -1,0 +1,21 @@
+// The fault suite's short variant (npm run faults -- --quick): every role and engine killed and
+// restarted in turn, and two paused, under load; nothing accepted may be lost or stored twice,
+// and every viewer must see every comment of its stream in order.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { runFaults } from "./faults/fault-run.js";
+import { QUICK_FAULT_RUN } from "./faults/fault-settings.js";
+
+test("should lose nothing, duplicate nothing and leave no viewer with a gap through every fault", { timeout: 15 * 60_000 }, async () => {
+  const rows = await runFaults({ ...QUICK_FAULT_RUN, progress: (line) => process.stderr.write(`[faults] ${line}\n`) });
+  assert.equal(rows.length, 10, "every fault ran");
+  for (const row of rows) {
+    assert.ok(row.accepted > 0, `${row.fault}: comments were accepted`);
+    assert.deepEqual(
+      { lost: row.lost, duplicated: row.duplicated, viewersWithGaps: row.viewersWithGaps, viewersOutOfOrder: row.viewersOutOfOrder },
+      { lost: 0, duplicated: 0, viewersWithGaps: 0, viewersOutOfOrder: 0 },
+      row.fault,
+    );
+    assert.ok(row.recoveryMs <= QUICK_FAULT_RUN.recoveryBoundMs, `${row.fault}: recovered in ${row.recoveryMs} ms`);
+  }
+});

@@ -1,0 +1,279 @@
+import { randomBytes } from "node:crypto";
+import { mintToken } from "../../ingest/dev-token.js";
+import { READY } from "../support/distributed-system.js";
+import { freePort } from "../support/free-port.js";
+import type { RoleProcess } from "../support/role-process.js";
+import { startRole } from "../support/role-process.js";
+import { Posters, Viewer } from "./load.js";
+import type { OwnEngine } from "./own-engines.js";
+import { startOwnEngines } from "./own-engines.js";
+
+/** The shape of one fault-suite run. */
+export interface FaultRunOptions {
+  readonly ratePerSec: number;
+  readonly streams: number;
+  readonly viewers: number;
+  /** Steady load before each fault, while the fault lasts, and after recovery. */
+  readonly beforeMs: number;
+  readonly downMs: number;
+  readonly afterMs: number;
+  /** Longest a recovery may take to pass. */
+  readonly recoveryBoundMs: number;
+  /** Only the faults whose names contain one of these (all when empty). */
+  readonly only?: readonly string[];
+  readonly progress?: (line: string) => void;
+}
+
+/** One line of the suite's table. */
+export interface FaultRow {
+  readonly fault: string;
+  readonly accepted: number;
+  readonly refused: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly viewersWithGaps: number;
+  readonly viewersOutOfOrder: number;
+  readonly recoveryMs: number;
+}
+
+type RoleName = "ingest" | "relay" | "edge" | "archive";
+
+/** A role process on fixed ports, so that it can be killed and started again at the same address. */
+class RoleSlot {
+  process: RoleProcess | undefined;
+  constructor(
+    readonly role: RoleName,
+    private readonly env: Record<string, string>,
+  ) {}
+  async start(): Promise<void> {
+    this.process = await startRole(this.role, this.env, READY[this.role]);
+  }
+  kill(): Promise<void> {
+    return this.process?.kill() ?? Promise.resolve();
+  }
+  signal(signal: NodeJS.Signals): void {
+    this.process?.process.kill(signal);
+  }
+  stop(): Promise<void> {
+    return this.process?.stop() ?? Promise.resolve();
+  }
+}
+
+interface Fault {
+  readonly name: string;
+  /** Breaks something; answers how to repair it. */
+  inject(): Promise<() => Promise<void>>;
+}
+
+/**
+ * The fault suite: the distributed mode on engines of its own, under steady load (posters
+ * with Idempotency-Keys, SSE viewers that resume with Last-Event-ID), with each role and each
+ * engine in turn killed with SIGKILL and started again, and one engine paused (SIGSTOP) and
+ * resumed. After each fault it stops the load, lets everything settle, and checks that every
+ * comment answered 202 is in the archive once, that no comment is stored twice, and that every
+ * viewer saw every comment of its stream in order.
+ */
+export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
+  const say = options.progress ?? (() => {});
+  say("starting Kafka, Cassandra and Redis of the suite's own");
+  const engines = await startOwnEngines();
+  const slots: RoleSlot[] = [];
+  const viewers: Viewer[] = [];
+  try {
+    const secret = randomBytes(24).toString("hex");
+    const [ingestPort, ingestGrpc, relayPort, relayGrpc, edgePort, archivePort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+    const common = {
+      HOST: "127.0.0.1",
+      LC_LOG: process.env.LC_FAULTS_LOG ?? "quiet",
+      LC_JWT_SECRET: secret,
+      ...engines.env(),
+      LC_KAFKA_TOPIC: "comments",
+      LC_KAFKA_PARTITIONS: "6",
+      LC_CASSANDRA_KEYSPACE: "faults",
+      LC_IP_RATE_PER_SEC: "1000000",
+      LC_IP_BURST: "1000000",
+      LC_SSE_HEARTBEAT_MS: "1000",
+      LC_ARCHIVE_SETTLE_MS: "200",
+      LC_ARCHIVE_LAG_POLL_MS: "200",
+    };
+    const slot = (role: RoleName, ports: Record<string, number>) => new RoleSlot(role, { ...common, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
+    const roles = {
+      relay: slot("relay", { PORT: relayPort!, GRPC_PORT: relayGrpc! }),
+      archive: slot("archive", { PORT: archivePort!, GRPC_PORT: 0 }),
+      ingest: slot("ingest", { PORT: ingestPort!, GRPC_PORT: ingestGrpc! }),
+      edge: new RoleSlot("edge", { ...common, PORT: String(edgePort), GRPC_PORT: "0", LC_RELAY_ADDRESS: `127.0.0.1:${relayGrpc}` }),
+    };
+    say("starting relay, archive, ingest and edge");
+    await roles.relay.start();
+    slots.push(roles.relay);
+    await Promise.all([roles.archive, roles.ingest, roles.edge].map(async (role) => (await role.start(), slots.push(role))));
+
+    const ingestUrl = `http://127.0.0.1:${ingestPort}`;
+    const archiveUrl = `http://127.0.0.1:${archivePort}`;
+    const admin = await mintToken(secret, { sub: "admin", scope: "streams:admin" });
+    const streams = Array.from({ length: options.streams }, (_, i) => `faults-${i}`);
+    for (const streamId of [...streams, "canary"]) {
+      const created = await fetch(`${ingestUrl}/v1/streams`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ stream_id: streamId }) });
+      if (created.status !== 201) throw new Error(`creating ${streamId}: ${created.status}`);
+    }
+    const tokens = await Promise.all(Array.from({ length: Math.max(100, options.ratePerSec * 4) }, (_, i) => mintToken(secret, { sub: `poster-${i}` })));
+    for (let i = 0; i < options.viewers; i++) viewers.push(new Viewer(streams[i % streams.length]!, edgePort!, `127.0.0.${2 + (i % 250)}`));
+    const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
+    viewers.push(canaryViewer);
+    await until(() => viewers.every((viewer) => viewer.open), 30_000, "every viewer connected");
+
+    const engineFault = (engine: OwnEngine): Fault => ({
+      name: `kill -9 ${engine.name}`,
+      inject: async () => (await engine.kill(), () => engine.start()),
+    });
+    const roleFault = (role: RoleSlot): Fault => ({
+      name: `kill -9 ${role.role}`,
+      inject: async () => (await role.kill(), () => role.start()),
+    });
+    const faults: Fault[] = [
+      { name: "none (baseline)", inject: async () => async () => {} },
+      roleFault(roles.ingest),
+      roleFault(roles.relay),
+      roleFault(roles.edge),
+      roleFault(roles.archive),
+      engineFault(engines.kafka),
+      engineFault(engines.redis),
+      engineFault(engines.cassandra),
+      { name: "SIGSTOP Kafka", inject: async () => (engines.kafka.pause(), async () => engines.kafka.resume()) },
+      { name: "SIGSTOP ingest", inject: async () => (roles.ingest.signal("SIGSTOP"), async () => roles.ingest.signal("SIGCONT")) },
+    ].filter((fault) => !options.only?.length || options.only.some((part) => fault.name.includes(part)));
+
+    const rows: FaultRow[] = [];
+    for (const [index, fault] of faults.entries()) {
+      say(`fault ${index + 1}/${faults.length}: ${fault.name}`);
+      for (const viewer of viewers) viewer.clear();
+      const posters = new Posters({ baseUrl: ingestUrl, streams, tokens, ratePerSec: options.ratePerSec, maxInFlight: Math.max(200, options.ratePerSec * 2) });
+      posters.start(`p${index}`);
+      await sleep(options.beforeMs);
+      const repair = await fault.inject();
+      await sleep(options.downMs);
+      const repairedAt = Date.now();
+      await repair();
+      const recoveryMs = await recovered(ingestUrl, tokens[0]!, canaryViewer, repairedAt, options.recoveryBoundMs).catch(async (error: unknown) => {
+        if (process.env.LC_FAULTS_DEBUG) {
+          const { createRelayGrpcFanout } = await import("../../ports/fanout/relay-grpc.js");
+          const fan = createRelayGrpcFanout(`127.0.0.1:${relayGrpc}`);
+          const got: string[] = [];
+          const sub = fan.subscribe("canary", undefined).subscribe({ next: (e) => got.push(e.kind), error: (e) => got.push(String(e)) });
+          await sleep(1000);
+          const r = await fetch(`${ingestUrl}/v1/streams/canary/comments`, { method: "POST", headers: { authorization: `Bearer ${tokens[0]}`, "content-type": "application/json" }, body: JSON.stringify({ text: "debug" }) });
+          await sleep(2000);
+          say(`DEBUG canary trace:\n${canaryViewer.trace.join("\n")}\nrepaired at ${repairedAt % 100000}`);
+          say(`DEBUG direct relay subscription: post ${r.status}, got ${JSON.stringify(got)}; other viewers open ${viewers.filter((v) => v.open).length}, with comments ${viewers.filter((v) => v.seqs.length > 0).length}`);
+          sub.unsubscribe();
+        }
+        throw error;
+      });
+      await sleep(options.afterMs);
+      await posters.stop();
+      say(`  ${fault.name}: recovered in ${recoveryMs} ms; checking`);
+      rows.push({ fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers.filter((v) => v !== canaryViewer), `p${index}-`)) });
+    }
+    return rows;
+  } catch (error) {
+    // What the roles said is the first thing to read when a recovery fails.
+    for (const slot of slots) say(`--- ${slot.role} (last lines) ---\n${slot.process?.output().split("\n").slice(-12).join("\n") ?? ""}`);
+    throw error;
+  } finally {
+    for (const viewer of viewers) viewer.close();
+    await Promise.all(slots.map((slot) => (slot.signal("SIGCONT"), slot.kill())));
+    await engines.dispose();
+  }
+}
+
+/** Milliseconds from the repair until a canary comment is accepted and reaches a viewer. */
+async function recovered(ingestUrl: string, token: string, canary: Viewer, since: number, boundMs: number): Promise<number> {
+  const deadline = since + boundMs;
+  let lastAnswer = "none";
+  for (let n = 0; Date.now() < deadline; n++) {
+    const sentAfter = canary.seqs.length;
+    try {
+      const response = await fetch(`${ingestUrl}/v1/streams/canary/comments`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ text: `canary ${since}-${n}` }),
+        signal: AbortSignal.timeout(2_000),
+      });
+      lastAnswer = String(response.status);
+      if (response.status === 202) {
+        const { seq } = (await response.json()) as { seq: number };
+        const seen = await until(() => canary.seqs.slice(sentAfter).includes(seq), Math.max(0, deadline - Date.now()), "canary delivered").then(() => true, () => false);
+        if (seen) return Date.now() - since;
+      }
+    } catch (error) {
+      lastAnswer = String(error);
+    }
+    await sleep(200);
+  }
+  const viewer = `open ${canary.open}, ${canary.seqs.length} comments, ${canary.resets} resets, ${canary.reconnects} reconnects`;
+  throw new Error(`the system did not recover within ${boundMs} ms (last canary post answer: ${lastAnswer}; canary viewer: ${viewer})`);
+}
+
+/** Compares what was accepted and what viewers saw with what the archive holds. */
+async function check(posters: Posters, archiveUrl: string, streams: readonly string[], viewers: readonly Viewer[], label: string): Promise<Omit<FaultRow, "fault" | "recoveryMs">> {
+  const accepted = posters.outcomes.filter((outcome) => outcome.commentId !== undefined);
+  const refused = posters.outcomes.length - accepted.length;
+  // The archive is asynchronous: wait until it holds every accepted comment, or give up and count.
+  let archived = new Map<string, { commentId: string; seq: number; text: string }[]>();
+  const holdsAll = () => accepted.every((outcome) => archived.get(outcome.streamId)?.some((c) => c.commentId === outcome.commentId));
+  const deadline = Date.now() + 60_000;
+  do {
+    archived = new Map(await Promise.all(streams.map(async (streamId) => [streamId, await archiveOf(archiveUrl, streamId)] as const)));
+    if (holdsAll()) break;
+    await sleep(500);
+  } while (Date.now() < deadline);
+  const archivedIds = new Set([...archived.values()].flat().map((c) => c.commentId));
+  const lost = accepted.filter((outcome) => !archivedIds.has(outcome.commentId!)).length;
+  const texts = [...archived.values()].flat().map((c) => c.text);
+  const duplicated = texts.length - new Set(texts).size;
+
+  // Viewers: each must have every comment of this phase of its stream, in seq order, once.
+  const phase = new Map(streams.map((streamId) => [streamId, (archived.get(streamId) ?? []).filter((c) => c.text.startsWith(label)).map((c) => c.seq)]));
+  const lastOf = new Map([...archived].map(([streamId, comments]) => [streamId, Math.max(-1, ...comments.map((c) => c.seq))]));
+  await until(() => viewers.every((viewer) => (viewer.lastSeq ?? -1) >= lastOf.get(viewer.streamId)!), 30_000, "viewers caught up").catch(() => {});
+  let viewersWithGaps = 0;
+  let viewersOutOfOrder = 0;
+  for (const viewer of viewers) {
+    const seen = new Set(viewer.seqs);
+    if (phase.get(viewer.streamId)!.some((seq) => !seen.has(seq))) viewersWithGaps++;
+    if (viewer.seqs.some((seq, i) => i > 0 && seq <= viewer.seqs[i - 1]!)) viewersOutOfOrder++;
+  }
+  return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder };
+}
+
+/** Every comment of a stream in the archive, through the playback API. */
+async function archiveOf(archiveUrl: string, streamId: string): Promise<{ commentId: string; seq: number; text: string }[]> {
+  const comments: { commentId: string; seq: number; text: string }[] = [];
+  let token: string | null = null;
+  do {
+    const query = new URLSearchParams({ start_time: "0", duration: "3600", limit: "1000", ...(token ? { pagination_token: token } : {}) });
+    let response = await fetch(`${archiveUrl}/v1/streams/${streamId}/comments?${query}`, { signal: AbortSignal.timeout(10_000) });
+    // Just after a fault the archive may still answer "try again"; anything else is a failure.
+    for (let attempt = 0; response.status === 503 && attempt < 60; attempt++) {
+      await sleep(500);
+      response = await fetch(`${archiveUrl}/v1/streams/${streamId}/comments?${query}`, { signal: AbortSignal.timeout(10_000) });
+    }
+    if (response.status !== 200) throw new Error(`archive of ${streamId}: ${response.status} ${await response.text()}`);
+    const page = (await response.json()) as { comments: { comment_id: string; seq: number; text: string }[]; next_pagination_token: string | null };
+    comments.push(...page.comments.map((c) => ({ commentId: c.comment_id, seq: c.seq, text: c.text })));
+    token = page.next_pagination_token;
+  } while (token);
+  return comments;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(50);
+  }
+}

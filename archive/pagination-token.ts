@@ -36,10 +36,15 @@ export class PaginationTokens {
     const [body, signature, extra] = text.split(".");
     if (!body || !signature || extra !== undefined) throw bad();
     const given = Buffer.from(signature, "base64url");
+    // Only the canonical spelling is accepted: base64 leaves spare bits in its last character,
+    // and a token must have exactly one text.
+    if (given.toString("base64url") !== signature) throw bad();
     if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, this.sign(body))) throw bad();
+    const bodyBytes = Buffer.from(body, "base64url");
+    if (bodyBytes.toString("base64url") !== body) throw bad();
     let fields: unknown;
     try {
-      fields = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+      fields = JSON.parse(bodyBytes.toString("utf8"));
     } catch {
       throw bad();
     }

@@ -38,7 +38,8 @@ export function verifyHs256(token: CompactToken, secret: Uint8Array, checks: Cla
   if ("crit" in token.header) throw invalid("token has critical header parameters");
   const expected = createHmac("sha256", secret).update(token.signingInput).digest();
   const given = Buffer.from(token.signature, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid("invalid token");
+  // The canonical spelling only: base64's spare bits must not make a second valid text.
+  if (given.length !== expected.length || !timingSafeEqual(given, expected) || given.toString("base64url") !== token.signature) throw invalid("invalid token");
   const claims = decodeJsonObject(token.payload);
   checkClaims(claims, checks, nowMs);
   return claims;

@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { LcError } from "../core/errors.js";
 import { sendError } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
+import { hasDotSegment } from "../core/http/dot-segments.js";
 import { readRawRequest, writeRawError } from "../core/http/raw-request.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
@@ -14,8 +15,6 @@ import type { Logger } from "../core/logger.js";
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** A `.` or `..` path segment, plain or percent-encoded. */
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 /** Time a new connection has to send its first bytes. */
 const FIRST_BYTE_TIMEOUT_MS = 10_000;
@@ -54,14 +53,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(req, res, new LcError("invalid_argument", "malformed request URL"), logger);
       return;
     }
-    // Paths are taken only as written: one with dot segments would be resolved by URL into
-    // another route, so it matches none.
-    if (DOT_SEGMENT.test((req.url ?? "").split("?", 1)[0]!)) {
+    if (hasDotSegment(req.url ?? "")) {
       sendError(req, res, new LcError("not_found", "no such route"), logger);
       return;
     }
+    // Connect builds a URL from the Host header and throws synchronously on a malformed one,
+    // which would take the whole process down: refuse such a request here.
+    const host = req.headers.host;
+    if (host !== undefined && !isValidHost(host)) {
+      sendError(req, res, new LcError("invalid_argument", "malformed Host header"), logger);
+      return;
+    }
     const match = router.match(req.method ?? "GET", url.pathname);
-    if (match === undefined) return fallback(req, res);
+    if (match === undefined) {
+      try {
+        return fallback(req, res);
+      } catch (error) {
+        return sendError(req, res, error, logger);
+      }
+    }
     if (match instanceof LcError) return sendError(req, res, match, logger);
     try {
       Promise.resolve(match.handler(req, res, match.params, url)).catch((error: unknown) => sendError(req, res, error, logger));
@@ -122,4 +132,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** Whether a Host header value makes a URL authority (what Connect and the URL parser accept). */
+function isValidHost(host: string): boolean {
+  try {
+    return new URL(`http://${host}/`).host !== "";
+  } catch {
+    return false;
+  }
 }

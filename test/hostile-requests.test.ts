@@ -100,6 +100,9 @@ before(async () => {
     { name: "expired token", headers: { "content-type": "application/json", authorization: `Bearer ${expired}` }, body: text("a"), status: 401, code: "unauthenticated" },
     { name: "garbage token", headers: { "content-type": "application/json", authorization: "Bearer abc" }, body: text("a"), status: 401, code: "unauthenticated" },
     { name: "tampered token", headers: { "content-type": "application/json", authorization: `Bearer ${tampered}` }, body: text("a"), status: 401, code: "unauthenticated" },
+    // A Host that makes no URL once took the process down through the Connect handler.
+    { name: "malformed Host header on the Connect path", method: "POST", path: "/livecomments.v1.PlaybackService/GetWindow", headers: { host: "127.0.0.1:99999", "content-type": "application/json" }, body: "{}", status: 400, code: "invalid_argument" },
+    { name: "malformed Host header on a REST path", headers: { ...json, host: "exa mple" }, body: text("a"), status: 400, code: "invalid_argument" },
     // Bad stream ids and path tricks.
     { name: "stream id of 65 characters", path: `/v1/streams/${"a".repeat(65)}/comments`, headers: json, body: text("a"), status: 404, code: "stream_not_found" },
     { name: "dot in stream id", path: "/v1/streams/a.b/comments", headers: json, body: text("a"), status: 404, code: "stream_not_found" },
@@ -107,6 +110,8 @@ before(async () => {
     { name: "encoded NUL", path: "/v1/streams/%00/comments", headers: json, body: text("a"), status: 404, code: "stream_not_found" },
     { name: "bad escape", path: "/v1/streams/%zz/comments", headers: json, body: text("a"), status: 404, code: "not_found" },
     { name: "dot segments", path: `/v1/streams/../streams/${streamId}/comments`, headers: json, body: text("a"), status: 404, code: "not_found" },
+    // The raw SSE path once resolved these into another path and failed with a 500.
+    { name: "dot segments on the raw SSE path", method: "GET", path: "/v1/streams/../comments/subscribe", status: 404, code: "not_found" },
     { name: "empty segment", path: "/v1/streams//comments", headers: json, body: text("a"), status: 404, code: "stream_not_found" },
     { name: "trailing slash", path: `/v1/streams/${streamId}/comments/`, headers: json, body: text("a"), status: 404, code: "not_found" },
     { name: "10 KB path", path: `/v1/streams/${"a".repeat(10_000)}/comments`, headers: json, body: text("a"), status: 404, code: "not_found" },

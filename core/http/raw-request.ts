@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { LcError } from "../errors.js";
+import { hasDotSegment } from "./dot-segments.js";
 import { errorAnswer } from "./http-status.js";
 
 /** A GET read straight off a socket: what a long-lived response needs and nothing more. */
@@ -65,6 +66,7 @@ function parseHead(text: string, remoteAddress: string): RawRequest {
   const [requestLine, ...lines] = text.split("\r\n");
   const request = REQUEST_LINE.exec(requestLine ?? "");
   if (!request) throw new LcError("invalid_argument", "malformed request line");
+  if (hasDotSegment(request[1]!)) throw new LcError("not_found", "no such route");
   const headers = new Map<string, string>();
   for (const line of lines) {
     const header = HEADER_LINE.exec(line);

@@ -117,67 +117,91 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
           : new Map(
               (from === "latest" ? await admin.fetchTopicOffsets(topic) : await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [p.partition, p.offset]),
             );
-      const consumer: Consumer = kafka.consumer({
-        groupId: consumeOptions.group,
-        allowAutoTopicCreation: false,
-        maxWaitTimeInMs: 500,
-        // A member that died is noticed after 10 s, so a restarted archive takes over its
-        // partitions quickly (the broker's minimum is 6 s).
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: consumeOptions.from === "earliest" });
       let stopped = false;
       /** Next offset to read per partition, as far as this consumer has handled the log. */
       const positions = new Map<number, string>();
-      const joined = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new LcError("log_unavailable", `consumer group ${consumeOptions.group} did not form in time`)), GROUP_JOIN_TIMEOUT_MS);
-        consumer.on(consumer.events.GROUP_JOIN, (event) => {
-          clearTimeout(timer);
-          // A group that does not commit starts where consume() found the log's end, and after
-          // a rebalance goes on where it was: otherwise Kafka would reset it to the end and
-          // silently skip what came in between. Committing groups resume from their commits.
-          if (!consumeOptions.commit) {
-            for (const partition of event.payload.memberAssignment[topic] ?? []) {
-              const offset = positions.get(partition) ?? startAt?.get(partition);
-              if (offset !== undefined) consumer.seek({ topic, partition, offset });
-            }
-          }
-          resolve();
+      let consumer: Consumer;
+      /** Starts a consumer of the group; resolves once it joined. */
+      const startConsumer = async (): Promise<void> => {
+        const current: Consumer = kafka.consumer({
+          groupId: consumeOptions.group,
+          allowAutoTopicCreation: false,
+          maxWaitTimeInMs: 500,
+          // A member that died is noticed after 10 s, so a restarted archive takes over its
+          // partitions quickly (the broker's minimum is 6 s).
+          sessionTimeout: 10_000,
+          heartbeatInterval: 1_000,
         });
-      });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-          const comments: Comment[] = [];
-          for (const message of batch.messages) {
-            const comment = decodeRecord(message.value, Number(message.offset));
-            if (comment) comments.push(comment);
-            else logger.warn("skipping a log message that is not a comment record", { partition: batch.partition, offset: message.offset });
-          }
-          for (;;) {
-            if (stopped || !isRunning() || isStale()) return;
-            try {
-              if (comments.length > 0) await handler(comments);
-              break;
-            } catch (error) {
-              logger.warn("log consumer handler failed; retrying the batch", { group: consumeOptions.group, err: error });
-              await new Promise((resolve) => setTimeout(resolve, CONSUMER_RETRY_MS));
-              await heartbeat();
+        consumer = current;
+        // kafkajs restarts a consumer after retriable failures only; after any other one (seen
+        // after the broker was paused) it would stay stopped for good. Start a new one instead.
+        current.on(current.events.CRASH, (event) => {
+          if (event.payload.restart || stopped || consumer !== current) return;
+          logger.error("log consumer stopped; starting a new one", { group: consumeOptions.group, err: event.payload.error });
+          void (async () => {
+            await current.disconnect().catch(() => {});
+            for (let attempt = 1; !stopped && consumer === current; attempt++) {
+              await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * attempt)));
+              if (stopped) return;
+              try {
+                await startConsumer();
+              } catch (error) {
+                logger.error("could not start a new log consumer; trying again", { group: consumeOptions.group, err: error });
+              }
             }
-          }
-          const next = String(Number(batch.lastOffset()) + 1);
-          positions.set(batch.partition, next);
-          if (consumeOptions.commit) await consumer.commitOffsets([{ topic, partition: batch.partition, offset: next }]);
-        },
-      });
-      try {
-        await joined;
-      } catch (error) {
-        await consumer.disconnect();
-        throw error;
-      }
+          })();
+        });
+        await current.connect();
+        await current.subscribe({ topic, fromBeginning: consumeOptions.from === "earliest" });
+        const joined = new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new LcError("log_unavailable", `consumer group ${consumeOptions.group} did not form in time`)), GROUP_JOIN_TIMEOUT_MS);
+          current.on(current.events.GROUP_JOIN, (event) => {
+            clearTimeout(timer);
+            // A group that does not commit starts where consume() found the log's end, and after
+            // a rebalance goes on where it was: otherwise Kafka would reset it to the end and
+            // silently skip what came in between. Committing groups resume from their commits.
+            if (!consumeOptions.commit) {
+              for (const partition of event.payload.memberAssignment[topic] ?? []) {
+                const offset = positions.get(partition) ?? startAt?.get(partition);
+                if (offset !== undefined) current.seek({ topic, partition, offset });
+              }
+            }
+            resolve();
+          });
+        });
+        await current.run({
+          autoCommit: false,
+          eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+            const comments: Comment[] = [];
+            for (const message of batch.messages) {
+              const comment = decodeRecord(message.value, Number(message.offset));
+              if (comment) comments.push(comment);
+              else logger.warn("skipping a log message that is not a comment record", { partition: batch.partition, offset: message.offset });
+            }
+            for (;;) {
+              if (stopped || !isRunning() || isStale()) return;
+              try {
+                if (comments.length > 0) await handler(comments);
+                break;
+              } catch (error) {
+                logger.warn("log consumer handler failed; retrying the batch", { group: consumeOptions.group, err: error });
+                await new Promise((resolve) => setTimeout(resolve, CONSUMER_RETRY_MS));
+                await heartbeat();
+              }
+            }
+            const next = String(Number(batch.lastOffset()) + 1);
+            positions.set(batch.partition, next);
+            if (consumeOptions.commit) await current.commitOffsets([{ topic, partition: batch.partition, offset: next }]);
+          },
+        });
+        try {
+          await joined;
+        } catch (error) {
+          await current.disconnect();
+          throw error;
+        }
+      };
+      await startConsumer();
       const consumption: Consumption = {
         coversAfter(streamId) {
           if (!startAt) return -1; // from the earliest offset: everything is seen

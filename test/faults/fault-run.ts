@@ -172,7 +172,11 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       await sleep(options.afterMs);
       await posters.stop();
       say(`  ${fault.name}: recovered in ${recoveryMs} ms; checking`);
-      rows.push({ fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers.filter((v) => v !== canaryViewer), `p${index}-`)) });
+      const row: FaultRow = { fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers.filter((v) => v !== canaryViewer), `p${index}-`)) };
+      rows.push(row);
+      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder > 0) {
+        for (const slot of slots) say(`--- ${slot.role} (last lines) ---\n${slot.process?.output().split("\n").slice(-12).join("\n") ?? ""}`);
+      }
     }
     return rows;
   } catch (error) {

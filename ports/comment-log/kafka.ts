@@ -140,13 +140,15 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
           logger.error("log consumer stopped; starting a new one", { group: consumeOptions.group, err: event.payload.error });
           void (async () => {
             await current.disconnect().catch(() => {});
-            for (let attempt = 1; !stopped && consumer === current; attempt++) {
+            for (let attempt = 1; !stopped; attempt++) {
               await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * attempt)));
               if (stopped) return;
               try {
                 await startConsumer();
+                return;
               } catch (error) {
                 logger.error("could not start a new log consumer; trying again", { group: consumeOptions.group, err: error });
+                await consumer.disconnect().catch(() => {});
               }
             }
           })();

@@ -15,7 +15,6 @@ import type { Logger } from "../core/logger.js";
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-
 /** Time a new connection has to send its first bytes. */
 const FIRST_BYTE_TIMEOUT_MS = 10_000;
 
@@ -59,7 +58,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     // Connect builds a URL from the Host header and throws synchronously on a malformed one,
     // which would take the whole process down: refuse such a request here.
-    const host = req.headers.host;
+    const host = (req as IncomingMessage & { authority?: string }).authority ?? req.headers.host; // HTTP/2: :authority
     if (host !== undefined && !isValidHost(host)) {
       sendError(req, res, new LcError("invalid_argument", "malformed Host header"), logger);
       return;

@@ -79,6 +79,10 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   const engines = await startOwnEngines();
   const slots: RoleSlot[] = [];
   const viewers: Viewer[] = [];
+  // What the roles said last is the first thing to read when a fault fails.
+  const sayRoleOutputs = () => {
+    for (const slot of slots) say(`--- ${slot.role} (last lines) ---\n${slot.process?.output().split("\n").slice(-12).join("\n") ?? ""}`);
+  };
   try {
     const secret = randomBytes(24).toString("hex");
     const [ingestPort, ingestGrpc, relayPort, relayGrpc, edgePort, archivePort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
@@ -154,34 +158,17 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       await sleep(options.downMs);
       const repairedAt = Date.now();
       await repair();
-      const recoveryMs = await recovered(ingestUrl, tokens[0]!, canaryViewer, repairedAt, options.recoveryBoundMs).catch(async (error: unknown) => {
-        if (process.env.LC_FAULTS_DEBUG) {
-          const { createRelayGrpcFanout } = await import("../../ports/fanout/relay-grpc.js");
-          const fan = createRelayGrpcFanout(`127.0.0.1:${relayGrpc}`);
-          const got: string[] = [];
-          const sub = fan.subscribe("canary", undefined).subscribe({ next: (e) => got.push(e.kind), error: (e) => got.push(String(e)) });
-          await sleep(1000);
-          const r = await fetch(`${ingestUrl}/v1/streams/canary/comments`, { method: "POST", headers: { authorization: `Bearer ${tokens[0]}`, "content-type": "application/json" }, body: JSON.stringify({ text: "debug" }) });
-          await sleep(2000);
-          say(`DEBUG canary trace:\n${canaryViewer.trace.join("\n")}\nrepaired at ${repairedAt % 100000}`);
-          say(`DEBUG direct relay subscription: post ${r.status}, got ${JSON.stringify(got)}; other viewers open ${viewers.filter((v) => v.open).length}, with comments ${viewers.filter((v) => v.seqs.length > 0).length}`);
-          sub.unsubscribe();
-        }
-        throw error;
-      });
+      const recoveryMs = await recovered(ingestUrl, tokens[0]!, canaryViewer, repairedAt, options.recoveryBoundMs);
       await sleep(options.afterMs);
       await posters.stop();
       say(`  ${fault.name}: recovered in ${recoveryMs} ms; checking`);
       const row: FaultRow = { fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers.filter((v) => v !== canaryViewer), `p${index}-`)) };
       rows.push(row);
-      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder > 0) {
-        for (const slot of slots) say(`--- ${slot.role} (last lines) ---\n${slot.process?.output().split("\n").slice(-12).join("\n") ?? ""}`);
-      }
+      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder > 0) sayRoleOutputs();
     }
     return rows;
   } catch (error) {
-    // What the roles said is the first thing to read when a recovery fails.
-    for (const slot of slots) say(`--- ${slot.role} (last lines) ---\n${slot.process?.output().split("\n").slice(-12).join("\n") ?? ""}`);
+    sayRoleOutputs();
     throw error;
   } finally {
     for (const viewer of viewers) viewer.close();

@@ -180,11 +180,7 @@ export class Viewer {
     }
   }
 
-  /** Every event's type and time, when debugging. */
-  readonly trace: string[] = [];
-
   private onEvent(block: string): void {
-    if (process.env.LC_FAULTS_DEBUG && this.streamId === "canary") this.trace.push(`${Date.now() % 100000} ${block.replace(/\n/g, " | ").slice(0, 120)}`);
     let type = "message";
     let id: string | undefined;
     let data = "";

@@ -1,12 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { mintToken } from "../../ingest/dev-token.js";
-import { READY } from "../support/distributed-system.js";
-import { freePort } from "../support/free-port.js";
-import type { RoleProcess } from "../support/role-process.js";
-import { startRole } from "../support/role-process.js";
-import { Posters, Viewer } from "./load.js";
+import type { RoleSlot } from "./deployment.js";
+import { startDeployment } from "./deployment.js";
+import { Posters } from "./load.js";
+import type { Viewer } from "./load.js";
 import type { OwnEngine } from "./own-engines.js";
-import { startOwnEngines } from "./own-engines.js";
 
 /** The shape of one fault-suite run. */
 export interface FaultRunOptions {
@@ -36,29 +32,6 @@ export interface FaultRow {
   readonly recoveryMs: number;
 }
 
-type RoleName = "ingest" | "relay" | "edge" | "archive";
-
-/** A role process on fixed ports, so that it can be killed and started again at the same address. */
-class RoleSlot {
-  process: RoleProcess | undefined;
-  constructor(
-    readonly role: RoleName,
-    private readonly env: Record<string, string>,
-  ) {}
-  async start(): Promise<void> {
-    this.process = await startRole(this.role, this.env, READY[this.role]);
-  }
-  kill(): Promise<void> {
-    return this.process?.kill() ?? Promise.resolve();
-  }
-  signal(signal: NodeJS.Signals): void {
-    this.process?.process.kill(signal);
-  }
-  stop(): Promise<void> {
-    return this.process?.stop() ?? Promise.resolve();
-  }
-}
-
 interface Fault {
   readonly name: string;
   /** Breaks something; answers how to repair it. */
@@ -75,57 +48,9 @@ interface Fault {
  */
 export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   const say = options.progress ?? (() => {});
-  say("starting Kafka, Cassandra and Redis of the suite's own");
-  const engines = await startOwnEngines();
-  const slots: RoleSlot[] = [];
-  const viewers: Viewer[] = [];
-  // What the roles said last is the first thing to read when a fault fails.
-  const sayRoleOutputs = () => {
-    for (const slot of slots) say(`--- ${slot.role} (last lines) ---\n${slot.process?.output().split("\n").slice(-12).join("\n") ?? ""}`);
-  };
+  const deployment = await startDeployment({ streams: options.streams, posters: options.ratePerSec * 4, viewers: options.viewers, say });
+  const { engines, roles, streams, tokens, ingestUrl, archiveUrl, viewers, canaryViewer } = deployment;
   try {
-    const secret = randomBytes(24).toString("hex");
-    const [ingestPort, ingestGrpc, relayPort, relayGrpc, edgePort, archivePort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
-    const common = {
-      HOST: "127.0.0.1",
-      LC_LOG: process.env.LC_FAULTS_LOG ?? "quiet",
-      LC_JWT_SECRET: secret,
-      ...engines.env(),
-      LC_KAFKA_TOPIC: "comments",
-      LC_KAFKA_PARTITIONS: "6",
-      LC_CASSANDRA_KEYSPACE: "faults",
-      LC_IP_RATE_PER_SEC: "1000000",
-      LC_IP_BURST: "1000000",
-      LC_SSE_HEARTBEAT_MS: "1000",
-      LC_ARCHIVE_SETTLE_MS: "200",
-      LC_ARCHIVE_LAG_POLL_MS: "200",
-    };
-    const slot = (role: RoleName, ports: Record<string, number>) => new RoleSlot(role, { ...common, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
-    const roles = {
-      relay: slot("relay", { PORT: relayPort!, GRPC_PORT: relayGrpc! }),
-      archive: slot("archive", { PORT: archivePort!, GRPC_PORT: 0 }),
-      ingest: slot("ingest", { PORT: ingestPort!, GRPC_PORT: ingestGrpc! }),
-      edge: new RoleSlot("edge", { ...common, PORT: String(edgePort), GRPC_PORT: "0", LC_RELAY_ADDRESS: `127.0.0.1:${relayGrpc}` }),
-    };
-    say("starting relay, archive, ingest and edge");
-    await roles.relay.start();
-    slots.push(roles.relay);
-    await Promise.all([roles.archive, roles.ingest, roles.edge].map(async (role) => (await role.start(), slots.push(role))));
-
-    const ingestUrl = `http://127.0.0.1:${ingestPort}`;
-    const archiveUrl = `http://127.0.0.1:${archivePort}`;
-    const admin = await mintToken(secret, { sub: "admin", scope: "streams:admin" });
-    const streams = Array.from({ length: options.streams }, (_, i) => `faults-${i}`);
-    for (const streamId of [...streams, "canary"]) {
-      const created = await fetch(`${ingestUrl}/v1/streams`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ stream_id: streamId }) });
-      if (created.status !== 201) throw new Error(`creating ${streamId}: ${created.status}`);
-    }
-    const tokens = await Promise.all(Array.from({ length: Math.max(100, options.ratePerSec * 4) }, (_, i) => mintToken(secret, { sub: `poster-${i}` })));
-    for (let i = 0; i < options.viewers; i++) viewers.push(new Viewer(streams[i % streams.length]!, edgePort!, `127.0.0.${2 + (i % 250)}`));
-    const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
-    viewers.push(canaryViewer);
-    await until(() => viewers.every((viewer) => viewer.open), 30_000, "every viewer connected");
-
     const engineFault = (engine: OwnEngine): Fault => ({
       name: `kill -9 ${engine.name}`,
       inject: async () => (await engine.kill(), () => engine.start()),
@@ -162,18 +87,16 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       await sleep(options.afterMs);
       await posters.stop();
       say(`  ${fault.name}: recovered in ${recoveryMs} ms; checking`);
-      const row: FaultRow = { fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers.filter((v) => v !== canaryViewer), `p${index}-`)) };
+      const row: FaultRow = { fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers, `p${index}-`)) };
       rows.push(row);
-      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder > 0) sayRoleOutputs();
+      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder > 0) deployment.sayRoleOutputs();
     }
     return rows;
   } catch (error) {
-    sayRoleOutputs();
+    deployment.sayRoleOutputs();
     throw error;
   } finally {
-    for (const viewer of viewers) viewer.close();
-    await Promise.all(slots.map((slot) => (slot.signal("SIGCONT"), slot.kill())));
-    await engines.dispose();
+    await deployment.stop();
   }
 }
 
@@ -206,7 +129,7 @@ async function recovered(ingestUrl: string, token: string, canary: Viewer, since
 }
 
 /** Compares what was accepted and what viewers saw with what the archive holds. */
-async function check(posters: Posters, archiveUrl: string, streams: readonly string[], viewers: readonly Viewer[], label: string): Promise<Omit<FaultRow, "fault" | "recoveryMs">> {
+export async function check(posters: Posters, archiveUrl: string, streams: readonly string[], viewers: readonly Viewer[], label: string): Promise<Omit<FaultRow, "fault" | "recoveryMs">> {
   const accepted = posters.outcomes.filter((outcome) => outcome.commentId !== undefined);
   const refused = posters.outcomes.length - accepted.length;
   // The archive is asynchronous: wait until it holds every accepted comment, or give up and count.

@@ -5,6 +5,7 @@
 //   npm run faults                    500 comments/s over 50 streams, 2,000 SSE viewers
 //   npm run faults -- --quick         what `npm test` runs (test/faults.test.ts)
 //   npm run faults -- --only Kafka    only the faults whose names contain "Kafka"
+//   LC_FAULTS_LOG=info                the roles log (their last lines are printed when a fault fails)
 import { runFaults } from "../test/faults/fault-run.js";
 import type { FaultRow } from "../test/faults/fault-run.js";
 import { FULL_FAULT_RUN, QUICK_FAULT_RUN } from "../test/faults/fault-settings.js";

@@ -86,16 +86,25 @@ export async function startDeployment(options: { streams: number; posters: numbe
     const tokens = await Promise.all(Array.from({ length: Math.max(100, options.posters) }, (_, i) => mintToken(secret, { sub: `poster-${i}` })));
     for (let i = 0; i < options.viewers; i++) viewers.push(new Viewer(streams[i % streams.length]!, edgePort!, `127.0.0.${2 + (i % 250)}`));
     const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
-    const deadline = Date.now() + 30_000;
-    while (![...viewers, canaryViewer].every((viewer) => viewer.open)) {
-      if (Date.now() > deadline) throw new Error("not every viewer connected within 30 s");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(() => viewers.every((viewer) => viewer.open) && canaryViewer.open, 30_000, "every viewer connected");
     viewers.push(canaryViewer);
     return { engines, roles, slots, streams, tokens, ingestUrl, archiveUrl, viewers: viewers.filter((v) => v !== canaryViewer), canaryViewer, sayRoleOutputs, stop };
   } catch (error) {
     sayRoleOutputs();
     await stop();
     throw error;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits until `condition` holds, checking every 50 ms; fails after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(50);
   }
 }

@@ -1,5 +1,6 @@
+import { LiveCommentsError, getWindow } from "../../client/wire.js";
 import type { RoleSlot } from "./deployment.js";
-import { startDeployment } from "./deployment.js";
+import { sleep, startDeployment, until } from "./deployment.js";
 import { Posters } from "./load.js";
 import type { Viewer } from "./load.js";
 import type { OwnEngine } from "./own-engines.js";
@@ -160,34 +161,16 @@ export async function check(posters: Posters, archiveUrl: string, streams: reado
   return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder };
 }
 
-/** Every comment of a stream in the archive, through the playback API. */
+/** Every comment of a stream in the archive (its first hour), through the playback API. */
 async function archiveOf(archiveUrl: string, streamId: string): Promise<{ commentId: string; seq: number; text: string }[]> {
-  const comments: { commentId: string; seq: number; text: string }[] = [];
-  let token: string | null = null;
-  do {
-    const query = new URLSearchParams({ start_time: "0", duration: "3600", limit: "1000", ...(token ? { pagination_token: token } : {}) });
-    let response = await fetch(`${archiveUrl}/v1/streams/${streamId}/comments?${query}`, { signal: AbortSignal.timeout(10_000) });
-    // Just after a fault the archive may still answer "try again"; anything else is a failure.
-    for (let attempt = 0; response.status === 503 && attempt < 60; attempt++) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const comments = await getWindow(fetch, archiveUrl, streamId, { startMs: 0, durationMs: 3_600_000, pageLimit: 1_000 }, AbortSignal.timeout(60_000));
+      return comments.map((c) => ({ commentId: c.comment_id, seq: c.seq, text: c.text }));
+    } catch (error) {
+      // Just after a fault the archive may still answer "try again"; anything else is a failure.
+      if (!(error instanceof LiveCommentsError && error.status === 503) || attempt >= 60) throw new Error(`archive of ${streamId}: ${String(error)}`, { cause: error });
       await sleep(500);
-      response = await fetch(`${archiveUrl}/v1/streams/${streamId}/comments?${query}`, { signal: AbortSignal.timeout(10_000) });
     }
-    if (response.status !== 200) throw new Error(`archive of ${streamId}: ${response.status} ${await response.text()}`);
-    const page = (await response.json()) as { comments: { comment_id: string; seq: number; text: string }[]; next_pagination_token: string | null };
-    comments.push(...page.comments.map((c) => ({ commentId: c.comment_id, seq: c.seq, text: c.text })));
-    token = page.next_pagination_token;
-  } while (token);
-  return comments;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
   }
 }

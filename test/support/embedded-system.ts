@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEV_SECRET_FILE } from "../../ingest/dev-token.js";
+import { loadOrCreateDevSecret } from "../../ingest/dev-token.js";
 import { ApiClient } from "./http-client.js";
 import type { RoleProcess } from "./role-process.js";
 import { startRole } from "./role-process.js";
@@ -34,7 +34,7 @@ export async function startEmbeddedSystem(options: EmbeddedSystemOptions = {}): 
     { HOST: "127.0.0.1", PORT: "0", GRPC_PORT: "0", LC_DATA_DIR: dataDir, ...givenSecret, LC_LOG: "quiet", ...options.env },
     /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*gRPC\s+(127\.0\.0\.1:\d+)/,
   );
-  const jwtSecret = givenSecret.LC_JWT_SECRET ?? readFileSync(join(dataDir, DEV_SECRET_FILE), "utf8").trim();
+  const jwtSecret = givenSecret.LC_JWT_SECRET ?? loadOrCreateDevSecret(dataDir); // the process made it at start
   const [, httpUrl, grpcAddress] = role.ready as unknown as [string, string, string];
   return {
     http: { ingest: httpUrl, edge: httpUrl, archive: httpUrl },

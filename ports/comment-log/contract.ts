@@ -12,10 +12,14 @@ export interface CommentLogFixture {
 }
 
 let counter = 0;
-/** A record for stream `streamId`, with a unique comment id. */
+/**
+ * A record for stream `streamId`, with a unique comment id. Its server_ts is now, as ingest
+ * stamps it: Kafka keeps records by that timestamp, and deletes ones from 1970 at its next
+ * retention check, which once made an earliest consumer here find nothing.
+ */
 export function record(streamId: string, text = "hello"): CommentRecord {
   counter++;
-  return { commentId: `cid-${Date.now()}-${counter}`, streamId, userId: "u", username: "U", text, serverTs: 1_000 + counter, offsetMs: counter };
+  return { commentId: `cid-${Date.now()}-${counter}`, streamId, userId: "u", username: "U", text, serverTs: Date.now(), offsetMs: counter };
 }
 
 /** Collects what a consumer receives until `count` comments arrived. */

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -58,8 +60,16 @@ function spawnWithFileLimit(command: string, args: readonly string[], env: NodeJ
   return spawn("bash", ["-c", `ulimit -n $(ulimit -Hn) && exec ${quoted}`], { env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Live Comments in one process (`npm start`): the edge plus ingest, relay and archive. */
-export async function startLiveComments(port: number, batchMs: number): Promise<BenchTarget> {
+/** Live Comments as a target; its poster token lets a benchmark craft requests of its own. */
+export interface LiveCommentsTarget extends BenchTarget {
+  readonly posterToken: string;
+}
+
+/**
+ * Live Comments in one process (`npm start`): the edge plus ingest, relay and archive, with
+ * limits opened up for the load unless `env` sets them.
+ */
+export async function startLiveComments(port: number, batchMs: number, env: Readonly<Record<string, string>> = {}): Promise<LiveCommentsTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "lc-bench-"));
   const secret = randomBytes(16).toString("hex");
   const child = spawnWithFileLimit(process.execPath, [MAIN, "all"], {
@@ -74,6 +84,7 @@ export async function startLiveComments(port: number, batchMs: number): Promise<
     LC_MAX_VIEWERS: "30000",
     LC_MAX_VIEWERS_PER_IP: "30000",
     LC_MAX_CONNECTIONS: "30000",
+    ...env,
   });
   // Spawned through bash with exec: the pid is node's.
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -92,6 +103,7 @@ export async function startLiveComments(port: number, batchMs: number): Promise<
     name: batchMs === 0 ? "Live Comments, batch_ms=0" : `Live Comments, batch_ms=${batchMs}`,
     pid: child.pid!,
     port,
+    posterToken: poster,
     subscribePath: `/v1/streams/bench/comments/subscribe?batch_ms=${batchMs}&max_rate=1000`,
     async publish(text) {
       const response = await fetch(`${base}/v1/streams/bench/comments`, {
@@ -149,6 +161,89 @@ http {
       const response = await fetch(`http://127.0.0.1:${port}/pub/bench`, { method: "POST", body: text });
       await response.arrayBuffer();
       if (response.status >= 300) throw new Error(`nchan publish answered ${response.status}`);
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+/**
+ * Pushpin, configured here on loopback: viewers connect to Pushpin, which asks a small origin
+ * (in this process) what to do with the request; the origin answers with a GRIP hold on the
+ * channel, and comments are published to Pushpin's HTTP publish endpoint. Its CPU and memory
+ * are those of all its processes (runner, condure, zurl, proxy, handler); zurl, which Debian
+ * runs as a system service, is run here as one of Pushpin's own.
+ */
+export async function startPushpin(port: number): Promise<BenchTarget> {
+  if (!existsSync("/usr/bin/pushpin")) throw new Error("Pushpin is not installed; apt-get install pushpin");
+  const origin = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream", "grip-hold": "stream", "grip-channel": "bench" });
+    res.end("retry: 2000\n\n");
+  });
+  await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", () => resolve()));
+  const originPort = (origin.address() as AddressInfo).port;
+  const prefix = mkdtempSync(join(tmpdir(), "lc-pushpin-"));
+  // Pushpin's internal ports are its defaults plus port_offset: one offset per benchmark port.
+  const offset = port - 7_999 + 10_000;
+  const publishPort = 5_561 + offset;
+  writeFileSync(join(prefix, "routes"), `* 127.0.0.1:${originPort}\n`);
+  writeFileSync(
+    join(prefix, "pushpin.conf"),
+    `[global]
+include={libdir}/internal.conf
+rundir=${prefix}/run
+ipc_prefix=lc-bench-
+port_offset=${offset}
+[runner]
+services=condure,zurl,pushpin-proxy,pushpin-handler
+http_port=127.0.0.1:${port}
+logdir=${prefix}/log
+log_level=1
+client_maxconn=30000
+condure_bin=condure
+zurl_bin=zurl
+[proxy]
+routesfile=${prefix}/routes
+zurl_out_specs=ipc://{rundir}/{ipc_prefix}zurl-in
+zurl_out_stream_specs=ipc://{rundir}/{ipc_prefix}zurl-in-stream
+zurl_in_specs=ipc://{rundir}/{ipc_prefix}zurl-out
+updates_check=off
+[handler]
+push_in_spec=tcp://127.0.0.1:5560
+push_in_sub_specs=tcp://127.0.0.1:5562
+push_in_http_addr=127.0.0.1
+push_in_http_port=5561
+stats_spec=ipc://{rundir}/{ipc_prefix}stats
+command_spec=tcp://127.0.0.1:5563
+message_rate=10000000
+message_hwm=1000000
+`,
+  );
+  const child = spawnWithFileLimit("pushpin", ["--config", join(prefix, "pushpin.conf")], { PATH: process.env.PATH });
+  let errors = "";
+  child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+  child.stdout!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => {
+    origin.close();
+    rmSync(prefix, { recursive: true, force: true });
+  });
+  await Promise.all([waitForPort(port, 20_000), waitForPort(publishPort, 20_000)]).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw new Error(`Pushpin did not start: ${errors || String(error)}`);
+  });
+  return {
+    name: "Pushpin",
+    pid: child.pid!,
+    port,
+    subscribePath: "/sub/bench",
+    async publish(text) {
+      const response = await fetch(`http://127.0.0.1:${publishPort}/publish/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ items: [{ channel: "bench", formats: { "http-stream": { content: `event: message\ndata: ${text}\n\n` } } }] }),
+      });
+      await response.arrayBuffer();
+      if (response.status >= 300) throw new Error(`Pushpin publish answered ${response.status}`);
     },
     stop: () => stopChild(child),
   };

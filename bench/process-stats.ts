@@ -3,16 +3,43 @@ import { readFileSync } from "node:fs";
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+/** A process and all its descendants (a server such as Pushpin runs as several processes). */
+function tree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      for (const task of readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, "utf8").split(" ")) if (task.trim()) pids.push(Number(task));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
-/** Resident memory of a process, in bytes. */
+function sumOver(pid: number, read: (pid: number) => number): number {
+  return tree(pid).reduce((sum, p) => {
+    try {
+      return sum + read(p);
+    } catch {
+      return sum; // gone meanwhile
+    }
+  }, 0);
+}
+
+/** CPU seconds (user + system) a process and its descendants have used so far. */
+export function cpuSeconds(pid: number): number {
+  return sumOver(pid, (p) => {
+    const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  });
+}
+
+/** Resident memory of a process and its descendants, in bytes. */
 export function rssBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) * 1024 : 0;
+  return sumOver(pid, (p) => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+    return match ? Number(match[1]) * 1024 : 0;
+  });
 }

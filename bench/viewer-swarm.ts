@@ -24,6 +24,9 @@ export interface SwarmReport {
 }
 
 const MARKER = /b(\d+)@(\d+)/g;
+/** Viewers opened at once, and the pause between such steps. */
+const OPEN_STEP = 500;
+const OPEN_STEP_MS = 100;
 
 interface Viewer {
   socket: Socket;
@@ -68,7 +71,7 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
     const settle = () => {
       if (--pendingConnects === 0) resolve(connected);
     };
-    for (let i = 0; i < command.count; i++) {
+    const openViewer = (i: number) => {
       const address = `127.0.0.${1 + ((command.firstAddress + i) % 250)}`;
       const socket = connect({ host: "127.0.0.1", port: command.port, localAddress: address });
       const viewer: Viewer = { socket, pending: "", seen: new Uint8Array(command.expected), open: false };
@@ -104,6 +107,13 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
         } else if (viewer.open) closed++;
         viewer.open = false;
       });
+    };
+    // Viewers arrive in steps, as they would in life: a server's accept queue is not the
+    // subject here (Pushpin drops part of a burst of thousands in the same millisecond).
+    for (let first = 0; first < command.count; first += OPEN_STEP) {
+      setTimeout(() => {
+        for (let i = first; i < Math.min(first + OPEN_STEP, command.count); i++) openViewer(i);
+      }, (first / OPEN_STEP) * OPEN_STEP_MS);
     }
   });
 }

@@ -22,6 +22,7 @@ export const ERROR_REASONS = {
   payload_too_large: Code.InvalidArgument,
   unsupported_media_type: Code.InvalidArgument,
   headers_too_large: Code.InvalidArgument,
+  request_timeout: Code.DeadlineExceeded,
   method_not_allowed: Code.Unimplemented,
   rate_limited: Code.ResourceExhausted,
   slow_consumer: Code.ResourceExhausted,

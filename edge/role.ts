@@ -19,6 +19,8 @@ export interface EdgeRoleOptions {
   readonly heartbeatMs: number;
   readonly defaultBatchMs: number;
   readonly viewerLimits: ViewersOptions;
+  /** Unsent bytes a viewer may have before it is cut off (it resumes where it was). */
+  readonly maxViewerBufferBytes: number;
   /** Rate cap (comments/s) for viewers who ask for none. */
   readonly defaultMaxRate: number;
   /** Verifies the tokens of viewers who identify themselves. */
@@ -60,6 +62,7 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
     viewers,
     defaultBatchMs: options.defaultBatchMs,
     defaultMaxRate: options.defaultMaxRate,
+    maxViewerBufferBytes: options.maxViewerBufferBytes,
     viewerTotal: (streamId) => reporter.total(streamId),
     ...(options.authenticator ? { authenticator: options.authenticator } : {}),
   }, rawRoutes);

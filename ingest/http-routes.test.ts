@@ -43,6 +43,7 @@ before(async () => {
     streams: new StreamAdmin(registry, systemClock, newId),
     authenticator: createHs256Authenticator({ secret }),
     maxBodyBytes: 16_384,
+    bodyTimeoutMs: 10_000,
   });
   server = await startHttpServer({
     host: "127.0.0.1",

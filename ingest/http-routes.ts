@@ -16,6 +16,7 @@ export interface IngestRoutesOptions {
   readonly streams: StreamAdmin;
   readonly authenticator: Authenticator;
   readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
 }
 
 /** The scope that may create and end streams. */
@@ -23,14 +24,14 @@ export const STREAMS_ADMIN_SCOPE = "streams:admin";
 
 /** Adds the write API: streams and posting comments. */
 export function ingestRoutes(router: Router, options: IngestRoutesOptions): Router {
-  const { ingest, streams, authenticator, maxBodyBytes } = options;
+  const { ingest, streams, authenticator, maxBodyBytes, bodyTimeoutMs } = options;
   const authenticate = (req: IncomingMessage): Promise<Principal> => authenticator.verify(bearerToken(req.headers.authorization));
   const admin = async (req: IncomingMessage) => requireScope(await authenticate(req), STREAMS_ADMIN_SCOPE);
 
   return router
     .add("POST", "/v1/streams", async (req, res) => {
       await admin(req);
-      const body = await readJsonBody(req, maxBodyBytes);
+      const body = await readJsonBody(req, maxBodyBytes, bodyTimeoutMs);
       const request = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
       const stream = await streams.create({ streamId: request.stream_id, title: request.title });
       sendJson(res, 201, streamToJson(stream), { location: `/v1/streams/${stream.streamId}` });
@@ -44,7 +45,7 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
       const principal = await authenticate(req);
       const streamId = streamIdFromPath(params.id);
       const idempotencyKey = parseIdempotencyKey(headerValue(req, "idempotency-key"));
-      const input = parseCommentInput(await readJsonBody(req, maxBodyBytes), ingest.inputLimits, ingest.now());
+      const input = parseCommentInput(await readJsonBody(req, maxBodyBytes, bodyTimeoutMs), ingest.inputLimits, ingest.now());
       const accepted = await ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}) });
       sendJson(res, 202, {
         comment_id: accepted.commentId,

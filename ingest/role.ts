@@ -19,6 +19,7 @@ export interface IngestLimits {
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
   readonly idempotencyTtlMs: number;
   readonly appendTimeoutMs: number;
 }
@@ -51,6 +52,6 @@ export function mountIngest(router: Router, grpc: Server, options: IngestRoleOpt
     newId: options.newId,
   });
   const streams = new StreamAdmin(options.registry, options.clock, options.newId);
-  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.limits.maxBodyBytes });
+  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.limits.maxBodyBytes, bodyTimeoutMs: options.limits.bodyTimeoutMs });
   addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger });
 }

@@ -3,19 +3,13 @@
 // what to do, when it cannot be installed: the browser tests never skip.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { aptInstall } from "./apt.mjs";
 
 const chromium = process.env.LC_CHROMIUM ?? "/usr/bin/chromium";
 if (!existsSync(chromium)) {
   if (process.env.LC_CHROMIUM) fail(`LC_CHROMIUM=${chromium} does not exist`);
-  process.stderr.write("[browser] installing Debian's chromium for the browser tests (apt-get)...\n");
-  const asRoot = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
-  const run = (args) => {
-    const [command, ...rest] = [...asRoot, ...args];
-    execFileSync(command, rest, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  };
   try {
-    run(["apt-get", "update"]);
-    run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"]);
+    aptInstall(["chromium"], "browser");
   } catch (error) {
     fail(`apt-get could not install chromium (${error.message}); install it, or point LC_CHROMIUM at a Chromium binary`);
   }

@@ -85,6 +85,7 @@ export async function startEmbeddedApp(
     heartbeatMs: config.heartbeatMs,
     defaultBatchMs: config.defaultBatchMs,
     viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
+    maxViewerBufferBytes: config.maxViewerBufferBytes,
     defaultMaxRate: config.viewerMaxRate,
     authenticator,
     viewerCounts: createMemoryViewerCounts(clock),

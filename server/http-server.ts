@@ -1,6 +1,6 @@
 import { createServer as createHttp1Server } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer as createHttp2Server } from "node:http2";
+import { constants, createServer as createHttp2Server } from "node:http2";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
@@ -8,6 +8,7 @@ import { LcError } from "../core/errors.js";
 import { sendError } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import { hasDotSegment } from "../core/http/dot-segments.js";
+import { DEFAULT_BODY_TIMEOUT_MS } from "../core/http/read-json-body.js";
 import { readRawRequest, writeRawError } from "../core/http/raw-request.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
@@ -15,8 +16,17 @@ import type { Logger } from "../core/logger.js";
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Time a new connection has to send its first bytes. */
-const FIRST_BYTE_TIMEOUT_MS = 10_000;
+/** Time a client has to send a request's head, by default; also a new connection's time to send its first bytes. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+
+/** How often node:http looks for requests over their time (its default, 30 s, lets a slowloris stay 3x too long). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/** An HTTP/2 connection with no request for this long is closed (HTTP/1.1 keeps idle ones 5 s). */
+const HTTP2_IDLE_TIMEOUT_MS = 60_000;
+
+/** Concurrent requests per HTTP/2 connection: bounds what one connection can hold open. */
+const HTTP2_MAX_CONCURRENT_STREAMS = 100;
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -26,6 +36,9 @@ export interface HttpServerOptions {
   /** Answers what the router does not know (the Connect services, then 404). */
   readonly fallback: NodeHandler;
   readonly maxConnections: number;
+  /** Time to send the request head; then `bodyTimeoutMs` more for the body, or the request is cut off. */
+  readonly headersTimeoutMs?: number;
+  readonly bodyTimeoutMs?: number;
   /** Long-lived GET endpoints served on the raw socket (see RawRoutes). */
   readonly rawRoutes?: RawRoutes;
   readonly logger: Logger;
@@ -78,18 +91,34 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(req, res, error, logger);
     }
   };
-  const http1 = createHttp1Server({ headersTimeout: 10_000, requestTimeout: 30_000 }, handle);
+  // Slow clients (slowloris) hold a connection only for the head and body timeouts; handlers
+  // that read a body answer 408 first, this is the backstop for everything else.
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeoutMs = headersTimeoutMs + (options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
+  const http1 = createHttp1Server(
+    { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+    handle,
+  );
   http1.keepAliveTimeout = 5_000;
-  const http2 = createHttp2Server({}, handle as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  // node:http checks its head and request timeouts on a timer it starts when it listens; this
+  // server never listens (the net server hands it connections), so start the timer here, or a
+  // slowloris client is never cut off.
+  http1.emit("listening");
+  const http2 = createHttp2Server({ settings: { maxConcurrentStreams: HTTP2_MAX_CONCURRENT_STREAMS } }, (req: Http2ServerRequest, res: Http2ServerResponse) => {
+    // HTTP/2 has no request timeout of its own: a request whose body is still incomplete when
+    // the time is up is reset. Streaming calls have sent their whole request by then.
+    if (!req.complete) {
+      const timer = setTimeout(() => req.stream.close(constants.NGHTTP2_CANCEL), requestTimeoutMs);
+      req.once("end", () => clearTimeout(timer));
+      req.stream.once("close", () => clearTimeout(timer));
+    }
+    handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  });
+  http2.on("session", (session) => session.setTimeout(HTTP2_IDLE_TIMEOUT_MS, () => session.close()));
   // Requests node:http cannot parse still get the API's JSON error, then the connection closes.
   http1.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
-    writeRawError(
-      socket,
-      error.code === "HPE_HEADER_OVERFLOW"
-        ? new LcError("headers_too_large", "request headers too large")
-        : new LcError("invalid_argument", "malformed HTTP request"),
-    );
+    writeRawError(socket, clientErrorOf(error.code));
   });
 
   const sockets = new Set<Socket>();
@@ -97,7 +126,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(headersTimeoutMs, () => socket.destroy());
     socket.once("data", (chunk: Buffer) => {
       socket.setTimeout(0);
       const raw = options.rawRoutes?.match(chunk);
@@ -131,6 +160,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** The API's error for what node:http refused before any handler saw the request. */
+function clientErrorOf(code: string | undefined): LcError {
+  if (code === "HPE_HEADER_OVERFLOW") return new LcError("headers_too_large", "request headers too large");
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return new LcError("request_timeout", "the request did not arrive in time");
+  return new LcError("invalid_argument", "malformed HTTP request");
 }
 
 /** Whether a Host header value makes a URL authority (what Connect and the URL parser accept). */

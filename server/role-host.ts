@@ -51,6 +51,8 @@ export async function listen(
     router,
     fallback,
     maxConnections: config.maxConnections,
+    headersTimeoutMs: config.headersTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     logger,
     ...(options.rawRoutes ? { rawRoutes: options.rawRoutes } : {}),
   });

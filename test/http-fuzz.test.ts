@@ -9,7 +9,7 @@ import { withEmbeddedSystem } from "./support/embedded-system.js";
 
 const REQUESTS = Number(process.env.LC_FUZZ_REQUESTS ?? 100_000);
 const CONNECTIONS = Number(process.env.LC_FUZZ_CONNECTIONS ?? 24);
-const DOCUMENTED = new Set([200, 201, 202, 206, 304, 400, 401, 403, 404, 405, 409, 413, 415, 416, 429, 431, 503]);
+const DOCUMENTED = new Set([200, 201, 202, 206, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 416, 429, 431, 503]);
 const SEED = Number(process.env.LC_FUZZ_SEED ?? 20261127);
 
 /** One request as bytes, and whether its framing was left intact (so the connection can go on). */

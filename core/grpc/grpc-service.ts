@@ -108,15 +108,13 @@ async function pump(
   const abort = new AbortController();
   call.on("cancelled", () => abort.abort());
   call.on("close", () => abort.abort());
-  let fail!: (error: unknown) => void;
-  const failed = new Promise<never>((_, reject) => (fail = reject));
-  failed.catch(() => {});
-  const iterator = handler(call.request, call, { signal: abort.signal, fail })[Symbol.asyncIterator]();
+  const failure = new Failure();
+  const iterator = handler(call.request, call, { signal: abort.signal, fail: (error) => failure.fail(error) })[Symbol.asyncIterator]();
   try {
     let next = iterator.next();
     next.catch(() => {}); // settled below; this only keeps an early exit from leaving it unhandled
     for (;;) {
-      const result = await Promise.race([next, failed]);
+      const result = await failure.race(next);
       if (result.done || abort.signal.aborted) break;
       const writable = call.write(create(output, result.value));
       next = iterator.next();
@@ -124,12 +122,10 @@ async function pump(
       if (!writable) {
         // Wait for room, but stop waiting when the source fails meanwhile (its queue is full):
         // the failure then ends the call instead of waiting on a client that does not read.
-        const outcome = await Promise.race([
-          roomOrAbort(call, abort.signal).then(() => "room" as const),
-          next.then(() => "ready" as const, () => "failed" as const),
-          failed,
-        ]);
-        if (outcome === "ready") await Promise.race([roomOrAbort(call, abort.signal), failed]);
+        const outcome = await failure.race(
+          Promise.race([roomOrAbort(call, abort.signal).then(() => "room" as const), next.then(() => "ready" as const, () => "failed" as const)]),
+        );
+        if (outcome === "ready") await failure.race(roomOrAbort(call, abort.signal));
       }
     }
     if (!abort.signal.aborted) call.end();
@@ -139,6 +135,35 @@ async function pump(
   } finally {
     abort.abort();
     await iterator.return?.(undefined).catch(() => {});
+  }
+}
+
+/**
+ * A call's failure, raced against each wait. Not a long-lived promise in Promise.race: every
+ * race leaves a reaction on such a promise until it settles, so a stream that never fails would
+ * keep one per message it ever wrote (the relay's memory grew by megabytes a minute so).
+ */
+class Failure {
+  private error: { readonly cause: unknown } | undefined;
+  private readonly waiters = new Set<(cause: unknown) => void>();
+
+  fail(cause: unknown): void {
+    if (this.error) return;
+    this.error = { cause };
+    for (const reject of this.waiters) reject(cause);
+    this.waiters.clear();
+  }
+
+  /** Settles as `work` does, or rejects at once when the call fails first. */
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.error) return Promise.reject(this.error.cause);
+    return new Promise<T>((resolve, reject) => {
+      this.waiters.add(reject);
+      work.then(
+        (value) => (this.waiters.delete(reject), resolve(value)),
+        (error: unknown) => (this.waiters.delete(reject), reject(error)),
+      );
+    });
   }
 }
 

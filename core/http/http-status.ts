@@ -9,6 +9,7 @@ const STATUS_BY_REASON: Partial<Record<ErrorReason, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,
+  request_timeout: 408,
   method_not_allowed: 405,
 };
 

@@ -4,6 +4,9 @@ import { LcError } from "../errors.js";
 /** Largest accepted request body by default, in bytes. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
+/** How long a request body may take to arrive by default: a comment is small. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Whether the request declares a JSON body (`application/json`, any parameters). */
@@ -15,10 +18,12 @@ export function isJsonContentType(header: string | undefined): boolean {
 
 /**
  * Reads a JSON request body of at most `maxBytes`: 415 unless declared JSON, 413 when larger
- * (refused from Content-Length before reading when it says so), 400 for bad UTF-8 or JSON.
- * An empty body is refused too. The parsed value is returned unvalidated.
+ * (refused from Content-Length before reading when it says so), 408 when it is not complete
+ * within `timeoutMs` (a poster trickling bytes holds nothing for long, on HTTP/1.1 or HTTP/2),
+ * 400 for bad UTF-8 or JSON. An empty body is refused too. The parsed value is returned
+ * unvalidated.
  */
-export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<unknown> {
   if (!isJsonContentType(req.headers["content-type"])) {
     throw new LcError("unsupported_media_type", "the body must be application/json");
   }
@@ -26,16 +31,10 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_
   if (declared !== undefined && Number(declared) > maxBytes) {
     throw new LcError("payload_too_large", `the body must be at most ${maxBytes} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new LcError("payload_too_large", `the body must be at most ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
+  const bytes = await readBytes(req, maxBytes, timeoutMs);
   let text: string;
   try {
-    text = utf8.decode(Buffer.concat(chunks, size));
+    text = utf8.decode(bytes);
   } catch {
     throw new LcError("invalid_json", "the body is not valid UTF-8");
   }
@@ -45,4 +44,29 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_
   } catch {
     throw new LcError("invalid_json", "the body is not valid JSON");
   }
+}
+
+function readBytes(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: LcError | undefined) => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("aborted", onAborted);
+      if (error) {
+        req.pause();
+        reject(error);
+      } else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) finish(new LcError("payload_too_large", `the body must be at most ${maxBytes} bytes`));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(undefined);
+    const onError = (error: Error) => finish(new LcError("invalid_argument", "the request body could not be read", { cause: error }));
+    const onAborted = () => finish(new LcError("invalid_argument", "the client abandoned the request"));
+    const timer = setTimeout(() => finish(new LcError("request_timeout", `the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("aborted", onAborted);
+  });
 }

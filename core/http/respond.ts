@@ -31,7 +31,9 @@ export function sendError(req: IncomingMessage, res: ServerResponse, caught: unk
     return;
   }
   // A request whose body was refused may still be arriving; closing tells the client to stop.
-  const close: Record<string, string> = status === 413 || status === 415 ? { connection: "close" } : {};
+  // (HTTP/2 has no Connection header: a request body still arriving there is reset by the
+  // server's request timeout.)
+  const close: Record<string, string> = req.httpVersionMajor === 1 && (status === 408 || status === 413 || status === 415) ? { connection: "close" } : {};
   sendJsonText(res, status, body, { ...headers, ...close });
 }
 

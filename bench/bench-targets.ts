@@ -179,7 +179,9 @@ export async function startPushpin(port: number): Promise<BenchTarget> {
     res.writeHead(200, { "content-type": "text/event-stream", "grip-hold": "stream", "grip-channel": "bench" });
     res.end("retry: 2000\n\n");
   });
-  await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", () => resolve()));
+  // Pushpin asks the origin about every new viewer at once: a deep accept queue, or a burst of
+  // viewers gets 502 from Pushpin for connections the origin's queue dropped.
+  await new Promise<void>((resolve) => origin.listen({ port: 0, host: "127.0.0.1", backlog: 8192 }, () => resolve()));
   const originPort = (origin.address() as AddressInfo).port;
   const prefix = mkdtempSync(join(tmpdir(), "lc-pushpin-"));
   // Pushpin's internal ports are its defaults plus port_offset: one offset per benchmark port.

@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     latency: renderLineChart({
       title: `Latency, POST to SSE, ${plan.latencyViewers.toLocaleString("en")} viewers`,
       xLabel: "comments per second on the stream",
-      yLabel: "milliseconds",
+      yLabel: "milliseconds (log scale)",
+      logY: true,
       series: [
         ...series(results, (r) => r.viewers === plan.latencyViewers && loaded(r), (r) => r.rate, (r) => r.p50, " p50"),
         ...series(results, (r) => r.viewers === plan.latencyViewers && loaded(r), (r) => r.rate, (r) => r.p99, " p99"),

@@ -15,6 +15,8 @@ export interface LineChart {
   readonly series: readonly Series[];
   /** Logarithmic x axis (viewer counts spanning orders of magnitude). */
   readonly logX?: boolean;
+  /** Logarithmic y axis (latencies from milliseconds to seconds). */
+  readonly logY?: boolean;
 }
 
 const WIDTH = 720;
@@ -50,22 +52,24 @@ export function renderLineChart(chart: LineChart): string {
   const ys = points.map(([, y]) => y);
   const fx = chart.logX ? (x: number) => Math.log10(Math.max(x, 1)) : (x: number) => x;
   const [xMin, xMax] = xs.length ? [Math.min(...xs.map(fx)), Math.max(...xs.map(fx))] : [0, 1];
-  const yMax = ys.length ? Math.max(...ys) * 1.1 || 1 : 1;
+  const fy = chart.logY ? (y: number) => Math.log10(Math.max(y, 1)) : (y: number) => y;
+  const yMax = ys.length ? Math.max(...ys.map(fy)) * 1.1 || 1 : 1;
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const sx = (x: number) => MARGIN.left + ((fx(x) - xMin) / (xMax - xMin || 1)) * plotW;
-  const sy = (y: number) => MARGIN.top + plotH - (y / yMax) * plotH;
+  const sy = (y: number) => MARGIN.top + plotH - (fy(y) / yMax) * plotH;
 
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${WIDTH / 2 - MARGIN.right / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(chart.title)}</text>`,
   ];
-  for (const y of ticks(0, yMax, 6)) {
+  const yTicks = chart.logY ? Array.from({ length: Math.floor(yMax) + 1 }, (_, i) => 10 ** i) : ticks(0, yMax, 6);
+  for (const y of yTicks) {
     parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${sy(y)}" y2="${sy(y)}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${MARGIN.left - 8}" y="${sy(y) + 4}" text-anchor="end">${formatTick(y)}</text>`);
   }
-  const xTicks = chart.logX ? [...new Set(xs)].sort((a, b) => a - b) : ticks(Math.min(...xs, 0), Math.max(...xs, 1), 6);
+  const xTicks = chart.logX ? [...new Set(xs)].sort((a, b) => a - b) : ticks(xMin, xMax, 6);
   for (const x of xTicks) parts.push(`<text x="${sx(x)}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${formatTick(x)}</text>`);
   parts.push(
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#333"/>`,

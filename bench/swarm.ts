@@ -13,7 +13,9 @@ export const VIEWERS_PER_SWARM = 9_000;
 
 /** A viewer-swarm child process, driven over IPC. */
 export class Swarm {
-  private constructor(private readonly child: ChildProcess) {}
+  private constructor(private readonly child: ChildProcess) {
+    child.setMaxListeners(0); // one listener per request in flight: a benchmark may open a thousand streams at once
+  }
 
   static start(): Swarm {
     return new Swarm(fork(SWARM, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));

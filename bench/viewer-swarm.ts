@@ -18,7 +18,7 @@ export interface SwarmReport {
   readonly closed: number;
   readonly deliveries: number;
   readonly duplicates: number;
-  /** Comments (of `expected`) each viewer never got, summed over viewers. */
+  /** Comments (of `expected`) each admitted viewer never got, summed over viewers. */
   readonly missing: number;
   readonly histogram: number[];
 }
@@ -33,6 +33,8 @@ interface Viewer {
   pending: string;
   seen: Uint8Array;
   open: boolean;
+  /** Whether it ever got its 200: only those count as missing comments. */
+  admitted: boolean;
 }
 
 const viewers: Viewer[] = [];
@@ -74,7 +76,7 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
     const openViewer = (i: number) => {
       const address = `127.0.0.${1 + ((command.firstAddress + i) % 250)}`;
       const socket = connect({ host: "127.0.0.1", port: command.port, localAddress: address });
-      const viewer: Viewer = { socket, pending: "", seen: new Uint8Array(command.expected), open: false };
+      const viewer: Viewer = { socket, pending: "", seen: new Uint8Array(command.expected), open: false, admitted: false };
       viewers.push(viewer);
       let headers = true;
       socket.setNoDelay(true);
@@ -92,6 +94,7 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
             return;
           }
           viewer.open = true;
+          viewer.admitted = true;
           connected++;
           settle();
           if (end + 4 < chunk.length) onData(viewer, chunk.subarray(end + 4));
@@ -123,7 +126,7 @@ process.on("message", (command: SwarmCommand) => {
     void open(command).then((connected) => process.send!({ type: "opened", connected, failed }));
   } else if (command.type === "report") {
     let missing = 0;
-    for (const viewer of viewers) for (let i = 0; i < expected; i++) if (!viewer.seen[i]) missing++;
+    for (const viewer of viewers) if (viewer.admitted) for (let i = 0; i < expected; i++) if (!viewer.seen[i]) missing++;
     const report: SwarmReport = { type: "report", connected: viewers.length - failed, failed, closed, deliveries, duplicates, missing, histogram: Array.from(histogram) };
     process.send!(report);
   } else {

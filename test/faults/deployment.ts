@@ -31,13 +31,28 @@ export class RoleSlot {
  * The distributed mode on engines of its own, with streams, poster tokens and connected SSE
  * viewers (plus a canary stream and viewer): what the fault suite and the soak run drive.
  */
-export async function startDeployment(options: { streams: number; posters: number; viewers: number; say: (line: string) => void }) {
+export async function startDeployment(options: {
+  streams: number;
+  posters: number;
+  viewers: number;
+  say: (line: string) => void;
+  /** Extra environment per role (a benchmark's limits, say). */
+  roleEnv?: Partial<Record<RoleName, Record<string, string>>>;
+}) {
   const { say } = options;
   say("starting Kafka, Cassandra and Redis of the run's own");
   const engines = await startOwnEngines();
   const slots: RoleSlot[] = [];
   const viewers: Viewer[] = [];
+  // The engines run in process groups of their own: on Ctrl-C they must be stopped here, or
+  // they outlive the run.
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping the roles and engines`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
   const stop = async () => {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     for (const viewer of viewers) viewer.close();
     await Promise.all(slots.map((slot) => (slot.signal("SIGCONT"), slot.kill())));
     await engines.dispose();
@@ -63,7 +78,8 @@ export async function startDeployment(options: { streams: number; posters: numbe
       LC_ARCHIVE_SETTLE_MS: "200",
       LC_ARCHIVE_LAG_POLL_MS: "200",
     };
-    const slot = (role: RoleName, ports: Record<string, string | number>) => new RoleSlot(role, { ...common, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
+    const slot = (role: RoleName, ports: Record<string, string | number>) =>
+      new RoleSlot(role, { ...common, ...options.roleEnv?.[role], ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
     const roles = {
       relay: slot("relay", { PORT: relayPort!, GRPC_PORT: relayGrpc! }),
       archive: slot("archive", { PORT: archivePort!, GRPC_PORT: 0 }),
@@ -88,7 +104,7 @@ export async function startDeployment(options: { streams: number; posters: numbe
     const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
     await until(() => viewers.every((viewer) => viewer.open) && canaryViewer.open, 30_000, "every viewer connected");
     viewers.push(canaryViewer);
-    return { engines, roles, slots, streams, tokens, ingestUrl, archiveUrl, viewers: viewers.filter((v) => v !== canaryViewer), canaryViewer, sayRoleOutputs, stop };
+    return { engines, roles, slots, streams, tokens, ingestUrl, archiveUrl, edgePort: edgePort!, viewers: viewers.filter((v) => v !== canaryViewer), canaryViewer, sayRoleOutputs, stop };
   } catch (error) {
     sayRoleOutputs();
     await stop();

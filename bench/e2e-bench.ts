@@ -1,0 +1,155 @@
+// End to end in the distributed mode: ingest -> Kafka -> relay -> edge, the archive writing
+// alongside, on engines of the run's own. Posts round-robin over many streams at a fixed rate
+// with each comment's per-stream index and send time; SSE viewers in swarm processes record the
+// latency from the POST to the event. Prints what was accepted, the latency percentiles, what
+// viewers missed, and the CPU of every role.
+//
+//   npm run bench:e2e                                   5,000 comments/s over 1,000 streams, 20,000 viewers, 20 s
+//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10
+import { Agent, request } from "node:http";
+import { startDeployment } from "../test/faults/deployment.js";
+import { HISTOGRAM_BUCKETS, percentile } from "./latency-histogram.js";
+import { cpuSeconds } from "./process-stats.js";
+import { Swarm, VIEWERS_PER_SWARM } from "./swarm.js";
+import type { SwarmReport } from "./viewer-swarm.js";
+
+interface Options {
+  readonly rate: number;
+  readonly streams: number;
+  readonly viewers: number;
+  readonly seconds: number;
+}
+
+function parseOptions(args: readonly string[]): Options {
+  const value = (name: string, fallback: number) => {
+    const i = args.indexOf(`--${name}`);
+    const parsed = i >= 0 ? Number(args[i + 1]) : fallback;
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive number`);
+    return parsed;
+  };
+  return { rate: value("rate", 5_000), streams: value("streams", 1_000), viewers: value("viewers", 20_000), seconds: value("seconds", 20) };
+}
+
+/** Comments posted and refused; posts go round-robin over the streams, with up to 2,000 in flight. */
+interface PostOutcome {
+  accepted: number;
+  refused: Record<string, number>;
+}
+
+async function post(ingestUrl: string, streams: readonly string[], tokens: readonly string[], options: Options): Promise<PostOutcome> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const outcome: PostOutcome = { accepted: 0, refused: {} };
+  const refuse = (reason: string) => (outcome.refused[reason] = (outcome.refused[reason] ?? 0) + 1);
+  const total = options.rate * options.seconds;
+  const started = Date.now();
+  let inFlight = 0;
+  let settled: () => void = () => {};
+  const { hostname, port } = new URL(ingestUrl);
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / options.rate;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    while (inFlight >= 2_000) await new Promise<void>((resolve) => (settled = resolve));
+    const streamId = streams[n % streams.length]!;
+    const body = JSON.stringify({ text: `b${Math.floor(n / streams.length)}@${Date.now()}` });
+    inFlight++;
+    const done = () => (inFlight--, settled());
+    const req = request(
+      { hostname, port, agent, method: "POST", path: `/v1/streams/${streamId}/comments`, headers: { authorization: `Bearer ${tokens[n % tokens.length]}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (res.statusCode === 202) outcome.accepted++;
+          else refuse(String(res.statusCode));
+          done();
+        });
+      },
+    );
+    req.on("error", (error: Error & { code?: string }) => (refuse(error.code ?? "error"), done()));
+    req.end(body);
+  }
+  while (inFlight > 0) await new Promise<void>((resolve) => (settled = resolve));
+  agent.destroy();
+  return outcome;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const say = (line: string) => process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`);
+  const perStream = Math.ceil((options.rate * options.seconds) / options.streams);
+  // Everyone posts at about 1/s, the per-user limit; viewers per edge worker stay under the
+  // open-file limit (two workers share the edge's port).
+  const users = Math.max(100, Math.ceil(options.rate * 1.5));
+  const deployment = await startDeployment({
+    streams: options.streams,
+    posters: users,
+    viewers: 0,
+    say,
+    roleEnv: {
+      edge: { LC_WORKERS: "2", LC_MAX_VIEWERS: "15000", LC_MAX_CONNECTIONS: "15000", LC_SSE_HEARTBEAT_MS: "15000", LC_VIEWER_MAX_RATE: "1000" },
+      ingest: { LC_STREAM_RATE_PER_SEC: "100000", LC_STREAM_BURST: "100000" },
+    },
+  });
+  const swarms: Swarm[] = [];
+  try {
+    say(`opening ${options.viewers.toLocaleString("en")} SSE viewers over ${options.streams} streams`);
+    const perSwarm = Math.min(VIEWERS_PER_SWARM, Math.ceil(options.viewers / Math.ceil(options.viewers / VIEWERS_PER_SWARM)));
+    let connected = 0;
+    for (let first = 0; first < options.viewers; first += perSwarm) {
+      const swarm = Swarm.start();
+      swarms.push(swarm);
+      const count = Math.min(perSwarm, options.viewers - first);
+      // Viewer v watches stream v mod streams, so every stream has the same number of viewers.
+      const opens = [];
+      for (let s = 0; s < options.streams; s++) {
+        const onThisStream = Math.floor((first + count - 1 - s) / options.streams) - Math.ceil((first - s) / options.streams) + 1;
+        if (onThisStream <= 0) continue;
+        const path = `/v1/streams/${deployment.streams[s]}/comments/subscribe`;
+        opens.push(swarm.open({ type: "open", port: deployment.edgePort, path, count: onThisStream, firstAddress: first + s, expected: perStream }));
+      }
+      connected += (await Promise.all(opens)).reduce((sum, o) => sum + o.connected, 0);
+    }
+    say(`${connected.toLocaleString("en")} viewers connected; posting ${options.rate}/s for ${options.seconds} s`);
+    const roles = Object.values(deployment.roles);
+    const cpuBefore = roles.map((role) => cpuSeconds(role.process!.process.pid!));
+    const postStarted = Date.now();
+    const outcome = await post(deployment.ingestUrl, deployment.streams, deployment.tokens, options);
+    const postSeconds = (Date.now() - postStarted) / 1000;
+    // Late comments are late, not lost: wait until deliveries stop growing (at most 60 s).
+    let reports: SwarmReport[] = [];
+    let delivered = -1;
+    const settleDeadline = Date.now() + 60_000;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      reports = await Promise.all(swarms.map((swarm) => swarm.report()));
+      const now = reports.reduce((sum, r) => sum + r.deliveries, 0);
+      if (now === delivered || Date.now() > settleDeadline) break;
+      delivered = now;
+    }
+    const cpu = roles.map((role, i) => cpuSeconds(role.process!.process.pid!) - cpuBefore[i]!);
+    const histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
+    for (const report of reports) report.histogram.forEach((count, i) => (histogram[i]! += count));
+    const deliveries = reports.reduce((sum, r) => sum + r.deliveries, 0);
+    const duplicates = reports.reduce((sum, r) => sum + r.duplicates, 0);
+    const missingOfAccepted = options.rate * options.seconds === outcome.accepted ? reports.reduce((sum, r) => sum + r.missing, 0) : NaN;
+    process.stdout.write(
+      [
+        "",
+        `| load | accepted | refused | accepted/s | viewers | deliveries | latency p50 / p90 / p99 / p99.9 (ms) | missing | duplicated |`,
+        `| --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+        `| ${options.rate}/s over ${options.streams} streams, ${options.seconds} s | ${outcome.accepted.toLocaleString("en")} | ${JSON.stringify(outcome.refused)} | ${Math.round(outcome.accepted / postSeconds).toLocaleString("en")} | ${connected.toLocaleString("en")} | ${deliveries.toLocaleString("en")} | ${percentile(histogram, 0.5)} / ${percentile(histogram, 0.9)} / ${percentile(histogram, 0.99)} / ${percentile(histogram, 0.999)} | ${Number.isNaN(missingOfAccepted) ? "n/a (some posts refused)" : missingOfAccepted} | ${duplicates} |`,
+        "",
+        `CPU seconds over the ${postSeconds.toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}`,
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    for (const swarm of swarms) swarm.close();
+    await deployment.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`e2e benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

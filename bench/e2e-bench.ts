@@ -5,7 +5,7 @@
 // viewers missed, and the CPU of every role.
 //
 //   npm run bench:e2e                                   5,000 comments/s over 1,000 streams, 20,000 viewers, 20 s
-//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10
+//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10]
 import { Agent, request } from "node:http";
 import { startDeployment } from "../test/faults/deployment.js";
 import { HISTOGRAM_BUCKETS, percentile } from "./latency-histogram.js";
@@ -18,6 +18,8 @@ interface Options {
   readonly streams: number;
   readonly viewers: number;
   readonly seconds: number;
+  /** Seconds between the last viewer connecting and the first post. */
+  readonly warm: number;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -27,7 +29,7 @@ function parseOptions(args: readonly string[]): Options {
     if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive number`);
     return parsed;
   };
-  return { rate: value("rate", 5_000), streams: value("streams", 1_000), viewers: value("viewers", 20_000), seconds: value("seconds", 20) };
+  return { rate: value("rate", 5_000), streams: value("streams", 1_000), viewers: value("viewers", 20_000), seconds: value("seconds", 20), warm: value("warm", 10) };
 }
 
 /** Comments posted and refused; posts go round-robin over the streams, with up to 2,000 in flight. */
@@ -109,28 +111,34 @@ async function main(): Promise<void> {
       }
       connected += (await Promise.all(opens)).reduce((sum, o) => sum + o.connected, 0);
     }
-    say(`${connected.toLocaleString("en")} viewers connected; posting ${options.rate}/s for ${options.seconds} s`);
+    say(`${connected.toLocaleString("en")} viewers connected; posting ${options.rate}/s for ${options.seconds} s after ${options.warm} s`);
+    await new Promise((resolve) => setTimeout(resolve, options.warm * 1000));
     const roles = Object.values(deployment.roles);
     const cpuBefore = roles.map((role) => cpuSeconds(role.process!.process.pid!));
     const postStarted = Date.now();
     const outcome = await post(deployment.ingestUrl, deployment.streams, deployment.tokens, options);
     const postSeconds = (Date.now() - postStarted) / 1000;
-    // Late comments are late, not lost: wait until deliveries stop growing (at most 60 s).
+    // Late comments are late, not lost: wait until every viewer has every comment, or nothing
+    // arrived for 10 s, or 60 s passed.
     let reports: SwarmReport[] = [];
     let delivered = -1;
+    let grewAt = Date.now();
     const settleDeadline = Date.now() + 60_000;
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
       reports = await Promise.all(swarms.map((swarm) => swarm.report()));
       const now = reports.reduce((sum, r) => sum + r.deliveries, 0);
-      if (now === delivered || Date.now() > settleDeadline) break;
+      if (now !== delivered) grewAt = Date.now();
       delivered = now;
+      if (now >= connected * perStream || Date.now() - grewAt > 10_000 || Date.now() > settleDeadline) break;
     }
     const cpu = roles.map((role, i) => cpuSeconds(role.process!.process.pid!) - cpuBefore[i]!);
     const histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
     for (const report of reports) report.histogram.forEach((count, i) => (histogram[i]! += count));
     const deliveries = reports.reduce((sum, r) => sum + r.deliveries, 0);
     const duplicates = reports.reduce((sum, r) => sum + r.duplicates, 0);
+    const closedByServer = reports.reduce((sum, r) => sum + r.closed, 0);
+    const resets = reports.reduce((sum, r) => sum + r.resets, 0);
     const missingOfAccepted = options.rate * options.seconds === outcome.accepted ? reports.reduce((sum, r) => sum + r.missing, 0) : NaN;
     process.stdout.write(
       [
@@ -139,6 +147,7 @@ async function main(): Promise<void> {
         `| --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
         `| ${options.rate}/s over ${options.streams} streams, ${options.seconds} s | ${outcome.accepted.toLocaleString("en")} | ${JSON.stringify(outcome.refused)} | ${Math.round(outcome.accepted / postSeconds).toLocaleString("en")} | ${connected.toLocaleString("en")} | ${deliveries.toLocaleString("en")} | ${percentile(histogram, 0.5)} / ${percentile(histogram, 0.9)} / ${percentile(histogram, 0.99)} / ${percentile(histogram, 0.999)} | ${Number.isNaN(missingOfAccepted) ? "n/a (some posts refused)" : missingOfAccepted} | ${duplicates} |`,
         "",
+        `viewers the server closed during the run (a swarm viewer does not reconnect, so it misses what followed): ${closedByServer}; \`reset\` events received (a swarm viewer does not reload, so it misses the gap): ${resets}`,
         `CPU seconds over the ${postSeconds.toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}`,
         "",
       ].join("\n"),

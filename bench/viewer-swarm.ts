@@ -18,6 +18,8 @@ export interface SwarmReport {
   readonly closed: number;
   readonly deliveries: number;
   readonly duplicates: number;
+  /** `reset` events received: the viewer was told to reload from the playback API. */
+  readonly resets: number;
   /** Comments (of `expected`) each admitted viewer never got, summed over viewers. */
   readonly missing: number;
   readonly histogram: number[];
@@ -41,6 +43,8 @@ const viewers: Viewer[] = [];
 let histogram = new Uint32Array(HISTOGRAM_BUCKETS);
 let deliveries = 0;
 let duplicates = 0;
+let resets = 0;
+const RESET = /^event: reset$/gm;
 let failed = 0;
 let closed = 0;
 let expected = 0;
@@ -52,6 +56,7 @@ function onData(viewer: Viewer, chunk: Buffer): void {
   const complete = viewer.pending.slice(0, end);
   viewer.pending = viewer.pending.slice(end + 2);
   const now = Date.now();
+  for (const _ of complete.matchAll(RESET)) resets++;
   for (const match of complete.matchAll(MARKER)) {
     const index = Number(match[1]);
     if (index >= viewer.seen.length) continue;
@@ -127,7 +132,7 @@ process.on("message", (command: SwarmCommand) => {
   } else if (command.type === "report") {
     let missing = 0;
     for (const viewer of viewers) if (viewer.admitted) for (let i = 0; i < expected; i++) if (!viewer.seen[i]) missing++;
-    const report: SwarmReport = { type: "report", connected: viewers.length - failed, failed, closed, deliveries, duplicates, missing, histogram: Array.from(histogram) };
+    const report: SwarmReport = { type: "report", connected: viewers.length - failed, failed, closed, deliveries, duplicates, resets, missing, histogram: Array.from(histogram) };
     process.send!(report);
   } else {
     for (const viewer of viewers) viewer.socket.destroy();

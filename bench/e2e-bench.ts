@@ -8,7 +8,7 @@
 //   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10]
 import { Agent, request } from "node:http";
 import { startDeployment } from "../test/faults/deployment.js";
-import { HISTOGRAM_BUCKETS, percentile } from "./latency-histogram.js";
+import { mergeHistograms, percentile } from "./latency-histogram.js";
 import { cpuSeconds } from "./process-stats.js";
 import { Swarm, VIEWERS_PER_SWARM } from "./swarm.js";
 import type { SwarmReport } from "./viewer-swarm.js";
@@ -133,8 +133,7 @@ async function main(): Promise<void> {
       if (now >= connected * perStream || Date.now() - grewAt > 10_000 || Date.now() > settleDeadline) break;
     }
     const cpu = roles.map((role, i) => cpuSeconds(role.process!.process.pid!) - cpuBefore[i]!);
-    const histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
-    for (const report of reports) report.histogram.forEach((count, i) => (histogram[i]! += count));
+    const histogram = mergeHistograms(reports.map((report) => report.histogram));
     const deliveries = reports.reduce((sum, r) => sum + r.deliveries, 0);
     const duplicates = reports.reduce((sum, r) => sum + r.duplicates, 0);
     const closedByServer = reports.reduce((sum, r) => sum + r.closed, 0);

@@ -3,7 +3,7 @@
 // `npm run bench`.
 import type { BenchTarget } from "./bench-targets.js";
 import { startLiveComments, startNchan, startPushpin } from "./bench-targets.js";
-import { HISTOGRAM_BUCKETS, percentile } from "./latency-histogram.js";
+import { mergeHistograms, percentile } from "./latency-histogram.js";
 import { cpuSeconds, rssBytes } from "./process-stats.js";
 import type { SwarmReport } from "./viewer-swarm.js";
 import { postAtRate, Swarm, VIEWERS_PER_SWARM } from "./swarm.js";
@@ -72,8 +72,7 @@ async function run(target: BenchTarget, workload: Workload): Promise<Result> {
     }
     const elapsed = (Date.now() - started) / 1000;
     const cpu = cpuSeconds(target.pid) - cpuBefore;
-    const histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
-    for (const report of reports) report.histogram.forEach((count, i) => (histogram[i]! += count));
+    const histogram = mergeHistograms(reports.map((report) => report.histogram));
     const deliveries = reports.reduce((sum, r) => sum + r.deliveries, 0);
     return {
       ...workload,

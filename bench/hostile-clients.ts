@@ -14,7 +14,7 @@ import type { HostileOutcome, HostilePlan } from "./hostile-load.js";
 import type { HostileCommand, HostileReply } from "./hostile-swarm.js";
 import { percentile } from "./latency-histogram.js";
 import { rssBytes } from "./process-stats.js";
-import { postAtRate, Swarm } from "./swarm.js";
+import { askChild, postAtRate, Swarm } from "./swarm.js";
 import type { SwarmReport } from "./viewer-swarm.js";
 
 const PORT = 18_950;
@@ -72,16 +72,7 @@ async function main(): Promise<void> {
   const target = await startLiveComments(PORT, 150, { LC_MAX_VIEWERS: "15000", LC_MAX_VIEWERS_PER_IP: "500", LC_MAX_CONNECTIONS: "15000", LC_MAX_TEXT_CHARS: "2000" });
   const swarm = Swarm.start();
   const hostile = fork(HOSTILE_SWARM, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const ask = <T extends HostileReply["type"]>(command: HostileCommand, reply: T) =>
-    new Promise<Extract<HostileReply, { type: T }>>((resolve) => {
-      const onMessage = (message: HostileReply) => {
-        if (message.type !== reply) return;
-        hostile.off("message", onMessage);
-        resolve(message as Extract<HostileReply, { type: T }>);
-      };
-      hostile.on("message", onMessage);
-      hostile.send(command);
-    });
+  const ask = <T extends HostileReply["type"]>(command: HostileCommand, reply: T) => askChild<Extract<HostileReply, { type: T }>>(hostile, command, reply);
   try {
     const expected = RATE * (plan.calmSeconds + plan.hostileSeconds);
     const { connected } = await swarm.open({ type: "open", port: target.port, path: target.subscribePath, count: plan.healthy, firstAddress: 0, expected });

@@ -19,3 +19,10 @@ export function percentile(histogram: ArrayLike<number>, fraction: number): numb
   }
   return histogram.length - 1;
 }
+
+/** The sum of several histograms (of several swarm processes). */
+export function mergeHistograms(histograms: readonly ArrayLike<number>[]): number[] {
+  const merged = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
+  for (const histogram of histograms) for (let i = 0; i < histogram.length; i++) merged[i]! += histogram[i]!;
+  return merged;
+}

@@ -11,6 +11,19 @@ const SWARM = join(dirname(fileURLToPath(import.meta.url)), "viewer-swarm.js");
 /** Viewers per swarm process, under the 20,000 open files a process may have here. */
 export const VIEWERS_PER_SWARM = 9_000;
 
+/** Sends a child process `command` and resolves with its first message of type `reply`. */
+export function askChild<T>(child: ChildProcess, command: object, reply: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type: string }) => {
+      if (message.type !== reply) return;
+      child.off("message", onMessage);
+      resolve(message as T);
+    };
+    child.on("message", onMessage);
+    child.send(command);
+  });
+}
+
 /** A viewer-swarm child process, driven over IPC. */
 export class Swarm {
   private constructor(private readonly child: ChildProcess) {
@@ -22,15 +35,7 @@ export class Swarm {
   }
 
   private ask<T>(command: SwarmCommand, reply: string): Promise<T> {
-    return new Promise((resolve) => {
-      const onMessage = (message: { type: string }) => {
-        if (message.type !== reply) return;
-        this.child.off("message", onMessage);
-        resolve(message as T);
-      };
-      this.child.on("message", onMessage);
-      this.child.send(command);
-    });
+    return askChild<T>(this.child, command, reply);
   }
 
   open(command: Extract<SwarmCommand, { type: "open" }>): Promise<{ connected: number; failed: number }> {

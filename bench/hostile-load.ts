@@ -95,7 +95,8 @@ function watch(socket: Socket, tally: Tally, stopReading = false): void {
     }
   });
   socket.on("error", () => {});
-  socket.once("end", () => tally.closeTimes.push(Date.now() - opened));
+  // A close with a FIN or a reset alike; ours come after the outcome is taken.
+  socket.once("close", () => tally.closeTimes.push(Date.now() - opened));
 }
 
 /**
@@ -120,16 +121,29 @@ function slowViewers(target: HostileTarget, count: number, bytesPerSecond: numbe
   return {
     async stop() {
       clearInterval(trickle);
-      let ended = 0;
-      for (const socket of sockets) {
-        socket.once("end", () => ended++);
-        socket.resume();
-      }
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
-      for (const socket of sockets) socket.destroy();
+      const ended = await drainAndCountEnded(sockets);
       return { kind: bytesPerSecond > 0 ? `SSE viewers reading ${bytesPerSecond} byte/s` : "SSE viewers that never read", opened: tally.opened, statuses: {}, closedByServer: ended, medianCloseMs: null };
     },
   };
+}
+
+/**
+ * Reads what is left on sockets that stopped reading, then closes them; resolves with how many
+ * reached the end of their stream, i.e. had been cut off by the server.
+ */
+async function drainAndCountEnded(sockets: readonly Socket[]): Promise<number> {
+  let ended = 0;
+  for (const socket of sockets) {
+    if (socket.readableEnded) {
+      ended++;
+      continue;
+    }
+    socket.once("end", () => ended++);
+    socket.resume();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  for (const socket of sockets) socket.destroy();
+  return ended;
 }
 
 /** Connections that never send a byte. */
@@ -156,7 +170,8 @@ function viewersFromOneAddress(target: HostileTarget, count: number, addressBloc
     watch(socket, tally, true);
     return socket;
   });
-  return { stop: async () => (sockets.forEach((s) => s.destroy()), tally.outcome("SSE viewers from one address")) };
+  // The refused ones have ended already; draining shows which admitted ones were cut off.
+  return { stop: async () => ({ ...tally.outcome("SSE viewers from one address"), closedByServer: await drainAndCountEnded(sockets) }) };
 }
 
 /**

@@ -34,9 +34,6 @@ export interface KafkaCommentLogOptions {
   readonly logger?: Logger;
 }
 
-/** Produce errors after which only a new idempotent producer (a new producer id) gets through. */
-const BROKEN_PRODUCER_STATE = new Set(["OUT_OF_ORDER_SEQUENCE_NUMBER", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_EPOCH"]);
-
 /**
  * The distributed durable log on Kafka. The producer is idempotent with acks=all and one
  * request in flight, so a retried request is never written twice and order holds; appends
@@ -69,10 +66,8 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
   const partitionOf = Partitioners.DefaultPartitioner();
   const partitionFor = (streamId: string) => partitionOf({ topic, partitionMetadata, message: { key: streamId, value: null } });
 
-  const newProducer = () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  let producer: Producer = newProducer();
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
-  let producerConnected = true;
 
   let sending: Promise<void> | undefined;
   let closed = false;
@@ -83,10 +78,6 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       const batch = queue.take(maxBatch);
       const partitions = batch.map((item) => partitionFor(item.record.streamId));
       try {
-        if (!producerConnected) {
-          await producer.connect();
-          producerConnected = true;
-        }
         const metadata = await producer.send({
           topic,
           acks: -1,
@@ -106,16 +97,6 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
         logger.error("kafka produce failed", { err: error, count: batch.length });
         const failure = logUnavailable(error);
         for (const item of batch) item.reject(failure);
-        if (BROKEN_PRODUCER_STATE.has((error as { type?: string }).type ?? "")) {
-          // The broker no longer matches this producer's sequence numbers (it lost its state in
-          // a crash): every later request would fail the same way. A new producer gets a new
-          // id; the refused batch was not written, so its retries cannot be stored twice.
-          logger.warn("kafka producer state lost by the broker; starting a new producer");
-          const broken = producer;
-          producer = newProducer();
-          producerConnected = false;
-          await broken.disconnect().catch(() => {});
-        }
       }
     }
     sending = undefined;

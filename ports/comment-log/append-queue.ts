@@ -43,10 +43,18 @@ export class AppendQueue {
     });
   }
 
-  /** Removes and returns up to `max` of the oldest waiting appends. */
-  take(max: number): PendingAppend[] {
-    const batch = this.pending.length > max ? this.pending.slice(0, max) : this.pending;
-    this.pending = this.pending.length > max ? this.pending.slice(max) : [];
+  /**
+   * Removes and returns up to `max` of the oldest waiting appends, stopping before the first
+   * one `accept` refuses (it is asked in order, and may keep a running total).
+   */
+  take(max: number, accept?: (record: CommentRecord) => boolean): PendingAppend[] {
+    let count = Math.min(max, this.pending.length);
+    if (accept) {
+      const limit = count;
+      for (count = 0; count < limit && accept(this.pending[count]!.record); count++);
+    }
+    const batch = this.pending.length > count ? this.pending.slice(0, count) : this.pending;
+    this.pending = this.pending.length > count ? this.pending.slice(count) : [];
     return batch;
   }
 

@@ -66,6 +66,19 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       }
     }));
 
+  test(`${name}: should take a burst of the largest comments to one stream, more bytes than one request may carry`, () =>
+    withLog(async (log) => {
+      const s = stream();
+      // 300 four-byte code points and 2 KB of meta: the largest comment input allows.
+      const largest = (): CommentRecord => ({ ...record(s, "\u{1F600}".repeat(300)), meta: { pad: "m".repeat(2_000) } });
+      const placed = await Promise.all(Array.from({ length: 1_000 }, () => log.append(largest())));
+      assert.deepEqual(
+        placed.map((c) => c.seq),
+        placed.map((_, i) => placed[0]!.seq + i),
+        "every one accepted, in order",
+      );
+    }));
+
   test(`${name}: should deliver every comment to an earliest consumer in log order`, () =>
     withLog(async (log) => {
       const id = stream();

@@ -5,6 +5,7 @@ import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
 import { AppendQueue, logUnavailable } from "./append-queue.js";
+import type { PendingAppend } from "./append-queue.js";
 import type { BatchHandler, CommentLog, ConsumeOptions, ConsumerLag, Consumption } from "./index.js";
 import { decodeRecord, encodeRecord } from "./kafka-record.js";
 
@@ -15,6 +16,13 @@ export const DEFAULT_MAX_PRODUCE_BATCH = 1_000;
 export const DEFAULT_MAX_PENDING_APPENDS = 10_000;
 /** How long `consume` waits for its group to form before failing. */
 const GROUP_JOIN_TIMEOUT_MS = 30_000;
+/** Most bytes of record values in one produce request, well under the broker's default 1 MB. */
+const MAX_PRODUCE_BYTES = 512 * 1024;
+/** Pauses before a batch whose outcome is unknown is sent again: growing by this, up to the max. */
+const RESEND_PAUSE_MS = 250;
+const RESEND_MAX_PAUSE_MS = 2_000;
+/** How long a closing log keeps resending a batch the broker has not answered. */
+const CLOSE_GRACE_MS = 10_000;
 /** Pause before a consumer retries a batch its handler rejected. */
 const CONSUMER_RETRY_MS = 200;
 
@@ -66,24 +74,35 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
   const partitionOf = Partitioners.DefaultPartitioner();
   const partitionFor = (streamId: string) => partitionOf({ topic, partitionMetadata, message: { key: streamId, value: null } });
 
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const newProducer = (): Producer => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  let producer = newProducer();
   await producer.connect();
 
   let sending: Promise<void> | undefined;
   let closed = false;
+  /** When set, a batch whose outcome is unknown stops being resent at this time (closing). */
+  let giveUpAt: number | undefined;
   const consumers = new Set<Consumption>();
 
-  const sendLoop = async () => {
-    while (queue.size > 0) {
-      const batch = queue.take(maxBatch);
-      const partitions = batch.map((item) => partitionFor(item.record.streamId));
+  /**
+   * Sends one batch until the broker answers it. A batch that failed in a way that leaves its
+   * outcome unknown (connection lost, timeout, broker restarting) is sent again as it was, for
+   * as long as it takes: the idempotent producer gives it the same sequence numbers, so the
+   * broker writes it once or answers it as the duplicate of the copy it wrote. Refusing it
+   * instead would let the clients' retries write a second copy of a batch that did land, and
+   * would leave the producer's sequence behind the broker's, failing every later batch with
+   * OUT_OF_ORDER_SEQUENCE_NUMBER.
+   */
+  const sendUntilAnswered = async (batch: readonly PendingAppend[], values: readonly Buffer[]): Promise<void> => {
+    const partitions = batch.map((item) => partitionFor(item.record.streamId));
+    for (let attempt = 1; ; attempt++) {
       try {
         const metadata = await producer.send({
           topic,
           acks: -1,
           compression,
           // The record's timestamp is its server_ts, so a consumer can start from a time.
-          messages: batch.map((item, i) => ({ key: item.record.streamId, value: encodeRecord(item.record), partition: partitions[i]!, timestamp: String(item.record.serverTs) })),
+          messages: batch.map((item, i) => ({ key: item.record.streamId, value: values[i]!, partition: partitions[i]!, timestamp: String(item.record.serverTs) })),
         });
         const nextOffset = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
         batch.forEach((item, i) => {
@@ -93,11 +112,51 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
           const { clientTs: _clientTs, meta: _meta, ...comment } = item.record;
           item.resolve({ ...comment, seq });
         });
+        return;
       } catch (error) {
-        logger.error("kafka produce failed", { err: error, count: batch.length });
-        const failure = logUnavailable(error);
-        for (const item of batch) item.reject(failure);
+        const outcome = produceFailure(error);
+        if (outcome === "refused") {
+          // The broker refused one partition's batch; the others of the request may have been
+          // written. Sending each partition's part alone settles each on its own answer.
+          const parts = groupByPartition(partitions);
+          if (parts.length > 1) {
+            for (const indexes of parts) await sendUntilAnswered(indexes.map((i) => batch[i]!), indexes.map((i) => values[i]!));
+            return;
+          }
+          logger.error("kafka refused a batch", { err: error, count: batch.length });
+          for (const item of batch) item.reject(logUnavailable(error));
+          return;
+        }
+        if (giveUpAt !== undefined && Date.now() >= giveUpAt) {
+          logger.error("kafka did not answer a batch before the log closed; its outcome is unknown", { err: error, count: batch.length });
+          for (const item of batch) item.reject(logUnavailable(error));
+          return;
+        }
+        logger.error("kafka produce failed; sending the batch again", { err: error, count: batch.length, attempt, outcome });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RESEND_MAX_PAUSE_MS, RESEND_PAUSE_MS * attempt)));
+        if (outcome === "producer_lost") {
+          // The broker has no record of this producer's earlier batches (it lost them or their
+          // state), so it cannot hold this one either: a new producer id writes it afresh.
+          await producer.disconnect().catch(() => {});
+          producer = newProducer();
+          await producer.connect().catch((connectError: unknown) => logger.error("could not connect a new kafka producer", { err: connectError }));
+        }
       }
+    }
+  };
+
+  const sendLoop = async () => {
+    while (queue.size > 0) {
+      const values: Buffer[] = [];
+      let bytes = 0;
+      const batch = queue.take(maxBatch, (record) => {
+        const value = encodeRecord(record);
+        if (values.length > 0 && bytes + value.length > MAX_PRODUCE_BYTES) return false;
+        bytes += value.length;
+        values.push(value);
+        return true;
+      });
+      await sendUntilAnswered(batch, values);
     }
     sending = undefined;
   };
@@ -232,10 +291,35 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       if (closed) return;
       closed = true;
       queue.close();
+      giveUpAt = Date.now() + CLOSE_GRACE_MS;
       await sending; // appends already accepted into the queue are sent before the log closes
       await Promise.all([...consumers].map((c) => c.stop()));
       await producer.disconnect();
       await admin.disconnect();
     },
   };
+}
+
+/**
+ * What a failed produce request says about its batch: `refused` when the broker answered that
+ * it will not write it (written nowhere, or in some partitions of a request only), `producer_lost`
+ * when the broker no longer knows the producer's sequence, `unknown` otherwise.
+ */
+function produceFailure(error: unknown): "refused" | "producer_lost" | "unknown" {
+  if (!(error instanceof Error) || error.name !== "KafkaJSProtocolError") return "unknown";
+  const { type, retriable } = error as Error & { type?: string; retriable?: boolean };
+  if (type !== undefined && PRODUCER_STATE_ERRORS.has(type)) return "producer_lost";
+  return retriable ? "unknown" : "refused";
+}
+const PRODUCER_STATE_ERRORS = new Set(["OUT_OF_ORDER_SEQUENCE_NUMBER", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_EPOCH", "INVALID_PRODUCER_ID_MAPPING"]);
+
+/** Indexes of the batch grouped by partition, in order of first appearance. */
+function groupByPartition(partitions: readonly number[]): number[][] {
+  const groups = new Map<number, number[]>();
+  partitions.forEach((partition, i) => {
+    const group = groups.get(partition);
+    if (group) group.push(i);
+    else groups.set(partition, [i]);
+  });
+  return [...groups.values()];
 }

@@ -100,11 +100,13 @@ export async function startDeployment(options: {
       if (created.status !== 201) throw new Error(`creating ${streamId}: ${created.status}`);
     }
     const tokens = await Promise.all(Array.from({ length: Math.max(100, options.posters) }, (_, i) => mintToken(secret, { sub: `poster-${i}` })));
+    // The canary posts as a user of its own, so the posters' per-user limit never shapes it.
+    const canaryToken = await mintToken(secret, { sub: "canary" });
     for (let i = 0; i < options.viewers; i++) viewers.push(new Viewer(streams[i % streams.length]!, edgePort!, `127.0.0.${2 + (i % 250)}`));
     const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
     await until(() => viewers.every((viewer) => viewer.open) && canaryViewer.open, 30_000, "every viewer connected");
     viewers.push(canaryViewer);
-    return { engines, roles, slots, streams, tokens, ingestUrl, archiveUrl, edgePort: edgePort!, viewers: viewers.filter((v) => v !== canaryViewer), canaryViewer, sayRoleOutputs, stop };
+    return { engines, roles, slots, streams, tokens, canaryToken, ingestUrl, archiveUrl, edgePort: edgePort!, viewers: viewers.filter((v) => v !== canaryViewer), canaryViewer, sayRoleOutputs, stop };
   } catch (error) {
     sayRoleOutputs();
     await stop();

@@ -50,7 +50,7 @@ interface Fault {
 export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   const say = options.progress ?? (() => {});
   const deployment = await startDeployment({ streams: options.streams, posters: options.ratePerSec * 4, viewers: options.viewers, say });
-  const { engines, roles, streams, tokens, ingestUrl, archiveUrl, viewers, canaryViewer } = deployment;
+  const { engines, roles, streams, tokens, canaryToken, ingestUrl, archiveUrl, viewers, canaryViewer } = deployment;
   try {
     const engineFault = (engine: OwnEngine): Fault => ({
       name: `kill -9 ${engine.name}`,
@@ -84,7 +84,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       await sleep(options.downMs);
       const repairedAt = Date.now();
       await repair();
-      const recoveryMs = await recovered(ingestUrl, tokens[0]!, canaryViewer, repairedAt, options.recoveryBoundMs);
+      const recoveryMs = await recovered(ingestUrl, canaryToken, canaryViewer, repairedAt, options.recoveryBoundMs);
       await sleep(options.afterMs);
       await posters.stop();
       say(`  ${fault.name}: recovered in ${recoveryMs} ms; checking`);

@@ -80,6 +80,9 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
     const streamId = await knownStream(request.streamId);
     const single = batchMs === 0;
     const live = options.feeds.frames(streamId, batchMs, maxRate);
+    // A viewer with a cursor gets everything after it anyway; one without is answered once the
+    // stream's upstream is live, so every comment accepted after the answer reaches it.
+    if (afterSeq === undefined) await options.feeds.whenLive(streamId);
     const stream = openEventStream(sse, streamId, options.viewers, limits);
     if (afterSeq === undefined && viewerId === undefined) {
       // The common case, kept cheapest: a live anonymous viewer joins its feed's group.

@@ -7,10 +7,11 @@ import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";
 import { StreamFeeds } from "./stream-feeds.js";
 
 /** A fan-out that records subscriptions and lets the test push events or break them. */
-function fakeFanout() {
+function fakeFanout(announcesLive = false) {
   const calls: { streamId: string; afterSeq: number | undefined }[] = [];
   const open = new Set<{ next: (e: RelayEvent) => void; error: (e: unknown) => void }>();
   const fanout: FanoutSource = {
+    announcesLive,
     subscribe: (streamId, afterSeq) =>
       new Observable<RelayEvent>((subscriber) => {
         calls.push({ streamId, afterSeq });
@@ -59,4 +60,41 @@ test("should re-subscribe a broken upstream from the last seq it saw", () => {
   ]);
   for (const handle of open) handle.next({ kind: "comment", comment: testComment(8) });
   assert.equal(seen.length, 2);
+});
+
+/** Whether a promise has settled by the time pending callbacks and timers of `ms` have run. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let settled = false;
+  void promise.then(() => (settled = true));
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return settled;
+}
+
+test("should answer a new viewer only once its upstream is live at a source across the network", async () => {
+  const { fanout, calls, open } = fakeFanout(true);
+  const feeds = new StreamFeeds(fanout, { liveWaitMs: 5_000 });
+  const first = feeds.whenLive("s1");
+  assert.equal(calls.length, 1, "the wait opens the upstream");
+  assert.equal(await settledWithin(first, 20), false, "not live before the source says so");
+  for (const handle of open) handle.next({ kind: "position", afterSeq: 4 });
+  assert.equal(await settledWithin(first, 0), true, "live at the first event");
+  const viewer = feeds.frames("s1", 0).subscribe();
+  assert.equal(await settledWithin(feeds.whenLive("s1"), 0), true, "a live upstream is not waited for again");
+  assert.equal(calls.length, 1, "the viewer joined the same upstream");
+  viewer.unsubscribe();
+});
+
+test("should answer a viewer after the wait when the source announces nothing", async () => {
+  const { fanout } = fakeFanout(true);
+  const feeds = new StreamFeeds(fanout, { liveWaitMs: 30 });
+  const waiting = feeds.whenLive("s1");
+  assert.equal(await settledWithin(waiting, 5), false);
+  assert.equal(await settledWithin(waiting, 60), true, "answered after liveWaitMs");
+});
+
+test("should not wait for a source that is live on subscribe", async () => {
+  const { fanout, calls } = fakeFanout(false);
+  const feeds = new StreamFeeds(fanout, { liveWaitMs: 5_000 });
+  assert.equal(await settledWithin(feeds.whenLive("s1"), 0), true);
+  assert.equal(calls.length, 0, "nothing opened for the wait");
 });

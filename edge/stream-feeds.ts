@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from "rxjs";
-import { asyncScheduler, defer, finalize, retry, share, tap, timer } from "rxjs";
+import { EMPTY, asyncScheduler, defer, finalize, retry, share, take, tap, timeout, timer } from "rxjs";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";
@@ -8,6 +8,11 @@ import { DEFAULT_MAX_BATCH, toFrames } from "./comment-frames.js";
 
 /** How long an upstream subscription outlives its last viewer, to absorb reconnect storms. */
 export const DEFAULT_LINGER_MS = 5_000;
+/**
+ * Longest wait for a new upstream to go live before a viewer is answered anyway (a source that
+ * knows no position for the stream announces nothing).
+ */
+export const DEFAULT_LIVE_WAIT_MS = 2_000;
 /** Longest pause between attempts to re-subscribe a broken upstream. */
 export const MAX_RESUBSCRIBE_DELAY_MS = 5_000;
 
@@ -15,6 +20,7 @@ export const MAX_RESUBSCRIBE_DELAY_MS = 5_000;
 export interface StreamFeedsOptions {
   readonly lingerMs?: number;
   readonly maxBatch?: number;
+  readonly liveWaitMs?: number;
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
 }
@@ -28,6 +34,9 @@ export interface StreamFeedsOptions {
 export class StreamFeeds {
   private readonly upstreams = new Map<string, Observable<RelayEvent>>();
   private readonly feeds = new Map<string, Observable<Frame>>();
+  /** Streams whose upstream has had its first event: live at the source. */
+  private readonly live = new Set<string>();
+  private readonly liveWaitMs: number;
   private readonly lingerMs: number;
   private readonly maxBatch: number;
   private readonly scheduler: SchedulerLike;
@@ -39,6 +48,7 @@ export class StreamFeeds {
   ) {
     this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.liveWaitMs = options.liveWaitMs ?? DEFAULT_LIVE_WAIT_MS;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
   }
@@ -66,12 +76,28 @@ export class StreamFeeds {
     return feed;
   }
 
+  /**
+   * Resolves once the stream's upstream is live at the source, so that a viewer answered after
+   * it misses no comment accepted after its answer: at once for a source that is live on
+   * subscribe, else at the upstream's first event, or after `liveWaitMs` at most. The upstream
+   * outlives this wait by its linger, long enough for the viewer to join it.
+   */
+  whenLive(streamId: string): Promise<void> {
+    if (!this.fanout.announcesLive || this.live.has(streamId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.upstream(streamId)
+        .pipe(take(1), timeout({ first: this.liveWaitMs, with: () => EMPTY, scheduler: this.scheduler }))
+        .subscribe({ complete: resolve });
+    });
+  }
+
   private upstream(streamId: string): Observable<RelayEvent> {
     let upstream = this.upstreams.get(streamId);
     if (!upstream) {
       let lastSeq: number | undefined;
       upstream = defer(() => this.fanout.subscribe(streamId, lastSeq)).pipe(
         tap((event) => {
+          this.live.add(streamId);
           if (event.kind === "comment") lastSeq = event.comment.seq;
           // Where a subscription without a cursor started: a re-subscription resumes there.
           else if (event.kind === "position" && lastSeq === undefined) lastSeq = event.afterSeq;
@@ -83,7 +109,10 @@ export class StreamFeeds {
           },
           resetOnSuccess: true,
         }),
-        finalize(() => this.upstreams.delete(streamId)),
+        finalize(() => {
+          this.upstreams.delete(streamId);
+          this.live.delete(streamId);
+        }),
         share({ resetOnRefCountZero: () => timer(this.lingerMs, this.scheduler) }),
       );
       this.upstreams.set(streamId, upstream);

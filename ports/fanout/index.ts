@@ -26,4 +26,10 @@ export type RelayEvent =
  */
 export interface FanoutSource {
   subscribe(streamId: string, afterSeq?: number): Observable<RelayEvent>;
+  /**
+   * True when a subscription is live at the source only some time after `subscribe` (it is
+   * across a network) and a cursorless one then starts with a `position` event: a subscriber
+   * that must not miss what follows its start waits for that first event.
+   */
+  readonly announcesLive?: boolean;
 }

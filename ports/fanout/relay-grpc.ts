@@ -21,6 +21,8 @@ export interface RelayGrpcFanout extends FanoutSource {
 export function createRelayGrpcFanout(address: string): RelayGrpcFanout {
   const client = createGrpcClient(FanoutRelay, address, { "grpc.max_receive_message_length": 4 * 1024 * 1024 });
   return {
+    // The relay answers a cursorless Subscribe with its position once its listener is in place.
+    announcesLive: true,
     subscribe(streamId, afterSeq) {
       return new Observable<RelayEvent>((subscriber) => {
         const call = client.subscribe({ streamId, ...(afterSeq === undefined ? {} : { fromSeq: BigInt(afterSeq) }) });

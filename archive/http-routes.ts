@@ -16,7 +16,7 @@ export const LIVE_CACHE_CONTROL = "public, max-age=2";
  * ETag, 304 for a matching If-None-Match, and caching by whether the page can still change) and
  * `GET /v1/streams/{id}` (the stream with its comment count) and `GET /v1/archive/status`.
  */
-export function archiveRoutes(router: Router, playback: Playback, status: () => ArchiveStatus): Router {
+export function archiveRoutes(router: Router, playback: Playback, status: () => ArchiveStatus, onNotModified: () => void = () => {}): Router {
   router.add("GET", "/v1/streams/:id", async (_req, res, params) => {
     const { stream, commentCount } = await playback.summary(streamIdFromPath(params.id));
     sendJson(res, 200, { ...streamToJson(stream), comment_count: commentCount });
@@ -39,6 +39,7 @@ export function archiveRoutes(router: Router, playback: Playback, status: () => 
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
     const headers = { etag, "cache-control": page.final ? FINAL_CACHE_CONTROL : LIVE_CACHE_CONTROL };
     if (matchesEtag(req.headers["if-none-match"], etag)) {
+      onNotModified();
       res.writeHead(304, headers).end();
       return;
     }

@@ -50,6 +50,14 @@ export interface StreamSummary {
 const COUNT_CACHE_MS = 2_000;
 const COUNT_CACHE_SIZE = 10_000;
 
+/** Told how playback goes, for metrics. */
+export interface PlaybackObserver {
+  /** A window page was read, in this many seconds. */
+  windowServed?(seconds: number): void;
+  /** A comment count was asked for and found in the cache, or not. */
+  countLookup?(hit: boolean): void;
+}
+
 /** Serves replay windows: the comments whose offsetMs falls in [start, start + duration). */
 export class Playback {
   private readonly counts = new Map<string, { count: number; at: number }>();
@@ -64,6 +72,7 @@ export class Playback {
     private readonly tokens: PaginationTokens,
     private readonly completeThrough: () => number | undefined = () => undefined,
     private readonly settleMs = SETTLE_MS,
+    private readonly observer: PlaybackObserver = {},
   ) {}
 
   /** A stream's metadata and comment count (counted at most every two seconds). */
@@ -71,7 +80,9 @@ export class Playback {
     const stream = await this.knownStream(streamId);
     const now = Date.now();
     const cached = this.counts.get(streamId);
-    if (cached && now - cached.at < COUNT_CACHE_MS) return { stream, commentCount: cached.count };
+    const hit = cached !== undefined && now - cached.at < COUNT_CACHE_MS;
+    this.observer.countLookup?.(hit);
+    if (hit) return { stream, commentCount: cached.count };
     const complete = this.completeThrough();
     // Offsets before this can receive no more comments: the archive had everything accepted
     // by `complete`, and anything accepted later lands at a later offset.
@@ -83,6 +94,13 @@ export class Playback {
   }
 
   async window(request: WindowRequest): Promise<WindowPage> {
+    const started = performance.now();
+    const page = await this.readWindow(request);
+    this.observer.windowServed?.((performance.now() - started) / 1000);
+    return page;
+  }
+
+  private async readWindow(request: WindowRequest): Promise<WindowPage> {
     const { streamId, startMs, durationMs } = request;
     if (!Number.isSafeInteger(startMs) || startMs < 0 || startMs > MAX_START_MS) {
       throw new LcError("invalid_argument", "start_time must be a non-negative number of seconds, at most a week");

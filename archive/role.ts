@@ -1,6 +1,8 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
+import type { Registry } from "../core/metrics.js";
+import { ArchiveMetrics } from "./archive-metrics.js";
 import type { ArchiveStore } from "../ports/archive-store/index.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
@@ -21,6 +23,7 @@ export interface ArchiveRoleOptions {
   /** How often the writer measures its lag. */
   readonly lagPollMs: number;
   readonly logger: Logger;
+  readonly metrics: Registry;
 }
 
 /** A running archive: its Connect routes to serve, and how to stop its writer. */
@@ -32,13 +35,15 @@ export interface RunningArchive {
 /** Starts copying the log into the archive and puts playback on the HTTP router. */
 export async function startArchive(router: Router, options: ArchiveRoleOptions): Promise<RunningArchive> {
   const writer = await startArchiveWriter(options.log, options.archive, { logger: options.logger, lagPollMs: options.lagPollMs });
+  const metrics = new ArchiveMetrics(options.metrics, () => writer.status());
   const playback = new Playback(
     options.archive,
     options.registry,
     new PaginationTokens(options.paginationKey),
     () => writer.status().completeThrough,
     options.settleMs,
+    metrics.playback,
   );
-  archiveRoutes(router, playback, () => writer.status());
+  archiveRoutes(router, playback, () => writer.status(), () => metrics.pageNotModified());
   return { connectRoutes: archiveConnectRoutes(playback), stop: () => writer.stop() };
 }

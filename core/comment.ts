@@ -15,6 +15,8 @@ export interface Comment {
   readonly offsetMs: number;
   /** Position in the log for its stream: increases, gaps allowed; the resume cursor. */
   readonly seq: number;
+  /** Id of the request that posted it, so logs can follow it; never shown to viewers. */
+  readonly requestId?: string;
 }
 
 /** What ingest appends to the log: a comment before the log has placed it. */

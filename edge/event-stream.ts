@@ -8,6 +8,8 @@ export interface EventStreamLimits {
   readonly retryMs: number;
   /** Unsent bytes past which the viewer counts as too slow and is cut off. */
   readonly maxBufferedBytes: number;
+  /** Told when a viewer is cut off for passing `maxBufferedBytes`. */
+  readonly onCutOff?: () => void;
 }
 
 /** The connection under an SSE response, whichever server accepted it. */
@@ -56,7 +58,11 @@ export function openEventStream(sse: SseSocket, streamId: string, viewers: Viewe
       if (!open) return;
       stream.lastWriteAt = Date.now();
       socket.write(bytes);
-      if (socket.writableLength > limits.maxBufferedBytes) socket.destroy();
+      if (socket.writableLength > limits.maxBufferedBytes) {
+        open = false;
+        limits.onCutOff?.();
+        socket.destroy();
+      }
     },
     closeWithRetry(retryMs) {
       stream.write(formatRetry(retryMs));

@@ -8,6 +8,7 @@ import { streamIdFromPath } from "../core/stream.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { Authenticator } from "../ingest/authenticator.js";
+import type { Frame } from "./comment-frames.js";
 import { toFrames, withOwnComments } from "./comment-frames.js";
 import type { SseSocket } from "./event-stream.js";
 import { SSE_HEAD_FIELDS, openEventStream } from "./event-stream.js";
@@ -51,6 +52,10 @@ export interface EdgeRoutesOptions {
   /** Batch window when the viewer asks for none. */
   readonly defaultBatchMs?: number;
   readonly maxViewerBufferBytes?: number;
+  /** Told of each frame written and to how many viewers. */
+  readonly onDelivered?: (frame: Frame, viewers: number) => void;
+  /** Told when a viewer is cut off for not reading. */
+  readonly onSlowViewerDropped?: () => void;
 }
 
 /**
@@ -59,11 +64,13 @@ export interface EdgeRoutesOptions {
  * resume semantics), and `GET /v1/streams/{id}/viewers`.
  */
 export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes?: RawRoutes): Router {
+  const { onDelivered } = options;
   const limits = {
     retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
     maxBufferedBytes: options.maxViewerBufferBytes ?? DEFAULT_MAX_VIEWER_BUFFER_BYTES,
+    ...(options.onSlowViewerDropped ? { onCutOff: options.onSlowViewerDropped } : {}),
   };
-  const groups = new ViewerGroups();
+  const groups = new ViewerGroups(onDelivered);
   const knownStream = async (id: string | undefined) => {
     const streamId = streamIdFromPath(id);
     if (!(await dependency("stream registry", options.streams.get(streamId)))) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
@@ -92,7 +99,13 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
     // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
     const frames$ =
       afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
-    const bytes$: Observable<Buffer> = frames$.pipe(map(viewerId === undefined ? (frame) => frame.bytes : withOwnComments(viewerId, single)));
+    const bytesOf = viewerId === undefined ? (frame: Frame) => frame.bytes : withOwnComments(viewerId, single);
+    const bytes$: Observable<Buffer> = frames$.pipe(
+      map((frame) => {
+        onDelivered?.(frame, 1);
+        return bytesOf(frame);
+      }),
+    );
     const subscription = bytes$.subscribe({ next: (bytes) => stream.write(bytes), error: () => stream.end(), complete: () => stream.end() });
     stream.onClose(() => subscription.unsubscribe());
   };

@@ -1,11 +1,12 @@
 import { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
+import { createMetricsRegistry } from "../core/metrics.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import { createRedisFanoutSource } from "../ports/fanout/redis.js";
 import { createRelayGrpcFanout } from "../ports/fanout/relay-grpc.js";
 import { authenticatorFor, readEngineConfig, readServerConfig } from "../server/config.js";
 import type { RunningRole } from "../server/engines.js";
-import { openCassandra, openRedis, openRedisSubscriber, openStreamRegistry } from "../server/engines.js";
+import { openCassandra, openRedis, openRedisSubscriber, openStreamRegistry, probes } from "../server/engines.js";
 import { createRedisViewerCounts } from "../ports/viewer-count/redis.js";
 import { listen, shownHost } from "../server/role-host.js";
 import { mountEdge } from "./role.js";
@@ -25,10 +26,11 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
   const cassandra = await openCassandra(engines);
   const redis = await openRedis(engines.redisUrl);
   const authenticator = authenticatorFor(config);
+  const metrics = createMetricsRegistry("edge");
   const router = new Router();
   const edge = mountEdge(router, {
     fanout,
-    registry: await openStreamRegistry(cassandra),
+    registry: await openStreamRegistry(cassandra, metrics),
     heartbeatMs: config.heartbeatMs,
     defaultBatchMs: config.defaultBatchMs,
     viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
@@ -38,11 +40,13 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     viewerCountIntervalMs: config.viewerCountIntervalMs,
     ...(authenticator ? { authenticator } : {}),
     logger,
+    metrics,
   });
-  const host = await listen(router, { config, logger, rawRoutes: edge.rawRoutes });
+  const host = await listen(router, { config, logger, rawRoutes: edge.rawRoutes, metrics, readiness: [probes.relay(engines.relayAddress), probes.redis(redis), probes.cassandra(cassandra)] });
   return {
     description: `edge ready: HTTP http://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
     async close() {
+      host.beginShutdown();
       await edge.drain();
       await host.close();
       closeRedis();

@@ -2,6 +2,8 @@ import type { Router } from "../core/http/router.js";
 import { RawRoutes } from "../core/http/raw-routes.js";
 import type { Authenticator } from "../ingest/authenticator.js";
 import type { Logger } from "../core/logger.js";
+import type { Registry } from "../core/metrics.js";
+import { EdgeMetrics } from "./edge-metrics.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import { edgeRoutes } from "./http-routes.js";
@@ -29,6 +31,7 @@ export interface EdgeRoleOptions {
   readonly viewerCounts: ViewerCounts;
   readonly viewerCountIntervalMs: number;
   readonly logger: Logger;
+  readonly metrics: Registry;
 }
 
 /** A mounted edge. */
@@ -49,8 +52,9 @@ const DRAIN_SPREAD_MS = 5_000;
 
 /** Puts the SSE and long-polling endpoints on an HTTP router. */
 export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge {
-  const feeds = new StreamFeeds(options.fanout, { logger: options.logger });
   const viewers = new Viewers(options.viewerLimits);
+  const metrics = new EdgeMetrics(options.metrics, viewers);
+  const feeds = new StreamFeeds(options.fanout, { logger: options.logger, onFrame: (frame) => metrics.framed(frame) });
   viewers.startHeartbeats(options.heartbeatMs, Buffer.from(HEARTBEAT));
   const reporter = new ViewerCountReporter(viewers, options.viewerCounts, options.viewerCountIntervalMs, options.logger);
   reporter.start();
@@ -63,6 +67,12 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
     defaultBatchMs: options.defaultBatchMs,
     defaultMaxRate: options.defaultMaxRate,
     maxViewerBufferBytes: options.maxViewerBufferBytes,
+    onDelivered(frame, viewers) {
+      metrics.delivered(frame, viewers);
+      if (frame.kind !== "comments" || !options.logger.debugging) return;
+      for (const { requestId, commentId, streamId, seq } of frame.comments) options.logger.debug("comment sent", { requestId, commentId, streamId, seq, viewers });
+    },
+    onSlowViewerDropped: () => metrics.slowViewerDropped(),
     viewerTotal: (streamId) => reporter.total(streamId),
     ...(options.authenticator ? { authenticator: options.authenticator } : {}),
   }, rawRoutes);

@@ -21,6 +21,8 @@ export interface StreamFeedsOptions {
   readonly lingerMs?: number;
   readonly maxBatch?: number;
   readonly liveWaitMs?: number;
+  /** Told of each frame serialised (once per feed, whatever its number of viewers). */
+  readonly onFrame?: (frame: Frame) => void;
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
 }
@@ -37,6 +39,7 @@ export class StreamFeeds {
   /** Streams whose upstream has had its first event: live at the source. */
   private readonly live = new Set<string>();
   private readonly liveWaitMs: number;
+  private readonly onFrame: ((frame: Frame) => void) | undefined;
   private readonly lingerMs: number;
   private readonly maxBatch: number;
   private readonly scheduler: SchedulerLike;
@@ -49,6 +52,7 @@ export class StreamFeeds {
     this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     this.liveWaitMs = options.liveWaitMs ?? DEFAULT_LIVE_WAIT_MS;
+    this.onFrame = options.onFrame;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
   }
@@ -68,6 +72,7 @@ export class StreamFeeds {
     if (!feed) {
       feed = this.upstream(streamId).pipe(
         toFrames(batchMs, { maxBatch: this.maxBatch, scheduler: this.scheduler, ...(maxRate === undefined ? {} : { maxRate }) }),
+        tap((frame) => this.onFrame?.(frame)),
         finalize(() => this.feeds.delete(key)),
         share({ resetOnRefCountZero: true }),
       );

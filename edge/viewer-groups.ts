@@ -16,6 +16,9 @@ interface Group {
 export class ViewerGroups {
   private readonly groups = new Map<string, Group>();
 
+  /** `onDelivered` is told of each frame written and to how many viewers. */
+  constructor(private readonly onDelivered?: (frame: Frame, viewers: number) => void) {}
+
   /** Adds a viewer to the group of `key`, fed by `frames`; returns how to leave. */
   join(key: string, frames: Observable<Frame>, viewer: EventStream): () => void {
     let group = this.groups.get(key);
@@ -24,6 +27,7 @@ export class ViewerGroups {
       const subscription = frames.subscribe({
         next: (frame) => {
           for (const member of members) member.write(frame.bytes);
+          this.onDelivered?.(frame, members.size);
         },
         // The shared feed re-subscribes its upstream by itself; an end here is final: viewers reconnect.
         error: () => this.endGroup(key),

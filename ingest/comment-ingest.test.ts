@@ -30,6 +30,7 @@ function heldLog(inner: CommentLog) {
       return placed;
     },
     consume: (options, handler) => inner.consume(options, handler),
+    ping: () => inner.ping(),
     close: () => inner.close(),
   };
   return { log, release, appends: () => appends };

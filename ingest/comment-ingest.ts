@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Comment, CommentRecord } from "../core/comment.js";
 import { dependency } from "../core/dependency.js";
 import { LcError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
@@ -32,6 +33,8 @@ export interface PostCommentCommand {
   readonly streamId: string;
   readonly input: CommentInput;
   readonly idempotencyKey?: string;
+  /** The id of the request, kept with the comment so every role's logs can follow it. */
+  readonly requestId?: string;
 }
 
 /** Dependencies and limits of {@link CommentIngest}. */
@@ -47,6 +50,10 @@ export interface CommentIngestOptions {
   readonly appendTimeoutMs?: number;
   readonly clock: Clock;
   readonly newId: () => string;
+  /** Gets a debug line per accepted comment. */
+  readonly logger?: Logger;
+  /** Told how long each successful append took, in seconds. */
+  readonly observeAppend?: (seconds: number) => void;
 }
 
 /**
@@ -81,7 +88,7 @@ export class CommentIngest {
    * of the comment that did land (or a fresh try if it did not), never a second comment.
    */
   async post(command: PostCommentCommand): Promise<AcceptedComment> {
-    const { principal, streamId, input, idempotencyKey } = command;
+    const { principal, streamId, input, idempotencyKey, requestId } = command;
     const stream = await dependency("stream registry", this.options.streams.get(streamId));
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
     if (stream.endedAt !== undefined) throw new LcError("stream_ended", `stream ${streamId} has ended`);
@@ -91,7 +98,7 @@ export class CommentIngest {
         [`user:${principal.userId}`, perUser],
         [`stream:${streamId}`, perStream],
       ]);
-      return this.append(principal, stream.startedAt, streamId, input);
+      return this.append(principal, stream.startedAt, streamId, input, requestId);
     };
     if (idempotencyKey === undefined) return this.confirmInTime(admitThenAppend());
 
@@ -124,7 +131,7 @@ export class CommentIngest {
     return Promise.race([appending, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private async append(principal: Principal, startedAt: number, streamId: string, input: CommentInput): Promise<AcceptedComment> {
+  private async append(principal: Principal, startedAt: number, streamId: string, input: CommentInput, requestId: string | undefined): Promise<AcceptedComment> {
     const serverTs = this.options.clock.now();
     const record: CommentRecord = {
       commentId: this.options.newId(),
@@ -136,8 +143,12 @@ export class CommentIngest {
       offsetMs: Math.max(0, serverTs - startedAt),
       ...(input.clientTs === undefined ? {} : { clientTs: input.clientTs }),
       ...(input.meta === undefined ? {} : { meta: input.meta }),
+      ...(requestId === undefined ? {} : { requestId }),
     };
+    const appendStarted = performance.now();
     const placed: Comment = await dependency("comment log", this.options.log.append(record), "log_unavailable");
+    this.options.observeAppend?.((performance.now() - appendStarted) / 1000);
+    if (this.options.logger?.debugging) this.options.logger.debug("comment accepted", { requestId, commentId: placed.commentId, streamId, seq: placed.seq });
     return { commentId: placed.commentId, seq: placed.seq, serverTs: placed.serverTs, offsetMs: placed.offsetMs };
   }
 

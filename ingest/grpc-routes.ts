@@ -6,7 +6,9 @@ import { CommentService } from "../gen/livecomments/v1/comment_service_pb.js";
 import { StreamService } from "../gen/livecomments/v1/stream_service_pb.js";
 import type { Authenticator, Principal } from "./authenticator.js";
 import { bearerToken, requireScope } from "./authenticator.js";
+import { REQUEST_ID_HEADER, acceptRequestId } from "../core/request-id.js";
 import { parseCommentInput } from "./comment-input.js";
+import type { IngestMetrics } from "./ingest-metrics.js";
 import type { CommentIngest } from "./comment-ingest.js";
 import { parseIdempotencyKey } from "./comment-ingest.js";
 import { STREAMS_ADMIN_SCOPE } from "./http-routes.js";
@@ -19,11 +21,12 @@ export interface IngestGrpcOptions {
   readonly streams: StreamAdmin;
   readonly authenticator: Authenticator;
   readonly logger: Logger;
+  readonly metrics: IngestMetrics;
 }
 
 /** Serves CommentService and StreamService with the same rules as the HTTP API. */
 export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions): void {
-  const { ingest, streams, authenticator, logger } = options;
+  const { ingest, streams, authenticator, logger, metrics } = options;
   const authenticate = (metadata: Metadata): Promise<Principal> => authenticator.verify(bearerToken(firstString(metadata, "authorization")));
   const admin = async (metadata: Metadata) => requireScope(await authenticate(metadata), STREAMS_ADMIN_SCOPE);
 
@@ -32,16 +35,19 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
     CommentService,
     {
       async postComment(request, call) {
-        await ingest.admitClient(peerAddress(call.getPeer()));
-        const principal = await authenticate(call.metadata);
-        const streamId = streamIdFromPath(request.streamId);
-        const idempotencyKey = parseIdempotencyKey(request.idempotencyKey);
-        const input = parseCommentInput(
-          { text: request.text, client_ts: request.clientTs === undefined ? undefined : Number(request.clientTs), meta: request.meta },
-          ingest.inputLimits,
-          ingest.now(),
-        );
-        const accepted = await ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}) });
+        const accepted = await metrics.countPost(async () => {
+          await ingest.admitClient(peerAddress(call.getPeer()));
+          const principal = await authenticate(call.metadata);
+          const streamId = streamIdFromPath(request.streamId);
+          const idempotencyKey = parseIdempotencyKey(request.idempotencyKey);
+          const input = parseCommentInput(
+            { text: request.text, client_ts: request.clientTs === undefined ? undefined : Number(request.clientTs), meta: request.meta },
+            ingest.inputLimits,
+            ingest.now(),
+          );
+          const requestId = acceptRequestId(firstString(call.metadata, REQUEST_ID_HEADER));
+          return ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}), requestId });
+        });
         return {
           commentId: accepted.commentId,
           seq: BigInt(accepted.seq),

@@ -15,6 +15,8 @@ import type { HttpServer } from "../server/http-server.js";
 import { startHttpServer } from "../server/http-server.js";
 import { createHs256Authenticator } from "./authenticator.js";
 import { DEFAULT_COMMENT_INPUT_LIMITS } from "./comment-input.js";
+import { unreadRegistry } from "../core/metrics.js";
+import { IngestMetrics } from "./ingest-metrics.js";
 import { CommentIngest } from "./comment-ingest.js";
 import { mintToken } from "./dev-token.js";
 import { ingestRoutes } from "./http-routes.js";
@@ -43,6 +45,7 @@ before(async () => {
     streams: new StreamAdmin(registry, systemClock, newId),
     authenticator: createHs256Authenticator({ secret }),
     maxBodyBytes: 16_384,
+    metrics: new IngestMetrics(unreadRegistry()),
     bodyTimeoutMs: 10_000,
   });
   server = await startHttpServer({

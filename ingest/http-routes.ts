@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { acceptRequestId, requestIdOf } from "../core/request-id.js";
 import { readJsonBody } from "../core/http/read-json-body.js";
 import { headerValue, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
@@ -8,6 +9,7 @@ import { bearerToken, requireScope } from "./authenticator.js";
 import { parseCommentInput } from "./comment-input.js";
 import type { CommentIngest } from "./comment-ingest.js";
 import { parseIdempotencyKey } from "./comment-ingest.js";
+import type { IngestMetrics } from "./ingest-metrics.js";
 import type { StreamAdmin } from "./stream-admin.js";
 
 /** What the ingest routes need. */
@@ -17,6 +19,7 @@ export interface IngestRoutesOptions {
   readonly authenticator: Authenticator;
   readonly maxBodyBytes: number;
   readonly bodyTimeoutMs: number;
+  readonly metrics: IngestMetrics;
 }
 
 /** The scope that may create and end streams. */
@@ -24,7 +27,7 @@ export const STREAMS_ADMIN_SCOPE = "streams:admin";
 
 /** Adds the write API: streams and posting comments. */
 export function ingestRoutes(router: Router, options: IngestRoutesOptions): Router {
-  const { ingest, streams, authenticator, maxBodyBytes, bodyTimeoutMs } = options;
+  const { ingest, streams, authenticator, maxBodyBytes, bodyTimeoutMs, metrics } = options;
   const authenticate = (req: IncomingMessage): Promise<Principal> => authenticator.verify(bearerToken(req.headers.authorization));
   const admin = async (req: IncomingMessage) => requireScope(await authenticate(req), STREAMS_ADMIN_SCOPE);
 
@@ -41,12 +44,14 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
       sendJson(res, 200, streamToJson(await streams.end(params.id!)));
     })
     .add("POST", "/v1/streams/:id/comments", async (req, res, params) => {
-      await ingest.admitClient(req.socket.remoteAddress ?? "unknown");
-      const principal = await authenticate(req);
-      const streamId = streamIdFromPath(params.id);
-      const idempotencyKey = parseIdempotencyKey(headerValue(req, "idempotency-key"));
-      const input = parseCommentInput(await readJsonBody(req, maxBodyBytes, bodyTimeoutMs), ingest.inputLimits, ingest.now());
-      const accepted = await ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}) });
+      const accepted = await metrics.countPost(async () => {
+        await ingest.admitClient(req.socket.remoteAddress ?? "unknown");
+        const principal = await authenticate(req);
+        const streamId = streamIdFromPath(params.id);
+        const idempotencyKey = parseIdempotencyKey(headerValue(req, "idempotency-key"));
+        const input = parseCommentInput(await readJsonBody(req, maxBodyBytes, bodyTimeoutMs), ingest.inputLimits, ingest.now());
+        return ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}), requestId: requestIdOf(req) ?? acceptRequestId(undefined) });
+      });
       sendJson(res, 202, {
         comment_id: accepted.commentId,
         seq: accepted.seq,

@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import { systemClock } from "../core/clock.js";
 import { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
+import { createMetricsRegistry } from "../core/metrics.js";
 import { createUuidV7 } from "../core/uuid-v7.js";
 import { createRedisIdempotencyStore } from "../ports/idempotency-store/redis.js";
 import { createRedisRateLimiter } from "../ports/rate-limiter/redis.js";
 import { authenticatorFor, readEngineConfig, readServerConfig } from "../server/config.js";
 import type { RunningRole } from "../server/engines.js";
-import { openCassandra, openKafkaLog, openRedis, openStreamRegistry } from "../server/engines.js";
+import { openCassandra, openKafkaLog, openRedis, openStreamRegistry, probes } from "../server/engines.js";
 import { createGrpcServer } from "../server/grpc-server.js";
 import { listen, shownHost } from "../server/role-host.js";
 import { mountIngest } from "./role.js";
@@ -21,11 +22,12 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
   const redis = await openRedis(engines.redisUrl);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog(engines, `ingest-${randomUUID()}`, logger);
+  const metrics = createMetricsRegistry("ingest");
   const router = new Router();
   const grpc = createGrpcServer();
   mountIngest(router, grpc, {
     log,
-    registry: await openStreamRegistry(cassandra),
+    registry: await openStreamRegistry(cassandra, metrics),
     rateLimiter: createRedisRateLimiter(redis, engines.redisKeyPrefix),
     idempotency: createRedisIdempotencyStore(redis, engines.redisKeyPrefix),
     authenticator,
@@ -33,8 +35,9 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     clock: systemClock,
     newId: createUuidV7(),
     logger,
+    metrics,
   });
-  const host = await listen(router, { config, logger, grpc });
+  const host = await listen(router, { config, logger, grpc, metrics, readiness: [probes.kafka(log), probes.redis(redis), probes.cassandra(cassandra)] });
   const at = shownHost(config.host);
   return {
     description: `ingest ready: HTTP http://${at}:${host.httpPort}, gRPC ${at}:${host.grpcPort}`,

@@ -2,6 +2,7 @@ import type { Server } from "@grpc/grpc-js";
 import type { Clock } from "../core/clock.js";
 import type { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
+import type { Registry } from "../core/metrics.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
@@ -10,6 +11,7 @@ import type { Authenticator } from "./authenticator.js";
 import type { CommentInputLimits } from "./comment-input.js";
 import { CommentIngest } from "./comment-ingest.js";
 import { addIngestGrpcServices } from "./grpc-routes.js";
+import { IngestMetrics } from "./ingest-metrics.js";
 import { ingestRoutes } from "./http-routes.js";
 import type { RateLimitRules } from "./rate-limits.js";
 import { StreamAdmin } from "./stream-admin.js";
@@ -35,10 +37,12 @@ export interface IngestRoleOptions {
   readonly clock: Clock;
   readonly newId: () => string;
   readonly logger: Logger;
+  readonly metrics: Registry;
 }
 
 /** Puts the write path on an HTTP router and a gRPC server. */
 export function mountIngest(router: Router, grpc: Server, options: IngestRoleOptions): void {
+  const metrics = new IngestMetrics(options.metrics);
   const ingest = new CommentIngest({
     log: options.log,
     streams: options.registry,
@@ -50,8 +54,10 @@ export function mountIngest(router: Router, grpc: Server, options: IngestRoleOpt
     appendTimeoutMs: options.limits.appendTimeoutMs,
     clock: options.clock,
     newId: options.newId,
+    observeAppend: (seconds) => metrics.appendSeconds.observe(seconds),
+    logger: options.logger,
   });
   const streams = new StreamAdmin(options.registry, options.clock, options.newId);
-  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.limits.maxBodyBytes, bodyTimeoutMs: options.limits.bodyTimeoutMs });
-  addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger });
+  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.limits.maxBodyBytes, bodyTimeoutMs: options.limits.bodyTimeoutMs, metrics });
+  addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger, metrics });
 }

@@ -1,10 +1,12 @@
 import type { Server } from "@grpc/grpc-js";
 import type { Comment } from "../core/comment.js";
 import type { Logger } from "../core/logger.js";
+import type { Registry } from "../core/metrics.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import { hasStreamHistory } from "../ports/comment-log/index.js";
 import { FanoutRelay } from "./fanout-relay.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
+import { RelayMetrics } from "./relay-metrics.js";
 
 /**
  * How far back a relay reads the log when it starts, by default: its rings then hold the last
@@ -32,6 +34,7 @@ export interface RelayRoleOptions {
   /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
   readonly publish?: (batch: readonly Comment[]) => Promise<void>;
   readonly logger: Logger;
+  readonly metrics: Registry;
 }
 
 /** A running relay. */
@@ -50,6 +53,7 @@ export async function startRelay(grpc: Server, options: RelayRoleOptions): Promi
     ringIdleMs: options.ringIdleMs,
     logger: options.logger,
   });
+  const metrics = new RelayMetrics(options.metrics, relay);
   const sweeper = setInterval(() => relay.sweep(), Math.min(RING_SWEEP_MS, options.ringIdleMs));
   sweeper.unref();
   addRelayGrpcService(grpc, relay, options.logger);
@@ -59,6 +63,8 @@ export async function startRelay(grpc: Server, options: RelayRoleOptions): Promi
   const from = hasStreamHistory(options.log) || options.warmupMs === 0 ? "latest" : { since: Date.now() - options.warmupMs };
   const consumption = await options.log.consume({ group: options.group, from, commit: false }, async (batch) => {
     relay.publish(batch);
+    metrics.consumedBatch(batch, Date.now());
+    if (options.logger.debugging) for (const { requestId, commentId, streamId, seq } of batch) options.logger.debug("comment read from the log", { requestId, commentId, streamId, seq });
     if (publish) await publish(batch);
   });
   relay.setCoverage((streamId) => consumption.coversAfter(streamId));

@@ -8,7 +8,7 @@ import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/rate-limits.js";
 import { DEFAULT_RELAY_WARMUP_MS } from "../relay/role.js";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
-import { DEFAULT_HEADERS_TIMEOUT_MS } from "./http-server.js";
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "./http-server.js";
 import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_VIEWER_BUFFER_BYTES, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE } from "../edge/http-routes.js";
 import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/fanout-relay.js";
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
@@ -38,6 +38,8 @@ export interface ServerConfig {
   /** How long a client may take to send a request's head, then its body (slow posters are cut off). */
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** On SIGTERM, how long requests in progress may take to finish. */
+  readonly shutdownGraceMs: number;
   readonly idempotencyTtlMs: number;
   readonly appendTimeoutMs: number;
   readonly maxConnections: number;
@@ -56,7 +58,6 @@ export interface ServerConfig {
   readonly maxViewers: number;
   readonly maxViewersPerIp: number;
   readonly maxViewerBufferBytes: number;
-  readonly quiet: boolean;
 }
 
 /** The embedded mode adds its data folder. */
@@ -123,6 +124,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     maxBodyBytes: read.integer("LC_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 256, 1024 * 1024),
     headersTimeoutMs: read.integer("LC_HEADERS_TIMEOUT_MS", DEFAULT_HEADERS_TIMEOUT_MS, 100, 600_000),
     bodyTimeoutMs: read.integer("LC_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS, 100, 600_000),
+    shutdownGraceMs: read.integer("LC_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
     idempotencyTtlMs: read.integer("LC_IDEMPOTENCY_TTL_MS", DEFAULT_IDEMPOTENCY_TTL_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
     appendTimeoutMs: read.integer("LC_APPEND_TIMEOUT_MS", DEFAULT_APPEND_TIMEOUT_MS, 100, 120_000),
     maxConnections: read.integer("LC_MAX_CONNECTIONS", 15_000, 1, 1_000_000),
@@ -140,7 +142,6 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     maxViewers: read.integer("LC_MAX_VIEWERS", DEFAULT_MAX_VIEWERS, 1, 10_000_000),
     maxViewersPerIp: read.integer("LC_MAX_VIEWERS_PER_IP", DEFAULT_MAX_VIEWERS_PER_IP, 1, 10_000_000),
     maxViewerBufferBytes: read.integer("LC_MAX_VIEWER_BUFFER_BYTES", DEFAULT_MAX_VIEWER_BUFFER_BYTES, 16 * 1024, 64 * 1024 ** 2),
-    quiet: read.oneOf("LC_LOG", "info", ["info", "quiet"]) === "quiet",
   };
 }
 

@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
+import { createMetricsRegistry } from "../core/metrics.js";
 import { createUuidV7 } from "../core/uuid-v7.js";
 import { mountEdge } from "../edge/role.js";
 import { loadOrCreateDevSecret } from "../ingest/dev-token.js";
@@ -34,6 +35,8 @@ export interface EmbeddedApp {
   /** The HS256 secret in use (the development one when LC_JWT_SECRET is unset). */
   readonly jwtSecret: string;
   readonly usesDevSecret: boolean;
+  /** The HTTP routes served, as `METHOD /pattern`. */
+  readonly routes: readonly string[];
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function startEmbeddedApp(
   const jwtSecret = config.jwtSecret ?? loadOrCreateDevSecret(config.dataDir);
   const log = createSqliteCommentLog({ db, logger });
   const registry = createSqliteStreamRegistry(db);
+  const metrics = createMetricsRegistry("all");
   const router = new Router();
   const grpc = createGrpcServer();
   const authenticator = authenticatorFor(config, jwtSecret)!;
@@ -68,6 +72,7 @@ export async function startEmbeddedApp(
     clock,
     newId,
     logger,
+    metrics,
   });
   const relay = await startRelay(grpc, {
     log,
@@ -78,6 +83,7 @@ export async function startEmbeddedApp(
     ringIdleMs: config.ringIdleMs,
     warmupMs: config.relayWarmupMs,
     logger,
+    metrics,
   });
   const edge = mountEdge(router, {
     fanout: createInProcessFanout(relay.relay),
@@ -91,6 +97,7 @@ export async function startEmbeddedApp(
     viewerCounts: createMemoryViewerCounts(clock),
     viewerCountIntervalMs: config.viewerCountIntervalMs,
     logger,
+    metrics,
   });
   const archive = await startArchive(router, {
     log,
@@ -100,9 +107,10 @@ export async function startEmbeddedApp(
     settleMs: config.archiveSettleMs,
     lagPollMs: config.archiveLagPollMs,
     logger,
+    metrics,
   });
   demoRoutes(router, { guestTokenSecret: config.jwtSecret === undefined ? jwtSecret : undefined });
-  const host = await listen(router, { config, logger, connectRoutes: [archive.connectRoutes], grpc, rawRoutes: edge.rawRoutes });
+  const host = await listen(router, { config, logger, connectRoutes: [archive.connectRoutes], grpc, rawRoutes: edge.rawRoutes, metrics, readiness: [{ name: "sqlite", probe: () => log.ping() }] });
 
   let closing: Promise<void> | undefined;
   return {
@@ -111,8 +119,10 @@ export async function startEmbeddedApp(
     databaseFile,
     jwtSecret,
     usesDevSecret: config.jwtSecret === undefined,
+    routes: router.routes(),
     close() {
       closing ??= (async () => {
+        host.beginShutdown();
         await edge.drain();
         await host.close();
         // Appends already accepted are committed by log.close before the file closes.

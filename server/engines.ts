@@ -1,6 +1,11 @@
 import { Redis } from "ioredis";
 import type cassandra from "cassandra-driver";
 import type { Logger } from "../core/logger.js";
+import type { Registry } from "../core/metrics.js";
+import type { ReadinessCheck } from "../core/readiness.js";
+import { expectServing } from "../core/grpc/health-client.js";
+import { FanoutRelay } from "../gen/livecomments/v1/fanout_relay_pb.js";
+import { cacheLookups } from "../core/metrics.js";
 import { connectCassandra } from "../ports/cassandra/connect-cassandra.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import { createKafkaCommentLog } from "../ports/comment-log/kafka.js";
@@ -56,8 +61,8 @@ export function openCassandra(engines: EngineConfig): Promise<cassandra.Client> 
 }
 
 /** The stream registry every distributed role reads: Cassandra behind a short cache. */
-export async function openStreamRegistry(client: cassandra.Client): Promise<StreamRegistry> {
-  return createCachedStreamRegistry(await createCassandraStreamRegistry(client));
+export async function openStreamRegistry(client: cassandra.Client, metrics: Registry): Promise<StreamRegistry> {
+  return createCachedStreamRegistry(await createCassandraStreamRegistry(client), { onLookup: cacheLookups(metrics, "stream_registry") });
 }
 
 /** A process of the distributed mode, once it listens. */
@@ -66,3 +71,11 @@ export interface RunningRole {
   readonly description: string;
   close(): Promise<void>;
 }
+
+/** Readiness probes of the engines and peers a role needs, for /readyz. */
+export const probes = {
+  kafka: (log: CommentLog): ReadinessCheck => ({ name: "kafka", probe: () => log.ping() }),
+  redis: (redis: Redis): ReadinessCheck => ({ name: "redis", probe: () => redis.ping() }),
+  cassandra: (client: cassandra.Client): ReadinessCheck => ({ name: "cassandra", probe: () => client.execute("SELECT release_version FROM system.local") }),
+  relay: (address: string): ReadinessCheck => ({ name: "relay", probe: () => expectServing(address, FanoutRelay.typeName) }),
+};

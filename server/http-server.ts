@@ -1,11 +1,12 @@
 import { createServer as createHttp1Server } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { constants, createServer as createHttp2Server } from "node:http2";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { LcError } from "../core/errors.js";
-import { sendError } from "../core/http/respond.js";
+import { headerValue, sendError } from "../core/http/respond.js";
+import { REQUEST_ID_HEADER, acceptRequestId, tagRequest } from "../core/request-id.js";
 import type { Router } from "../core/http/router.js";
 import { hasDotSegment } from "../core/http/dot-segments.js";
 import { DEFAULT_BODY_TIMEOUT_MS } from "../core/http/read-json-body.js";
@@ -25,6 +26,9 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** An HTTP/2 connection with no request for this long is closed (HTTP/1.1 keeps idle ones 5 s). */
 const HTTP2_IDLE_TIMEOUT_MS = 60_000;
 
+/** How long a closing server lets requests already in progress finish, by default. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
 /** Concurrent requests per HTTP/2 connection: bounds what one connection can hold open. */
 const HTTP2_MAX_CONCURRENT_STREAMS = 100;
 
@@ -39,6 +43,8 @@ export interface HttpServerOptions {
   /** Time to send the request head; then `bodyTimeoutMs` more for the body, or the request is cut off. */
   readonly headersTimeoutMs?: number;
   readonly bodyTimeoutMs?: number;
+  /** On close, how long requests in progress may take to finish before their connections are cut. */
+  readonly shutdownGraceMs?: number;
   /** Long-lived GET endpoints served on the raw socket (see RawRoutes). */
   readonly rawRoutes?: RawRoutes;
   readonly logger: Logger;
@@ -57,7 +63,20 @@ export interface HttpServer {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { router, fallback, logger } = options;
+  /** Responses not yet ended: on close, the server waits for them (up to the grace). */
+  const inProgress = new Set<ServerResponse>();
+  let closing = false;
+  let drained = () => {};
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    inProgress.add(res);
+    res.once("close", () => {
+      inProgress.delete(res);
+      if (closing && inProgress.size === 0) drained();
+    });
+    if (closing && req.httpVersionMajor === 1) res.setHeader("connection", "close");
+    const requestId = acceptRequestId(headerValue(req, REQUEST_ID_HEADER));
+    tagRequest(req, requestId);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://localhost");
@@ -114,7 +133,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
   });
-  http2.on("session", (session) => session.setTimeout(HTTP2_IDLE_TIMEOUT_MS, () => session.close()));
+  const sessions = new Set<ServerHttp2Session>();
+  http2.on("session", (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    session.setTimeout(HTTP2_IDLE_TIMEOUT_MS, () => session.close());
+  });
   // Requests node:http cannot parse still get the API's JSON error, then the connection closes.
   http1.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
@@ -153,12 +177,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        http1.closeIdleConnections();
-        for (const socket of sockets) socket.destroy();
-      }),
+    // Stops accepting, lets requests in progress finish (their comments answered, not cut off
+    // mid-way), then cuts every connection still open.
+    async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      http1.closeIdleConnections();
+      for (const res of inProgress) if (!res.headersSent && res.req.httpVersionMajor === 1) res.setHeader("connection", "close");
+      for (const session of sessions) session.close(); // GOAWAY: no new streams on it
+      if (inProgress.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS))),
+        ]);
+        clearTimeout(timer);
+      }
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
   };
 }
 

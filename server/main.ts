@@ -1,34 +1,91 @@
 #!/usr/bin/env node
+import cluster from "node:cluster";
 import { runArchive } from "../archive/main.js";
+import { LcError } from "../core/errors.js";
 import { createJsonLogger } from "../core/logger.js";
+import type { Logger, LogLevel } from "../core/logger.js";
 import { runEdge } from "../edge/main.js";
 import { runIngest } from "../ingest/main.js";
 import { runRelay } from "../relay/main.js";
+import { CONFIG_USAGE, configCommand } from "./cli/config-command.js";
+import { POST_USAGE, postCommand } from "./cli/post-command.js";
+import { TAIL_USAGE, tailCommand } from "./cli/tail-command.js";
+import { TOKEN_USAGE, tokenCommand } from "./cli/token-command.js";
+import { UsageError } from "./cli/usage-error.js";
+import type { Environment } from "./config-file.js";
+import { withConfigFile } from "./config-file.js";
+import { ROLE_NAMES, effectiveConfig } from "./effective-config.js";
+import type { RoleName } from "./effective-config.js";
 import { runAll } from "./embedded-main.js";
 import type { RunningRole } from "./engines.js";
-import { EnvReader } from "./env.js";
-import cluster from "node:cluster";
 
-const ROLES = { all: runAll, ingest: runIngest, relay: runRelay, edge: runEdge, archive: runArchive } as const;
-type RoleName = keyof typeof ROLES;
+const ROLES: Record<RoleName, (env: Environment, logger: Logger) => Promise<RunningRole>> = {
+  all: runAll,
+  ingest: runIngest,
+  relay: runRelay,
+  edge: runEdge,
+  archive: runArchive,
+};
+const COMMANDS = { config: configCommand, token: tokenCommand, post: postCommand, tail: tailCommand } as const;
 
-/**
- * `livecomments [all|ingest|relay|edge|archive]`: runs one role of the distributed mode, or
- * every role in one process on embedded storage (`all`, the default, what `npm start` runs).
- * Configuration comes only from the environment.
- */
+const USAGE = [
+  `usage: livecomments [${ROLE_NAMES.join("|")}]   run a role (all: every role in one process on embedded storage)`,
+  `       ${CONFIG_USAGE}`,
+  `       ${TOKEN_USAGE}`,
+  `       ${POST_USAGE}`,
+  `       ${TAIL_USAGE}`,
+  `Configuration: environment variables, under those of LC_CONFIG_FILE when set (see README).`,
+].join("\n");
+
 async function main(): Promise<void> {
-  const role = (process.argv[2] ?? "all") as RoleName;
-  if (!(role in ROLES)) {
-    process.stderr.write(`usage: livecomments [${Object.keys(ROLES).join("|")}]\n`);
+  const [name = "all", ...args] = process.argv.slice(2);
+  if (name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(USAGE + "\n");
+    return;
+  }
+  if (name in COMMANDS) {
+    try {
+      await COMMANDS[name as keyof typeof COMMANDS](args, process.env);
+    } catch (error) {
+      if (error instanceof UsageError) {
+        process.stderr.write(`livecomments ${name}: ${error.message}\nusage: ${error.usage}\n`);
+        process.exit(2);
+      }
+      if (error instanceof LcError && error.reason === "invalid_argument") {
+        process.stderr.write(`livecomments ${name}: ${error.message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`livecomments ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
+    return;
+  }
+  if (!(name in ROLES) || args.length > 0) {
+    process.stderr.write(USAGE + "\n");
     process.exit(2);
   }
-  const workers = new EnvReader(process.env).integer("LC_WORKERS", 1, 1, 64);
+  await runRole(name as RoleName);
+}
+
+/** Reads and checks the configuration once, then runs the role until SIGINT or SIGTERM. */
+async function runRole(role: RoleName): Promise<void> {
+  let env: Environment;
+  let workers: number;
+  let level: LogLevel;
+  try {
+    env = withConfigFile(process.env);
+    const checked = effectiveConfig(env, role);
+    workers = checked.config.workers as number;
+    level = checked.config.log as LogLevel;
+    for (const name of checked.unknown) process.stderr.write(`livecomments ${role}: ignoring ${name}, which no part of Live Comments reads\n`);
+  } catch (error) {
+    process.stderr.write(`livecomments ${role}: bad configuration: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
   if (workers > 1 && role === "edge" && cluster.isPrimary) return superviseWorkers(role, workers);
   let running: RunningRole;
   try {
-    const logger = createJsonLogger({ quiet: new EnvReader(process.env).oneOf("LC_LOG", "info", ["info", "quiet"]) === "quiet" });
-    running = await ROLES[role](process.env, logger);
+    running = await ROLES[role](env, createJsonLogger({ level, role }));
   } catch (error) {
     process.stderr.write(`livecomments ${role}: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

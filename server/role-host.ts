@@ -7,15 +7,23 @@ import { sendError, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
+import type { Registry } from "../core/metrics.js";
+import { sendMetrics } from "../core/metrics.js";
+import type { ReadinessCheck } from "../core/readiness.js";
+import { checkReadiness, sendReadiness } from "../core/readiness.js";
 import type { ServerConfig } from "./config.js";
 import { closeGrpc, listenGrpc } from "./grpc-server.js";
+import { addHealthAndReflection } from "../core/grpc/grpc-introspection.js";
 import { startHttpServer } from "./http-server.js";
+import { OPENAPI_JSON } from "./openapi.js";
 
 /** The listening ports of a process. */
 export interface ListeningHost {
   readonly httpPort: number;
   /** Undefined when the process serves no gRPC. */
   readonly grpcPort: number | undefined;
+  /** Reports the process not ready (/readyz 503, gRPC NOT_SERVING), so balancers stop sending work. */
+  beginShutdown(): void;
   /** Stops accepting and closes connections; gRPC calls get a short grace period. */
   close(): Promise<void>;
 }
@@ -32,10 +40,24 @@ export async function listen(
     connectRoutes?: readonly ((router: ConnectRouter) => void)[];
     grpc?: Server;
     rawRoutes?: RawRoutes;
+    /** Served at /metrics in the Prometheus text format. */
+    metrics: Registry;
+    /** What /readyz probes: the engines and peers this process needs. */
+    readiness: readonly ReadinessCheck[];
   },
 ): Promise<ListeningHost> {
   const { config, logger } = options;
+  let closing = false;
   router.add("GET", "/healthz", (_req, res) => sendJson(res, 200, { status: "ok" }));
+  router.add("GET", "/readyz", async (_req, res) => {
+    if (closing) return sendJson(res, 503, { status: "shutting_down", checks: {} });
+    sendReadiness(res, await checkReadiness(options.readiness));
+  });
+  router.add("GET", "/metrics", (_req, res) => sendMetrics(res, options.metrics));
+  router.add("GET", "/openapi.json", (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(OPENAPI_JSON), "cache-control": "no-cache" });
+    res.end(OPENAPI_JSON);
+  });
   const notFound = (req: IncomingMessage, res: ServerResponse) => sendError(req, res, new LcError("not_found", "no such route"), logger);
   const routes = options.connectRoutes ?? [];
   const fallback =
@@ -53,10 +75,12 @@ export async function listen(
     maxConnections: config.maxConnections,
     headersTimeoutMs: config.headersTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    shutdownGraceMs: config.shutdownGraceMs,
     logger,
     ...(options.rawRoutes ? { rawRoutes: options.rawRoutes } : {}),
   });
   const grpc = options.grpc;
+  const health = grpc ? addHealthAndReflection(grpc) : undefined;
   let grpcPort: number | undefined;
   try {
     grpcPort = grpc ? await listenGrpc(grpc, config.host, config.grpcPort) : undefined;
@@ -64,10 +88,16 @@ export async function listen(
     await http.close();
     throw error;
   }
+  const beginShutdown = () => {
+    closing = true;
+    health?.setServing(false);
+  };
   return {
     httpPort: http.port,
     grpcPort,
+    beginShutdown,
     close: async () => {
+      beginShutdown();
       await Promise.all([http.close(), grpc ? closeGrpc(grpc, 2_000) : undefined]);
     },
   };

@@ -9,6 +9,8 @@ import type { SystemUnderTest } from "./support/system.js";
 import { ApiClient, errorCode } from "./support/http-client.js";
 import { SseRecorder } from "./support/sse-client.js";
 import { GrpcClients } from "./support/grpc-client.js";
+import { scrape } from "./support/prometheus-text.js";
+import { healthStatus, reflectedMethods, reflectedServices } from "./support/grpc-introspection-client.js";
 
 /**
  * The black-box suite of the public API. Every mode runs the same suite against a running
@@ -415,6 +417,89 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           assert.equal(next.nextPaginationToken, "");
           await assert.rejects(client.getWindow({ streamId: "unknown-one", startMs: 0n, durationMs: 1000n }), /not_found|does not exist/);
         }
+      });
+    });
+
+    describe("operations", () => {
+      it("should answer /healthz and /readyz on every role, naming the engines it probed", async () => {
+        for (const url of new Set(Object.values(system.http))) {
+          const alive = await fetch(`${url}/healthz`);
+          assert.equal(alive.status, 200);
+          const ready = await fetch(`${url}/readyz`);
+          const body = (await ready.json()) as { status: string; checks: Record<string, string> };
+          assert.equal(ready.status, 200, JSON.stringify(body));
+          assert.equal(body.status, "ready");
+          assert.ok(Object.keys(body.checks).length > 0, `${url} probes something`);
+          for (const [engine, outcome] of Object.entries(body.checks)) assert.equal(outcome, "ok", `${url}: ${engine}`);
+        }
+      });
+
+      it("should answer gRPC health checks and server reflection on every gRPC port", async () => {
+        for (const [address, served] of [
+          [system.grpc.ingest, ["livecomments.v1.CommentService", "livecomments.v1.StreamService"]],
+          [system.grpc.relay, ["livecomments.v1.FanoutRelay"]],
+        ] as const) {
+          assert.equal(await healthStatus(address, ""), "SERVING", `${address}: the server`);
+          for (const service of served) assert.equal(await healthStatus(address, service), "SERVING", `${address}: ${service}`);
+          await assert.rejects(healthStatus(address, "no.such.Service"), /NOT_FOUND/);
+          const listed = await reflectedServices(address);
+          for (const service of [...served, "grpc.health.v1.Health"]) assert.ok(listed.includes(service), `${address} lists ${service}: ${listed.join(", ")}`);
+        }
+        assert.deepEqual(await reflectedMethods(system.grpc.ingest, "livecomments.v1.CommentService"), ["PostComment"]);
+        assert.deepEqual(await reflectedMethods(system.grpc.relay, "livecomments.v1.FanoutRelay"), ["Subscribe"]);
+      });
+
+      it("should count accepted and refused comments and append latency on ingest's /metrics", async () => {
+        const streamId = await api.createStream();
+        const before = await scrape(system.http.ingest);
+        await api.post(streamId, user(), "counted");
+        const invalid = await api.request("POST", postPath(streamId), { token: await api.token(user()), json: { text: "" } });
+        assert.equal(invalid.status, 400);
+        const unauthenticated = await api.request("POST", postPath(streamId), { json: { text: "no token" } });
+        assert.equal(unauthenticated.status, 401);
+        const after = await scrape(system.http.ingest);
+        const delta = (name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
+        assert.equal(delta("livecomments_comments_accepted_total"), 1);
+        assert.equal(delta("livecomments_comments_rejected_total", { reason: "invalid_argument" }), 1);
+        assert.equal(delta("livecomments_comments_rejected_total", { reason: "unauthenticated" }), 1);
+        assert.equal(delta("livecomments_log_append_duration_seconds_count"), 1);
+        assert.ok(after.has("process_cpu_user_seconds_total") && after.has("nodejs_eventloop_lag_seconds"), "the standard process metrics");
+        for (const [name, type] of after.types) {
+          if (!name.startsWith("livecomments_")) continue;
+          assert.ok(after.helps.has(name), `${name} has HELP`);
+          assert.equal(type === "counter", name.endsWith("_total"), `${name}: only counters end in _total`);
+        }
+      });
+
+      it("should show viewers per stream, deliveries and batch sizes on the edge's /metrics", async () => {
+        const streamId = await api.createStream();
+        const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`));
+        try {
+          await viewer.opened();
+          const before = await scrape(system.http.edge);
+          assert.equal(before.value("livecomments_edge_stream_viewers", { stream_id: streamId }), 1);
+          await api.post(streamId, user(), "delivered");
+          await viewer.until(() => viewer.comments().length === 1);
+          const after = await scrape(system.http.edge);
+          assert.ok(after.value("livecomments_edge_deliveries_total") - before.value("livecomments_edge_deliveries_total") >= 1);
+          assert.ok(after.value("livecomments_edge_batch_comments_count") - before.value("livecomments_edge_batch_comments_count") >= 1);
+          assert.ok(after.types.get("livecomments_edge_slow_viewers_dropped_total") === "counter");
+        } finally {
+          viewer.source.close();
+        }
+      });
+
+      it("should time playback and report the archive's progress on the archive's /metrics", async () => {
+        const streamId = await api.createStream();
+        await api.post(streamId, user(), "archived");
+        await api.waitForArchive(streamId, 1);
+        const before = await scrape(system.http.archive);
+        const window = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=0&duration=60`);
+        assert.equal(window.status, 200);
+        const after = await scrape(system.http.archive);
+        assert.equal(after.value("livecomments_playback_duration_seconds_count") - before.value("livecomments_playback_duration_seconds_count"), 1);
+        assert.ok(after.value("livecomments_archive_comments_written_total") >= 1);
+        assert.ok(after.types.has("livecomments_archive_lag_comments"));
       });
     });
 

@@ -10,7 +10,7 @@ import { SseRecorder } from "./support/sse-client.js";
 // as two node:cluster workers sharing its port, as it would on a two-core machine.
 let system: DistributedSystem;
 before(async () => {
-  system = await startDistributedSystem({ LC_RELAY_PUBLISH_REDIS: "on", LC_EDGE_UPSTREAM: "redis", LC_WORKERS: "2" });
+  system = await startDistributedSystem({ LC_RELAY_PUBLISH_REDIS: "on", LC_EDGE_UPSTREAM: "redis", LC_WORKERS: "2", LC_LOG: "debug" });
 });
 after(() => system?.stop());
 
@@ -21,7 +21,8 @@ test("should run each role as its own process, the edge as two workers on one po
   assert.match(system.roles.relay.output(), /publishing to Redis/);
 });
 
-test("should carry a comment from POST through Kafka and Redis to SSE, and into the playback API", async () => {
+/** A new stream with one live viewer, whose edge has had a moment to SUBSCRIBE to Redis. */
+async function withLiveViewer(body: (api: ApiClient, streamId: string, viewer: SseRecorder) => Promise<void>): Promise<void> {
   const api = new ApiClient(system.http, system.jwtSecret);
   const streamId = await api.createStream();
   const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`));
@@ -29,6 +30,14 @@ test("should carry a comment from POST through Kafka and Redis to SSE, and into 
     await viewer.opened();
     // The edge subscribes to Redis when the first viewer arrives; give SUBSCRIBE a moment.
     await new Promise((resolve) => setTimeout(resolve, 200));
+    await body(api, streamId, viewer);
+  } finally {
+    viewer.close();
+  }
+}
+
+test("should carry a comment from POST through Kafka and Redis to SSE, and into the playback API", () =>
+  withLiveViewer(async (api, streamId, viewer) => {
     const first = await api.post(streamId, "walker", "through every role");
     await viewer.until(() => viewer.comments().length >= 1, 10_000);
     assert.deepEqual(viewer.comments().map((c) => [c.comment_id, c.seq, c.text]), [[first.comment_id, first.seq, "through every role"]]);
@@ -45,7 +54,35 @@ test("should carry a comment from POST through Kafka and Redis to SSE, and into 
 
     const archived = await api.waitForArchive(streamId, 2);
     assert.deepEqual(archived.map((c) => c.comment_id), [first.comment_id, second.comment_id]);
-  } finally {
-    viewer.close();
-  }
-});
+  }));
+
+test("should let an operator follow a comment by its request id through the logs of ingest, relay and edge", () =>
+  withLiveViewer(async (api, streamId, viewer) => {
+    const requestId = `trace-${Math.random().toString(36).slice(2, 10)}`;
+    const posted = await api.request("POST", `/v1/streams/${streamId}/comments`, {
+      token: await api.token("tracer"),
+      json: { text: "follow me" },
+      headers: { "x-request-id": requestId },
+    });
+    assert.equal(posted.status, 202);
+    assert.equal(posted.headers.get("x-request-id"), requestId, "the id is echoed");
+    await viewer.until(() => viewer.comments().length === 1, 10_000);
+    const linesOf = (output: string) =>
+      output
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as { msg: string; requestId?: string; commentId?: string; role?: string; level: number });
+    const traced = async (role: keyof typeof system.roles, msg: string) => {
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        const line = linesOf(system.roles[role].output()).find((l) => l.requestId === requestId && l.msg === msg);
+        if (line) return line;
+      }
+      assert.fail(`${role} logged no "${msg}" with request id ${requestId}`);
+    };
+    const commentId = posted.json.comment_id;
+    for (const [role, msg] of [["ingest", "comment accepted"], ["relay", "comment read from the log"], ["edge", "comment sent"]] as const) {
+      const line = await traced(role, msg);
+      assert.equal(line.commentId, commentId, `${role}: the same comment`);
+      assert.equal(line.role, role, `${role}: lines name their role`);
+    }
+  }));

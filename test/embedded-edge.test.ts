@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { test } from "node:test";
+import Database from "better-sqlite3";
+import { DATABASE_FILE } from "../server/embedded-app.js";
 import { errorCode } from "./support/http-client.js";
 import { withEmbeddedSystem } from "./support/embedded-system.js";
 
@@ -62,6 +65,37 @@ test("should tell connected viewers to come back later with a retry when stopped
   assert.equal(retries.length, 2, text);
   assert.ok(retries[1]! >= 500 && retries[1]! <= 5_500);
   assert.equal(await exited, 0);
+  }));
+
+test("should finish a comment in progress when stopped with SIGTERM, then close its connection", () =>
+  withEmbeddedSystem({}, async (system, api) => {
+  const streamId = await api.createStream();
+  const token = await api.token("late-poster");
+  const body = JSON.stringify({ text: "sent while the server stops" });
+  const { port } = new URL(system.http.ingest);
+  const socket = connect(Number(port), "127.0.0.1");
+  await new Promise((resolve) => socket.once("connect", resolve));
+  let answer = "";
+  socket.on("data", (chunk) => (answer += chunk.toString()));
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  socket.write(
+    `POST /v1/streams/${streamId}/comments HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const exited = new Promise<number | null>((resolve) => system.process.once("exit", resolve));
+  system.process.kill("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(system.process.exitCode, null, "still running while a request is in progress");
+  socket.write(body.slice(10));
+  await closed;
+  assert.match(answer, /^HTTP\/1\.1 202 /, answer);
+  assert.match(answer, /\r\nconnection: close\r\n/i, "the connection is not kept for another request");
+  assert.equal(await exited, 0);
+  const db = new Database(join(system.dataDir, DATABASE_FILE), { readonly: true });
+  const texts = db.prepare("SELECT text FROM log").pluck().all();
+  db.close();
+  assert.deepEqual(texts, ["sent while the server stops"], "the comment answered 202 is stored");
   }));
 
 test("should serve SSE on a connection's bare socket, and answer its errors in the API's JSON shape", () =>

@@ -18,6 +18,7 @@ export function commentToMessage(comment: Comment): CommentMessage {
     serverTs: BigInt(comment.serverTs),
     offsetMs: BigInt(comment.offsetMs),
     seq: BigInt(comment.seq),
+    requestId: comment.requestId ?? "",
   };
 }
 
@@ -32,6 +33,7 @@ export function commentFromMessage(message: ProtoComment): Comment {
     serverTs: Number(message.serverTs),
     offsetMs: Number(message.offsetMs),
     seq: Number(message.seq),
+    ...(message.requestId ? { requestId: message.requestId } : {}),
   };
 }
 

@@ -96,6 +96,7 @@ export function addGrpcService<S extends GenServiceMethods>(
     }
   }
   server.addService(grpcServiceDefinition(service), handlers);
+  servicesOf(server).push(service);
 }
 
 async function pump(
@@ -192,4 +193,13 @@ export function peerAddress(peer: string): string {
   if (bracketed) return bracketed[1]!;
   const lastColon = withoutScheme.lastIndexOf(":");
   return lastColon > 0 ? withoutScheme.slice(0, lastColon) : withoutScheme;
+}
+
+const servedServices = new WeakMap<Server, GenService<GenServiceMethods>[]>();
+
+/** The services {@link addGrpcService} put on a server, in order. */
+export function servicesOf(server: Server): GenService<GenServiceMethods>[] {
+  let services = servedServices.get(server);
+  if (!services) servedServices.set(server, (services = []));
+  return services;
 }

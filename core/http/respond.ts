@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { requestIdOf } from "../request-id.js";
 import type { Logger } from "../logger.js";
 import { errorAnswer } from "./http-status.js";
 
@@ -24,7 +25,7 @@ function sendJsonText(res: ServerResponse, status: number, payload: string, head
 export function sendError(req: IncomingMessage, res: ServerResponse, caught: unknown, logger: Logger): void {
   const { error, status, body, headers } = errorAnswer(caught);
   if (status >= 500 && error.reason !== "log_unavailable" && error.reason !== "overloaded") {
-    logger.error("request failed", { method: req.method, url: req.url, err: error.cause ?? error });
+    logger.error("request failed", { method: req.method, url: req.url, requestId: requestIdOf(req), err: error.cause ?? error });
   }
   if (res.headersSent) {
     res.destroy();

@@ -21,11 +21,16 @@ const MAX_PATH_LENGTH = 512;
  * parameters are percent-decoded, and a malformed escape makes the route not match.
  */
 export class Router {
-  private readonly routes: Route[] = [];
+  private readonly table: Route[] = [];
+
+  /** Every route as `METHOD /pattern`, in the order added. */
+  routes(): string[] {
+    return this.table.map((route) => `${route.method} /${route.segments.join("/")}`);
+  }
 
   /** Adds a route such as `router.add("GET", "/v1/streams/:id", handler)`. */
   add(method: string, pattern: string, handler: RouteHandler): this {
-    this.routes.push({ method, segments: pattern.split("/").slice(1), handler });
+    this.table.push({ method, segments: pattern.split("/").slice(1), handler });
     return this;
   }
 
@@ -37,7 +42,7 @@ export class Router {
     if (pathname.length > MAX_PATH_LENGTH) return undefined;
     const parts = pathname.split("/").slice(1);
     let pathMatched = false;
-    for (const route of this.routes) {
+    for (const route of this.table) {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
       if (route.method === method || (route.method === "GET" && method === "HEAD")) return { handler: route.handler, params };

@@ -18,6 +18,8 @@ export interface CommentLog {
   append(record: CommentRecord): Promise<Comment>;
   /** Starts delivering the log to `handler`; see {@link ConsumeOptions}. */
   consume(options: ConsumeOptions, handler: BatchHandler): Promise<Consumption>;
+  /** Resolves when the engine answers (readiness probes). */
+  ping(): Promise<void>;
   /** Stops consumers and releases the engine. */
   close(): Promise<void>;
 }

@@ -17,6 +17,7 @@ export function encodeRecord(record: CommentRecord): Buffer {
       o: record.offsetMs,
       ...(record.clientTs === undefined ? {} : { c: record.clientTs }),
       ...(record.meta === undefined ? {} : { m: record.meta }),
+      ...(record.requestId === undefined ? {} : { q: record.requestId }),
     }),
   );
 }
@@ -48,5 +49,6 @@ export function decodeRecord(value: Buffer | null, seq: number): Comment | undef
     serverTs: r.ts as number,
     offsetMs: r.o as number,
     seq,
+    ...(typeof r.q === "string" ? { requestId: r.q } : {}),
   };
 }

@@ -109,7 +109,7 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
           const partition = partitions[i]!;
           const seq = nextOffset.get(partition)!;
           nextOffset.set(partition, seq + 1);
-          const { clientTs: _clientTs, meta: _meta, ...comment } = item.record;
+          const { clientTs: _clientTs, meta: _meta, ...comment } = item.record; // requestId stays
           item.resolve({ ...comment, seq });
         });
         return;
@@ -278,6 +278,10 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       };
       consumers.add(consumption);
       return consumption;
+    },
+
+    async ping() {
+      await admin.fetchTopicMetadata({ topics: [topic] });
     },
 
     async lag(group) {

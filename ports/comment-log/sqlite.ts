@@ -30,6 +30,7 @@ export interface SqliteCommentLogOptions {
 
 interface LogRow extends CommentRow {
   pos: number;
+  request_id: string | null;
 }
 
 const SCHEMA = `
@@ -37,13 +38,20 @@ CREATE TABLE IF NOT EXISTS log (
   pos INTEGER PRIMARY KEY,${COMMENT_COLUMN_DEFINITIONS},
   client_ts INTEGER,
   meta TEXT,
+  request_id TEXT,
   UNIQUE (stream_id, seq)
 );
 CREATE TABLE IF NOT EXISTS log_stream_seq (stream_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_consumer_offsets (grp TEXT PRIMARY KEY, pos INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
-const COLUMNS = `pos, ${COMMENT_COLUMNS}`;
+const COLUMNS = `pos, ${COMMENT_COLUMNS}, request_id`;
+
+/** A log row as the comment it holds, with the id of the request that posted it. */
+function logRowToComment(row: LogRow): Comment {
+  const comment = rowToComment(row);
+  return row.request_id === null ? comment : { ...comment, requestId: row.request_id };
+}
 
 /**
  * The embedded durable log: one SQLite table, a per-stream seq counter, and group commit.
@@ -57,14 +65,18 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
   const consumeBatch = options.consumeBatch ?? DEFAULT_CONSUME_BATCH;
   const logger = options.logger ?? silentLogger;
   db.exec(SCHEMA);
+  // A log file from before request ids: add the column (old rows have none).
+  if (!db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('log')").all().some((column) => column.name === "request_id")) {
+    db.exec("ALTER TABLE log ADD COLUMN request_id TEXT");
+  }
 
   const nextSeq = db.prepare<[string], { last_seq: number }>(
     `INSERT INTO log_stream_seq (stream_id, last_seq) VALUES (?, 1)
      ON CONFLICT (stream_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
   );
   const insert = db.prepare(
-    `INSERT INTO log (stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms, client_ts, meta)
-     VALUES (@streamId, @seq, @commentId, @userId, @username, @text, @serverTs, @offsetMs, @clientTs, @meta)`,
+    `INSERT INTO log (stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms, client_ts, meta, request_id)
+     VALUES (@streamId, @seq, @commentId, @userId, @username, @text, @serverTs, @offsetMs, @clientTs, @meta, @requestId)`,
   );
   const readAfterPos: Statement<[number, number], LogRow> = db.prepare(
     `SELECT ${COLUMNS} FROM log WHERE pos > ? ORDER BY pos LIMIT ?`,
@@ -94,6 +106,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
         offsetMs: record.offsetMs,
         clientTs: record.clientTs ?? null,
         meta: record.meta === undefined ? null : JSON.stringify(record.meta),
+        requestId: record.requestId ?? null,
       });
       return {
         commentId: record.commentId,
@@ -104,6 +117,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
         serverTs: record.serverTs,
         offsetMs: record.offsetMs,
         seq,
+        ...(record.requestId === undefined ? {} : { requestId: record.requestId }),
       };
     }),
   );
@@ -168,7 +182,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
             continue;
           }
           try {
-            await handler(rows.map(rowToComment));
+            await handler(rows.map(logRowToComment));
           } catch (error) {
             logger.warn("log consumer handler failed; retrying the batch", { group: consumeOptions.group, err: error });
             await sleep(CONSUMER_RETRY_MS);
@@ -200,8 +214,13 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
       return end - (committedPos.get(group)?.pos ?? 0);
     },
 
+    async ping() {
+      if (closed) throw new LcError("log_unavailable", "the comment log is closed");
+      lastPos.get();
+    },
+
     async readAfter(streamId, afterSeq, limit) {
-      return readStreamAfter.all(streamId, afterSeq, limit).map(rowToComment);
+      return readStreamAfter.all(streamId, afterSeq, limit).map(logRowToComment);
     },
 
     async close() {

@@ -19,7 +19,8 @@ export function channelOf(streamId: string): string {
  */
 export interface PubSubMessage {
   readonly prev_seq: number | null;
-  readonly comments: CommentJson[];
+  /** Comments as the HTTP API shows them, plus the id of the request that posted each. */
+  readonly comments: (CommentJson & { request_id?: string })[];
 }
 
 /** Streams whose last published seq a publisher remembers. */
@@ -33,11 +34,11 @@ const MAX_TRACKED_STREAMS = 100_000;
 export function createRedisFanoutPublisher(redis: Redis, logger: Logger = silentLogger): (batch: readonly Comment[]) => Promise<void> {
   const lastPublished = new Map<string, number>();
   return async (batch) => {
-    const byStream = new Map<string, CommentJson[]>();
+    const byStream = new Map<string, PubSubMessage["comments"]>();
     for (const comment of batch) {
       let list = byStream.get(comment.streamId);
       if (!list) byStream.set(comment.streamId, (list = []));
-      list.push(commentToJson(comment));
+      list.push(comment.requestId === undefined ? commentToJson(comment) : { ...commentToJson(comment), request_id: comment.requestId });
     }
     const pipeline = redis.pipeline();
     const streams = [...byStream.keys()];
@@ -114,7 +115,17 @@ export function createRedisFanoutSource(subscriber: Redis, options: RedisFanoutS
       channel.lastSeq = c.seq;
       const event: RelayEvent = {
         kind: "comment",
-        comment: { commentId: c.comment_id, streamId: c.stream_id, userId: c.user_id, username: c.username, text: c.text, serverTs: c.server_ts, offsetMs: c.offset_ms, seq: c.seq },
+        comment: {
+          commentId: c.comment_id,
+          streamId: c.stream_id,
+          userId: c.user_id,
+          username: c.username,
+          text: c.text,
+          serverTs: c.server_ts,
+          offsetMs: c.offset_ms,
+          seq: c.seq,
+          ...(typeof c.request_id === "string" ? { requestId: c.request_id } : {}),
+        },
       };
       for (const observer of channel.observers) observer(event);
     }

@@ -21,7 +21,7 @@ export const DEFAULT_REGISTRY_STALE_IF_ERROR_MS = 10 * 60_000;
  */
 export function createCachedStreamRegistry(
   inner: StreamRegistry,
-  options: { ttlMs?: number; maxEntries?: number; staleIfErrorMs?: number; clock?: Clock } = {},
+  options: { ttlMs?: number; maxEntries?: number; staleIfErrorMs?: number; clock?: Clock; onLookup?: (hit: boolean) => void } = {},
 ): StreamRegistry {
   const ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE_MS;
   const maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE_SIZE;
@@ -49,7 +49,9 @@ export function createCachedStreamRegistry(
     },
     get(streamId) {
       const hit = cache.get(streamId);
-      if (hit && hit.until > clock.now()) return Promise.resolve(hit.stream);
+      const fresh = hit !== undefined && hit.until > clock.now();
+      options.onLookup?.(fresh);
+      if (fresh) return Promise.resolve(hit.stream);
       const pending = lookups.get(streamId);
       if (pending) return pending;
       const lookup = inner.get(streamId).then(

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/comment.proto.
  */
 export const file_livecomments_v1_comment: GenFile = /*@__PURE__*/
-  fileDesc("Ch1saXZlY29tbWVudHMvdjEvY29tbWVudC5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxIpQBCgdDb21tZW50EhIKCmNvbW1lbnRfaWQYASABKAkSEQoJc3RyZWFtX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEAoIdXNlcm5hbWUYBCABKAkSDAoEdGV4dBgFIAEoCRIRCglzZXJ2ZXJfdHMYBiABKAMSEQoJb2Zmc2V0X21zGAcgASgDEgsKA3NlcRgIIAEoA2IGcHJvdG8z");
+  fileDesc("Ch1saXZlY29tbWVudHMvdjEvY29tbWVudC5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxIqgBCgdDb21tZW50EhIKCmNvbW1lbnRfaWQYASABKAkSEQoJc3RyZWFtX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEAoIdXNlcm5hbWUYBCABKAkSDAoEdGV4dBgFIAEoCRIRCglzZXJ2ZXJfdHMYBiABKAMSEQoJb2Zmc2V0X21zGAcgASgDEgsKA3NlcRgIIAEoAxISCgpyZXF1ZXN0X2lkGAkgASgJYgZwcm90bzM");
 
 /**
  * A comment as every viewer and every replay sees it. Times are integer milliseconds.
@@ -65,6 +65,14 @@ export type Comment = Message<"livecomments.v1.Comment"> & {
    * @generated from field: int64 seq = 8;
    */
   seq: bigint;
+
+  /**
+   * Id of the request that posted it (X-Request-Id), so operators can follow the comment
+   * through the logs of every role. Empty when unknown; never shown to viewers.
+   *
+   * @generated from field: string request_id = 9;
+   */
+  requestId: string;
 };
 
 /**

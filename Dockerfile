@@ -1,0 +1,20 @@
+# One image for every role: `livecomments <role>` (all, ingest, relay, edge, archive).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/client/demo ./client/demo
+USER node
+EXPOSE 8080 50051
+ENTRYPOINT ["node", "dist/server/main.js"]
+CMD ["all"]

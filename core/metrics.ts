@@ -1,0 +1,53 @@
+import type { ServerResponse } from "node:http";
+import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import { LcError } from "./errors.js";
+
+export type { Registry } from "prom-client";
+
+/** Prefix of every metric of ours; the process and Node.js ones keep their standard names. */
+export const METRIC_PREFIX = "livecomments_";
+
+/**
+ * The metrics registry of one process: the standard process and Node.js metrics (CPU, memory,
+ * event-loop lag, GC), each series labelled with the process's role.
+ */
+export function createMetricsRegistry(role: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** A registry nothing reads, for code run without metrics (tests, tools). */
+export function unreadRegistry(): Registry {
+  return new Registry();
+}
+
+/** Writes the registry in the Prometheus text format. */
+export async function sendMetrics(res: ServerResponse, registry: Registry): Promise<void> {
+  const body = await registry.metrics();
+  res.writeHead(200, { "content-type": registry.contentType, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  res.end(body);
+}
+
+/** The reason label of a refusal: the error's reason, or `internal` for anything unexpected. */
+export function reasonOf(error: unknown): string {
+  return error instanceof LcError ? error.reason : "internal";
+}
+
+/** Buckets (seconds) for calls that take from a millisecond to several seconds. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Counts a cache's lookups as hits or misses in `livecomments_cache_lookups_total{cache,result}`,
+ * one counter per registry that every cache of the process shares.
+ */
+export function cacheLookups(registry: Registry, cache: string): (hit: boolean) => void {
+  const name = `${METRIC_PREFIX}cache_lookups_total`;
+  const counter =
+    (registry.getSingleMetric(name) as Counter<"cache" | "result"> | undefined) ??
+    new Counter({ name, help: "Cache lookups, by cache and result (hit or miss).", labelNames: ["cache", "result"], registers: [registry] });
+  const hits = counter.labels({ cache, result: "hit" });
+  const misses = counter.labels({ cache, result: "miss" });
+  return (hit) => (hit ? hits : misses).inc();
+}

@@ -1,0 +1,33 @@
+import { Counter, Gauge, Histogram } from "prom-client";
+import type { Comment } from "../core/comment.js";
+import type { Registry } from "../core/metrics.js";
+import { LATENCY_BUCKETS, METRIC_PREFIX } from "../core/metrics.js";
+import type { FanoutRelay } from "./fanout-relay.js";
+
+/** What the relay reports: its subscribers and rings (read at scrape time) and what it reads. */
+export class RelayMetrics {
+  private readonly consumed: Counter;
+  private readonly delay: Histogram;
+
+  constructor(registry: Registry, relay: FanoutRelay) {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [registry], collect() { this.set(read()); } });
+    gauge("relay_subscribers", "Live subscriptions of edges, all streams together.", () => relay.subscriberCount);
+    gauge("relay_rings", "Streams with a ring of recent comments.", () => relay.ringCount);
+    gauge("relay_ring_bytes", "Approximate bytes held by all rings.", () => relay.ringBytes);
+    this.consumed = new Counter({ name: `${METRIC_PREFIX}relay_comments_consumed_total`, help: "Comments the relay read from the log.", registers: [registry] });
+    this.delay = new Histogram({
+      name: `${METRIC_PREFIX}relay_log_delay_seconds`,
+      help: "Age of a comment (from its server_ts) when the relay reads it from the log: how far the relay lags.",
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+  }
+
+  /** Counts a batch read from the log and how old its newest comment was. */
+  consumedBatch(batch: readonly Comment[], now: number): void {
+    this.consumed.inc(batch.length);
+    const newest = batch[batch.length - 1];
+    if (newest) this.delay.observe(Math.max(0, now - newest.serverTs) / 1000);
+  }
+}

@@ -1,0 +1,63 @@
+// The deployment examples stay runnable: every variable they set is one Live Comments reads
+// and validates, every role they start exists, every probe asks a route or gRPC service the
+// roles serve, and every container states its resources.
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import { FanoutRelay } from "../gen/livecomments/v1/fanout_relay_pb.js";
+import { ROLE_NAMES, effectiveConfig, knownVariables } from "../server/effective-config.js";
+import type { RoleName } from "../server/effective-config.js";
+import { OPENAPI_DOCUMENT } from "../server/openapi.js";
+
+const DEPLOY = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "deploy");
+const documentedPaths = Object.keys((OPENAPI_DOCUMENT as { paths: Record<string, unknown> }).paths);
+const servedGrpc = new Set(["", FanoutRelay.typeName, "livecomments.v1.CommentService", "livecomments.v1.StreamService"]);
+
+type Node = Record<string, unknown>;
+const read = (file: string): Node[] => parseAllDocuments(readFileSync(file, "utf8"), { merge: true }).map((doc) => doc.toJS({ maxAliasCount: 100 }) as Node);
+const isRole = (value: unknown): value is RoleName => (ROLE_NAMES as readonly unknown[]).includes(value);
+
+/** Checks one role's environment: known names only, and a configuration that validates. */
+function checkEnvironment(where: string, role: RoleName, env: Record<string, string>): void {
+  const known = knownVariables();
+  for (const name of Object.keys(env)) if (name.startsWith("LC_")) assert.ok(known.has(name), `${where}: ${name} is read by nothing`);
+  assert.doesNotThrow(() => effectiveConfig(env, role), `${where}: the configuration validates`);
+}
+
+test("should keep the Kubernetes manifests in step with the configuration, routes and services", () => {
+  const dir = join(DEPLOY, "kubernetes");
+  const objects = readdirSync(dir).filter((f) => f.endsWith(".yaml")).flatMap((f) => read(join(dir, f)).map((object) => ({ file: f, object })));
+  const configMap = objects.find(({ object }) => object.kind === "ConfigMap")!.object.data as Record<string, string>;
+  const secret = objects.find(({ object }) => object.kind === "Secret")!.object.stringData as Record<string, string>;
+  const deployments = objects.filter(({ object }) => object.kind === "Deployment");
+  assert.deepEqual(deployments.map(({ object }) => ((object.spec as Node).template as { spec: { containers: { args: string[] }[] } }).spec.containers[0]!.args[0]).sort(), ["archive", "edge", "ingest", "relay"]);
+  for (const { file, object } of deployments) {
+    const container = ((object.spec as Node).template as { spec: { containers: Node[] } }).spec.containers[0]!;
+    const role = (container.args as string[])[0];
+    assert.ok(isRole(role), `${file}: ${role} is a role`);
+    const env = { ...configMap, ...secret, ...Object.fromEntries(((container.env ?? []) as { name: string; value: string }[]).map((e) => [e.name, e.value])) };
+    checkEnvironment(file, role, env);
+    const resources = container.resources as { requests?: Node; limits?: Node };
+    assert.ok(resources?.requests?.cpu && resources.requests.memory && resources.limits?.memory, `${file}: requests and a memory limit`);
+    for (const probe of [container.readinessProbe, container.livenessProbe] as ({ httpGet?: { path: string }; grpc?: { service?: string } } | undefined)[]) {
+      assert.ok(probe, `${file}: readiness and liveness probes`);
+      if (probe.httpGet) assert.ok(documentedPaths.includes(probe.httpGet.path), `${file}: ${probe.httpGet.path} is a documented route`);
+      if (probe.grpc) assert.ok(servedGrpc.has(probe.grpc.service ?? ""), `${file}: gRPC service ${probe.grpc.service} is served`);
+    }
+  }
+});
+
+test("should keep the compose file in step with the configuration", () => {
+  const [compose] = read(join(DEPLOY, "compose.yaml")) as [{ services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }> }];
+  const roles = Object.entries(compose.services).filter(([, service]) => service.image === "livecomments:local");
+  assert.deepEqual(roles.map(([, service]) => service.command?.[0]).sort(), ["archive", "edge", "ingest", "relay"]);
+  for (const [name, service] of roles) {
+    const role = service.command![0];
+    assert.ok(isRole(role));
+    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value).replace(/^\$\{LC_JWT_SECRET:\?.*\}$/, "a-secret")]));
+    checkEnvironment(`compose ${name}`, role, env);
+  }
+});

@@ -5,11 +5,12 @@
 // viewers missed, and the CPU of every role.
 //
 //   npm run bench:e2e                                   5,000 comments/s over 1,000 streams, 20,000 viewers, 20 s
-//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10]
+//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10] [--edge-workers 2] [--trace]
 import { Agent, request } from "node:http";
 import { startDeployment } from "../test/faults/deployment.js";
 import { mergeHistograms, percentile } from "./latency-histogram.js";
-import { cpuSeconds } from "./process-stats.js";
+import { stageTable } from "./stage-trace.js";
+import { cpuSeconds, machineCpuSeconds } from "./process-stats.js";
 import { Swarm, VIEWERS_PER_SWARM } from "./swarm.js";
 import type { SwarmReport } from "./viewer-swarm.js";
 
@@ -20,6 +21,9 @@ interface Options {
   readonly seconds: number;
   /** Seconds between the last viewer connecting and the first post. */
   readonly warm: number;
+  readonly edgeWorkers: number;
+  /** Roles log every comment (LC_LOG=debug), and the report says where the time went. */
+  readonly trace: boolean;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -29,7 +33,15 @@ function parseOptions(args: readonly string[]): Options {
     if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive number`);
     return parsed;
   };
-  return { rate: value("rate", 5_000), streams: value("streams", 1_000), viewers: value("viewers", 20_000), seconds: value("seconds", 20), warm: value("warm", 10) };
+  return {
+    rate: value("rate", 5_000),
+    streams: value("streams", 1_000),
+    viewers: value("viewers", 20_000),
+    seconds: value("seconds", 20),
+    warm: value("warm", 10),
+    edgeWorkers: value("edge-workers", 2),
+    trace: args.includes("--trace"),
+  };
 }
 
 /** Comments posted and refused; posts go round-robin over the streams, with up to 2,000 in flight. */
@@ -82,14 +94,16 @@ async function main(): Promise<void> {
   // Everyone posts at about 1/s, the per-user limit; viewers per edge worker stay under the
   // open-file limit (two workers share the edge's port).
   const users = Math.max(100, Math.ceil(options.rate * 1.5));
+  const traceEnv: Record<string, string> = options.trace ? { LC_LOG: "debug" } : {};
   const deployment = await startDeployment({
     streams: options.streams,
     posters: users,
     viewers: 0,
     say,
     roleEnv: {
-      edge: { LC_WORKERS: "2", LC_MAX_VIEWERS: "15000", LC_MAX_CONNECTIONS: "15000", LC_SSE_HEARTBEAT_MS: "15000", LC_VIEWER_MAX_RATE: "1000" },
-      ingest: { LC_STREAM_RATE_PER_SEC: "100000", LC_STREAM_BURST: "100000" },
+      edge: { ...traceEnv, LC_WORKERS: String(options.edgeWorkers), LC_MAX_VIEWERS: "15000", LC_MAX_CONNECTIONS: "15000", LC_SSE_HEARTBEAT_MS: "15000", LC_VIEWER_MAX_RATE: "1000" },
+      ingest: { ...traceEnv, LC_STREAM_RATE_PER_SEC: "100000", LC_STREAM_BURST: "100000" },
+      relay: traceEnv,
     },
   });
   const swarms: Swarm[] = [];
@@ -115,6 +129,15 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, options.warm * 1000));
     const roles = Object.values(deployment.roles);
     const cpuBefore = roles.map((role) => cpuSeconds(role.process!.process.pid!));
+    // The rest of the machine: engines, viewer swarms, this process (the poster).
+    const others: { name: string; pids: (number | undefined)[] }[] = [
+      ...[deployment.engines.kafka, deployment.engines.cassandra, deployment.engines.redis].map((engine) => ({ name: engine.name, pids: [engine.pid] })),
+      { name: "viewer swarms", pids: swarms.map((swarm) => swarm.pid) },
+    ];
+    const otherCpu = (): number[] => others.map((other) => other.pids.reduce<number>((sum, pid) => sum + (pid === undefined ? 0 : cpuSeconds(pid)), 0));
+    const otherBefore = otherCpu();
+    const posterBefore = process.cpuUsage();
+    const machineBefore = machineCpuSeconds();
     const postStarted = Date.now();
     const outcome = await post(deployment.ingestUrl, deployment.streams, deployment.tokens, options);
     const postSeconds = (Date.now() - postStarted) / 1000;
@@ -133,6 +156,11 @@ async function main(): Promise<void> {
       if (now >= connected * perStream || Date.now() - grewAt > 10_000 || Date.now() > settleDeadline) break;
     }
     const cpu = roles.map((role, i) => cpuSeconds(role.process!.process.pid!) - cpuBefore[i]!);
+    const otherUsed = otherCpu().map((seconds, i) => seconds - (otherBefore[i] ?? 0));
+    const poster = process.cpuUsage(posterBefore);
+    const machineAfter = machineCpuSeconds();
+    const machineBusy = machineAfter.busy - machineBefore.busy;
+    const machineTotal = machineAfter.total - machineBefore.total;
     const histogram = mergeHistograms(reports.map((report) => report.histogram));
     const deliveries = reports.reduce((sum, r) => sum + r.deliveries, 0);
     const duplicates = reports.reduce((sum, r) => sum + r.duplicates, 0);
@@ -146,9 +174,11 @@ async function main(): Promise<void> {
         `| --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
         `| ${options.rate}/s over ${options.streams} streams, ${options.seconds} s | ${outcome.accepted.toLocaleString("en")} | ${JSON.stringify(outcome.refused)} | ${Math.round(outcome.accepted / postSeconds).toLocaleString("en")} | ${connected.toLocaleString("en")} | ${deliveries.toLocaleString("en")} | ${percentile(histogram, 0.5)} / ${percentile(histogram, 0.9)} / ${percentile(histogram, 0.99)} / ${percentile(histogram, 0.999)} | ${Number.isNaN(missingOfAccepted) ? "n/a (some posts refused)" : missingOfAccepted} | ${duplicates} |`,
         "",
+        `viewers missing comments: ${reports.reduce((sum, r) => sum + r.viewersMissing, 0)}, of which only a head (the first comments of their stream): ${reports.reduce((sum, r) => sum + r.viewersMissingHead, 0)}, only a tail (late or cut off): ${reports.reduce((sum, r) => sum + r.viewersMissingTail, 0)}`,
         `viewers the server closed during the run (a swarm viewer does not reconnect, so it misses what followed): ${closedByServer}; \`reset\` events received (a swarm viewer does not reload, so it misses the gap): ${resets}`,
-        `CPU seconds over the ${postSeconds.toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}`,
+        `CPU seconds over the ${postSeconds.toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}; ${others.map((other, i) => `${other.name} ${otherUsed[i]!.toFixed(1)}`).join(", ")}, poster ${((poster.user + poster.system) / 1e6).toFixed(1)}; the machine was busy ${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} CPU seconds (${Math.round((100 * machineBusy) / machineTotal)}%)`,
         "",
+        ...(options.trace ? ["Where the time went (from the roles' debug lines):", "", stageTable(Object.fromEntries(roles.map((role) => [role.role, role.process!.output()]))), ""] : []),
       ].join("\n"),
     );
   } finally {

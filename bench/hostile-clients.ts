@@ -14,7 +14,8 @@ import type { HostileOutcome, HostilePlan } from "./hostile-load.js";
 import type { HostileCommand, HostileReply } from "./hostile-swarm.js";
 import { percentile } from "./latency-histogram.js";
 import { rssBytes } from "./process-stats.js";
-import { askChild, postAtRate, Swarm } from "./swarm.js";
+import { askChild } from "./ask.js";
+import { postAtRate, Swarm } from "./swarm.js";
 import type { SwarmReport } from "./viewer-swarm.js";
 
 const PORT = 18_950;

@@ -1,5 +1,7 @@
 // A child process of the hostile-clients benchmark: holds the hostile clients, so that opening
 // thousands of them never stalls the process that posts and times the comments.
+import type { Asked } from "./ask.js";
+import { answer } from "./ask.js";
 import type { HostileGroup, HostileOutcome, HostilePlan, HostileTarget } from "./hostile-load.js";
 import { openHostileClients } from "./hostile-load.js";
 
@@ -11,14 +13,14 @@ export type HostileReply = { readonly type: "opened"; readonly tookMs: number } 
 
 let groups: HostileGroup[] = [];
 
-process.on("message", (command: HostileCommand) => {
+process.on("message", (command: HostileCommand & Asked) => {
   if (command.type === "open") {
     const started = Date.now();
     groups = openHostileClients(command.target, command.plan);
-    process.send!({ type: "opened", tookMs: Date.now() - started } satisfies HostileReply);
+    answer(command, { type: "opened", tookMs: Date.now() - started } satisfies HostileReply);
   } else {
     void Promise.all(groups.map((group) => group.stop())).then((outcomes) => {
-      process.send!({ type: "stopped", outcomes } satisfies HostileReply, () => process.exit(0));
+      answer(command, { type: "stopped", outcomes } satisfies HostileReply, () => process.exit(0));
     });
   }
 });

@@ -43,3 +43,11 @@ export function rssBytes(pid: number): number {
     return match ? Number(match[1]) * 1024 : 0;
   });
 }
+
+/** CPU seconds the whole machine has spent busy (not idle or waiting) and in all, over all cores. */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, ticks) => sum + ticks, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: (total - idle) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
+}

@@ -4,25 +4,13 @@ import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { askChild } from "./ask.js";
 import type { BenchTarget } from "./bench-targets.js";
 import type { SwarmCommand, SwarmReport } from "./viewer-swarm.js";
 
 const SWARM = join(dirname(fileURLToPath(import.meta.url)), "viewer-swarm.js");
 /** Viewers per swarm process, under the 20,000 open files a process may have here. */
 export const VIEWERS_PER_SWARM = 9_000;
-
-/** Sends a child process `command` and resolves with its first message of type `reply`. */
-export function askChild<T>(child: ChildProcess, command: object, reply: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (message: { type: string }) => {
-      if (message.type !== reply) return;
-      child.off("message", onMessage);
-      resolve(message as T);
-    };
-    child.on("message", onMessage);
-    child.send(command);
-  });
-}
 
 /** A viewer-swarm child process, driven over IPC. */
 export class Swarm {
@@ -40,6 +28,10 @@ export class Swarm {
 
   open(command: Extract<SwarmCommand, { type: "open" }>): Promise<{ connected: number; failed: number }> {
     return this.ask(command, "opened");
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   report(): Promise<SwarmReport> {

@@ -1,5 +1,7 @@
 // A child process of the edge benchmark: holds many SSE viewers on raw sockets, spread across
 // loopback source addresses, and records what each receives. Driven over IPC by edge-bench.
+import type { Asked } from "./ask.js";
+import { answer } from "./ask.js";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
 import { HISTOGRAM_BUCKETS, record } from "./latency-histogram.js";
@@ -22,6 +24,10 @@ export interface SwarmReport {
   readonly resets: number;
   /** Comments (of `expected`) each admitted viewer never got, summed over viewers. */
   readonly missing: number;
+  /** Viewers that missed anything; of those, how many missed only a head (everything before some index) or only a tail. */
+  readonly viewersMissing: number;
+  readonly viewersMissingHead: number;
+  readonly viewersMissingTail: number;
   readonly histogram: number[];
 }
 
@@ -47,7 +53,6 @@ let resets = 0;
 const RESET = /^event: reset$/gm;
 let failed = 0;
 let closed = 0;
-let expected = 0;
 
 function onData(viewer: Viewer, chunk: Buffer): void {
   viewer.pending += chunk.toString("latin1");
@@ -71,7 +76,6 @@ function onData(viewer: Viewer, chunk: Buffer): void {
 }
 
 function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number> {
-  expected = command.expected;
   let pendingConnects = command.count;
   return new Promise((resolve) => {
     let connected = 0;
@@ -126,14 +130,27 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
   });
 }
 
-process.on("message", (command: SwarmCommand) => {
+process.on("message", (command: SwarmCommand & Asked) => {
   if (command.type === "open") {
-    void open(command).then((connected) => process.send!({ type: "opened", connected, failed }));
+    void open(command).then((connected) => answer(command, { type: "opened", connected, failed }));
   } else if (command.type === "report") {
     let missing = 0;
-    for (const viewer of viewers) if (viewer.admitted) for (let i = 0; i < expected; i++) if (!viewer.seen[i]) missing++;
-    const report: SwarmReport = { type: "report", connected: viewers.length - failed, failed, closed, deliveries, duplicates, resets, missing, histogram: Array.from(histogram) };
-    process.send!(report);
+    let viewersMissing = 0;
+    let viewersMissingHead = 0;
+    let viewersMissingTail = 0;
+    for (const viewer of viewers) {
+      if (!viewer.admitted) continue;
+      const gaps = viewer.seen.reduce((sum, seen) => sum + (seen ? 0 : 1), 0);
+      if (gaps === 0) continue;
+      missing += gaps;
+      viewersMissing++;
+      // A tail: the last comment seen comes before every missing one (late, or cut off).
+      if (viewer.seen.lastIndexOf(1) < viewer.seen.indexOf(0)) viewersMissingTail++;
+      // A head: the first comment seen comes after every missing one (joined late).
+      else if (viewer.seen.indexOf(1) > viewer.seen.lastIndexOf(0)) viewersMissingHead++;
+    }
+    const report: SwarmReport = { type: "report", connected: viewers.length - failed, failed, closed, deliveries, duplicates, resets, missing, viewersMissing, viewersMissingHead, viewersMissingTail, histogram: Array.from(histogram) };
+    answer(command, report);
   } else {
     for (const viewer of viewers) viewer.socket.destroy();
     process.exit(0);

@@ -90,9 +90,19 @@ export class StreamFeeds {
   whenLive(streamId: string): Promise<void> {
     if (!this.fanout.announcesLive || this.live.has(streamId)) return Promise.resolve();
     return new Promise((resolve) => {
+      let live = false;
       this.upstream(streamId)
         .pipe(take(1), timeout({ first: this.liveWaitMs, with: () => EMPTY, scheduler: this.scheduler }))
-        .subscribe({ complete: resolve });
+        .subscribe({
+          next: (event) => {
+            live = true;
+            if (this.logger.debugging) this.logger.debug("upstream live", { streamId, kind: event.kind });
+          },
+          complete: () => {
+            if (!live) this.logger.warn("a stream's upstream did not go live in time; answering the viewer anyway", { streamId, waitedMs: this.liveWaitMs });
+            resolve();
+          },
+        });
     });
   }
 
@@ -100,10 +110,16 @@ export class StreamFeeds {
     let upstream = this.upstreams.get(streamId);
     if (!upstream) {
       let lastSeq: number | undefined;
-      upstream = defer(() => this.fanout.subscribe(streamId, lastSeq)).pipe(
+      upstream = defer(() => {
+        if (this.logger.debugging) this.logger.debug("upstream subscribing", { streamId, lastSeq });
+        return this.fanout.subscribe(streamId, lastSeq);
+      }).pipe(
         tap((event) => {
           this.live.add(streamId);
-          if (event.kind === "comment") lastSeq = event.comment.seq;
+          if (event.kind === "comment") {
+            lastSeq = event.comment.seq;
+            if (this.logger.debugging) this.logger.debug("comment received", { requestId: event.comment.requestId, commentId: event.comment.commentId, streamId, seq: lastSeq });
+          }
           // Where a subscription without a cursor started: a re-subscription resumes there.
           else if (event.kind === "position" && lastSeq === undefined) lastSeq = event.afterSeq;
         }),

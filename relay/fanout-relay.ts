@@ -88,6 +88,11 @@ export class FanoutRelay {
     return this.totalBytes;
   }
 
+  /** Number of live subscriptions of one stream. */
+  subscribersOf(streamId: string): number {
+    return this.listeners.get(streamId)?.size ?? 0;
+  }
+
   /** Number of live subscriptions, all streams together. */
   get subscriberCount(): number {
     let count = 0;

@@ -61,9 +61,11 @@ export function addRelayGrpcService(server: Server, relay: FanoutRelay, logger: 
           fail(new LcError("slow_consumer", "subscriber too slow: its queue is full"));
         });
         signal.addEventListener("abort", () => queue.end(), { once: true });
+        if (logger.debugging) logger.debug("subscribed", { streamId, fromSeq, subscribers: relay.subscribersOf(streamId) });
         try {
           for await (const events of queue.batches()) yield* toMessages(events);
         } finally {
+          if (logger.debugging) logger.debug("unsubscribed", { streamId, aborted: signal.aborted });
           unsubscribe();
         }
       },

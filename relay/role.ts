@@ -64,7 +64,9 @@ export async function startRelay(grpc: Server, options: RelayRoleOptions): Promi
   const consumption = await options.log.consume({ group: options.group, from, commit: false }, async (batch) => {
     relay.publish(batch);
     metrics.consumedBatch(batch, Date.now());
-    if (options.logger.debugging) for (const { requestId, commentId, streamId, seq } of batch) options.logger.debug("comment read from the log", { requestId, commentId, streamId, seq });
+    if (options.logger.debugging) {
+      for (const { requestId, commentId, streamId, seq } of batch) options.logger.debug("comment read from the log", { requestId, commentId, streamId, seq, subscribers: relay.subscribersOf(streamId) });
+    }
     if (publish) await publish(batch);
   });
   relay.setCoverage((streamId) => consumption.coversAfter(streamId));

@@ -36,6 +36,11 @@ export class OwnEngine {
     return new OwnEngine(name, ensure, { port, ...(storagePort === undefined ? {} : { storagePort }), runDir });
   }
 
+  /** The running engine's process id, if this object started it. */
+  get pid(): number | undefined {
+    return this.current?.started?.pid;
+  }
+
   get env(): Readonly<Record<string, string>> {
     if (!this.current) throw new Error(`${this.name} is not started`);
     return this.current.env;

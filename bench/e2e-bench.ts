@@ -5,8 +5,9 @@
 // viewers missed, and the CPU of every role.
 //
 //   npm run bench:e2e                                   5,000 comments/s over 1,000 streams, 20,000 viewers, 20 s
-//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10] [--edge-workers 2] [--trace]
+//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10] [--warm-up 60] [--edge-workers 2] [--trace]
 import { Agent, request } from "node:http";
+import { cpus } from "node:os";
 import { startDeployment } from "../test/faults/deployment.js";
 import { mergeHistograms, percentile } from "./latency-histogram.js";
 import { stageTable } from "./stage-trace.js";
@@ -22,6 +23,8 @@ interface Options {
   /** Seconds between the last viewer connecting and the first post. */
   readonly warm: number;
   readonly edgeWorkers: number;
+  /** Seconds of posting at the rate before the measured phase, so the engines' JITs are warm. */
+  readonly warmUp: number;
   /** Roles log every comment (LC_LOG=debug), and the report says where the time went. */
   readonly trace: boolean;
 }
@@ -40,6 +43,7 @@ function parseOptions(args: readonly string[]): Options {
     seconds: value("seconds", 20),
     warm: value("warm", 10),
     edgeWorkers: value("edge-workers", 2),
+    warmUp: args.includes("--warm-up") ? value("warm-up", 0) : 0,
     trace: args.includes("--trace"),
   };
 }
@@ -50,7 +54,11 @@ interface PostOutcome {
   refused: Record<string, number>;
 }
 
-async function post(ingestUrl: string, streams: readonly string[], tokens: readonly string[], options: Options): Promise<PostOutcome> {
+/**
+ * Posts `seconds` x `rate` comments round-robin over the streams, each marked with its index in
+ * its stream plus `firstIndex` and its send time (viewers ignore indexes past what they expect).
+ */
+async function post(ingestUrl: string, streams: readonly string[], tokens: readonly string[], options: Pick<Options, "rate" | "seconds">, firstIndex = 0): Promise<PostOutcome> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const outcome: PostOutcome = { accepted: 0, refused: {} };
   const refuse = (reason: string) => (outcome.refused[reason] = (outcome.refused[reason] ?? 0) + 1);
@@ -64,22 +72,34 @@ async function post(ingestUrl: string, streams: readonly string[], tokens: reado
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
     while (inFlight >= 2_000) await new Promise<void>((resolve) => (settled = resolve));
     const streamId = streams[n % streams.length]!;
-    const body = JSON.stringify({ text: `b${Math.floor(n / streams.length)}@${Date.now()}` });
+    const body = JSON.stringify({ text: `b${firstIndex + Math.floor(n / streams.length)}@${Date.now()}` });
     inFlight++;
     const done = () => (inFlight--, settled());
-    const req = request(
-      { hostname, port, agent, method: "POST", path: `/v1/streams/${streamId}/comments`, headers: { authorization: `Bearer ${tokens[n % tokens.length]}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (res) => {
+    // A keep-alive connection the server closed as it was reused resets the request: sent again
+    // once, as a client would, under the same Idempotency-Key so it cannot land twice.
+    const headers = {
+      authorization: `Bearer ${tokens[n % tokens.length]}`,
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body)),
+      "idempotency-key": `e2e-${firstIndex}-${n}`,
+    };
+    const send = (retried: boolean) => {
+      const req = request({ hostname, port, agent, method: "POST", path: `/v1/streams/${streamId}/comments`, headers }, (res) => {
         res.resume();
         res.on("end", () => {
           if (res.statusCode === 202) outcome.accepted++;
           else refuse(String(res.statusCode));
           done();
         });
-      },
-    );
-    req.on("error", (error: Error & { code?: string }) => (refuse(error.code ?? "error"), done()));
-    req.end(body);
+      });
+      req.on("error", (error: Error & { code?: string }) => {
+        if (error.code === "ECONNRESET" && !retried) return send(true);
+        refuse(error.code ?? "error");
+        done();
+      });
+      req.end(body);
+    };
+    send(false);
   }
   while (inFlight > 0) await new Promise<void>((resolve) => (settled = resolve));
   agent.destroy();
@@ -127,6 +147,10 @@ async function main(): Promise<void> {
     }
     say(`${connected.toLocaleString("en")} viewers connected; posting ${options.rate}/s for ${options.seconds} s after ${options.warm} s`);
     await new Promise((resolve) => setTimeout(resolve, options.warm * 1000));
+    if (options.warmUp > 0) {
+      say(`warming up: ${options.rate}/s for ${options.warmUp} s, not measured`);
+      await post(deployment.ingestUrl, deployment.streams, deployment.tokens, { rate: options.rate, seconds: options.warmUp }, perStream);
+    }
     const roles = Object.values(deployment.roles);
     const cpuBefore = roles.map((role) => cpuSeconds(role.process!.process.pid!));
     // The rest of the machine: engines, viewer swarms, this process (the poster).
@@ -176,7 +200,7 @@ async function main(): Promise<void> {
         "",
         `viewers missing comments: ${reports.reduce((sum, r) => sum + r.viewersMissing, 0)}, of which only a head (the first comments of their stream): ${reports.reduce((sum, r) => sum + r.viewersMissingHead, 0)}, only a tail (late or cut off): ${reports.reduce((sum, r) => sum + r.viewersMissingTail, 0)}`,
         `viewers the server closed during the run (a swarm viewer does not reconnect, so it misses what followed): ${closedByServer}; \`reset\` events received (a swarm viewer does not reload, so it misses the gap): ${resets}`,
-        `CPU seconds over the ${postSeconds.toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}; ${others.map((other, i) => `${other.name} ${otherUsed[i]!.toFixed(1)}`).join(", ")}, poster ${((poster.user + poster.system) / 1e6).toFixed(1)}; the machine was busy ${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} CPU seconds (${Math.round((100 * machineBusy) / machineTotal)}%)`,
+        `CPU seconds over the ${(machineTotal / cpus().length).toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}; ${others.map((other, i) => `${other.name} ${otherUsed[i]!.toFixed(1)}`).join(", ")}, poster ${((poster.user + poster.system) / 1e6).toFixed(1)}; the machine was busy ${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} CPU seconds (${Math.round((100 * machineBusy) / machineTotal)}%)`,
         "",
         ...(options.trace ? ["Where the time went (from the roles' debug lines):", "", stageTable(Object.fromEntries(roles.map((role) => [role.role, role.process!.output()]))), ""] : []),
       ].join("\n"),

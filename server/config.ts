@@ -8,7 +8,7 @@ import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/rate-limits.js";
 import { DEFAULT_RELAY_WARMUP_MS } from "../relay/role.js";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
-import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "./http-server.js";
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "./http-server.js";
 import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_VIEWER_BUFFER_BYTES, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE } from "../edge/http-routes.js";
 import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/fanout-relay.js";
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
@@ -40,6 +40,8 @@ export interface ServerConfig {
   readonly bodyTimeoutMs: number;
   /** On SIGTERM, how long requests in progress may take to finish. */
   readonly shutdownGraceMs: number;
+  /** How long an idle HTTP/1.1 keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
   readonly idempotencyTtlMs: number;
   readonly appendTimeoutMs: number;
   readonly maxConnections: number;
@@ -125,6 +127,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     headersTimeoutMs: read.integer("LC_HEADERS_TIMEOUT_MS", DEFAULT_HEADERS_TIMEOUT_MS, 100, 600_000),
     bodyTimeoutMs: read.integer("LC_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS, 100, 600_000),
     shutdownGraceMs: read.integer("LC_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
+    keepAliveTimeoutMs: read.integer("LC_KEEP_ALIVE_TIMEOUT_MS", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1_000, 600_000),
     idempotencyTtlMs: read.integer("LC_IDEMPOTENCY_TTL_MS", DEFAULT_IDEMPOTENCY_TTL_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
     appendTimeoutMs: read.integer("LC_APPEND_TIMEOUT_MS", DEFAULT_APPEND_TIMEOUT_MS, 100, 120_000),
     maxConnections: read.integer("LC_MAX_CONNECTIONS", 15_000, 1, 1_000_000),

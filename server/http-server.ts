@@ -23,8 +23,15 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 /** How often node:http looks for requests over their time (its default, 30 s, lets a slowloris stay 3x too long). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
-/** An HTTP/2 connection with no request for this long is closed (HTTP/1.1 keeps idle ones 5 s). */
+/** An HTTP/2 connection with no request for this long is closed (HTTP/1.1 ones: the keep-alive timeout). */
 const HTTP2_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * How long an idle HTTP/1.1 connection is kept, by default: longer than the 60 s idle timeout of
+ * common load balancers, so the balancer, not this server, closes an idle connection (Node's own
+ * 5 s made a balancer or a client reusing a connection it had just closed see a reset: 502s).
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** How long a closing server lets requests already in progress finish, by default. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -43,6 +50,8 @@ export interface HttpServerOptions {
   /** Time to send the request head; then `bodyTimeoutMs` more for the body, or the request is cut off. */
   readonly headersTimeoutMs?: number;
   readonly bodyTimeoutMs?: number;
+  /** How long an idle HTTP/1.1 keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs?: number;
   /** On close, how long requests in progress may take to finish before their connections are cut. */
   readonly shutdownGraceMs?: number;
   /** Long-lived GET endpoints served on the raw socket (see RawRoutes). */
@@ -118,7 +127,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     handle,
   );
-  http1.keepAliveTimeout = 5_000;
+  http1.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   // node:http checks its head and request timeouts on a timer it starts when it listens; this
   // server never listens (the net server hands it connections), so start the timer here, or a
   // slowloris client is never cut off.

@@ -76,6 +76,7 @@ export async function listen(
     headersTimeoutMs: config.headersTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
     shutdownGraceMs: config.shutdownGraceMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     logger,
     ...(options.rawRoutes ? { rawRoutes: options.rawRoutes } : {}),
   });

@@ -98,6 +98,28 @@ test("should finish a comment in progress when stopped with SIGTERM, then close 
   assert.deepEqual(texts, ["sent while the server stops"], "the comment answered 202 is stored");
   }));
 
+test("should keep an idle HTTP/1.1 connection for the keep-alive timeout, then close it", () =>
+  withEmbeddedSystem({ env: { LC_KEEP_ALIVE_TIMEOUT_MS: "1000" } }, async (system) => {
+  const { port } = new URL(system.http.ingest);
+  const socket = connect(Number(port), "127.0.0.1");
+  await new Promise((resolve) => socket.once("connect", resolve));
+  let text = "";
+  socket.on("data", (chunk) => (text += chunk.toString()));
+  const closedAt = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+  const answers = () => text.match(/HTTP\/1\.1 200 /g)?.length ?? 0;
+  const ask = async (count: number) => {
+    socket.write("GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
+    for (const deadline = Date.now() + 2_000; answers() < count && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(answers(), count, text);
+  };
+  await ask(1);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await ask(2); // still open half a timeout later
+  const idleSince = Date.now();
+  const idleFor = (await closedAt) - idleSince;
+  assert.ok(idleFor >= 800 && idleFor < 3_000, `closed after ${idleFor} ms idle`);
+  }));
+
 test("should serve SSE on a connection's bare socket, and answer its errors in the API's JSON shape", () =>
   withEmbeddedSystem({}, async (system, api) => {
   const streamId = await api.createStream();

@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram } from "prom-client";
+import { Counter, Histogram } from "prom-client";
 import type { Registry } from "../core/metrics.js";
-import { LATENCY_BUCKETS, METRIC_PREFIX, cacheLookups } from "../core/metrics.js";
+import { LATENCY_BUCKETS, METRIC_PREFIX, cacheLookups, scrapedGauge } from "../core/metrics.js";
 import type { ArchiveStatus } from "./archive-writer.js";
 import type { PlaybackObserver } from "./playback.js";
 
@@ -10,18 +10,8 @@ export class ArchiveMetrics {
   private readonly notModified: Counter;
 
   constructor(registry: Registry, status: () => ArchiveStatus) {
-    new Gauge({
-      name: `${METRIC_PREFIX}archive_lag_comments`,
-      help: "Comments in the log the archive's consumer group has not written yet (NaN while unknown).",
-      registers: [registry],
-      collect() { this.set(status().lagComments ?? NaN); },
-    });
-    new Gauge({
-      name: `${METRIC_PREFIX}archive_lag_seconds`,
-      help: "How long ago the archive last held every accepted comment (NaN while unknown).",
-      registers: [registry],
-      collect() { this.set(status().lagSeconds ?? NaN); },
-    });
+    scrapedGauge(registry, "archive_lag_comments", "Comments in the log the archive's consumer group has not written yet (NaN while unknown).", () => status().lagComments ?? NaN);
+    scrapedGauge(registry, "archive_lag_seconds", "How long ago the archive last held every accepted comment (NaN while unknown).", () => status().lagSeconds ?? NaN);
     let counted = 0;
     new Counter({
       name: `${METRIC_PREFIX}archive_comments_written_total`,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { LcError } from "./errors.js";
 
 export type { Registry } from "prom-client";
@@ -50,4 +50,9 @@ export function cacheLookups(registry: Registry, cache: string): (hit: boolean) 
   const hits = counter.labels({ cache, result: "hit" });
   const misses = counter.labels({ cache, result: "miss" });
   return (hit) => (hit ? hits : misses).inc();
+}
+
+/** A gauge whose value is read from `read` when the registry is scraped. */
+export function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  return new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [registry], collect() { this.set(read()); } });
 }

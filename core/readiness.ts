@@ -1,5 +1,3 @@
-import type { ServerResponse } from "node:http";
-
 /** One engine or peer a process needs: `probe` resolves when it answers. */
 export interface ReadinessCheck {
   readonly name: string;
@@ -34,11 +32,4 @@ export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutM
     }),
   );
   return { ready: outcomes.every(([, outcome]) => outcome === "ok"), checks: Object.fromEntries(outcomes) };
-}
-
-/** Answers /readyz: 200 when every check passes, else 503 naming what failed. */
-export function sendReadiness(res: ServerResponse, readiness: Readiness): void {
-  const body = JSON.stringify({ status: readiness.ready ? "ready" : "not_ready", checks: readiness.checks });
-  res.writeHead(readiness.ready ? 200 : 503, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
-  res.end(body);
 }

@@ -12,7 +12,7 @@ export function acceptRequestId(value: string | undefined): string {
 
 const requestIds = new WeakMap<object, string>();
 
-/** Remembers the id of a request (an IncomingMessage, a gRPC call) for its handlers. */
+/** Remembers the id of an HTTP request for its handlers and its error log. */
 export function tagRequest(request: object, requestId: string): void {
   requestIds.set(request, requestId);
 }

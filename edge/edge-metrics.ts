@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "../core/metrics.js";
-import { METRIC_PREFIX } from "../core/metrics.js";
+import { METRIC_PREFIX, scrapedGauge } from "../core/metrics.js";
 import type { Frame } from "./comment-frames.js";
 import type { Viewers } from "./viewers.js";
 
@@ -14,7 +14,7 @@ export class EdgeMetrics {
   private readonly cutOffs: Counter;
 
   constructor(registry: Registry, viewers: Viewers) {
-    new Gauge({ name: `${METRIC_PREFIX}edge_viewers`, help: "Open SSE connections on this edge.", registers: [registry], collect() { this.set(viewers.size); } });
+    scrapedGauge(registry, "edge_viewers", "Open SSE connections on this edge.", () => viewers.size);
     new Gauge({
       name: `${METRIC_PREFIX}edge_stream_viewers`,
       help: `Open SSE connections per stream; past the ${MAX_STREAM_SERIES} most watched, the rest are summed under stream_id="other".`,

@@ -1,7 +1,7 @@
-import { Counter, Gauge, Histogram } from "prom-client";
+import { Counter, Histogram } from "prom-client";
 import type { Comment } from "../core/comment.js";
 import type { Registry } from "../core/metrics.js";
-import { LATENCY_BUCKETS, METRIC_PREFIX } from "../core/metrics.js";
+import { LATENCY_BUCKETS, METRIC_PREFIX, scrapedGauge } from "../core/metrics.js";
 import type { FanoutRelay } from "./fanout-relay.js";
 
 /** What the relay reports: its subscribers and rings (read at scrape time) and what it reads. */
@@ -10,11 +10,9 @@ export class RelayMetrics {
   private readonly delay: Histogram;
 
   constructor(registry: Registry, relay: FanoutRelay) {
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [registry], collect() { this.set(read()); } });
-    gauge("relay_subscribers", "Live subscriptions of edges, all streams together.", () => relay.subscriberCount);
-    gauge("relay_rings", "Streams with a ring of recent comments.", () => relay.ringCount);
-    gauge("relay_ring_bytes", "Approximate bytes held by all rings.", () => relay.ringBytes);
+    scrapedGauge(registry, "relay_subscribers", "Live subscriptions of edges, all streams together.", () => relay.subscriberCount);
+    scrapedGauge(registry, "relay_rings", "Streams with a ring of recent comments.", () => relay.ringCount);
+    scrapedGauge(registry, "relay_ring_bytes", "Approximate bytes held by all rings.", () => relay.ringBytes);
     this.consumed = new Counter({ name: `${METRIC_PREFIX}relay_comments_consumed_total`, help: "Comments the relay read from the log.", registers: [registry] });
     this.delay = new Histogram({
       name: `${METRIC_PREFIX}relay_log_delay_seconds`,

@@ -3,14 +3,14 @@ import type { Server } from "@grpc/grpc-js";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { LcError } from "../core/errors.js";
-import { sendError, sendJson } from "../core/http/respond.js";
+import { sendError, sendJson, sendJsonText } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
 import { sendMetrics } from "../core/metrics.js";
 import type { ReadinessCheck } from "../core/readiness.js";
-import { checkReadiness, sendReadiness } from "../core/readiness.js";
+import { checkReadiness } from "../core/readiness.js";
 import type { ServerConfig } from "./config.js";
 import { closeGrpc, listenGrpc } from "./grpc-server.js";
 import { addHealthAndReflection } from "../core/grpc/grpc-introspection.js";
@@ -51,13 +51,11 @@ export async function listen(
   router.add("GET", "/healthz", (_req, res) => sendJson(res, 200, { status: "ok" }));
   router.add("GET", "/readyz", async (_req, res) => {
     if (closing) return sendJson(res, 503, { status: "shutting_down", checks: {} });
-    sendReadiness(res, await checkReadiness(options.readiness));
+    const { ready, checks } = await checkReadiness(options.readiness);
+    sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", checks });
   });
   router.add("GET", "/metrics", (_req, res) => sendMetrics(res, options.metrics));
-  router.add("GET", "/openapi.json", (_req, res) => {
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(OPENAPI_JSON), "cache-control": "no-cache" });
-    res.end(OPENAPI_JSON);
-  });
+  router.add("GET", "/openapi.json", (_req, res) => sendJsonText(res, 200, OPENAPI_JSON, { "cache-control": "no-cache" }));
   const notFound = (req: IncomingMessage, res: ServerResponse) => sendError(req, res, new LcError("not_found", "no such route"), logger);
   const routes = options.connectRoutes ?? [];
   const fallback =

@@ -8,7 +8,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
-function sendJsonText(res: ServerResponse, status: number, payload: string, headers: Record<string, string>): void {
+/** Sends JSON already serialised (a document served many times is serialised once). */
+export function sendJsonText(res: ServerResponse, status: number, payload: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(payload),

@@ -53,9 +53,7 @@ export class AppendQueue {
       const limit = count;
       for (count = 0; count < limit && accept(this.pending[count]!.record); count++);
     }
-    const batch = this.pending.length > count ? this.pending.slice(0, count) : this.pending;
-    this.pending = this.pending.length > count ? this.pending.slice(count) : [];
-    return batch;
+    return this.pending.splice(0, count);
   }
 
   /** Refuses new appends; those already waiting stay to be flushed. */

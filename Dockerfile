@@ -16,5 +16,5 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/client/demo ./client/demo
 USER node
 EXPOSE 8080 50051
-ENTRYPOINT ["node", "dist/server/main.js"]
+ENTRYPOINT ["node", "dist/app/main.js"]
 CMD ["all"]

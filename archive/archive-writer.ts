@@ -5,11 +5,10 @@ import { silentLogger } from "../core/logger.js";
 import type { ArchiveStore } from "../ports/archive-store/index.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import { hasConsumerLag } from "../ports/comment-log/index.js";
+import { LAG_POLL_MS } from "./defaults.js";
 
 /** The consumer group of the archive writer. */
 export const ARCHIVE_CONSUMER_GROUP = "livecomments-archive";
-/** How often the writer asks the log how far behind it is. */
-export const LAG_POLL_MS = 2_000;
 
 /** How far the archive is behind the log. */
 export interface ArchiveStatus {

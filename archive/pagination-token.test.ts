@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { PaginationTokens } from "./pagination-token.js";
 
 const tokens = new PaginationTokens("secret");

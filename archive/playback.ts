@@ -6,15 +6,8 @@ import type { ArchiveStore } from "../ports/archive-store/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { PaginationTokens } from "./pagination-token.js";
 import { dependency } from "../core/dependency.js";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_WINDOW_MS, MAX_START_MS, SETTLE_MS } from "./defaults.js";
 
-/** Page size when the client gives none. */
-export const DEFAULT_PAGE_LIMIT = 500;
-/** Largest page a client may ask for. */
-export const MAX_PAGE_LIMIT = 1_000;
-/** Longest window one request may cover (an hour), in milliseconds. */
-export const MAX_WINDOW_MS = 60 * 60 * 1000;
-/** Latest window start accepted: a week into a stream, in milliseconds. */
-export const MAX_START_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** A request for one page of a window. */
 export interface WindowRequest {
@@ -34,11 +27,6 @@ export interface WindowPage {
   readonly final: boolean;
 }
 
-/**
- * How long after a stream's end its windows are still treated as changing: a comment accepted
- * just as the stream ended may still be on its way into the archive.
- */
-export const SETTLE_MS = 10_000;
 
 /** A stream with the number of comments its archive holds. */
 export interface StreamSummary {

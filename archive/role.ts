@@ -1,7 +1,6 @@
-import type { ConnectRouter } from "@connectrpc/connect";
-import type { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
+import type { RoleMounts, StartedRole } from "../core/role.js";
 import { ArchiveMetrics } from "./archive-metrics.js";
 import type { ArchiveStore } from "../ports/archive-store/index.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
@@ -26,14 +25,8 @@ export interface ArchiveRoleOptions {
   readonly metrics: Registry;
 }
 
-/** A running archive: its Connect routes to serve, and how to stop its writer. */
-export interface RunningArchive {
-  readonly connectRoutes: (router: ConnectRouter) => void;
-  stop(): Promise<void>;
-}
-
-/** Starts copying the log into the archive and puts playback on the HTTP router. */
-export async function startArchive(router: Router, options: ArchiveRoleOptions): Promise<RunningArchive> {
+/** Starts copying the log into the archive and puts playback on the HTTP router and Connect. */
+export async function startArchive({ router, connectRoutes }: RoleMounts, options: ArchiveRoleOptions): Promise<StartedRole> {
   const writer = await startArchiveWriter(options.log, options.archive, { logger: options.logger, lagPollMs: options.lagPollMs });
   const metrics = new ArchiveMetrics(options.metrics, () => writer.status());
   const playback = new Playback(
@@ -45,5 +38,6 @@ export async function startArchive(router: Router, options: ArchiveRoleOptions):
     metrics.playback,
   );
   archiveRoutes(router, playback, () => writer.status(), () => metrics.pageNotModified());
-  return { connectRoutes: archiveConnectRoutes(playback), stop: () => writer.stop() };
+  connectRoutes.push(archiveConnectRoutes(playback));
+  return { drain: async () => {}, stop: () => writer.stop() };
 }

@@ -11,9 +11,9 @@ import type { CommentRecord } from "../core/comment.js";
 import { createKafkaCommentLog } from "../ports/comment-log/kafka.js";
 import { connectCassandra } from "../ports/cassandra/connect-cassandra.js";
 import { createCassandraStreamRegistry } from "../ports/stream-registry/cassandra.js";
-import { READY, deploymentEnv } from "../test/support/distributed-system.js";
-import { engineAddress } from "../test/support/engines.js";
-import { startRole } from "../test/support/role-process.js";
+import { READY, deploymentEnv } from "../harness/distributed-system.js";
+import { engineAddress } from "../harness/engines.js";
+import { startRole } from "../harness/role-process.js";
 import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
 
 /** GETs a path on loopback with a keep-alive-free request; resolves with status and body. */

@@ -6,11 +6,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { mintToken } from "../ingest/dev-token.js";
+import { join } from "node:path";
+import { mintToken } from "../core/auth/dev-token.js";
+import { MAIN_JS as MAIN } from "../harness/project-root.js";
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "server", "main.js");
 /** nginx's nchan module, from Debian's libnginx-mod-nchan. */
 export const NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 

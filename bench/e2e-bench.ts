@@ -8,7 +8,7 @@
 //   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10] [--warm-up 60] [--edge-workers 2] [--trace]
 import { Agent, request } from "node:http";
 import { cpus } from "node:os";
-import { startDeployment } from "../test/faults/deployment.js";
+import { startDeployment } from "../harness/faults/deployment.js";
 import { mergeHistograms, percentile } from "./latency-histogram.js";
 import { stageTable } from "./stage-trace.js";
 import { cpuSeconds, machineCpuSeconds } from "./process-stats.js";

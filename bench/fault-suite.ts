@@ -6,9 +6,9 @@
 //   npm run faults -- --quick         what `npm test` runs (test/faults.test.ts)
 //   npm run faults -- --only Kafka    only the faults whose names contain "Kafka"
 //   LC_FAULTS_LOG=info                the roles log (their last lines are printed when a fault fails)
-import { runFaults } from "../test/faults/fault-run.js";
-import type { FaultRow } from "../test/faults/fault-run.js";
-import { FULL_FAULT_RUN, QUICK_FAULT_RUN } from "../test/faults/fault-settings.js";
+import { runFaults } from "../harness/faults/fault-run.js";
+import type { FaultRow } from "../harness/faults/fault-run.js";
+import { FULL_FAULT_RUN, QUICK_FAULT_RUN } from "../harness/faults/fault-settings.js";
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

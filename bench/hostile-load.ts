@@ -5,6 +5,7 @@ import { connect as connectHttp2 } from "node:http2";
 import type { ClientHttp2Session } from "node:http2";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
+import { readResponseHead } from "../harness/raw-http.js";
 
 /** What one kind of hostile client saw. */
 export interface HostileOutcome {
@@ -79,20 +80,20 @@ function sseHead(target: HostileTarget): string {
 }
 
 /**
- * Watches a socket for the status line and the server's close; with `stopReading`, it reads
- * nothing after the status line (the server then sees a viewer that never reads).
+ * Watches a socket for the response head and the server's close; with `stopReading`, it reads
+ * nothing after the head (the server then sees a viewer that never reads).
  */
 function watch(socket: Socket, tally: Tally, stopReading = false): void {
   const opened = Date.now();
-  let head = "";
+  let received: Buffer | undefined = Buffer.alloc(0);
   socket.on("data", (chunk: Buffer) => {
-    if (head.length < 16) {
-      head += chunk.toString("latin1", 0, Math.min(chunk.length, 16));
-      if (head.length >= 12) {
-        tally.status(head.slice(9, 12));
-        if (stopReading && head.slice(9, 12) === "200") socket.pause();
-      }
-    }
+    if (!received) return;
+    received = Buffer.concat([received, chunk]);
+    const head = readResponseHead(received);
+    if (!head) return;
+    received = undefined;
+    tally.status(String(head.status));
+    if (stopReading && head.status === 200) socket.pause();
   });
   socket.on("error", () => {});
   // A close with a FIN or a reset alike; ours come after the outcome is taken.

@@ -12,9 +12,11 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
-import { mintToken } from "../ingest/dev-token.js";
-import { READY, deploymentEnv } from "../test/support/distributed-system.js";
-import { startRole } from "../test/support/role-process.js";
+import { mintToken } from "../core/auth/dev-token.js";
+import { READY, deploymentEnv } from "../harness/distributed-system.js";
+import type { ResponseHead } from "../harness/raw-http.js";
+import { readResponseHead } from "../harness/raw-http.js";
+import { startRole } from "../harness/role-process.js";
 import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
 import { cpuSeconds } from "./process-stats.js";
 
@@ -27,7 +29,6 @@ interface Options {
   streams: number;
 }
 
-const STATUS_LINE = /HTTP\/1\.1 (\d{3}) /g;
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
@@ -113,18 +114,13 @@ async function driveLoad(port: number, request: () => string, options: Options):
       socket.on("data", (chunk: Buffer) => {
         pending += chunk.toString("latin1");
         // Every answer is a small JSON with a Content-Length: count whole responses.
-        let match: RegExpExecArray | null;
         let consumed = 0;
-        STATUS_LINE.lastIndex = 0;
-        while ((match = STATUS_LINE.exec(pending))) {
-          const headEnd = pending.indexOf("\r\n\r\n", match.index);
-          if (headEnd < 0) break;
-          const length = Number(/content-length: (\d+)/i.exec(pending.slice(match.index, headEnd))?.[1] ?? 0);
-          if (pending.length < headEnd + 4 + length) break;
-          consumed = headEnd + 4 + length;
-          STATUS_LINE.lastIndex = consumed;
-          const status = match[1]!;
-          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        let head: ResponseHead | undefined;
+        while ((head = readResponseHead(pending, consumed))) {
+          const end = head.bodyStart + (head.contentLength ?? 0);
+          if (pending.length < end) break;
+          consumed = end;
+          statuses.set(String(head.status), (statuses.get(String(head.status)) ?? 0) + 1);
           record(histogram, performance.now() - sent.shift()!);
         }
         pending = pending.slice(consumed);

@@ -3,9 +3,9 @@
 // Not part of `npm test`.
 //
 //   npm run soak [-- --minutes 10]
-import { check } from "../test/faults/fault-run.js";
-import { startDeployment } from "../test/faults/deployment.js";
-import { Posters } from "../test/faults/load.js";
+import { check } from "../harness/faults/fault-run.js";
+import { startDeployment } from "../harness/faults/deployment.js";
+import { Posters } from "../harness/faults/load.js";
 import { rssBytes } from "./process-stats.js";
 
 const RATE_PER_SEC = 200;

@@ -5,6 +5,7 @@ import { answer } from "./ask.js";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
 import { HISTOGRAM_BUCKETS, record } from "./latency-histogram.js";
+import { readResponseHead } from "../harness/raw-http.js";
 
 /** Messages from the benchmark. */
 export type SwarmCommand =
@@ -46,7 +47,7 @@ interface Viewer {
 }
 
 const viewers: Viewer[] = [];
-let histogram = new Uint32Array(HISTOGRAM_BUCKETS);
+const histogram = new Uint32Array(HISTOGRAM_BUCKETS);
 let deliveries = 0;
 let duplicates = 0;
 let resets = 0;
@@ -92,11 +93,10 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
       socket.once("connect", () => socket.write(`GET ${command.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`));
       socket.on("data", (chunk: Buffer) => {
         if (headers) {
-          const text = chunk.toString("latin1");
-          const end = text.indexOf("\r\n\r\n");
-          if (end < 0) return;
+          const head = readResponseHead(chunk);
+          if (!head) return;
           headers = false;
-          if (!text.startsWith("HTTP/1.1 200")) {
+          if (head.status !== 200) {
             failed++;
             socket.destroy();
             settle();
@@ -106,7 +106,7 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
           viewer.admitted = true;
           connected++;
           settle();
-          if (end + 4 < chunk.length) onData(viewer, chunk.subarray(end + 4));
+          if (head.bodyStart < chunk.length) onData(viewer, chunk.subarray(head.bodyStart));
           return;
         }
         onData(viewer, chunk);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { LiveFeed } from "./live-feed.js";
 import type { EventSourceLike, SseMessage } from "./live-feed.js";
 import type { WireComment } from "./wire.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import { test } from "node:test";
+import { test } from "vitest";
 import { PlaybackSync } from "./playback-sync.js";
 import type { PlayerLike } from "./playback-sync.js";
 import type { WireComment } from "./wire.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { makeRoom } from "./bounded-map.js";
 
 test("should forget disposable entries first and leave newer ones alone", () => {

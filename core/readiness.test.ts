@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { checkReadiness } from "./readiness.js";
 
 test("should be ready only when every probe answers, naming what failed and what hung", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { isBucketFull, takeToken } from "./token-bucket.js";
 
 const rule = { ratePerSec: 1, burst: 10 };

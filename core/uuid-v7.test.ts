@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { createUuidV7 } from "./uuid-v7.js";
 
 test("should encode the clock's milliseconds, version 7 and the RFC variant", () => {

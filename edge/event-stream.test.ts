@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Socket } from "node:net";
-import { test } from "node:test";
+import { test } from "vitest";
 import { LcError } from "../core/errors.js";
 import { openEventStream } from "./event-stream.js";
 import { Viewers } from "./viewers.js";

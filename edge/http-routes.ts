@@ -7,7 +7,7 @@ import type { Router } from "../core/http/router.js";
 import { streamIdFromPath } from "../core/stream.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
-import type { Authenticator } from "../ingest/authenticator.js";
+import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Frame } from "./comment-frames.js";
 import { toFrames, withOwnComments } from "./comment-frames.js";
 import type { SseSocket } from "./event-stream.js";
@@ -19,22 +19,10 @@ import { resumeFrames } from "./resume-frames.js";
 import type { StreamFeeds } from "./stream-feeds.js";
 import type { Viewers } from "./viewers.js";
 import { dependency } from "../core/dependency.js";
+import { DEFAULT_BATCH_MS, MAX_BATCH_MS, DEFAULT_RETRY_MS, DEFAULT_MAX_VIEWER_BUFFER_BYTES, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE, DEFAULT_POLL_TIMEOUT_MS, MAX_POLL_TIMEOUT_MS } from "./defaults.js";
 
-/** Defaults of {@link EdgeRoutesOptions}. */
-export const DEFAULT_BATCH_MS = 150;
-export const MAX_BATCH_MS = 1000;
-export const DEFAULT_HEARTBEAT_MS = 15_000;
-export const DEFAULT_RETRY_MS = 2_000;
-/** Bytes queued for one viewer before it counts as too slow and is disconnected. */
-export const DEFAULT_MAX_VIEWER_BUFFER_BYTES = 1024 * 1024;
-/** A viewer's rate cap when it asks for none (comments/s), and the most it may ask for. */
-export const DEFAULT_VIEWER_MAX_RATE = 50;
-export const MAX_VIEWER_MAX_RATE = 1_000;
 /** The cookie an identified viewer may carry instead of the access_token parameter. */
 export const VIEWER_TOKEN_COOKIE = "lc_token";
-/** Long polls wait this long by default, and at most MAX_POLL_TIMEOUT_MS. */
-export const DEFAULT_POLL_TIMEOUT_MS = 25_000;
-export const MAX_POLL_TIMEOUT_MS = 60_000;
 
 /** What the edge's endpoints need. */
 export interface EdgeRoutesOptions {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { Subject } from "rxjs";
 import { testComment } from "../core/comment-fixtures.js";
 import type { Frame } from "./comment-frames.js";

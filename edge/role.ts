@@ -1,8 +1,7 @@
-import type { Router } from "../core/http/router.js";
-import { RawRoutes } from "../core/http/raw-routes.js";
-import type { Authenticator } from "../ingest/authenticator.js";
+import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
+import type { RoleMounts, StartedRole } from "../core/role.js";
 import { EdgeMetrics } from "./edge-metrics.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
@@ -34,31 +33,21 @@ export interface EdgeRoleOptions {
   readonly metrics: Registry;
 }
 
-/** A mounted edge. */
-export interface MountedEdge {
-  readonly feeds: StreamFeeds;
-  /** The SSE endpoint on bare sockets: pass to the HTTP host. */
-  readonly rawRoutes: RawRoutes;
-  readonly viewers: Viewers;
-  /**
-   * Ends every viewer connection with a jittered `retry`, for a graceful shutdown; resolves
-   * once they have all closed, or after a second.
-   */
-  drain(): Promise<void>;
-}
 
 /** Reconnects after a shutdown are spread over this long. */
 const DRAIN_SPREAD_MS = 5_000;
 
-/** Puts the SSE and long-polling endpoints on an HTTP router. */
-export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge {
+/**
+ * Puts the SSE (on bare sockets) and long-polling endpoints on the HTTP port. Its drain ends every viewer connection with a jittered `retry` and resolves
+ * once they have all closed, or after a second.
+ */
+export async function startEdge({ router, rawRoutes }: RoleMounts, options: EdgeRoleOptions): Promise<StartedRole> {
   const viewers = new Viewers(options.viewerLimits);
   const metrics = new EdgeMetrics(options.metrics, viewers);
   const feeds = new StreamFeeds(options.fanout, { logger: options.logger, onFrame: (frame) => metrics.framed(frame) });
   viewers.startHeartbeats(options.heartbeatMs, Buffer.from(HEARTBEAT));
   const reporter = new ViewerCountReporter(viewers, options.viewerCounts, options.viewerCountIntervalMs, options.logger);
   reporter.start();
-  const rawRoutes = new RawRoutes();
   edgeRoutes(router, {
     feeds,
     fanout: options.fanout,
@@ -77,14 +66,12 @@ export function mountEdge(router: Router, options: EdgeRoleOptions): MountedEdge
     ...(options.authenticator ? { authenticator: options.authenticator } : {}),
   }, rawRoutes);
   return {
-    feeds,
-    rawRoutes,
-    viewers,
     async drain() {
       reporter.stop();
       viewers.drain(DRAIN_SPREAD_MS);
       const deadline = Date.now() + 1_000;
       while (viewers.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     },
+    stop: async () => {},
   };
 }

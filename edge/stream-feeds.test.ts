@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { testComment } from "../core/comment-fixtures.js";

@@ -4,8 +4,6 @@ import type { ViewerCounts } from "../ports/viewer-count/index.js";
 import { formatSseEvent } from "./sse-format.js";
 import type { Viewers } from "./viewers.js";
 
-/** How often an edge reports its viewers and tells them the totals. */
-export const DEFAULT_VIEWER_COUNT_INTERVAL_MS = 5_000;
 
 /**
  * Every interval: reports this edge's viewers per stream, reads the totals across all edges,

@@ -1,9 +1,6 @@
 import { LcError } from "../core/errors.js";
+import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "./defaults.js";
 
-/** Defaults of {@link ViewersOptions}. */
-export const DEFAULT_MAX_VIEWERS = 15_000;
-/** Many viewers can share one address (NAT, offices), so this is generous. */
-export const DEFAULT_MAX_VIEWERS_PER_IP = 500;
 
 /** Limits on open viewer connections. */
 export interface ViewersOptions {

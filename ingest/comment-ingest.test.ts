@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { Comment, CommentRecord } from "../core/comment.js";
 import { LcError } from "../core/errors.js";
 import { createUuidV7 } from "../core/uuid-v7.js";
@@ -11,7 +11,7 @@ import type { RateLimiter } from "../ports/rate-limiter/index.js";
 import { createMemoryRateLimiter } from "../ports/rate-limiter/memory.js";
 import { openDatabase } from "../ports/sqlite/open-database.js";
 import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
-import { DEFAULT_COMMENT_INPUT_LIMITS } from "./comment-input.js";
+import { DEFAULT_COMMENT_INPUT_LIMITS } from "./defaults.js";
 import type { CommentIngestOptions } from "./comment-ingest.js";
 import { CommentIngest } from "./comment-ingest.js";
 

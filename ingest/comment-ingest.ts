@@ -7,15 +7,12 @@ import type { CommentLog } from "../ports/comment-log/index.js";
 import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
-import type { Principal } from "./authenticator.js";
+import type { Principal } from "../core/auth/authenticator.js";
 import type { CommentInput, CommentInputLimits } from "./comment-input.js";
 import type { RateLimitRules } from "./rate-limits.js";
 import type { TokenBucketRule } from "../core/token-bucket.js";
+import { DEFAULT_IDEMPOTENCY_TTL_MS, DEFAULT_APPEND_TIMEOUT_MS } from "./defaults.js";
 
-/** How long an Idempotency-Key remembers its answer by default. */
-export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** How long a comment may wait for the log before the client is answered 503. */
-export const DEFAULT_APPEND_TIMEOUT_MS = 5_000;
 /** Longest Idempotency-Key accepted. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { LcError } from "../core/errors.js";
-import { DEFAULT_COMMENT_INPUT_LIMITS, parseCommentInput } from "./comment-input.js";
+import { parseCommentInput } from "./comment-input.js";
+import { DEFAULT_COMMENT_INPUT_LIMITS } from "./defaults.js";
 
 const now = 1_800_000_000_000;
 const parse = (body: unknown) => parseCommentInput(body, DEFAULT_COMMENT_INPUT_LIMITS, now);

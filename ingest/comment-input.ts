@@ -12,12 +12,6 @@ export interface CommentInputLimits {
   readonly maxClientSkewMs: number;
 }
 
-export const DEFAULT_COMMENT_INPUT_LIMITS: CommentInputLimits = {
-  maxTextCodePoints: 300,
-  maxMetaBytes: 2048,
-  maxMetaDepth: 4,
-  maxClientSkewMs: 24 * 60 * 60 * 1000,
-};
 
 /** A comment as the client sent it, validated and normalised. */
 export interface CommentInput {
@@ -27,6 +21,7 @@ export interface CommentInput {
 }
 
 // C0 and C1 controls, DEL, and the bidi overrides/isolates that can disguise text.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 function invalid(message: string): never {

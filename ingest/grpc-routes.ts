@@ -4,14 +4,14 @@ import { streamToMessage } from "../core/grpc/comment-message.js";
 import type { Logger } from "../core/logger.js";
 import { CommentService } from "../gen/livecomments/v1/comment_service_pb.js";
 import { StreamService } from "../gen/livecomments/v1/stream_service_pb.js";
-import type { Authenticator, Principal } from "./authenticator.js";
-import { bearerToken, requireScope } from "./authenticator.js";
+import type { Authenticator, Principal } from "../core/auth/authenticator.js";
+import { bearerToken, requireScope } from "../core/auth/authenticator.js";
 import { REQUEST_ID_HEADER, acceptRequestId } from "../core/request-id.js";
 import { parseCommentInput } from "./comment-input.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
 import type { CommentIngest } from "./comment-ingest.js";
 import { parseIdempotencyKey } from "./comment-ingest.js";
-import { STREAMS_ADMIN_SCOPE } from "./http-routes.js";
+import { STREAMS_ADMIN_SCOPE } from "../core/auth/scopes.js";
 import type { StreamAdmin } from "./stream-admin.js";
 import { streamIdFromPath } from "../core/stream.js";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { silentLogger } from "../core/logger.js";
 import { sendError } from "../core/http/respond.js";
 import { LcError } from "../core/errors.js";
@@ -11,14 +11,14 @@ import { createMemoryIdempotencyStore } from "../ports/idempotency-store/memory.
 import { createMemoryRateLimiter } from "../ports/rate-limiter/memory.js";
 import { openDatabase } from "../ports/sqlite/open-database.js";
 import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
-import type { HttpServer } from "../server/http-server.js";
-import { startHttpServer } from "../server/http-server.js";
-import { createHs256Authenticator } from "./authenticator.js";
-import { DEFAULT_COMMENT_INPUT_LIMITS } from "./comment-input.js";
+import type { HttpServer } from "../host/http-server.js";
+import { startHttpServer } from "../host/http-server.js";
+import { createHs256Authenticator } from "../core/auth/authenticator.js";
+import { DEFAULT_COMMENT_INPUT_LIMITS } from "./defaults.js";
 import { unreadRegistry } from "../core/metrics.js";
 import { IngestMetrics } from "./ingest-metrics.js";
 import { CommentIngest } from "./comment-ingest.js";
-import { mintToken } from "./dev-token.js";
+import { mintToken } from "../core/auth/dev-token.js";
 import { ingestRoutes } from "./http-routes.js";
 import { StreamAdmin } from "./stream-admin.js";
 
@@ -28,7 +28,7 @@ const log = createSqliteCommentLog({ db });
 const registry = createSqliteStreamRegistry(db);
 let server: HttpServer;
 
-before(async () => {
+beforeAll(async () => {
   const newId = createUuidV7();
   const ingest = new CommentIngest({
     log,
@@ -58,7 +58,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await server.close();
   db.close();
 });

@@ -4,13 +4,14 @@ import { readJsonBody } from "../core/http/read-json-body.js";
 import { headerValue, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import { streamIdFromPath, streamToJson } from "../core/stream.js";
-import type { Authenticator, Principal } from "./authenticator.js";
-import { bearerToken, requireScope } from "./authenticator.js";
+import type { Authenticator, Principal } from "../core/auth/authenticator.js";
+import { bearerToken, requireScope } from "../core/auth/authenticator.js";
 import { parseCommentInput } from "./comment-input.js";
 import type { CommentIngest } from "./comment-ingest.js";
 import { parseIdempotencyKey } from "./comment-ingest.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
 import type { StreamAdmin } from "./stream-admin.js";
+import { STREAMS_ADMIN_SCOPE } from "../core/auth/scopes.js";
 
 /** What the ingest routes need. */
 export interface IngestRoutesOptions {
@@ -22,8 +23,6 @@ export interface IngestRoutesOptions {
   readonly metrics: IngestMetrics;
 }
 
-/** The scope that may create and end streams. */
-export const STREAMS_ADMIN_SCOPE = "streams:admin";
 
 /** Adds the write API: streams and posting comments. */
 export function ingestRoutes(router: Router, options: IngestRoutesOptions): Router {

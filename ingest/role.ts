@@ -1,13 +1,13 @@
-import type { Server } from "@grpc/grpc-js";
 import type { Clock } from "../core/clock.js";
-import type { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
+import type { RoleMounts, StartedRole } from "../core/role.js";
+import { NOTHING_TO_STOP } from "../core/role.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
-import type { Authenticator } from "./authenticator.js";
+import type { Authenticator } from "../core/auth/authenticator.js";
 import type { CommentInputLimits } from "./comment-input.js";
 import { CommentIngest } from "./comment-ingest.js";
 import { addIngestGrpcServices } from "./grpc-routes.js";
@@ -40,8 +40,8 @@ export interface IngestRoleOptions {
   readonly metrics: Registry;
 }
 
-/** Puts the write path on an HTTP router and a gRPC server. */
-export function mountIngest(router: Router, grpc: Server, options: IngestRoleOptions): void {
+/** Puts the write path on the HTTP router and the gRPC server; it holds nothing to stop. */
+export async function startIngest({ router, grpc }: RoleMounts, options: IngestRoleOptions): Promise<StartedRole> {
   const metrics = new IngestMetrics(options.metrics);
   const ingest = new CommentIngest({
     log: options.log,
@@ -60,4 +60,5 @@ export function mountIngest(router: Router, grpc: Server, options: IngestRoleOpt
   const streams = new StreamAdmin(options.registry, options.clock, options.newId);
   ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.limits.maxBodyBytes, bodyTimeoutMs: options.limits.bodyTimeoutMs, metrics });
   addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger, metrics });
+  return NOTHING_TO_STOP;
 }

@@ -6,14 +6,8 @@ import { silentLogger } from "../core/logger.js";
 import type { StreamHistory } from "../ports/comment-log/index.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { CommentRing } from "./comment-ring.js";
+import { DEFAULT_RING_MAX_COUNT, DEFAULT_RING_MAX_BYTES, DEFAULT_RINGS_MAX_BYTES, DEFAULT_RING_IDLE_MS, DEFAULT_MAX_RINGS, DEFAULT_MAX_REPLAY } from "./defaults.js";
 
-/** Defaults of {@link FanoutRelayOptions}. */
-export const DEFAULT_RING_MAX_COUNT = 2_000;
-export const DEFAULT_RING_MAX_BYTES = 1024 * 1024;
-export const DEFAULT_RINGS_MAX_BYTES = 256 * 1024 * 1024;
-export const DEFAULT_RING_IDLE_MS = 15 * 60 * 1000;
-export const DEFAULT_MAX_RINGS = 100_000;
-export const DEFAULT_MAX_REPLAY = 10_000;
 const HISTORY_PAGE = 1_000;
 
 /** Limits and engines of a {@link FanoutRelay}. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { connect } from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
@@ -9,7 +9,7 @@ import { createGrpcClient } from "../core/grpc/grpc-client.js";
 import { silentLogger } from "../core/logger.js";
 import type { SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import { FanoutRelay as FanoutRelayService, SubscribeRequestSchema } from "../gen/livecomments/v1/fanout_relay_pb.js";
-import { closeGrpc, createGrpcServer, listenGrpc } from "../server/grpc-server.js";
+import { closeGrpc, createGrpcServer, listenGrpc } from "../host/grpc-server.js";
 import { FanoutRelay } from "./fanout-relay.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
 
@@ -18,11 +18,11 @@ const server = createGrpcServer();
 
 let address = "";
 
-before(async () => {
+beforeAll(async () => {
   addRelayGrpcService(server, relay, silentLogger, 200);
   address = `127.0.0.1:${await listenGrpc(server, "127.0.0.1", 0)}`;
 });
-after(() => closeGrpc(server, 100));
+afterAll(() => closeGrpc(server, 100));
 
 /** A raw HTTP/2 gRPC call that subscribes and then never reads: flow control stalls the server. */
 function stalledSubscriber(streamId: string) {

@@ -1,18 +1,15 @@
-import type { Server } from "@grpc/grpc-js";
 import type { Comment } from "../core/comment.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
+import type { RoleMounts, StartedRole } from "../core/role.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
+import type { FanoutSource } from "../ports/fanout/index.js";
 import { hasStreamHistory } from "../ports/comment-log/index.js";
 import { FanoutRelay } from "./fanout-relay.js";
+import { createInProcessFanout } from "./in-process-fanout.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
 import { RelayMetrics } from "./relay-metrics.js";
 
-/**
- * How far back a relay reads the log when it starts, by default: its rings then hold the last
- * minute, so edges that re-subscribe after a relay restart resume without a gap.
- */
-export const DEFAULT_RELAY_WARMUP_MS = 60_000;
 
 /** How often idle rings are looked for. */
 const RING_SWEEP_MS = 30_000;
@@ -37,14 +34,13 @@ export interface RelayRoleOptions {
   readonly metrics: Registry;
 }
 
-/** A running relay. */
-export interface RunningRelay {
-  readonly relay: FanoutRelay;
-  stop(): Promise<void>;
+/** A running relay; an edge in the same process subscribes through `fanout` instead of gRPC. */
+export interface StartedRelay extends StartedRole {
+  readonly fanout: FanoutSource;
 }
 
-/** Starts reading the log into the rings and serves FanoutRelay.Subscribe on `grpc`. */
-export async function startRelay(grpc: Server, options: RelayRoleOptions): Promise<RunningRelay> {
+/** Starts reading the log into the rings and serves FanoutRelay.Subscribe on the gRPC server. */
+export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions): Promise<StartedRelay> {
   const relay = new FanoutRelay({
     ...(hasStreamHistory(options.log) ? { history: options.log } : {}),
     ringMaxCount: options.ringMaxCount,
@@ -71,7 +67,8 @@ export async function startRelay(grpc: Server, options: RelayRoleOptions): Promi
   });
   relay.setCoverage((streamId) => consumption.coversAfter(streamId));
   return {
-    relay,
+    fanout: createInProcessFanout(relay),
+    drain: async () => {},
     stop: () => {
       clearInterval(sweeper);
       return consumption.stop();

@@ -68,7 +68,9 @@ process.on("exit", () => {
   for (const { process: p } of started) {
     try {
       process.kill(-p.pid, "SIGKILL");
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
 });
 if (mode === "up") {

@@ -1,23 +1,35 @@
-// Runs every compiled `*.test.js` under dist/ with Node's test runner. Node 20 would also run
-// every file under a `test/` folder as a test when given a directory, so the list is explicit.
-// Arguments narrow the run to files whose path contains one of them.
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+// Runs the test suites with vitest on the TypeScript sources (vitest.config.ts: the "unit"
+// project, then the "system" one), and closes with one line of its own, `N passed, N failed,
+// N skipped`, counted from vitest's JSON report, so CI reads the count whatever the reporter.
+// Arguments go to vitest: file filters (`npm test -- edge/`), `--project unit`, `-t name`.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const find = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" ? [] : find(path);
-    // A compiled test whose source is gone (deleted or renamed) is stale: never run it.
-    const source = path.replace(/^dist[\\/]/, "").replace(/\.js$/, ".ts");
-    return entry.name.endsWith(".test.js") && existsSync(source) ? [path] : [];
-  });
-const filters = process.argv.slice(2);
-const files = find("dist").filter((file) => filters.length === 0 || filters.some((f) => file.includes(f))).sort();
-if (files.length === 0) {
-  process.stderr.write("no test files found under dist/\n");
-  process.exit(1);
+const dir = mkdtempSync(join(tmpdir(), "livecomments-tests-"));
+const report = join(dir, "report.json");
+const vitest = join("node_modules", "vitest", "vitest.mjs");
+const child = spawn(process.execPath, [vitest, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => child.kill(signal));
+const status = await new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+
+let counts;
+if (existsSync(report)) {
+  const results = JSON.parse(readFileSync(report, "utf8"));
+  counts = {
+    passed: results.numPassedTests,
+    // A file that fails before its tests run (an import error, a failing hook) counts as a failure.
+    failed: results.numFailedTests + results.testResults.filter((file) => file.status === "failed" && file.assertionResults.length === 0).length,
+    skipped: results.numPendingTests + results.numTodoTests,
+  };
 }
-const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
-process.exit(result.status ?? 1);
+rmSync(dir, { recursive: true, force: true });
+if (!counts) {
+  process.stdout.write("vitest wrote no report: 0 passed, 1 failed\n");
+  process.exit(status === 0 ? 1 : status);
+}
+process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+process.exit(status !== 0 ? status : counts.failed > 0 || counts.passed === 0 ? 1 : 0);

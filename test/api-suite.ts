@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { SignJWT } from "jose";
 import type { CommentJson } from "../core/comment.js";
 import { PlaybackService } from "../gen/livecomments/v1/playback_service_pb.js";
-import type { SystemUnderTest } from "./support/system.js";
-import { ApiClient, errorCode } from "./support/http-client.js";
-import { SseRecorder } from "./support/sse-client.js";
-import { GrpcClients } from "./support/grpc-client.js";
-import { scrape } from "./support/prometheus-text.js";
-import { healthStatus, reflectedMethods, reflectedServices } from "./support/grpc-introspection-client.js";
+import type { SystemUnderTest } from "../harness/system.js";
+import { ApiClient, errorCode } from "../harness/http-client.js";
+import { SseRecorder } from "../harness/sse-client.js";
+import { GrpcClients } from "../harness/grpc-client.js";
+import { scrape } from "../harness/prometheus-text.js";
+import { healthStatus, reflectedMethods, reflectedServices } from "../harness/grpc-introspection-client.js";
 
 /**
  * The black-box suite of the public API. Every mode runs the same suite against a running
@@ -21,12 +21,12 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
     let system: SystemUnderTest;
     let api: ApiClient;
     let grpc: GrpcClients;
-    before(async () => {
+    beforeAll(async () => {
       system = await start();
       api = new ApiClient(system.http, system.jwtSecret);
       grpc = new GrpcClients(system.grpc.ingest, system.grpc.relay);
     });
-    after(async () => {
+    afterAll(async () => {
       grpc?.close();
       await system?.stop();
     });

@@ -2,27 +2,27 @@
 // chromium, driven by playwright-core), against the one-process system as `npm start` runs it.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { after, afterEach, before, test } from "node:test";
+import { afterAll, afterEach, beforeAll, test } from "vitest";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
-import { ApiClient } from "./support/http-client.js";
-import type { Accepted } from "./support/http-client.js";
-import { startEmbeddedSystem, withEmbeddedSystem } from "./support/embedded-system.js";
-import { freePort } from "./support/free-port.js";
+import { ApiClient } from "../harness/http-client.js";
+import type { Accepted } from "../harness/http-client.js";
+import { startEmbeddedSystem, withEmbeddedSystem } from "../harness/embedded-system.js";
+import { freePort } from "../harness/free-port.js";
 
 const CHROMIUM = process.env.LC_CHROMIUM ?? "/usr/bin/chromium";
 /** LC_SCREENSHOTS=<folder> keeps pictures of the live and replay views (the README's). */
 const SCREENSHOTS = process.env.LC_SCREENSHOTS;
 
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // This machine's network is closed: without these, Chromium's background connections fail.
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
   });
 });
-after(() => browser?.close());
+afterAll(() => browser?.close());
 /** Uncaught errors in any page: a test that caused one fails. */
 const pageErrors: string[] = [];
 afterEach(() => assert.deepEqual(pageErrors.splice(0), [], "errors in the page"));

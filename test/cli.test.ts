@@ -3,16 +3,15 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { promisify } from "node:util";
 import { decodeJwt } from "jose";
-import { freePort } from "./support/free-port.js";
-import type { RoleProcess } from "./support/role-process.js";
-import { startRole } from "./support/role-process.js";
+import { freePort } from "../harness/free-port.js";
+import type { RoleProcess } from "../harness/role-process.js";
+import { MAIN_JS as MAIN } from "../harness/project-root.js";
+import { startRole } from "../harness/role-process.js";
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "server", "main.js");
 
 /** Runs `livecomments ...args` to its end: exit code and output. */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -29,12 +28,12 @@ describe("livecomments command line", () => {
   const dir = mkdtempSync(join(tmpdir(), "lc-cli-"));
   let server: RoleProcess;
   let env: Record<string, string>;
-  before(async () => {
+  beforeAll(async () => {
     const [http, grpc] = [await freePort(), await freePort()];
     env = { LC_DATA_DIR: join(dir, "data"), PORT: String(http), GRPC_PORT: String(grpc), HOST: "127.0.0.1", LC_LOG: "quiet" };
     server = await startRole("all", env, /Live Comments is running/);
   });
-  after(async () => {
+  afterAll(async () => {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { withEmbeddedSystem } from "./support/embedded-system.js";
+import { test } from "vitest";
+import { withEmbeddedSystem } from "../harness/embedded-system.js";
 
 test("should serve the demo page, the SDK bundle and the replay video with byte ranges", async () => {
   await withEmbeddedSystem({}, async (system) => {

@@ -3,16 +3,16 @@
 // roles serve, and every container states its resources.
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { test } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { FanoutRelay } from "../gen/livecomments/v1/fanout_relay_pb.js";
-import { ROLE_NAMES, effectiveConfig, knownVariables } from "../server/effective-config.js";
-import type { RoleName } from "../server/effective-config.js";
-import { OPENAPI_DOCUMENT } from "../server/openapi.js";
+import { ROLE_NAMES, effectiveConfig, knownVariables } from "../app/effective-config.js";
+import type { RoleName } from "../app/effective-config.js";
+import { OPENAPI_DOCUMENT } from "../app/openapi.js";
+import { PROJECT_ROOT } from "../harness/project-root.js";
 
-const DEPLOY = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "deploy");
+const DEPLOY = join(PROJECT_ROOT, "deploy");
 const documentedPaths = Object.keys((OPENAPI_DOCUMENT as { paths: Record<string, unknown> }).paths);
 const servedGrpc = new Set(["", FanoutRelay.typeName, "livecomments.v1.CommentService", "livecomments.v1.StreamService"]);
 

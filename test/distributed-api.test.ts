@@ -1,4 +1,4 @@
 import { apiSuite } from "./api-suite.js";
-import { startDistributedSystem } from "./support/distributed-system.js";
+import { startDistributedSystem } from "../harness/distributed-system.js";
 
 apiSuite("distributed: ingest, relay, edge and archive processes on Kafka, Redis and Cassandra", () => startDistributedSystem());

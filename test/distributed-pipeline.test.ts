@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { DistributedSystem } from "./support/distributed-system.js";
-import { startDistributedSystem } from "./support/distributed-system.js";
-import { ApiClient } from "./support/http-client.js";
-import { SseRecorder } from "./support/sse-client.js";
+import { afterAll, beforeAll, test } from "vitest";
+import type { DistributedSystem } from "../harness/distributed-system.js";
+import { startDistributedSystem } from "../harness/distributed-system.js";
+import { ApiClient } from "../harness/http-client.js";
+import { SseRecorder } from "../harness/sse-client.js";
 
 // The seed's tiered fan-out: the relay re-publishes the log to Redis Pub/Sub and the edge
 // takes live comments from there, catching resuming viewers up from the relay. The edge runs
 // as two node:cluster workers sharing its port, as it would on a two-core machine.
 let system: DistributedSystem;
-before(async () => {
+beforeAll(async () => {
   system = await startDistributedSystem({ LC_RELAY_PUBLISH_REDIS: "on", LC_EDGE_UPSTREAM: "redis", LC_WORKERS: "2", LC_LOG: "debug" });
 });
-after(() => system?.stop());
+afterAll(() => system?.stop());
 
 test("should run each role as its own process, the edge as two workers on one port", () => {
   const pids = Object.values(system.roles).map((role) => role.process.pid);

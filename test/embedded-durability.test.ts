@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test } from "vitest";
 import Database from "better-sqlite3";
-import { DATABASE_FILE } from "../server/embedded-app.js";
-import type { Accepted } from "./support/http-client.js";
-import { ApiClient } from "./support/http-client.js";
-import { startEmbeddedSystem } from "./support/embedded-system.js";
-import { SseRecorder } from "./support/sse-client.js";
+import { DATABASE_FILE } from "../app/embedded-app.js";
+import type { Accepted } from "../harness/http-client.js";
+import { ApiClient } from "../harness/http-client.js";
+import { startEmbeddedSystem } from "../harness/embedded-system.js";
+import { SseRecorder } from "../harness/sse-client.js";
 
 test("should keep every comment answered 202 through a kill -9, and serve them after restart", async () => {
   const env = { LC_RATE_LIMITS: "off" };

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test } from "vitest";
 import Database from "better-sqlite3";
-import { DATABASE_FILE } from "../server/embedded-app.js";
-import { errorCode } from "./support/http-client.js";
-import { withEmbeddedSystem } from "./support/embedded-system.js";
+import { DATABASE_FILE } from "../app/embedded-app.js";
+import { errorCode } from "../harness/http-client.js";
+import { withEmbeddedSystem } from "../harness/embedded-system.js";
+import { rawExchange } from "../harness/raw-http.js";
 
 /** Opens an SSE response and returns a reader of its text. */
 async function openStream(url: string) {
@@ -124,17 +125,7 @@ test("should serve SSE on a connection's bare socket, and answer its errors in t
   withEmbeddedSystem({}, async (system, api) => {
   const streamId = await api.createStream();
   const { port } = new URL(system.http.edge);
-  const rawGet = (head: string) =>
-    new Promise<string>((resolve) => {
-      const socket = connect(Number(port), "127.0.0.1", () => socket.write(head));
-      let text = "";
-      socket.on("data", (chunk) => {
-        text += chunk.toString();
-        if (text.includes('"text":"over the bare socket"')) socket.destroy();
-      });
-      socket.on("close", () => resolve(text));
-      setTimeout(() => socket.destroy(), 5_000);
-    });
+  const rawGet = async (head: string) => (await rawExchange(Number(port), head, { done: (text) => text.includes('"text":"over the bare socket"') })).text;
   const stream = rawGet(`GET /v1/streams/${streamId}/comments/subscribe?batch_ms=0 HTTP/1.1\r\nHost: x\r\n\r\n`);
   await new Promise((resolve) => setTimeout(resolve, 200));
   await api.post(streamId, "raw-poster", "over the bare socket");

@@ -2,9 +2,9 @@
 // restarted in turn, and two paused, under load; nothing accepted may be lost or stored twice,
 // and every viewer must see every comment of its stream in order.
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { runFaults } from "./faults/fault-run.js";
-import { QUICK_FAULT_RUN } from "./faults/fault-settings.js";
+import { test } from "vitest";
+import { runFaults } from "../harness/faults/fault-run.js";
+import { QUICK_FAULT_RUN } from "../harness/faults/fault-settings.js";
 
 test("should lose nothing, duplicate nothing and leave no viewer with a gap through every fault", { timeout: 15 * 60_000 }, async () => {
   const rows = await runFaults({ ...QUICK_FAULT_RUN, progress: (line) => process.stderr.write(`[faults] ${line}\n`) });

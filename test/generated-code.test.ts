@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { test } from "vitest";
+import { PROJECT_ROOT as root } from "../harness/project-root.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 test("should fail the generated-code check when gen/ differs from buf generate", () => {
   const copy = mkdtempSync(join(tmpdir(), "lc-gen-check-"));

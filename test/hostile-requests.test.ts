@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { SignJWT } from "jose";
-import type { EmbeddedSystem } from "./support/embedded-system.js";
-import { startEmbeddedSystem } from "./support/embedded-system.js";
-import { ApiClient } from "./support/http-client.js";
+import type { EmbeddedSystem } from "../harness/embedded-system.js";
+import { startEmbeddedSystem } from "../harness/embedded-system.js";
+import { ApiClient } from "../harness/http-client.js";
 
 /** One hostile request, sent exactly as written (no client-side normalisation). */
 interface Hostile {
@@ -41,7 +41,7 @@ let ended: string;
 let token: string;
 let cases: Hostile[];
 
-before(async () => {
+beforeAll(async () => {
   system = await startEmbeddedSystem();
   api = new ApiClient(system.http, system.jwtSecret);
   streamId = await api.createStream();
@@ -121,7 +121,7 @@ before(async () => {
   ];
 });
 
-after(async () => {
+afterAll(async () => {
   await system.stop();
   system.dispose();
 });

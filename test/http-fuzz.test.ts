@@ -3,9 +3,10 @@
 // REST error must be the API's JSON error, and the process must stay up and healthy.
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { test } from "node:test";
+import { test } from "vitest";
 import fc from "fast-check";
-import { withEmbeddedSystem } from "./support/embedded-system.js";
+import { withEmbeddedSystem } from "../harness/embedded-system.js";
+import { readResponseHead } from "../harness/raw-http.js";
 
 const REQUESTS = Number(process.env.LC_FUZZ_REQUESTS ?? 100_000);
 const CONNECTIONS = Number(process.env.LC_FUZZ_CONNECTIONS ?? 24);
@@ -103,17 +104,14 @@ class FuzzConnection {
       };
       const onData = (chunk: Buffer) => {
         received = Buffer.concat([received, chunk]);
-        const headEnd = received.indexOf("\r\n\r\n");
-        if (headEnd < 0) return;
-        const head = received.subarray(0, headEnd).toString("latin1");
-        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-        const contentType = /\r\ncontent-type: *([^\r]*)/i.exec(head)?.[1] ?? "";
-        if (contentType.startsWith("text/event-stream") || /\r\ntransfer-encoding: *chunked/i.test(head)) return finish(status, contentType);
-        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-        const bodyBytes = request.bytes.toString("latin1").startsWith("HEAD ") ? 0 : length;
-        if (received.length < headEnd + 4 + bodyBytes) return;
-        const closes = /\r\nconnection: *close/i.test(head);
-        finish(status, contentType, received.subarray(headEnd + 4, headEnd + 4 + bodyBytes).toString("utf8"), !closes);
+        const head = readResponseHead(received);
+        if (!head) return;
+        const contentType = head.headers.get("content-type") ?? "";
+        if (contentType.startsWith("text/event-stream") || /chunked/i.test(head.headers.get("transfer-encoding") ?? "")) return finish(head.status, contentType);
+        const bodyBytes = request.bytes.toString("latin1").startsWith("HEAD ") ? 0 : (head.contentLength ?? 0);
+        if (received.length < head.bodyStart + bodyBytes) return;
+        const closes = /close/i.test(head.headers.get("connection") ?? "");
+        finish(head.status, contentType, received.subarray(head.bodyStart, head.bodyStart + bodyBytes).toString("utf8"), !closes);
       };
       const onClose = () => finish(0, "", received.subarray(0, 120).toString("latin1"));
       const timer = setTimeout(() => finish(-1), 15_000);
@@ -140,7 +138,7 @@ test(`should answer ${REQUESTS.toLocaleString("en")} random and mutated requests
     let sent = 0;
     let seed = SEED;
     await Promise.all(
-      Array.from({ length: CONNECTIONS }, async (_, worker) => {
+      Array.from({ length: CONNECTIONS }, async () => {
         const connection = new FuzzConnection(port);
         while (sent < REQUESTS) {
           const batch = fc.sample(arbitrary, { numRuns: 200, seed: seed++ });

@@ -5,12 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { silentLogger } from "../core/logger.js";
-import { readEmbeddedConfig } from "../server/config.js";
-import type { EmbeddedApp } from "../server/embedded-app.js";
-import { startEmbeddedApp } from "../server/embedded-app.js";
-import { ApiClient } from "./support/http-client.js";
+import { readEmbeddedConfig } from "../app/config.js";
+import type { EmbeddedApp } from "../app/embedded-app.js";
+import { startEmbeddedApp } from "../app/embedded-app.js";
+import { ApiClient } from "../harness/http-client.js";
+import { readResponseHead } from "../harness/raw-http.js";
 
 /** A request that should be answered with one documented status. */
 type Probe = () => Promise<{ status: number; headers: Headers; text: string }>;
@@ -33,7 +34,7 @@ interface Document {
 const dir = mkdtempSync(join(tmpdir(), "lc-openapi-"));
 let app: EmbeddedApp;
 let api: ApiClient;
-before(async () => {
+beforeAll(async () => {
   const env = {
     HOST: "127.0.0.1",
     PORT: "0",
@@ -48,7 +49,7 @@ before(async () => {
   const url = `http://127.0.0.1:${app.httpPort}`;
   api = new ApiClient({ ingest: url, edge: url, archive: url }, app.jwtSecret);
 });
-after(async () => {
+afterAll(async () => {
   await app?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -162,9 +163,8 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
         socket.write("GET /readyz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
         await ended;
         await Promise.all([closing, poll]);
-        const [head = "", body = ""] = raw.split("\r\n\r\n");
-        const headers = new Headers(head.split("\r\n").slice(1).map((line) => line.split(/:\s*/, 2) as [string, string]));
-        return { status: Number(head.split(" ")[1]), headers, text: body };
+        const head = readResponseHead(raw);
+        return { status: head?.status ?? 0, headers: head?.headers ?? new Headers(), text: head ? raw.slice(head.bodyStart) : raw };
       },
     },
     "GET /metrics": { "200": get("/metrics") },

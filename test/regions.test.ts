@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, test } from "node:test";
-import { READY, deploymentEnv } from "./support/distributed-system.js";
-import { ApiClient } from "./support/http-client.js";
-import type { RedisInstance } from "./support/redis-instance.js";
-import { startRedisInstance } from "./support/redis-instance.js";
-import type { RoleProcess } from "./support/role-process.js";
-import { startRole } from "./support/role-process.js";
-import { SseRecorder } from "./support/sse-client.js";
+import { afterAll, beforeAll, test } from "vitest";
+import { READY, deploymentEnv } from "../harness/distributed-system.js";
+import { ApiClient } from "../harness/http-client.js";
+import type { RedisInstance } from "../harness/redis-instance.js";
+import { startRedisInstance } from "../harness/redis-instance.js";
+import type { RoleProcess } from "../harness/role-process.js";
+import { startRole } from "../harness/role-process.js";
+import { SseRecorder } from "../harness/sse-client.js";
 
 // Two regions on one machine, fed by one Kafka: each has its own Redis, relay and edge (the
 // seed's regional Pub/Sub tier); ingest and the archive are shared.
@@ -28,7 +28,7 @@ async function startRegion(name: "east" | "west"): Promise<string> {
   return edge.ready[1]!;
 }
 
-before(async () => {
+beforeAll(async () => {
   const [east, west, ingest, archive] = await Promise.all([
     startRegion("east"),
     startRegion("west"),
@@ -40,9 +40,9 @@ before(async () => {
   api = new ApiClient({ ingest: ingest.ready[1]!, archive: archive.ready[1]!, edge: east }, jwtSecret);
 });
 
-after(async () => {
+afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
-  await Promise.all(Object.values(redis).map((r) => r?.kill()));
+  await Promise.all(Object.values(redis).flatMap((r) => (r ? [r.kill()] : [])));
 });
 
 test("should deliver a comment posted once to viewers in both regions, once each, and keep one region up when the other's Redis dies", async () => {

@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { connect as connectHttp2 } from "node:http2";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
-import { after, before, test } from "node:test";
-import type { EmbeddedSystem } from "./support/embedded-system.js";
-import { startEmbeddedSystem } from "./support/embedded-system.js";
-import { ApiClient } from "./support/http-client.js";
-import { SseRecorder } from "./support/sse-client.js";
+import { afterAll, beforeAll, test } from "vitest";
+import type { EmbeddedSystem } from "../harness/embedded-system.js";
+import { startEmbeddedSystem } from "../harness/embedded-system.js";
+import { ApiClient } from "../harness/http-client.js";
+import { SseRecorder } from "../harness/sse-client.js";
 
 const TIMEOUT_MS = 1_000;
 
@@ -17,7 +17,7 @@ let system: EmbeddedSystem;
 let api: ApiClient;
 let port: number;
 
-before(async () => {
+beforeAll(async () => {
   system = await startEmbeddedSystem({
     env: { LC_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS), LC_BODY_TIMEOUT_MS: String(TIMEOUT_MS), LC_MAX_VIEWER_BUFFER_BYTES: String(64 * 1024), LC_RATE_LIMITS: "off", LC_MAX_TEXT_CHARS: "8000" },
   });
@@ -25,7 +25,7 @@ before(async () => {
   port = Number(new URL(system.http.edge).port);
 });
 
-after(async () => {
+afterAll(async () => {
   await system.stop();
   system.dispose();
 });

@@ -3,10 +3,13 @@ import type { Client, ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
 
+/** A dynamically loaded client: its methods are known by name only. */
+export type ProtoFileClient = Client & Record<string, (...args: unknown[]) => unknown>;
+
 type ClientConstructor = new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client;
 
 /** A client of a service loaded from a .proto file, as grpcurl or a probe calls it. */
-export function protoFileClient(protoFile: string, serviceName: string, address: string): Client & Record<string, Function> {
+export function protoFileClient(protoFile: string, serviceName: string, address: string): ProtoFileClient {
   const key = `${protoFile}#${serviceName}`;
   let Service = loadedServices.get(key);
   if (!Service) {
@@ -14,7 +17,7 @@ export function protoFileClient(protoFile: string, serviceName: string, address:
     Service = serviceName.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], definition) as ClientConstructor;
     loadedServices.set(key, Service);
   }
-  return new Service(address, credentials.createInsecure()) as Client & Record<string, Function>;
+  return new Service(address, credentials.createInsecure()) as ProtoFileClient;
 }
 const loadedServices = new Map<string, ClientConstructor>();
 

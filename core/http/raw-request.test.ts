@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer, connect } from "node:net";
 import type { Socket } from "node:net";
-import { test } from "node:test";
+import { test } from "vitest";
 import { LcError } from "../errors.js";
 import { readRawRequest, writeRawError } from "./raw-request.js";
 import { RawRoutes } from "./raw-routes.js";

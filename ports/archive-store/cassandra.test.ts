@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { TEST_KEYSPACE, testCassandra } from "../../test/support/cassandra.js";
+import { test } from "vitest";
+import { TEST_KEYSPACE, testCassandra } from "../../harness/cassandra.js";
 import { archiveStoreContract } from "./contract.js";
 import { createCassandraArchiveStore } from "./cassandra.js";
 

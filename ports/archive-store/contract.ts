@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { testComment } from "../../core/comment-fixtures.js";
 import type { Comment } from "../../core/comment.js";
 import type { ArchiveStore } from "./index.js";

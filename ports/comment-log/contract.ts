@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { Comment, CommentRecord } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
 import type { CommentLog } from "./index.js";

@@ -1,4 +1,4 @@
-import { engineAddress, uniqueName } from "../../test/support/engines.js";
+import { engineAddress, uniqueName } from "../../harness/engines.js";
 import { commentLogContract } from "./contract.js";
 import { createKafkaCommentLog } from "./kafka.js";
 

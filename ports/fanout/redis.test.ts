@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { Redis } from "ioredis";
 import { firstValueFrom, take, toArray } from "rxjs";
 import { testComment } from "../../core/comment-fixtures.js";
-import { engineAddress } from "../../test/support/engines.js";
+import { engineAddress } from "../../harness/engines.js";
 import type { RelayEvent } from "./index.js";
 import { channelOf, createRedisFanoutPublisher, createRedisFanoutSource } from "./redis.js";
 import { commentToJson } from "../../core/comment.js";

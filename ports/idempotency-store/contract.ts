@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { IdempotencyStore } from "./index.js";
 
 /** The guarantees of {@link IdempotencyStore}, run against one adapter. */

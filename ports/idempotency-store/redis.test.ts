@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { engineAddress } from "../../test/support/engines.js";
+import { engineAddress } from "../../harness/engines.js";
 import { idempotencyStoreContract } from "./contract.js";
 import { createRedisIdempotencyStore } from "./redis.js";
 

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { engineAddress } from "../../test/support/engines.js";
+import { engineAddress } from "../../harness/engines.js";
 import { rateLimiterContract } from "./contract.js";
 import { createRedisRateLimiter } from "./redis.js";
 

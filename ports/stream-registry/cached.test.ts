@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { Stream } from "../../core/stream.js";
 import { createCachedStreamRegistry } from "./cached.js";
 import type { StreamRegistry } from "./index.js";

@@ -1,4 +1,4 @@
-import { testCassandra } from "../../test/support/cassandra.js";
+import { testCassandra } from "../../harness/cassandra.js";
 import { createCachedStreamRegistry } from "./cached.js";
 import { streamRegistryContract } from "./contract.js";
 import { createCassandraStreamRegistry } from "./cassandra.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { LcError } from "../../core/errors.js";
 import type { StreamRegistry } from "./index.js";
 

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { engineAddress } from "../../test/support/engines.js";
+import { engineAddress } from "../../harness/engines.js";
 import { viewerCountsContract } from "./contract.js";
 import { createRedisViewerCounts } from "./redis.js";
 

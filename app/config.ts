@@ -1,0 +1,200 @@
+import { createHmac } from "node:crypto";
+import { resolve } from "node:path";
+import type { CommentInputLimits } from "../ingest/comment-input.js";
+import { DEFAULT_JWKS_COOLDOWN_MS, createJwtAuthenticator } from "../core/auth/authenticator.js";
+import type { Authenticator } from "../core/auth/authenticator.js";
+import { DEFAULT_COMMENT_INPUT_LIMITS } from "../ingest/defaults.js";
+import type { RateLimitRules } from "../ingest/rate-limits.js";
+import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/defaults.js";
+import { DEFAULT_RELAY_WARMUP_MS } from "../relay/defaults.js";
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "../host/http-server.js";
+import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_VIEWER_BUFFER_BYTES, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
+import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/defaults.js";
+import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
+import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
+import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "../edge/defaults.js";
+import { DEFAULT_VIEWER_COUNT_INTERVAL_MS } from "../edge/defaults.js";
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_TTL_MS } from "../ingest/defaults.js";
+import { SETTLE_MS } from "../archive/defaults.js";
+import { LAG_POLL_MS } from "../archive/defaults.js";
+import { EnvReader } from "./env.js";
+
+/** What every role reads from the environment, in either mode. */
+export interface ServerConfig {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  /** HS256 secret; in the embedded mode undefined means a development secret in the data folder. */
+  readonly jwtSecret: string | undefined;
+  readonly jwtIssuer: string | undefined;
+  readonly jwtAudience: string | undefined;
+  /** Where RS256/ES256 keys are published; combines with jwtSecret. */
+  readonly jwksUrl: string | undefined;
+  readonly jwksCooldownMs: number;
+  readonly rateLimits: RateLimitRules;
+  readonly inputLimits: CommentInputLimits;
+  readonly maxBodyBytes: number;
+  /** How long a client may take to send a request's head, then its body (slow posters are cut off). */
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** On SIGTERM, how long requests in progress may take to finish. */
+  readonly shutdownGraceMs: number;
+  /** How long an idle HTTP/1.1 keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  readonly idempotencyTtlMs: number;
+  readonly appendTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly heartbeatMs: number;
+  readonly defaultBatchMs: number;
+  readonly ringMaxCount: number;
+  readonly ringMaxBytes: number;
+  readonly ringsMaxBytes: number;
+  readonly ringIdleMs: number;
+  /** How far back a relay on a log without history reads when it starts. */
+  readonly relayWarmupMs: number;
+  readonly viewerMaxRate: number;
+  readonly archiveSettleMs: number;
+  readonly archiveLagPollMs: number;
+  readonly viewerCountIntervalMs: number;
+  readonly maxViewers: number;
+  readonly maxViewersPerIp: number;
+  readonly maxViewerBufferBytes: number;
+}
+
+/** The embedded mode adds its data folder. */
+export interface EmbeddedConfig extends ServerConfig {
+  readonly dataDir: string;
+}
+
+/** Where the distributed mode finds its engines, and how the roles reach each other. */
+export interface EngineConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaTopic: string;
+  readonly kafkaPartitions: number;
+  readonly kafkaReplicationFactor: number;
+  readonly kafkaCompression: "none" | "gzip";
+  readonly redisUrl: string;
+  /** Prefix of every Redis key this deployment writes (rate limits, idempotency). */
+  readonly redisKeyPrefix: string;
+  readonly cassandraContactPoints: readonly string[];
+  readonly cassandraDataCenter: string;
+  readonly cassandraKeyspace: string;
+  readonly cassandraReplicationFactor: number;
+  readonly archiveBucketMs: number;
+  /** The relay's gRPC address, for edges. */
+  readonly relayAddress: string;
+  /** Where an edge takes live comments from. */
+  readonly edgeUpstream: "relay" | "redis";
+  /** Whether the relay also publishes to Redis Pub/Sub. */
+  readonly relayPublishesToRedis: boolean;
+}
+
+/** Reads what every role shares; throws naming the first bad variable. */
+export function readServerConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
+  const read = new EnvReader(env);
+  const limitsOn = read.oneOf("LC_RATE_LIMITS", "on", ["on", "off"]) === "on";
+  return {
+    host: read.string("HOST") ?? "0.0.0.0",
+    httpPort: read.integer("PORT", 8080, 0, 65535),
+    grpcPort: read.integer("GRPC_PORT", 50051, 0, 65535),
+    jwtSecret: read.string("LC_JWT_SECRET"),
+    jwtIssuer: read.string("LC_JWT_ISSUER"),
+    jwtAudience: read.string("LC_JWT_AUDIENCE"),
+    jwksUrl: read.matching("LC_JWKS_URL", "", /^https?:\/\/\S+$/) || undefined,
+    jwksCooldownMs: read.integer("LC_JWKS_COOLDOWN_MS", DEFAULT_JWKS_COOLDOWN_MS, 0, 24 * 60 * 60 * 1000),
+    rateLimits: limitsOn
+      ? {
+          perUser: {
+            ratePerSec: read.number("LC_USER_RATE_PER_SEC", DEFAULT_RATE_LIMIT_RULES.perUser!.ratePerSec, 0.001, 1e6),
+            burst: read.integer("LC_USER_BURST", DEFAULT_RATE_LIMIT_RULES.perUser!.burst, 1, 1e6),
+          },
+          perClientIp: {
+            ratePerSec: read.number("LC_IP_RATE_PER_SEC", DEFAULT_RATE_LIMIT_RULES.perClientIp!.ratePerSec, 0.001, 1e6),
+            burst: read.integer("LC_IP_BURST", DEFAULT_RATE_LIMIT_RULES.perClientIp!.burst, 1, 1e6),
+          },
+          perStream: {
+            ratePerSec: read.number("LC_STREAM_RATE_PER_SEC", DEFAULT_RATE_LIMIT_RULES.perStream!.ratePerSec, 0.001, 1e7),
+            burst: read.integer("LC_STREAM_BURST", DEFAULT_RATE_LIMIT_RULES.perStream!.burst, 1, 1e7),
+          },
+        }
+      : {},
+    inputLimits: {
+      ...DEFAULT_COMMENT_INPUT_LIMITS,
+      maxTextCodePoints: read.integer("LC_MAX_TEXT_CHARS", DEFAULT_COMMENT_INPUT_LIMITS.maxTextCodePoints, 1, 10_000),
+    },
+    maxBodyBytes: read.integer("LC_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 256, 1024 * 1024),
+    headersTimeoutMs: read.integer("LC_HEADERS_TIMEOUT_MS", DEFAULT_HEADERS_TIMEOUT_MS, 100, 600_000),
+    bodyTimeoutMs: read.integer("LC_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS, 100, 600_000),
+    shutdownGraceMs: read.integer("LC_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
+    keepAliveTimeoutMs: read.integer("LC_KEEP_ALIVE_TIMEOUT_MS", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1_000, 600_000),
+    idempotencyTtlMs: read.integer("LC_IDEMPOTENCY_TTL_MS", DEFAULT_IDEMPOTENCY_TTL_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    appendTimeoutMs: read.integer("LC_APPEND_TIMEOUT_MS", DEFAULT_APPEND_TIMEOUT_MS, 100, 120_000),
+    maxConnections: read.integer("LC_MAX_CONNECTIONS", 15_000, 1, 1_000_000),
+    heartbeatMs: read.integer("LC_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT_MS, 100, 300_000),
+    defaultBatchMs: read.integer("LC_BATCH_MS", DEFAULT_BATCH_MS, 0, 1000),
+    ringMaxCount: read.integer("LC_RING_MAX_COMMENTS", DEFAULT_RING_MAX_COUNT, 1, 1_000_000),
+    ringMaxBytes: read.integer("LC_RING_MAX_BYTES", DEFAULT_RING_MAX_BYTES, 1024, 1024 ** 3),
+    ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
+    ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
+    relayWarmupMs: read.integer("LC_RELAY_WARMUP_MS", DEFAULT_RELAY_WARMUP_MS, 0, 24 * 60 * 60 * 1000),
+    archiveSettleMs: read.integer("LC_ARCHIVE_SETTLE_MS", SETTLE_MS, 0, 24 * 60 * 60 * 1000),
+    archiveLagPollMs: read.integer("LC_ARCHIVE_LAG_POLL_MS", LAG_POLL_MS, 50, 600_000),
+    viewerCountIntervalMs: read.integer("LC_VIEWER_COUNT_INTERVAL_MS", DEFAULT_VIEWER_COUNT_INTERVAL_MS, 100, 600_000),
+    viewerMaxRate: read.integer("LC_VIEWER_MAX_RATE", DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE),
+    maxViewers: read.integer("LC_MAX_VIEWERS", DEFAULT_MAX_VIEWERS, 1, 10_000_000),
+    maxViewersPerIp: read.integer("LC_MAX_VIEWERS_PER_IP", DEFAULT_MAX_VIEWERS_PER_IP, 1, 10_000_000),
+    maxViewerBufferBytes: read.integer("LC_MAX_VIEWER_BUFFER_BYTES", DEFAULT_MAX_VIEWER_BUFFER_BYTES, 16 * 1024, 64 * 1024 ** 2),
+  };
+}
+
+/** Reads the embedded mode's configuration. */
+export function readEmbeddedConfig(env: Readonly<Record<string, string | undefined>>): EmbeddedConfig {
+  return { ...readServerConfig(env), dataDir: resolve(new EnvReader(env).string("LC_DATA_DIR") ?? "./data") };
+}
+
+/** Reads the engines' addresses for the distributed mode. */
+export function readEngineConfig(env: Readonly<Record<string, string | undefined>>): EngineConfig {
+  const read = new EnvReader(env);
+  const list = (name: string, fallback: string) => (read.string(name) ?? fallback).split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    kafkaBrokers: list("LC_KAFKA_BROKERS", "127.0.0.1:9092"),
+    kafkaTopic: read.matching("LC_KAFKA_TOPIC", DEFAULT_KAFKA_TOPIC, /^[a-zA-Z0-9._-]{1,200}$/),
+    kafkaPartitions: read.integer("LC_KAFKA_PARTITIONS", DEFAULT_KAFKA_PARTITIONS, 1, 10_000),
+    kafkaReplicationFactor: read.integer("LC_KAFKA_REPLICATION_FACTOR", 1, 1, 10),
+    kafkaCompression: read.oneOf("LC_KAFKA_COMPRESSION", "none", ["none", "gzip"]),
+    redisUrl: read.string("LC_REDIS_URL") ?? "redis://127.0.0.1:6379",
+    redisKeyPrefix: read.matching("LC_REDIS_KEY_PREFIX", "lc:", /^[a-zA-Z0-9:_-]{0,64}$/),
+    cassandraContactPoints: list("LC_CASSANDRA_CONTACT_POINTS", "127.0.0.1:9042"),
+    cassandraDataCenter: read.string("LC_CASSANDRA_DC") ?? "datacenter1",
+    cassandraKeyspace: read.matching("LC_CASSANDRA_KEYSPACE", "livecomments", /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/),
+    cassandraReplicationFactor: read.integer("LC_CASSANDRA_REPLICATION_FACTOR", 1, 1, 10),
+    archiveBucketMs: read.integer("LC_ARCHIVE_BUCKET_MS", DEFAULT_BUCKET_MS, 1_000, 24 * 60 * 60 * 1000),
+    relayAddress: read.string("LC_RELAY_ADDRESS") ?? "127.0.0.1:50052",
+    edgeUpstream: read.oneOf("LC_EDGE_UPSTREAM", "relay", ["relay", "redis"]),
+    relayPublishesToRedis: read.oneOf("LC_RELAY_PUBLISH_REDIS", "off", ["on", "off"]) === "on",
+  };
+}
+
+/** The key that signs pagination tokens: LC_PAGINATION_SECRET, else derived from the JWT secret. */
+export function paginationKey(env: Readonly<Record<string, string | undefined>>, jwtSecret: string | undefined): Buffer {
+  const explicit = new EnvReader(env).string("LC_PAGINATION_SECRET");
+  if (explicit) return Buffer.from(explicit);
+  if (!jwtSecret) throw new Error("LC_PAGINATION_SECRET (or LC_JWT_SECRET) must be set to sign pagination tokens");
+  return createHmac("sha256", jwtSecret).update("pagination-tokens").digest();
+}
+
+/**
+ * The token verifier of a process: HS256 with `secret` (LC_JWT_SECRET, or the embedded
+ * development secret) and/or RS256/ES256 from LC_JWKS_URL. Undefined when neither is set.
+ */
+export function authenticatorFor(config: ServerConfig, secret = config.jwtSecret): Authenticator | undefined {
+  if (!secret && !config.jwksUrl) return undefined;
+  return createJwtAuthenticator({
+    secret,
+    jwksUrl: config.jwksUrl,
+    jwksCooldownMs: config.jwksCooldownMs,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+  });
+}

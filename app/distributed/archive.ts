@@ -1,0 +1,41 @@
+import type { Logger } from "../../core/logger.js";
+import { createMetricsRegistry } from "../../core/metrics.js";
+import { createCassandraArchiveStore } from "../../ports/archive-store/cassandra.js";
+import { paginationKey, readEngineConfig, readServerConfig } from "../config.js";
+import type { RunningRole } from "../engines.js";
+import { openCassandra, openKafkaLog, openStreamRegistry, probes } from "../engines.js";
+import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { startArchive } from "../../archive/role.js";
+import { OPENAPI_JSON } from "../openapi.js";
+
+/** `livecomments archive`: copies the Kafka log into Cassandra and serves replays. */
+export async function runArchive(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
+  const config = readServerConfig(env);
+  const engines = readEngineConfig(env);
+  const key = paginationKey(env, config.jwtSecret);
+  const cassandra = await openCassandra(engines);
+  const log = await openKafkaLog(engines, "archive", logger);
+  const metrics = createMetricsRegistry("archive");
+  const mounts = createRoleMounts();
+  const archive = await startArchive(mounts, {
+    log,
+    archive: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs }),
+    registry: await openStreamRegistry(cassandra, metrics),
+    paginationKey: key,
+    settleMs: config.archiveSettleMs,
+    lagPollMs: config.archiveLagPollMs,
+    logger,
+    metrics,
+  });
+  const host = await listen(mounts, { config, logger, serveGrpc: false, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.kafka(log), probes.cassandra(cassandra)] });
+  return {
+    description: `archive ready: HTTP http://${shownHost(config.host)}:${host.httpPort} (REST and PlaybackService)`,
+    async close() {
+      await archive.drain();
+      await host.close();
+      await archive.stop();
+      await log.close();
+      await cassandra.shutdown();
+    },
+  };
+}

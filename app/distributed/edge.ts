@@ -1,0 +1,59 @@
+import type { Logger } from "../../core/logger.js";
+import { createMetricsRegistry } from "../../core/metrics.js";
+import type { FanoutSource } from "../../ports/fanout/index.js";
+import { createRedisFanoutSource } from "../../ports/fanout/redis.js";
+import { createRelayGrpcFanout } from "../../ports/fanout/relay-grpc.js";
+import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.js";
+import type { RunningRole } from "../engines.js";
+import { openCassandra, openRedis, openRedisSubscriber, openStreamRegistry, probes } from "../engines.js";
+import { createRedisViewerCounts } from "../../ports/viewer-count/redis.js";
+import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { startEdge } from "../../edge/role.js";
+import { OPENAPI_JSON } from "../openapi.js";
+
+/** `livecomments edge`: SSE for browsers, fed by the relay over gRPC or by Redis Pub/Sub. */
+export async function runEdge(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
+  const config = readServerConfig(env);
+  const engines = readEngineConfig(env);
+  const relay = createRelayGrpcFanout(engines.relayAddress);
+  let fanout: FanoutSource = relay;
+  let closeRedis = () => {};
+  if (engines.edgeUpstream === "redis") {
+    const redisSource = createRedisFanoutSource(await openRedisSubscriber(engines.redisUrl), { catchUp: relay, logger });
+    fanout = redisSource;
+    closeRedis = () => redisSource.close();
+  }
+  const cassandra = await openCassandra(engines);
+  const redis = await openRedis(engines.redisUrl);
+  const authenticator = authenticatorFor(config);
+  const metrics = createMetricsRegistry("edge");
+  const mounts = createRoleMounts();
+  const edge = await startEdge(mounts, {
+    fanout,
+    registry: await openStreamRegistry(cassandra, metrics),
+    heartbeatMs: config.heartbeatMs,
+    defaultBatchMs: config.defaultBatchMs,
+    viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
+    maxViewerBufferBytes: config.maxViewerBufferBytes,
+    defaultMaxRate: config.viewerMaxRate,
+    viewerCounts: createRedisViewerCounts(redis, engines.redisKeyPrefix),
+    viewerCountIntervalMs: config.viewerCountIntervalMs,
+    ...(authenticator ? { authenticator } : {}),
+    logger,
+    metrics,
+  });
+  const host = await listen(mounts, { config, logger, serveGrpc: false, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.relay(engines.relayAddress), probes.redis(redis), probes.cassandra(cassandra)] });
+  return {
+    description: `edge ready: HTTP http://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
+    async close() {
+      host.beginShutdown();
+      await edge.drain();
+      await host.close();
+      await edge.stop();
+      closeRedis();
+      relay.close();
+      redis.disconnect();
+      await cassandra.shutdown();
+    },
+  };
+}

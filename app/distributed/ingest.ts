@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import { systemClock } from "../../core/clock.js";
+import type { Logger } from "../../core/logger.js";
+import { createMetricsRegistry } from "../../core/metrics.js";
+import { createUuidV7 } from "../../core/uuid-v7.js";
+import { createRedisIdempotencyStore } from "../../ports/idempotency-store/redis.js";
+import { createRedisRateLimiter } from "../../ports/rate-limiter/redis.js";
+import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.js";
+import type { RunningRole } from "../engines.js";
+import { openCassandra, openKafkaLog, openRedis, openStreamRegistry, probes } from "../engines.js";
+import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { startIngest } from "../../ingest/role.js";
+import { OPENAPI_JSON } from "../openapi.js";
+
+/** `livecomments ingest`: the write path on Kafka, Redis and Cassandra. */
+export async function runIngest(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
+  const config = readServerConfig(env);
+  const engines = readEngineConfig(env);
+  const authenticator = authenticatorFor(config);
+  if (!authenticator) throw new Error("LC_JWT_SECRET or LC_JWKS_URL must be set for the ingest role");
+  const redis = await openRedis(engines.redisUrl);
+  const cassandra = await openCassandra(engines);
+  const log = await openKafkaLog(engines, `ingest-${randomUUID()}`, logger);
+  const metrics = createMetricsRegistry("ingest");
+  const mounts = createRoleMounts();
+  const ingest = await startIngest(mounts, {
+    log,
+    registry: await openStreamRegistry(cassandra, metrics),
+    rateLimiter: createRedisRateLimiter(redis, engines.redisKeyPrefix),
+    idempotency: createRedisIdempotencyStore(redis, engines.redisKeyPrefix),
+    authenticator,
+    limits: config,
+    clock: systemClock,
+    newId: createUuidV7(),
+    logger,
+    metrics,
+  });
+  const host = await listen(mounts, { config, logger, serveGrpc: true, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.kafka(log), probes.redis(redis), probes.cassandra(cassandra)] });
+  const at = shownHost(config.host);
+  return {
+    description: `ingest ready: HTTP http://${at}:${host.httpPort}, gRPC ${at}:${host.grpcPort}`,
+    async close() {
+      await ingest.drain();
+      await host.close();
+      await ingest.stop();
+      await log.close();
+      redis.disconnect();
+      await cassandra.shutdown();
+    },
+  };
+}

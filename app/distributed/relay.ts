@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../../core/logger.js";
+import { createMetricsRegistry } from "../../core/metrics.js";
+import { createRedisFanoutPublisher } from "../../ports/fanout/redis.js";
+import { readEngineConfig, readServerConfig } from "../config.js";
+import type { RunningRole } from "../engines.js";
+import { openKafkaLog, openRedis, probes } from "../engines.js";
+import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { startRelay } from "../../relay/role.js";
+import { OPENAPI_JSON } from "../openapi.js";
+
+/** `livecomments relay`: reads the whole Kafka log, serves FanoutRelay, optionally feeds Redis. */
+export async function runRelay(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
+  const config = readServerConfig(env);
+  const engines = readEngineConfig(env);
+  const redis = engines.relayPublishesToRedis ? await openRedis(engines.redisUrl) : undefined;
+  const log = await openKafkaLog(engines, `relay-${randomUUID()}`, logger);
+  const metrics = createMetricsRegistry("relay");
+  const mounts = createRoleMounts();
+  const relay = await startRelay(mounts, {
+    log,
+    group: `livecomments-relay-${randomUUID()}`,
+    ringMaxCount: config.ringMaxCount,
+    ringMaxBytes: config.ringMaxBytes,
+    ringsMaxBytes: config.ringsMaxBytes,
+    ringIdleMs: config.ringIdleMs,
+    warmupMs: config.relayWarmupMs,
+    ...(redis ? { publish: createRedisFanoutPublisher(redis, logger) } : {}),
+    logger,
+    metrics,
+  });
+  const host = await listen(mounts, { config, logger, serveGrpc: true, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.kafka(log), ...(redis ? [probes.redis(redis)] : [])] });
+  const at = shownHost(config.host);
+  return {
+    description: `relay ready: gRPC ${at}:${host.grpcPort}, HTTP http://${at}:${host.httpPort}${redis ? ", publishing to Redis" : ""}`,
+    async close() {
+      await relay.drain();
+      await host.close();
+      await relay.stop();
+      await log.close();
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,257 @@
+import { MAX_PAGE_LIMIT, MAX_START_MS, MAX_WINDOW_MS } from "../archive/defaults.js";
+import { STREAM_ID_PATTERN } from "../core/stream.js";
+import { MAX_POLL_TIMEOUT_MS, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API, served at /openapi.json by every role. Each
+ * operation says which role serves it (`x-livecomments-role`; the one-process mode serves all).
+ * test/openapi.test.ts provokes every status listed here against a running server and checks
+ * that every route the server has is listed.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json) => ({ "application/json": { schema } });
+
+/** An error answer, with the codes this status carries on this route. */
+const error = (description: string, codes: string[]): Json => ({
+  description: `${description} (code ${codes.map((code) => `\`${code}\``).join(", ")})`,
+  content: json({ allOf: [ref("Error")], example: { error: { code: codes[0]!, message: "..." } } }),
+});
+/** What any route may answer besides the listed statuses: an engine outage (503), and so on. */
+const otherErrors: Json = {
+  description: "Any other failure, in the same shape: 503 `unavailable`/`log_unavailable`/`overloaded` while an engine or this process is unavailable (with Retry-After), 408 `request_timeout` for a request sent too slowly, 500 `internal`.",
+  content: json(ref("Error")),
+};
+const streamIdParam: Json = {
+  name: "stream_id",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: STREAM_ID_PATTERN.source },
+};
+const bearer: Json = [{ bearer: [] }];
+const unauthenticated = error("No token, or a token that is invalid or expired", ["unauthenticated"]);
+
+const operation = (role: string, summary: string, fields: Record<string, Json>): Json => ({ summary, "x-livecomments-role": role, ...fields, responses: { ...(fields.responses as Record<string, Json>), default: otherErrors } });
+
+export const OPENAPI_DOCUMENT: Json = {
+  openapi: "3.1.0",
+  info: {
+    title: "Live Comments",
+    version: "1",
+    description:
+      "Post short comments beside a live video, watch them live over Server-Sent Events, replay them in sync afterwards. Every error is `{\"error\":{\"code\",\"message\"}}`; a 429 or 503 carries Retry-After. Every response carries `X-Request-Id` (the client's, or a new one).",
+  },
+  servers: [{ url: "http://127.0.0.1:8080", description: "npm start" }],
+  paths: {
+    "/v1/streams": {
+      post: operation("ingest", "Create a stream (scope streams:admin)", {
+        security: bearer,
+        requestBody: { required: true, content: json(ref("CreateStream")) },
+        responses: {
+          "201": { description: "Created", headers: { location: { schema: { type: "string" } } }, content: json(ref("Stream")) },
+          "400": error("Bad body or stream id", ["invalid_stream_id", "invalid_argument", "invalid_json"]),
+          "401": unauthenticated,
+          "403": error("The token lacks scope streams:admin", ["permission_denied"]),
+          "409": error("A stream with this id exists", ["stream_exists"]),
+          "413": error("Body larger than LC_MAX_BODY_BYTES", ["payload_too_large"]),
+          "415": error("Body not application/json", ["unsupported_media_type"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}": {
+      get: operation("archive", "A stream and its number of comments", {
+        parameters: [streamIdParam],
+        responses: {
+          "200": { description: "The stream", content: json(ref("StreamSummary")) },
+          "404": error("No such stream", ["stream_not_found"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/end": {
+      post: operation("ingest", "End a stream (scope streams:admin); later posts are refused", {
+        security: bearer,
+        parameters: [streamIdParam],
+        responses: {
+          "200": { description: "Ended", content: json(ref("Stream")) },
+          "401": unauthenticated,
+          "403": error("The token lacks scope streams:admin", ["permission_denied"]),
+          "404": error("No such stream", ["stream_not_found"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/comments": {
+      post: operation("ingest", "Post a comment; answered once it is durable", {
+        security: bearer,
+        parameters: [
+          streamIdParam,
+          { name: "Idempotency-Key", in: "header", schema: { type: "string", pattern: "^[\\x21-\\x7e]{1,128}$" }, description: "A retry with the same key gets the first answer, never a second comment." },
+          { name: "X-Request-Id", in: "header", schema: { type: "string", pattern: "^[A-Za-z0-9._:-]{1,128}$" }, description: "Kept with the comment in every role's logs." },
+        ],
+        requestBody: { required: true, content: json(ref("PostComment")) },
+        responses: {
+          "202": { description: "Accepted and durable", content: json(ref("Accepted")) },
+          "400": error("Invalid text, client_ts, meta or Idempotency-Key", ["invalid_argument", "invalid_json"]),
+          "401": unauthenticated,
+          "404": error("No such stream", ["stream_not_found"]),
+          "409": error("The stream has ended, or the Idempotency-Key is in use by a request still running", ["stream_ended", "idempotency_key_in_use"]),
+          "413": error("Body larger than LC_MAX_BODY_BYTES", ["payload_too_large"]),
+          "415": error("Body not application/json", ["unsupported_media_type"]),
+          "429": error("Too many comments from this user, address or to this stream", ["rate_limited"]),
+        },
+      }),
+      get: operation("archive", "Replay: the comments whose offset_ms is in [start_time, start_time + duration)", {
+        parameters: [
+          streamIdParam,
+          { name: "start_time", in: "query", required: true, schema: { type: "number", minimum: 0, maximum: MAX_START_MS / 1000 }, description: "Seconds from the stream's start." },
+          { name: "duration", in: "query", required: true, schema: { type: "number", exclusiveMinimum: 0, maximum: MAX_WINDOW_MS / 1000 }, description: "Seconds." },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_LIMIT } },
+          { name: "pagination_token", in: "query", schema: { type: "string" } },
+          { name: "If-None-Match", in: "header", schema: { type: "string" } },
+        ],
+        responses: {
+          "200": { description: "One page, ordered by offset_ms then seq; cacheable for good once the stream has ended and settled", headers: { etag: { schema: { type: "string" } } }, content: json(ref("WindowPage")) },
+          "304": { description: "The client's copy (If-None-Match) is current" },
+          "400": error("Bad window, limit or pagination token", ["invalid_argument", "invalid_pagination_token"]),
+          "404": error("No such stream", ["stream_not_found"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/comments/subscribe": {
+      get: operation("edge", "Watch live: Server-Sent Events", {
+        parameters: [
+          streamIdParam,
+          { name: "batch_ms", in: "query", schema: { type: "integer", minimum: 0, maximum: 1000 }, description: "Batch window; 0 sends one new_comment event per comment." },
+          { name: "max_rate", in: "query", schema: { type: "integer", minimum: 1, maximum: MAX_VIEWER_MAX_RATE }, description: "Most comments per second shown; the rest are counted in omitted events." },
+          { name: "Last-Event-ID", in: "header", schema: { type: "string", pattern: "^\\d{1,15}$" }, description: "Resume after this seq (also as last_event_id)." },
+          { name: "last_event_id", in: "query", schema: { type: "string", pattern: "^\\d{1,15}$" } },
+          { name: "access_token", in: "query", schema: { type: "string" }, description: "Optional viewer token (or cookie lc_token): the viewer then always sees its own comments." },
+        ],
+        responses: {
+          "200": { description: "Events comments, new_comment, omitted, viewers, reset; heartbeats on quiet streams", content: { "text/event-stream": { schema: { type: "string" } } } },
+          "400": error("Bad batch_ms, max_rate or Last-Event-ID", ["invalid_argument"]),
+          "401": unauthenticated,
+          "404": error("No such stream", ["stream_not_found"]),
+          "429": error("Too many viewers from this address", ["too_many_connections"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/comments/poll": {
+      get: operation("edge", "Long polling, for clients without EventSource", {
+        parameters: [
+          streamIdParam,
+          { name: "after_seq", in: "query", schema: { type: "integer", minimum: 0 } },
+          { name: "timeout_ms", in: "query", schema: { type: "integer", minimum: 0, maximum: MAX_POLL_TIMEOUT_MS } },
+        ],
+        responses: {
+          "200": { description: "The comments after after_seq, or none at the timeout", content: json(ref("PollResult")) },
+          "400": error("Bad after_seq or timeout_ms", ["invalid_argument"]),
+          "404": error("No such stream", ["stream_not_found"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/viewers": {
+      get: operation("edge", "Viewers of a stream across all edges", {
+        parameters: [streamIdParam],
+        responses: {
+          "200": { description: "The count", content: json({ type: "object", required: ["stream_id", "viewers"], properties: { stream_id: { type: "string" }, viewers: { type: "integer" } } }) },
+          "404": error("No such stream", ["stream_not_found"]),
+        },
+      }),
+    },
+    "/v1/archive/status": {
+      get: operation("archive", "How far the archive is behind the log", {
+        responses: {
+          "200": {
+            description: "Lag and progress",
+            content: json({ type: "object", required: ["lag_comments", "lag_seconds", "written"], properties: { lag_comments: { type: ["integer", "null"] }, lag_seconds: { type: ["number", "null"] }, written: { type: "integer" } } }),
+          },
+        },
+      }),
+    },
+    "/demo/guest-token": {
+      get: operation("all", "A guest token for the demo page (only with the development secret)", {
+        parameters: [{ name: "name", in: "query", schema: { type: "string", maxLength: 40 } }],
+        responses: {
+          "200": { description: "A token valid 12 h", content: json({ type: "object", required: ["token", "user_id"], properties: { token: { type: "string" }, user_id: { type: "string" } } }) },
+          "400": error("Name too long or with control characters", ["invalid_argument"]),
+        },
+      }),
+    },
+    "/healthz": { get: operation("any", "Liveness", { responses: { "200": { description: "The process runs", content: json({ type: "object", properties: { status: { const: "ok" } } }) } } }) },
+    "/readyz": {
+      get: operation("any", "Readiness: every engine and peer this role needs answers", {
+        responses: {
+          "200": { description: "Ready", content: json(ref("Readiness")) },
+          "503": { description: "An engine does not answer, or the process is shutting down", content: json(ref("Readiness")) },
+        },
+      }),
+    },
+    "/metrics": { get: operation("any", "Prometheus metrics", { responses: { "200": { description: "Text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } } } }) },
+    "/openapi.json": { get: operation("any", "This document", { responses: { "200": { description: "OpenAPI 3.1", content: json({ type: "object" }) } } }) },
+  },
+  components: {
+    securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT (HS256 with LC_JWT_SECRET, or RS256/ES256 from LC_JWKS_URL)" } },
+    schemas: {
+      Error: {
+        type: "object",
+        required: ["error"],
+        properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
+      },
+      CreateStream: { type: "object", properties: { stream_id: { type: "string", pattern: STREAM_ID_PATTERN.source }, title: { type: "string" } } },
+      Stream: {
+        type: "object",
+        required: ["stream_id", "title", "started_at", "ended_at"],
+        properties: { stream_id: { type: "string" }, title: { type: "string" }, started_at: { type: "integer" }, ended_at: { type: ["integer", "null"] } },
+      },
+      StreamSummary: { allOf: [ref("Stream"), { type: "object", required: ["comment_count"], properties: { comment_count: { type: "integer" } } }] },
+      PostComment: {
+        type: "object",
+        required: ["text"],
+        properties: { text: { type: "string", minLength: 1 }, client_ts: { type: "integer" }, meta: { type: "object" } },
+      },
+      Accepted: {
+        type: "object",
+        required: ["comment_id", "seq", "server_ts", "offset_ms"],
+        properties: { comment_id: { type: "string", format: "uuid" }, seq: { type: "integer" }, server_ts: { type: "integer" }, offset_ms: { type: "integer" } },
+      },
+      Comment: {
+        type: "object",
+        required: ["comment_id", "stream_id", "user_id", "username", "text", "server_ts", "offset_ms", "seq"],
+        properties: {
+          comment_id: { type: "string" },
+          stream_id: { type: "string" },
+          user_id: { type: "string" },
+          username: { type: "string" },
+          text: { type: "string" },
+          server_ts: { type: "integer" },
+          offset_ms: { type: "integer" },
+          seq: { type: "integer" },
+        },
+      },
+      WindowPage: {
+        type: "object",
+        required: ["comments", "next_pagination_token"],
+        properties: { comments: { type: "array", items: ref("Comment") }, next_pagination_token: { type: ["string", "null"] } },
+      },
+      PollResult: {
+        type: "object",
+        required: ["comments", "last_seq", "reset"],
+        properties: {
+          comments: { type: "array", items: ref("Comment") },
+          last_seq: { type: ["integer", "null"] },
+          reset: { oneOf: [{ type: "null" }, { type: "object", required: ["after_seq", "oldest_available_seq"], properties: { after_seq: { type: "integer" }, oldest_available_seq: { type: "integer" } } }] },
+        },
+      },
+      Readiness: {
+        type: "object",
+        required: ["status", "checks"],
+        properties: { status: { enum: ["ready", "not_ready", "shutting_down"] }, checks: { type: "object", additionalProperties: { type: "string" } } },
+      },
+    },
+  },
+};
+
+/** The document as served, serialised once. */
+export const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);

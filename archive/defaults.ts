@@ -1,0 +1,17 @@
+// The archive's defaults and the limits of its public API, read by the configuration and the OpenAPI document.
+
+/** Page size when the client gives none. */
+export const DEFAULT_PAGE_LIMIT = 500;
+/** Largest page a client may ask for. */
+export const MAX_PAGE_LIMIT = 1_000;
+/** Longest window one request may cover (an hour), in milliseconds. */
+export const MAX_WINDOW_MS = 60 * 60 * 1000;
+/** Latest window start accepted: a week into a stream, in milliseconds. */
+export const MAX_START_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * How long after a stream's end its windows are still treated as changing: a comment accepted
+ * just as the stream ended may still be on its way into the archive.
+ */
+export const SETTLE_MS = 10_000;
+/** How often the writer asks the log how far behind it is. */
+export const LAG_POLL_MS = 2_000;

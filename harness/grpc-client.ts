@@ -1,0 +1,66 @@
+import { Metadata } from "@grpc/grpc-js";
+import type { ServiceError } from "@grpc/grpc-js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { createGrpcClient } from "../core/grpc/grpc-client.js";
+import type { PostCommentRequestSchema } from "../gen/livecomments/v1/comment_service_pb.js";
+import { CommentService } from "../gen/livecomments/v1/comment_service_pb.js";
+import type { SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
+import { FanoutRelay } from "../gen/livecomments/v1/fanout_relay_pb.js";
+import type { CreateStreamRequestSchema, GetStreamRequestSchema } from "../gen/livecomments/v1/stream_service_pb.js";
+import { StreamService } from "../gen/livecomments/v1/stream_service_pb.js";
+
+function bearer(token: string | undefined): Metadata {
+  const metadata = new Metadata();
+  if (token) metadata.set("authorization", `Bearer ${token}`);
+  return metadata;
+}
+
+/** gRPC clients of every service, for the black-box tests: ingest's services and the relay's. */
+export class GrpcClients {
+  private readonly comments;
+  private readonly streams;
+  private readonly relay;
+
+  constructor(ingestAddress: string, relayAddress: string) {
+    this.comments = createGrpcClient(CommentService, ingestAddress);
+    this.streams = createGrpcClient(StreamService, ingestAddress);
+    this.relay = createGrpcClient(FanoutRelay, relayAddress);
+  }
+
+  postComment(request: MessageInitShape<typeof PostCommentRequestSchema>, token: string | undefined) {
+    return this.comments.postComment(request, bearer(token));
+  }
+
+  createStream(request: MessageInitShape<typeof CreateStreamRequestSchema>, token: string) {
+    return this.streams.createStream(request, bearer(token));
+  }
+
+  getStream(request: MessageInitShape<typeof GetStreamRequestSchema>) {
+    return this.streams.getStream(request);
+  }
+
+  /** Opens FanoutRelay.Subscribe and records what arrives. */
+  subscribe(streamId: string, fromSeq?: number) {
+    const call = this.relay.subscribe({ streamId, ...(fromSeq === undefined ? {} : { fromSeq: BigInt(fromSeq) }) });
+    const events: SubscribeResponse[] = [];
+    let failure: ServiceError | undefined;
+    call.on("data", (event: SubscribeResponse) => events.push(event));
+    call.on("error", (error: ServiceError) => (failure = error));
+    return {
+      events,
+      async until(predicate: (events: SubscribeResponse[]) => boolean, timeoutMs = 5_000) {
+        const deadline = Date.now() + timeoutMs;
+        while (!predicate(events)) {
+          if (failure) throw failure;
+          if (Date.now() > deadline) throw new Error(`subscription got ${events.length} events`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+      cancel: () => call.cancel(),
+    };
+  }
+
+  close(): void {
+    for (const client of [this.comments, this.streams, this.relay]) client.close();
+  }
+}

@@ -1,0 +1,22 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The project's top folder, found by walking up to package.json: this file runs both from its
+ * source (under vitest) and compiled under dist/ (benches), at different depths.
+ */
+function findProjectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("package.json not found above the harness");
+    dir = parent;
+  }
+  return dir;
+}
+
+export const PROJECT_ROOT = findProjectRoot();
+
+/** The compiled command-line entry point every role process runs (built by `npm run build`). */
+export const MAIN_JS = join(PROJECT_ROOT, "dist", "app", "main.js");

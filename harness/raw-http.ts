@@ -1,0 +1,69 @@
+import { connect } from "node:net";
+
+/** The head of an HTTP/1.1 response read off a raw socket. */
+export interface ResponseHead {
+  readonly status: number;
+  /** Header names are matched without regard to case. */
+  readonly headers: Headers;
+  /** Where the body starts in what was read: just past the head's blank line. */
+  readonly bodyStart: number;
+  /** The body's length when the response gives one (none for SSE or chunked bodies). */
+  readonly contentLength: number | undefined;
+}
+
+const HEAD_END = "\r\n\r\n";
+
+/**
+ * Reads the response head starting at `from` in what a socket delivered so far (as latin1
+ * text, or bytes); undefined until the whole head is there. The one parser of raw responses
+ * for tests and benches, which talk to the server below any HTTP client to see what it sends.
+ */
+export function readResponseHead(received: string | Buffer, from = 0): ResponseHead | undefined {
+  const end = received.indexOf(HEAD_END, from);
+  if (end < 0) return undefined;
+  const text = typeof received === "string" ? received.slice(from, end) : received.toString("latin1", from, end);
+  const [statusLine = "", ...lines] = text.split("\r\n");
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  const length = headers.get("content-length");
+  return {
+    status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0),
+    headers,
+    bodyStart: end + HEAD_END.length,
+    contentLength: length === null ? undefined : Number(length),
+  };
+}
+
+/** A raw response: its head, when one arrived, and everything the server sent. */
+export interface RawExchange {
+  readonly head: ResponseHead | undefined;
+  /** Everything received, as UTF-8 text. */
+  readonly text: string;
+  /** The body, after the head. */
+  readonly body: string;
+}
+
+/**
+ * Sends `request` as it is on a new connection to 127.0.0.1:`port` and collects what comes
+ * back until the server closes, `done(received)` holds, or `timeoutMs` passes.
+ */
+export function rawExchange(port: number, request: string, options: { done?: (text: string) => boolean; timeoutMs?: number } = {}): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(request));
+    let received = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), options.timeoutMs ?? 5_000);
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (options.done?.(received.toString("utf8"))) socket.destroy();
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(timer);
+      const head = readResponseHead(received);
+      resolve({ head, text: received.toString("utf8"), body: head ? received.subarray(head.bodyStart).toString("utf8") : "" });
+    });
+  });
+}

@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { LcError } from "../core/errors.js";
+import { sendError, sendJson, sendJsonText } from "../core/http/respond.js";
+import { RawRoutes } from "../core/http/raw-routes.js";
+import { Router } from "../core/http/router.js";
+import type { Logger } from "../core/logger.js";
+import type { Registry } from "../core/metrics.js";
+import { sendMetrics } from "../core/metrics.js";
+import type { ReadinessCheck } from "../core/readiness.js";
+import { checkReadiness } from "../core/readiness.js";
+import type { RoleMounts } from "../core/role.js";
+import { closeGrpc, createGrpcServer, listenGrpc } from "./grpc-server.js";
+import { addHealthAndReflection } from "../core/grpc/grpc-introspection.js";
+import { startHttpServer } from "./http-server.js";
+
+/** The listening ports of a process. */
+export interface ListeningHost {
+  readonly httpPort: number;
+  /** Undefined when the process serves no gRPC. */
+  readonly grpcPort: number | undefined;
+  /** Reports the process not ready (/readyz 503, gRPC NOT_SERVING), so balancers stop sending work. */
+  beginShutdown(): void;
+  /** Stops accepting and closes connections; gRPC calls get a short grace period. */
+  close(): Promise<void>;
+}
+
+/** Where and how a process listens (a ServerConfig carries all of it). */
+export interface HostConfig {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly maxConnections: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** Empty mounts for the roles of one process to put their endpoints on. */
+export function createRoleMounts(): RoleMounts {
+  return { router: new Router(), grpc: createGrpcServer(), rawRoutes: new RawRoutes(), connectRoutes: [] };
+}
+
+/**
+ * Serves what the roles of a process mounted: the router (plus /healthz, /readyz, /metrics and
+ * /openapi.json), the raw routes and the Connect services on the HTTP port, and the gRPC server
+ * on the gRPC port when `serveGrpc`.
+ */
+export async function listen(
+  mounts: RoleMounts,
+  options: {
+    config: HostConfig;
+    logger: Logger;
+    serveGrpc: boolean;
+    /** Served at /metrics in the Prometheus text format. */
+    metrics: Registry;
+    /** What /readyz probes: the engines and peers this process needs. */
+    readiness: readonly ReadinessCheck[];
+    /** The OpenAPI document served at /openapi.json. */
+    openApiJson: string;
+  },
+): Promise<ListeningHost> {
+  const { config, logger } = options;
+  const { router } = mounts;
+  let closing = false;
+  router.add("GET", "/healthz", (_req, res) => sendJson(res, 200, { status: "ok" }));
+  router.add("GET", "/readyz", async (_req, res) => {
+    if (closing) return sendJson(res, 503, { status: "shutting_down", checks: {} });
+    const { ready, checks } = await checkReadiness(options.readiness);
+    sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", checks });
+  });
+  router.add("GET", "/metrics", (_req, res) => sendMetrics(res, options.metrics));
+  router.add("GET", "/openapi.json", (_req, res) => sendJsonText(res, 200, options.openApiJson, { "cache-control": "no-cache" }));
+  const notFound = (req: IncomingMessage, res: ServerResponse) => sendError(req, res, new LcError("not_found", "no such route"), logger);
+  const routes = mounts.connectRoutes;
+  const fallback =
+    routes.length === 0
+      ? notFound
+      : connectNodeAdapter({
+          routes: (connectRouter) => routes.forEach((mount) => mount(connectRouter)),
+          fallback: (req, res) => notFound(req as IncomingMessage, res as ServerResponse),
+        });
+  const http = await startHttpServer({
+    host: config.host,
+    port: config.httpPort,
+    router,
+    fallback,
+    maxConnections: config.maxConnections,
+    headersTimeoutMs: config.headersTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    shutdownGraceMs: config.shutdownGraceMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    logger,
+    rawRoutes: mounts.rawRoutes,
+  });
+  const grpc = options.serveGrpc ? mounts.grpc : undefined;
+  const health = grpc ? addHealthAndReflection(grpc) : undefined;
+  let grpcPort: number | undefined;
+  try {
+    grpcPort = grpc ? await listenGrpc(grpc, config.host, config.grpcPort) : undefined;
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+  const beginShutdown = () => {
+    closing = true;
+    health?.setServing(false);
+  };
+  return {
+    httpPort: http.port,
+    grpcPort,
+    beginShutdown,
+    close: async () => {
+      beginShutdown();
+      await Promise.all([http.close(), grpc ? closeGrpc(grpc, 2_000) : undefined]);
+    },
+  };
+}
+
+/** The address to show for a bound host: a wildcard bind is reachable on loopback. */
+export function shownHost(host: string): string {
+  return host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+}

@@ -1,0 +1,25 @@
+// The write path's defaults, read by the configuration.
+import type { CommentInputLimits } from "./comment-input.js";
+import type { RateLimitRules } from "./rate-limits.js";
+
+/** How long an Idempotency-Key remembers its answer by default. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a comment may wait for the log before the client is answered 503. */
+export const DEFAULT_APPEND_TIMEOUT_MS = 5_000;
+/** Size and shape of one comment. */
+export const DEFAULT_COMMENT_INPUT_LIMITS: CommentInputLimits = {
+  maxTextCodePoints: 300,
+  maxMetaBytes: 2048,
+  maxMetaDepth: 4,
+  maxClientSkewMs: 24 * 60 * 60 * 1000,
+};
+/**
+ * DESIGN.md's defaults: per user a burst of 10 then 1/s; per IP a burst of 200 then 100/s.
+ * Per stream, 2,000/s with a burst of 4,000: far above any crowd a viewer can read, far below
+ * what would starve other streams.
+ */
+export const DEFAULT_RATE_LIMIT_RULES: RateLimitRules = {
+  perUser: { ratePerSec: 1, burst: 10 },
+  perClientIp: { ratePerSec: 100, burst: 200 },
+  perStream: { ratePerSec: 2_000, burst: 4_000 },
+};

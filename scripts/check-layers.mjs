@@ -1,0 +1,78 @@
+// Fails when a TypeScript import crosses the project's layers against their direction:
+//
+//   app/ -> roles (ingest/, relay/, edge/, archive/) -> ports/ -> core/ -> gen/
+//   host/ -> core/          client/ (the browser SDK) -> client/
+//
+// A folder may import itself and any layer to its right; roles never import each other, and
+// nothing in product code imports harness/, test/ or bench/. Tests (*.test.ts anywhere),
+// harness/, test/ and bench/ may import any product code; bench/ and harness/ never import
+// test/, and harness/ never imports bench/.
+//
+//   node scripts/check-layers.mjs          exits 1 listing every wrong import
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const ROLES = ["ingest", "relay", "edge", "archive"];
+const PRODUCT = ["app", ...ROLES, "host", "ports", "core", "gen", "client"];
+const BELOW_ROLES = ["ports", "core", "gen"];
+
+/** What each top folder may import, besides itself. */
+const ALLOWED = {
+  app: [...ROLES, "host", ...BELOW_ROLES],
+  ...Object.fromEntries(ROLES.map((role) => [role, BELOW_ROLES])),
+  host: ["core"],
+  ports: ["core", "gen"],
+  core: ["gen"],
+  gen: [],
+  client: [],
+  harness: PRODUCT,
+  bench: [...PRODUCT, "harness"],
+  test: [...PRODUCT, "harness"],
+};
+/** Tests beside product code may also import the shared harness. */
+const TEST_EXTRA = ["harness", ...PRODUCT];
+
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g;
+
+function* sources(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "dist" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* sources(path);
+    else if (/\.(ts|mts|tsx)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) yield path;
+  }
+}
+
+const topOf = (path) => relative(ROOT, path).split(sep)[0];
+const problems = [];
+let checked = 0;
+for (const top of Object.keys(ALLOWED)) {
+  let files;
+  try {
+    files = [...sources(join(ROOT, top))];
+  } catch {
+    continue;
+  }
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    const isTest = /\.test\.ts$/.test(file);
+    const allowed = new Set([top, ...ALLOWED[top], ...(isTest ? TEST_EXTRA : [])]);
+    for (const match of text.matchAll(IMPORT)) {
+      const specifier = match[1] ?? match[2] ?? match[3];
+      if (!specifier.startsWith(".")) continue;
+      checked++;
+      const target = topOf(resolve(dirname(file), specifier));
+      if (!allowed.has(target)) {
+        const line = text.slice(0, match.index).split("\n").length;
+        problems.push(`${relative(ROOT, file)}:${line}: ${top}/ must not import ${target}/ ("${specifier}")`);
+      }
+    }
+  }
+}
+if (problems.length > 0) {
+  process.stderr.write(`check-layers: ${problems.length} import(s) against the layers (see the top of scripts/check-layers.mjs):\n`);
+  for (const problem of problems) process.stderr.write(`  ${problem}\n`);
+  process.exit(1);
+}
+process.stdout.write(`check-layers: ${checked} imports follow the layers\n`);

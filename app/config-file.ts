@@ -39,7 +39,8 @@ function parseEnvConfig(path: string, text: string): Record<string, string> {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
     const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
-    if (!match || !NAME.test(match[1]!)) throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}:${index + 1}: expected NAME=value, got "${line.slice(0, 80)}"`);
+    if (!match || !NAME.test(match[1]!))
+      throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}:${index + 1}: expected NAME=value, got "${line.slice(0, 80)}"`);
     const value = match[2]!;
     const quoted = /^(["'])(.*)\1$/.exec(value);
     values[match[1]!] = quoted ? quoted[2]! : value.replace(/\s+#.*$/, "");
@@ -54,7 +55,8 @@ function parseJsonConfig(path: string, text: string): Record<string, string> {
   } catch (error) {
     throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}: not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}: must hold one JSON object`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}: must hold one JSON object`);
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed)) {
     if (!NAME.test(name)) throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}: "${name}" is not a variable name`);

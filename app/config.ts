@@ -156,7 +156,11 @@ export function readEmbeddedConfig(env: Readonly<Record<string, string | undefin
 /** Reads the engines' addresses for the distributed mode. */
 export function readEngineConfig(env: Readonly<Record<string, string | undefined>>): EngineConfig {
   const read = new EnvReader(env);
-  const list = (name: string, fallback: string) => (read.string(name) ?? fallback).split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (name: string, fallback: string) =>
+    (read.string(name) ?? fallback)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return {
     kafkaBrokers: list("LC_KAFKA_BROKERS", "127.0.0.1:9092"),
     kafkaTopic: read.matching("LC_KAFKA_TOPIC", DEFAULT_KAFKA_TOPIC, /^[a-zA-Z0-9._-]{1,200}$/),

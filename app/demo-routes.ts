@@ -78,7 +78,8 @@ export function demoRoutes(router: Router, options: DemoRoutesOptions): Router {
       throw new LcError("not_found", "guest tokens are handed out only with the development secret; sign tokens with LC_JWT_SECRET");
     }
     const name = (url.searchParams.get("name") ?? "").normalize("NFC").trim();
-    if (name.length > MAX_GUEST_NAME || /\p{Cc}/u.test(name)) throw new LcError("invalid_argument", `name must be at most ${MAX_GUEST_NAME} characters, without control characters`);
+    if (name.length > MAX_GUEST_NAME || /\p{Cc}/u.test(name))
+      throw new LcError("invalid_argument", `name must be at most ${MAX_GUEST_NAME} characters, without control characters`);
     const sub = `guest-${randomBytes(6).toString("hex")}`;
     const token = await mintToken(options.guestTokenSecret, { sub, name: name || "Guest", ttlSec: 12 * 60 * 60 });
     sendJson(res, 200, { token, user_id: sub });

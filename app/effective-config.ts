@@ -22,18 +22,31 @@ export function readProcessConfig(env: Environment): ProcessConfig {
 }
 
 /** Variables read elsewhere than the roles' configuration: the command line, the engine scripts, the test and bench tools. */
-const OTHER_KNOWN = ["LC_CONFIG_FILE", "LC_URL", "LC_ENGINES", "LC_KAFKA_VERSION", "LC_REDIS_SERVER", "LC_JAVA17_HOME", "LC_CHROMIUM", "LC_SCREENSHOTS", "LC_FAULTS_LOG"];
+const OTHER_KNOWN = [
+  "LC_CONFIG_FILE",
+  "LC_URL",
+  "LC_ENGINES",
+  "LC_KAFKA_VERSION",
+  "LC_REDIS_SERVER",
+  "LC_JAVA17_HOME",
+  "LC_CHROMIUM",
+  "LC_SCREENSHOTS",
+  "LC_FAULTS_LOG",
+];
 const OTHER_KNOWN_PREFIXES = ["LC_ENGINE_", "LC_BENCH_", "LC_FUZZ_"];
 
 /** Every variable some role reads: what reading each configuration asks for. */
 export function knownVariables(): Set<string> {
   const asked = new Set<string>(OTHER_KNOWN);
-  const recording = new Proxy<Environment>({}, {
-    get(_target, name) {
-      if (typeof name === "string") asked.add(name);
-      return undefined;
+  const recording = new Proxy<Environment>(
+    {},
+    {
+      get(_target, name) {
+        if (typeof name === "string") asked.add(name);
+        return undefined;
+      },
     },
-  });
+  );
   readProcessConfig(recording);
   readEmbeddedConfig(recording);
   readEngineConfig(recording);
@@ -64,7 +77,9 @@ export function effectiveConfig(env: Environment, role: RoleName): EffectiveConf
   if (role === "archive") paginationKey(env, server.jwtSecret);
   const { jwtSecret, ...shown } = server;
   const known = knownVariables();
-  const unknown = Object.keys(env).filter((name) => name.startsWith("LC_") && !known.has(name) && !OTHER_KNOWN_PREFIXES.some((prefix) => name.startsWith(prefix)));
+  const unknown = Object.keys(env).filter(
+    (name) => name.startsWith("LC_") && !known.has(name) && !OTHER_KNOWN_PREFIXES.some((prefix) => name.startsWith(prefix)),
+  );
   const configFile = env.LC_CONFIG_FILE ?? null;
   if (configFile) {
     const typo = Object.keys(readConfigFile(configFile)).find((name) => unknown.includes(name));

@@ -107,7 +107,14 @@ export async function startEmbeddedApp(
     metrics,
   });
   demoRoutes(mounts.router, { guestTokenSecret: config.jwtSecret === undefined ? jwtSecret : undefined });
-  const host = await listen(mounts, { config, logger, serveGrpc: true, openApiJson: OPENAPI_JSON, metrics, readiness: [{ name: "sqlite", probe: () => log.ping() }] });
+  const host = await listen(mounts, {
+    config,
+    logger,
+    serveGrpc: true,
+    openApiJson: OPENAPI_JSON,
+    metrics,
+    readiness: [{ name: "sqlite", probe: () => log.ping() }],
+  });
 
   let closing: Promise<void> | undefined;
   return {

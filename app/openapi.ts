@@ -21,7 +21,8 @@ const error = (description: string, codes: string[]): Json => ({
 });
 /** What any route may answer besides the listed statuses: an engine outage (503), and so on. */
 const otherErrors: Json = {
-  description: "Any other failure, in the same shape: 503 `unavailable`/`log_unavailable`/`overloaded` while an engine or this process is unavailable (with Retry-After), 408 `request_timeout` for a request sent too slowly, 500 `internal`.",
+  description:
+    "Any other failure, in the same shape: 503 `unavailable`/`log_unavailable`/`overloaded` while an engine or this process is unavailable (with Retry-After), 408 `request_timeout` for a request sent too slowly, 500 `internal`.",
   content: json(ref("Error")),
 };
 const streamIdParam: Json = {
@@ -33,7 +34,12 @@ const streamIdParam: Json = {
 const bearer: Json = [{ bearer: [] }];
 const unauthenticated = error("No token, or a token that is invalid or expired", ["unauthenticated"]);
 
-const operation = (role: string, summary: string, fields: Record<string, Json>): Json => ({ summary, "x-livecomments-role": role, ...fields, responses: { ...(fields.responses as Record<string, Json>), default: otherErrors } });
+const operation = (role: string, summary: string, fields: Record<string, Json>): Json => ({
+  summary,
+  "x-livecomments-role": role,
+  ...fields,
+  responses: { ...(fields.responses as Record<string, Json>), default: otherErrors },
+});
 
 export const OPENAPI_DOCUMENT: Json = {
   openapi: "3.1.0",
@@ -41,7 +47,7 @@ export const OPENAPI_DOCUMENT: Json = {
     title: "Live Comments",
     version: "1",
     description:
-      "Post short comments beside a live video, watch them live over Server-Sent Events, replay them in sync afterwards. Every error is `{\"error\":{\"code\",\"message\"}}`; a 429 or 503 carries Retry-After. Every response carries `X-Request-Id` (the client's, or a new one).",
+      'Post short comments beside a live video, watch them live over Server-Sent Events, replay them in sync afterwards. Every error is `{"error":{"code","message"}}`; a 429 or 503 carries Retry-After. Every response carries `X-Request-Id` (the client\'s, or a new one).',
   },
   servers: [{ url: "http://127.0.0.1:8080", description: "npm start" }],
   paths: {
@@ -86,8 +92,18 @@ export const OPENAPI_DOCUMENT: Json = {
         security: bearer,
         parameters: [
           streamIdParam,
-          { name: "Idempotency-Key", in: "header", schema: { type: "string", pattern: "^[\\x21-\\x7e]{1,128}$" }, description: "A retry with the same key gets the first answer, never a second comment." },
-          { name: "X-Request-Id", in: "header", schema: { type: "string", pattern: "^[A-Za-z0-9._:-]{1,128}$" }, description: "Kept with the comment in every role's logs." },
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            schema: { type: "string", pattern: "^[\\x21-\\x7e]{1,128}$" },
+            description: "A retry with the same key gets the first answer, never a second comment.",
+          },
+          {
+            name: "X-Request-Id",
+            in: "header",
+            schema: { type: "string", pattern: "^[A-Za-z0-9._:-]{1,128}$" },
+            description: "Kept with the comment in every role's logs.",
+          },
         ],
         requestBody: { required: true, content: json(ref("PostComment")) },
         responses: {
@@ -104,14 +120,30 @@ export const OPENAPI_DOCUMENT: Json = {
       get: operation("archive", "Replay: the comments whose offset_ms is in [start_time, start_time + duration)", {
         parameters: [
           streamIdParam,
-          { name: "start_time", in: "query", required: true, schema: { type: "number", minimum: 0, maximum: MAX_START_MS / 1000 }, description: "Seconds from the stream's start." },
-          { name: "duration", in: "query", required: true, schema: { type: "number", exclusiveMinimum: 0, maximum: MAX_WINDOW_MS / 1000 }, description: "Seconds." },
+          {
+            name: "start_time",
+            in: "query",
+            required: true,
+            schema: { type: "number", minimum: 0, maximum: MAX_START_MS / 1000 },
+            description: "Seconds from the stream's start.",
+          },
+          {
+            name: "duration",
+            in: "query",
+            required: true,
+            schema: { type: "number", exclusiveMinimum: 0, maximum: MAX_WINDOW_MS / 1000 },
+            description: "Seconds.",
+          },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_LIMIT } },
           { name: "pagination_token", in: "query", schema: { type: "string" } },
           { name: "If-None-Match", in: "header", schema: { type: "string" } },
         ],
         responses: {
-          "200": { description: "One page, ordered by offset_ms then seq; cacheable for good once the stream has ended and settled", headers: { etag: { schema: { type: "string" } } }, content: json(ref("WindowPage")) },
+          "200": {
+            description: "One page, ordered by offset_ms then seq; cacheable for good once the stream has ended and settled",
+            headers: { etag: { schema: { type: "string" } } },
+            content: json(ref("WindowPage")),
+          },
           "304": { description: "The client's copy (If-None-Match) is current" },
           "400": error("Bad window, limit or pagination token", ["invalid_argument", "invalid_pagination_token"]),
           "404": error("No such stream", ["stream_not_found"]),
@@ -122,14 +154,37 @@ export const OPENAPI_DOCUMENT: Json = {
       get: operation("edge", "Watch live: Server-Sent Events", {
         parameters: [
           streamIdParam,
-          { name: "batch_ms", in: "query", schema: { type: "integer", minimum: 0, maximum: 1000 }, description: "Batch window; 0 sends one new_comment event per comment." },
-          { name: "max_rate", in: "query", schema: { type: "integer", minimum: 1, maximum: MAX_VIEWER_MAX_RATE }, description: "Most comments per second shown; the rest are counted in omitted events." },
-          { name: "Last-Event-ID", in: "header", schema: { type: "string", pattern: "^\\d{1,15}$" }, description: "Resume after this seq (also as last_event_id)." },
+          {
+            name: "batch_ms",
+            in: "query",
+            schema: { type: "integer", minimum: 0, maximum: 1000 },
+            description: "Batch window; 0 sends one new_comment event per comment.",
+          },
+          {
+            name: "max_rate",
+            in: "query",
+            schema: { type: "integer", minimum: 1, maximum: MAX_VIEWER_MAX_RATE },
+            description: "Most comments per second shown; the rest are counted in omitted events.",
+          },
+          {
+            name: "Last-Event-ID",
+            in: "header",
+            schema: { type: "string", pattern: "^\\d{1,15}$" },
+            description: "Resume after this seq (also as last_event_id).",
+          },
           { name: "last_event_id", in: "query", schema: { type: "string", pattern: "^\\d{1,15}$" } },
-          { name: "access_token", in: "query", schema: { type: "string" }, description: "Optional viewer token (or cookie lc_token): the viewer then always sees its own comments." },
+          {
+            name: "access_token",
+            in: "query",
+            schema: { type: "string" },
+            description: "Optional viewer token (or cookie lc_token): the viewer then always sees its own comments.",
+          },
         ],
         responses: {
-          "200": { description: "Events comments, new_comment, omitted, viewers, reset; heartbeats on quiet streams", content: { "text/event-stream": { schema: { type: "string" } } } },
+          "200": {
+            description: "Events comments, new_comment, omitted, viewers, reset; heartbeats on quiet streams",
+            content: { "text/event-stream": { schema: { type: "string" } } },
+          },
           "400": error("Bad batch_ms, max_rate or Last-Event-ID", ["invalid_argument"]),
           "401": unauthenticated,
           "404": error("No such stream", ["stream_not_found"]),
@@ -155,7 +210,10 @@ export const OPENAPI_DOCUMENT: Json = {
       get: operation("edge", "Viewers of a stream across all edges", {
         parameters: [streamIdParam],
         responses: {
-          "200": { description: "The count", content: json({ type: "object", required: ["stream_id", "viewers"], properties: { stream_id: { type: "string" }, viewers: { type: "integer" } } }) },
+          "200": {
+            description: "The count",
+            content: json({ type: "object", required: ["stream_id", "viewers"], properties: { stream_id: { type: "string" }, viewers: { type: "integer" } } }),
+          },
           "404": error("No such stream", ["stream_not_found"]),
         },
       }),
@@ -165,7 +223,11 @@ export const OPENAPI_DOCUMENT: Json = {
         responses: {
           "200": {
             description: "Lag and progress",
-            content: json({ type: "object", required: ["lag_comments", "lag_seconds", "written"], properties: { lag_comments: { type: ["integer", "null"] }, lag_seconds: { type: ["number", "null"] }, written: { type: "integer" } } }),
+            content: json({
+              type: "object",
+              required: ["lag_comments", "lag_seconds", "written"],
+              properties: { lag_comments: { type: ["integer", "null"] }, lag_seconds: { type: ["number", "null"] }, written: { type: "integer" } },
+            }),
           },
         },
       }),
@@ -174,12 +236,19 @@ export const OPENAPI_DOCUMENT: Json = {
       get: operation("all", "A guest token for the demo page (only with the development secret)", {
         parameters: [{ name: "name", in: "query", schema: { type: "string", maxLength: 40 } }],
         responses: {
-          "200": { description: "A token valid 12 h", content: json({ type: "object", required: ["token", "user_id"], properties: { token: { type: "string" }, user_id: { type: "string" } } }) },
+          "200": {
+            description: "A token valid 12 h",
+            content: json({ type: "object", required: ["token", "user_id"], properties: { token: { type: "string" }, user_id: { type: "string" } } }),
+          },
           "400": error("Name too long or with control characters", ["invalid_argument"]),
         },
       }),
     },
-    "/healthz": { get: operation("any", "Liveness", { responses: { "200": { description: "The process runs", content: json({ type: "object", properties: { status: { const: "ok" } } }) } } }) },
+    "/healthz": {
+      get: operation("any", "Liveness", {
+        responses: { "200": { description: "The process runs", content: json({ type: "object", properties: { status: { const: "ok" } } }) } },
+      }),
+    },
     "/readyz": {
       get: operation("any", "Readiness: every engine and peer this role needs answers", {
         responses: {
@@ -188,7 +257,11 @@ export const OPENAPI_DOCUMENT: Json = {
         },
       }),
     },
-    "/metrics": { get: operation("any", "Prometheus metrics", { responses: { "200": { description: "Text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } } } }) },
+    "/metrics": {
+      get: operation("any", "Prometheus metrics", {
+        responses: { "200": { description: "Text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } } },
+      }),
+    },
     "/openapi.json": { get: operation("any", "This document", { responses: { "200": { description: "OpenAPI 3.1", content: json({ type: "object" }) } } }) },
   },
   components: {
@@ -214,7 +287,12 @@ export const OPENAPI_DOCUMENT: Json = {
       Accepted: {
         type: "object",
         required: ["comment_id", "seq", "server_ts", "offset_ms"],
-        properties: { comment_id: { type: "string", format: "uuid" }, seq: { type: "integer" }, server_ts: { type: "integer" }, offset_ms: { type: "integer" } },
+        properties: {
+          comment_id: { type: "string", format: "uuid" },
+          seq: { type: "integer" },
+          server_ts: { type: "integer" },
+          offset_ms: { type: "integer" },
+        },
       },
       Comment: {
         type: "object",
@@ -241,7 +319,16 @@ export const OPENAPI_DOCUMENT: Json = {
         properties: {
           comments: { type: "array", items: ref("Comment") },
           last_seq: { type: ["integer", "null"] },
-          reset: { oneOf: [{ type: "null" }, { type: "object", required: ["after_seq", "oldest_available_seq"], properties: { after_seq: { type: "integer" }, oldest_available_seq: { type: "integer" } } }] },
+          reset: {
+            oneOf: [
+              { type: "null" },
+              {
+                type: "object",
+                required: ["after_seq", "oldest_available_seq"],
+                properties: { after_seq: { type: "integer" }, oldest_available_seq: { type: "integer" } },
+              },
+            ],
+          },
         },
       },
       Readiness: {

@@ -10,8 +10,18 @@ export class ArchiveMetrics {
   private readonly notModified: Counter;
 
   constructor(registry: Registry, status: () => ArchiveStatus) {
-    scrapedGauge(registry, "archive_lag_comments", "Comments in the log the archive's consumer group has not written yet (NaN while unknown).", () => status().lagComments ?? NaN);
-    scrapedGauge(registry, "archive_lag_seconds", "How long ago the archive last held every accepted comment (NaN while unknown).", () => status().lagSeconds ?? NaN);
+    scrapedGauge(
+      registry,
+      "archive_lag_comments",
+      "Comments in the log the archive's consumer group has not written yet (NaN while unknown).",
+      () => status().lagComments ?? NaN,
+    );
+    scrapedGauge(
+      registry,
+      "archive_lag_seconds",
+      "How long ago the archive last held every accepted comment (NaN while unknown).",
+      () => status().lagSeconds ?? NaN,
+    );
     let counted = 0;
     new Counter({
       name: `${METRIC_PREFIX}archive_comments_written_total`,

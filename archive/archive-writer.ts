@@ -66,7 +66,8 @@ export async function startArchiveWriter(
   timer.unref();
   return {
     status() {
-      const lagSeconds = lagComments === undefined ? undefined : lagComments === 0 ? 0 : completeThrough === undefined ? undefined : (clock.now() - completeThrough) / 1000;
+      const lagSeconds =
+        lagComments === undefined ? undefined : lagComments === 0 ? 0 : completeThrough === undefined ? undefined : (clock.now() - completeThrough) / 1000;
       return { lagComments, lagSeconds, written, completeThrough };
     },
     async stop() {

@@ -22,13 +22,20 @@ test("property: a token decodes to its cursor for its own window, and only there
 
 test("property: any other string, or any change to a token, is refused with invalid_pagination_token", () => {
   fc.assert(
-    fc.property(windowArb, cursorArb, fc.string({ maxLength: 600 }), fc.nat(), fc.string({ minLength: 1, maxLength: 3 }), (window, cursor, junk, at, insert) => {
-      assert.throws(() => tokens.decode(junk, window), isInvalidToken);
-      const text = tokens.encode({ ...window, ...cursor });
-      const position = at % text.length;
-      const mutated = text.slice(0, position) + insert + text.slice(position + 1);
-      if (mutated !== text) assert.throws(() => tokens.decode(mutated, window), isInvalidToken);
-    }),
+    fc.property(
+      windowArb,
+      cursorArb,
+      fc.string({ maxLength: 600 }),
+      fc.nat(),
+      fc.string({ minLength: 1, maxLength: 3 }),
+      (window, cursor, junk, at, insert) => {
+        assert.throws(() => tokens.decode(junk, window), isInvalidToken);
+        const text = tokens.encode({ ...window, ...cursor });
+        const position = at % text.length;
+        const mutated = text.slice(0, position) + insert + text.slice(position + 1);
+        if (mutated !== text) assert.throws(() => tokens.decode(mutated, window), isInvalidToken);
+      },
+    ),
     { numRuns: 1_000 },
   );
 });

@@ -8,7 +8,6 @@ import type { PaginationTokens } from "./pagination-token.js";
 import { dependency } from "../core/dependency.js";
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_WINDOW_MS, MAX_START_MS, SETTLE_MS } from "./defaults.js";
 
-
 /** A request for one page of a window. */
 export interface WindowRequest {
   readonly streamId: string;
@@ -26,7 +25,6 @@ export interface WindowPage {
   /** The page can never change: the stream ended and the archive has all of it. */
   readonly final: boolean;
 }
-
 
 /** A stream with the number of comments its archive holds. */
 export interface StreamSummary {

@@ -37,7 +37,12 @@ export async function startArchive({ router, connectRoutes }: RoleMounts, option
     options.settleMs,
     metrics.playback,
   );
-  archiveRoutes(router, playback, () => writer.status(), () => metrics.pageNotModified());
+  archiveRoutes(
+    router,
+    playback,
+    () => writer.status(),
+    () => metrics.pageNotModified(),
+  );
   connectRoutes.push(archiveConnectRoutes(playback));
   return { drain: async () => {}, stop: () => writer.stop() };
 }

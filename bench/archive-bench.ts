@@ -47,7 +47,12 @@ async function main(): Promise<void> {
     await (await createCassandraStreamRegistry(cassandra)).create({ streamId, title: "benchmark", startedAt });
 
     process.stderr.write(`archive benchmark: producing ${total.toLocaleString("en")} comments to Kafka ...\n`);
-    const log = await createKafkaCommentLog({ brokers: env.LC_KAFKA_BROKERS!.split(","), clientId: "archive-bench", topic: env.LC_KAFKA_TOPIC!, partitions: 12 });
+    const log = await createKafkaCommentLog({
+      brokers: env.LC_KAFKA_BROKERS!.split(","),
+      clientId: "archive-bench",
+      topic: env.LC_KAFKA_TOPIC!,
+      partitions: 12,
+    });
     const record_ = (i: number): CommentRecord => ({
       commentId: `00000000-0000-7000-8000-${i.toString(16).padStart(12, "0")}`,
       streamId,

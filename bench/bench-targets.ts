@@ -63,7 +63,15 @@ function spawnWithFileLimit(command: string, args: readonly string[], env: NodeJ
  * Starts a peer server configured in `prefix` (removed, and `onExit` run, when it exits) and
  * waits until `ports` listen; otherwise kills it and fails with what it printed.
  */
-async function startPeer(name: string, command: string, args: readonly string[], prefix: string, ports: readonly number[], timeoutMs: number, onExit = () => {}): Promise<ChildProcess> {
+async function startPeer(
+  name: string,
+  command: string,
+  args: readonly string[],
+  prefix: string,
+  ports: readonly number[],
+  timeoutMs: number,
+  onExit = () => {},
+): Promise<ChildProcess> {
   const child = spawnWithFileLimit(command, args, { PATH: process.env.PATH });
   let output = "";
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -80,7 +88,12 @@ async function startPeer(name: string, command: string, args: readonly string[],
 }
 
 /** POSTs, reads the whole answer, and fails unless `accepted` holds for its status. */
-async function postExpecting(url: string, init: { headers?: Record<string, string>; body: string }, accepted: (status: number) => boolean, what: string): Promise<void> {
+async function postExpecting(
+  url: string,
+  init: { headers?: Record<string, string>; body: string },
+  accepted: (status: number) => boolean,
+  what: string,
+): Promise<void> {
   const response = await fetch(url, { method: "POST", ...init });
   await response.arrayBuffer();
   if (!accepted(response.status)) throw new Error(`${what} answered ${response.status}`);
@@ -168,7 +181,14 @@ http {
 }
 `,
   );
-  const child = await startPeer("nginx", "nginx", ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off; master_process off;"], prefix, [port], 10_000);
+  const child = await startPeer(
+    "nginx",
+    "nginx",
+    ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off; master_process off;"],
+    prefix,
+    [port],
+    10_000,
+  );
   return {
     name: "nginx + nchan",
     pid: child.pid!,

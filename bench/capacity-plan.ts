@@ -109,13 +109,23 @@ export function capacityPlan(peak: Peak, f: Figures): PlanRow[] {
       cores: edges,
       formula: `max(viewers / ${f.edgeViewersPerProcess}, viewers x ${perViewerRate.toFixed(2)}/s x ${f.edgeCpuPerMillion} s/1M / ${u})`,
     },
-    { component: "relay processes", count: relays, cores: relays, formula: `max(2, rate x ${edgeSubscriptionsPerComment} edge subscriptions x ${f.relayCpuPerCommentEdge} s / ${u})` },
+    {
+      component: "relay processes",
+      count: relays,
+      cores: relays,
+      formula: `max(2, rate x ${edgeSubscriptionsPerComment} edge subscriptions x ${f.relayCpuPerCommentEdge} s / ${u})`,
+    },
     { component: "ingest processes", count: ingests, cores: ingests, formula: `max(2, rate x ${f.ingestCpuPerThousand} s/1000 / ${u})` },
     { component: "archive processes", count: archives, cores: archives, formula: `max(2, rate / (${f.archiveWritesPerProcess}/s x ${u}))` },
     { component: "Kafka brokers", count: brokers, cores: brokers * 2, formula: `max(RF, rate x RF / (${f.kafkaAppendsPerBroker}/s x ${u})), 2 cores each` },
     { component: "Kafka partitions", count: partitions, cores: 0, formula: "max(12, 2 x archive processes): each archive process owns some" },
     { component: "Redis instances", count: redis, cores: redis, formula: `rate x 2 scripts / (${f.redisScriptsPerInstance}/s x ${u})` },
-    { component: "Cassandra nodes", count: cassandra, cores: cassandra * 4, formula: `max(RF, rate x RF / (${f.cassandraWritesPerNode}/s x ${u})), 4 cores each` },
+    {
+      component: "Cassandra nodes",
+      count: cassandra,
+      cores: cassandra * 4,
+      formula: `max(RF, rate x RF / (${f.cassandraWritesPerNode}/s x ${u})), 4 cores each`,
+    },
   ];
 }
 

@@ -58,7 +58,13 @@ interface PostOutcome {
  * Posts `seconds` x `rate` comments round-robin over the streams, each marked with its index in
  * its stream plus `firstIndex` and its send time (viewers ignore indexes past what they expect).
  */
-async function post(ingestUrl: string, streams: readonly string[], tokens: readonly string[], options: Pick<Options, "rate" | "seconds">, firstIndex = 0): Promise<PostOutcome> {
+async function post(
+  ingestUrl: string,
+  streams: readonly string[],
+  tokens: readonly string[],
+  options: Pick<Options, "rate" | "seconds">,
+  firstIndex = 0,
+): Promise<PostOutcome> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const outcome: PostOutcome = { accepted: 0, refused: {} };
   const refuse = (reason: string) => (outcome.refused[reason] = (outcome.refused[reason] ?? 0) + 1);
@@ -121,7 +127,14 @@ async function main(): Promise<void> {
     viewers: 0,
     say,
     roleEnv: {
-      edge: { ...traceEnv, LC_WORKERS: String(options.edgeWorkers), LC_MAX_VIEWERS: "15000", LC_MAX_CONNECTIONS: "15000", LC_SSE_HEARTBEAT_MS: "15000", LC_VIEWER_MAX_RATE: "1000" },
+      edge: {
+        ...traceEnv,
+        LC_WORKERS: String(options.edgeWorkers),
+        LC_MAX_VIEWERS: "15000",
+        LC_MAX_CONNECTIONS: "15000",
+        LC_SSE_HEARTBEAT_MS: "15000",
+        LC_VIEWER_MAX_RATE: "1000",
+      },
       ingest: { ...traceEnv, LC_STREAM_RATE_PER_SEC: "100000", LC_STREAM_BURST: "100000" },
       relay: traceEnv,
     },
@@ -202,7 +215,14 @@ async function main(): Promise<void> {
         `viewers the server closed during the run (a swarm viewer does not reconnect, so it misses what followed): ${closedByServer}; \`reset\` events received (a swarm viewer does not reload, so it misses the gap): ${resets}`,
         `CPU seconds over the ${(machineTotal / cpus().length).toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}; ${others.map((other, i) => `${other.name} ${otherUsed[i]!.toFixed(1)}`).join(", ")}, poster ${((poster.user + poster.system) / 1e6).toFixed(1)}; the machine was busy ${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} CPU seconds (${Math.round((100 * machineBusy) / machineTotal)}%)`,
         "",
-        ...(options.trace ? ["Where the time went (from the roles' debug lines):", "", stageTable(Object.fromEntries(roles.map((role) => [role.role, role.process!.output()]))), ""] : []),
+        ...(options.trace
+          ? [
+              "Where the time went (from the roles' debug lines):",
+              "",
+              stageTable(Object.fromEntries(roles.map((role) => [role.role, role.process!.output()]))),
+              "",
+            ]
+          : []),
       ].join("\n"),
     );
   } finally {

@@ -111,4 +111,3 @@ export async function measure(targetKey: string, workload: Workload, port: numbe
     await target.stop();
   }
 }
-

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const rows = await runFaults({ ...settings, only, progress: (line) => process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`) });
   process.stdout.write(`\n${faultTable(rows)}\n`);
   const failed = rows.filter((row) => !passed(row));
-  process.stdout.write(failed.length === 0 ? "\nevery fault passed: nothing lost, nothing duplicated, no viewer missed a comment\n" : `\n${failed.length} fault(s) failed\n`);
+  process.stdout.write(
+    failed.length === 0 ? "\nevery fault passed: nothing lost, nothing duplicated, no viewer missed a comment\n" : `\n${failed.length} fault(s) failed\n`,
+  );
   process.exitCode = failed.length === 0 ? 0 : 1;
 }
 
@@ -29,10 +31,15 @@ export function passed(row: FaultRow): boolean {
 }
 
 function faultTable(rows: readonly FaultRow[]): string {
-  const lines = rows.map((r) =>
-    `| ${r.fault} | ${r.accepted} | ${r.refused} | ${r.lost} | ${r.duplicated} | ${r.viewersWithGaps} | ${r.viewersOutOfOrder} | ${(r.recoveryMs / 1000).toFixed(1)} s | ${passed(r) ? "pass" : "FAIL"} |`,
+  const lines = rows.map(
+    (r) =>
+      `| ${r.fault} | ${r.accepted} | ${r.refused} | ${r.lost} | ${r.duplicated} | ${r.viewersWithGaps} | ${r.viewersOutOfOrder} | ${(r.recoveryMs / 1000).toFixed(1)} s | ${passed(r) ? "pass" : "FAIL"} |`,
   );
-  return ["| fault | accepted (202) | refused after retries | lost | duplicated | viewers with gaps | viewers out of order | recovery | result |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |", ...lines].join("\n");
+  return [
+    "| fault | accepted (202) | refused after retries | lost | duplicated | viewers with gaps | viewers out of order | recovery | result |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...lines,
+  ].join("\n");
 }
 
 main().catch((error: unknown) => {

@@ -49,7 +49,19 @@ const FULL: Plan = {
   http2Sessions: 20,
 };
 
-const QUICK: Plan = { ...FULL, healthy: 100, calmSeconds: 10, hostileSeconds: 30, neverReading: 100, oneBytePerSecond: 50, silentConnections: 1_000, fromOneAddress: 600, slowHeads: 100, slowBodies: 100, http2Sessions: 5 };
+const QUICK: Plan = {
+  ...FULL,
+  healthy: 100,
+  calmSeconds: 10,
+  hostileSeconds: 30,
+  neverReading: 100,
+  oneBytePerSecond: 50,
+  silentConnections: 1_000,
+  fromOneAddress: 600,
+  slowHeads: 100,
+  slowBodies: 100,
+  http2Sessions: 5,
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,7 +82,12 @@ async function main(): Promise<void> {
   const plan = process.argv.includes("--quick") ? QUICK : FULL;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   // Default viewer, connection and request limits: only the post rate limits are opened.
-  const target = await startLiveComments(PORT, 150, { LC_MAX_VIEWERS: "15000", LC_MAX_VIEWERS_PER_IP: "500", LC_MAX_CONNECTIONS: "15000", LC_MAX_TEXT_CHARS: "2000" });
+  const target = await startLiveComments(PORT, 150, {
+    LC_MAX_VIEWERS: "15000",
+    LC_MAX_VIEWERS_PER_IP: "500",
+    LC_MAX_CONNECTIONS: "15000",
+    LC_MAX_TEXT_CHARS: "2000",
+  });
   const swarm = Swarm.start();
   const hostile = fork(HOSTILE_SWARM, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const ask = <T extends HostileReply["type"]>(command: HostileCommand, reply: T) => askChild<Extract<HostileReply, { type: T }>>(hostile, command, reply);

@@ -71,7 +71,13 @@ class Tally {
   }
   outcome(kind: string): HostileOutcome {
     const sorted = [...this.closeTimes].sort((a, b) => a - b);
-    return { kind, opened: this.opened, statuses: this.statuses, closedByServer: sorted.length, medianCloseMs: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : null };
+    return {
+      kind,
+      opened: this.opened,
+      statuses: this.statuses,
+      closedByServer: sorted.length,
+      medianCloseMs: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : null,
+    };
   }
 }
 
@@ -123,7 +129,13 @@ function slowViewers(target: HostileTarget, count: number, bytesPerSecond: numbe
     async stop() {
       clearInterval(trickle);
       const ended = await drainAndCountEnded(sockets);
-      return { kind: bytesPerSecond > 0 ? `SSE viewers reading ${bytesPerSecond} byte/s` : "SSE viewers that never read", opened: tally.opened, statuses: {}, closedByServer: ended, medianCloseMs: null };
+      return {
+        kind: bytesPerSecond > 0 ? `SSE viewers reading ${bytesPerSecond} byte/s` : "SSE viewers that never read",
+        opened: tally.opened,
+        statuses: {},
+        closedByServer: ended,
+        medianCloseMs: null,
+      };
     },
   };
 }

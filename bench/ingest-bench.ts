@@ -29,7 +29,6 @@ interface Options {
   streams: number;
 }
 
-
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const options: Options = quick
@@ -37,7 +36,13 @@ async function main(): Promise<void> {
     : { seconds: 20, connections: 64, depth: 8, users: 40_000, streams: 1_000 };
   Object.assign(options, JSON.parse(process.env.LC_BENCH_OPTIONS ?? "{}"));
   const secret = randomBytes(24).toString("hex");
-  const env = deploymentEnv(secret, { LC_IP_RATE_PER_SEC: "1000000", LC_IP_BURST: "1000000", LC_LOG: "quiet", ...(process.env.LC_BENCH_ENV ? JSON.parse(process.env.LC_BENCH_ENV) : {}), LC_KAFKA_COMPRESSION: process.env.LC_KAFKA_COMPRESSION ?? "none" });
+  const env = deploymentEnv(secret, {
+    LC_IP_RATE_PER_SEC: "1000000",
+    LC_IP_BURST: "1000000",
+    LC_LOG: "quiet",
+    ...(process.env.LC_BENCH_ENV ? JSON.parse(process.env.LC_BENCH_ENV) : {}),
+    LC_KAFKA_COMPRESSION: process.env.LC_KAFKA_COMPRESSION ?? "none",
+  });
   const ingest = await startRole("ingest", env, READY.ingest, (process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean));
   try {
     const base = ingest.ready[1]!;
@@ -54,7 +59,9 @@ async function main(): Promise<void> {
       if (created.status !== 201) throw new Error(`creating ${stream}: ${created.status}`);
     }
     const tokens = await Promise.all(Array.from({ length: options.users }, (_, i) => mintToken(secret, { sub: `viewer-${i}`, name: `Viewer ${i}` })));
-    process.stderr.write(`ingest benchmark: ${options.connections} connections x ${options.depth} in flight, ${options.users} users, ${options.streams} streams, ${options.seconds} s\n`);
+    process.stderr.write(
+      `ingest benchmark: ${options.connections} connections x ${options.depth} in flight, ${options.users} users, ${options.streams} streams, ${options.seconds} s\n`,
+    );
 
     let next = 0;
     const request = () => {
@@ -93,7 +100,11 @@ async function main(): Promise<void> {
 }
 
 /** Drives `options.connections` keep-alive sockets with `options.depth` pipelined requests each. */
-async function driveLoad(port: number, request: () => string, options: Options): Promise<{ histogram: Uint32Array; statuses: Map<string, number>; elapsed: number }> {
+async function driveLoad(
+  port: number,
+  request: () => string,
+  options: Options,
+): Promise<{ histogram: Uint32Array; statuses: Map<string, number>; elapsed: number }> {
   const histogram = new Uint32Array(HISTOGRAM_BUCKETS);
   const statuses = new Map<string, number>();
   let stopping = false;

@@ -58,7 +58,10 @@ function version(command: string, args: readonly string[]): string {
 function series(results: readonly Keyed[], pick: (r: Result) => boolean, x: (r: Result) => number, y: (r: Result) => number, suffix = ""): Series[] {
   return TARGET_KEYS.map((key) => ({
     name: `${TARGET_NAMES[key]}${suffix}`,
-    points: results.filter((r) => r.targetKey === key && pick(r)).map((r): [number, number] => [x(r), y(r)]).sort((a, b) => a[0] - b[0]),
+    points: results
+      .filter((r) => r.targetKey === key && pick(r))
+      .map((r): [number, number] => [x(r), y(r)])
+      .sort((a, b) => a[0] - b[0]),
   }));
 }
 
@@ -96,8 +99,20 @@ async function main(): Promise<void> {
       yLabel: "milliseconds (log scale)",
       logY: true,
       series: [
-        ...series(results, (r) => r.viewers === plan.latencyViewers && loaded(r), (r) => r.rate, (r) => r.p50, " p50"),
-        ...series(results, (r) => r.viewers === plan.latencyViewers && loaded(r), (r) => r.rate, (r) => r.p99, " p99"),
+        ...series(
+          results,
+          (r) => r.viewers === plan.latencyViewers && loaded(r),
+          (r) => r.rate,
+          (r) => r.p50,
+          " p50",
+        ),
+        ...series(
+          results,
+          (r) => r.viewers === plan.latencyViewers && loaded(r),
+          (r) => r.rate,
+          (r) => r.p99,
+          " p99",
+        ),
       ],
     }),
     throughput: renderLineChart({
@@ -105,14 +120,24 @@ async function main(): Promise<void> {
       xLabel: "viewers",
       yLabel: "deliveries per core-second",
       logX: true,
-      series: series(results, (r) => r.rate === plan.viewerRate && loaded(r), (r) => r.viewers, perCore),
+      series: series(
+        results,
+        (r) => r.rate === plan.viewerRate && loaded(r),
+        (r) => r.viewers,
+        perCore,
+      ),
     }),
     memory: renderLineChart({
       title: "Server memory per connected viewer",
       xLabel: "viewers",
       yLabel: "KiB of RSS per viewer",
       logX: true,
-      series: series(results, (r) => r.rate === plan.viewerRate || r.rate === 0, (r) => r.viewers, (r) => r.rssPerViewerKiB),
+      series: series(
+        results,
+        (r) => r.rate === plan.viewerRate || r.rate === 0,
+        (r) => r.viewers,
+        (r) => r.rssPerViewerKiB,
+      ),
     }),
   };
   mkdirSync("docs/bench", { recursive: true });
@@ -132,7 +157,10 @@ async function main(): Promise<void> {
   );
   const comparisons = runs
     .filter(([key, w]) => key === "lc-150" && w.rate > 0)
-    .map(([, w]) => `| ${w.viewers.toLocaleString("en")} x ${w.rate}/s | ${ratio(results, w, (r) => r.cpuPerMillion, "nchan")} | ${ratio(results, w, (r) => r.cpuPerMillion, "pushpin")} | ${ratio(results, w, (r) => r.p99, "nchan")} | ${ratio(results, w, (r) => r.p99, "pushpin")} |`);
+    .map(
+      ([, w]) =>
+        `| ${w.viewers.toLocaleString("en")} x ${w.rate}/s | ${ratio(results, w, (r) => r.cpuPerMillion, "nchan")} | ${ratio(results, w, (r) => r.cpuPerMillion, "pushpin")} | ${ratio(results, w, (r) => r.p99, "nchan")} | ${ratio(results, w, (r) => r.p99, "pushpin")} |`,
+    );
   const idle = { viewers: plan.idleViewers, rate: 0, seconds: 0 };
   const cpu = cpus();
   const markdown = `# Benchmarks

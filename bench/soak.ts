@@ -23,7 +23,13 @@ async function main(): Promise<void> {
     const roles = Object.values(deployment.roles);
     const samples: { atMin: number; rss: number[] }[] = [];
     const sample = () => samples.push({ atMin: (Date.now() - loadStarted) / 60_000, rss: roles.map((role) => rssBytes(role.process!.process.pid!)) });
-    const posters = new Posters({ baseUrl: deployment.ingestUrl, streams: deployment.streams, tokens: deployment.tokens, ratePerSec: RATE_PER_SEC, maxInFlight: 1_000 });
+    const posters = new Posters({
+      baseUrl: deployment.ingestUrl,
+      streams: deployment.streams,
+      tokens: deployment.tokens,
+      ratePerSec: RATE_PER_SEC,
+      maxInFlight: 1_000,
+    });
     say(`soak: ${RATE_PER_SEC} comments/s over ${STREAMS} streams, ${VIEWERS} SSE viewers, ${minutes} min`);
     const loadStarted = Date.now();
     posters.start("soak");

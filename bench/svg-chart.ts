@@ -80,7 +80,10 @@ export function renderLineChart(chart: LineChart): string {
   chart.series.forEach((series, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
     const drawn = series.points.filter(([, y]) => Number.isFinite(y));
-    if (drawn.length > 1) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${drawn.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ")}"/>`);
+    if (drawn.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${drawn.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ")}"/>`,
+      );
     for (const [x, y] of drawn) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${colour}"/>`);
     const legendY = MARGIN.top + 10 + i * 20;
     parts.push(`<rect x="${WIDTH - MARGIN.right + 16}" y="${legendY - 9}" width="14" height="4" fill="${colour}"/>`);

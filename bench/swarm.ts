@@ -58,4 +58,3 @@ export async function postAtRate(target: BenchTarget, count: number, rate: numbe
   }
   await Promise.all(posts);
 }
-

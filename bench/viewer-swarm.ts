@@ -123,9 +123,12 @@ function open(command: Extract<SwarmCommand, { type: "open" }>): Promise<number>
     // Viewers arrive in steps, as they would in life: a server's accept queue is not the
     // subject here (Pushpin drops part of a burst of thousands in the same millisecond).
     for (let first = 0; first < command.count; first += OPEN_STEP) {
-      setTimeout(() => {
-        for (let i = first; i < Math.min(first + OPEN_STEP, command.count); i++) openViewer(i);
-      }, (first / OPEN_STEP) * OPEN_STEP_MS);
+      setTimeout(
+        () => {
+          for (let i = first; i < Math.min(first + OPEN_STEP, command.count); i++) openViewer(i);
+        },
+        (first / OPEN_STEP) * OPEN_STEP_MS,
+      );
     }
   });
 }
@@ -149,7 +152,20 @@ process.on("message", (command: SwarmCommand & Asked) => {
       // A head: the first comment seen comes after every missing one (joined late).
       else if (viewer.seen.indexOf(1) > viewer.seen.lastIndexOf(0)) viewersMissingHead++;
     }
-    const report: SwarmReport = { type: "report", connected: viewers.length - failed, failed, closed, deliveries, duplicates, resets, missing, viewersMissing, viewersMissingHead, viewersMissingTail, histogram: Array.from(histogram) };
+    const report: SwarmReport = {
+      type: "report",
+      connected: viewers.length - failed,
+      failed,
+      closed,
+      deliveries,
+      duplicates,
+      resets,
+      missing,
+      viewersMissing,
+      viewersMissingHead,
+      viewersMissingTail,
+      histogram: Array.from(histogram),
+    };
     answer(command, report);
   } else {
     for (const viewer of viewers) viewer.socket.destroy();

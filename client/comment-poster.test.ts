@@ -40,7 +40,10 @@ test("should give a fresh key to each comment and stop at once on a refusal that
   const { fetch, keys } = scripted([() => json(202, accepted), () => json(409, { error: { code: "stream_ended", message: "ended" } })]);
   const poster = new CommentPoster({ baseUrl: "http://x", token: () => "t", fetch, sleep: async () => {} });
   await poster.post("s", "one");
-  await assert.rejects(poster.post("s", "two"), (error: unknown) => error instanceof LiveCommentsError && error.code === "stream_ended" && error.status === 409);
+  await assert.rejects(
+    poster.post("s", "two"),
+    (error: unknown) => error instanceof LiveCommentsError && error.code === "stream_ended" && error.status === 409,
+  );
   assert.equal(keys.length, 2);
   assert.notEqual(keys[0], keys[1]);
 });
@@ -53,7 +56,9 @@ test("should give up after the attempts allowed, with the last error", async () 
 
 test("should stop retrying when cancelled", async () => {
   const controller = new AbortController();
-  const { fetch } = scripted(Array.from({ length: 5 }, () => () => json(503, { error: { code: "log_unavailable", message: "down" } }, { "retry-after": "30" })));
+  const { fetch } = scripted(
+    Array.from({ length: 5 }, () => () => json(503, { error: { code: "log_unavailable", message: "down" } }, { "retry-after": "30" })),
+  );
   const poster = new CommentPoster({ baseUrl: "http://x", token: "t", fetch });
   const posting = poster.post("s", "x", { signal: controller.signal });
   setTimeout(() => controller.abort(), 20);

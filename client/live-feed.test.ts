@@ -70,7 +70,11 @@ test("should deliver batched and single events once each, by comment_id", () => 
   source().emit("new_comment", comment(2), "2");
   source().emit("new_comment", comment(3), "3");
   source().emit("comments", [comment(3), comment(4)], "4");
-  assert.deepEqual(received, [[[1, 2], "live"], [[3], "live"], [[4], "live"]]);
+  assert.deepEqual(received, [
+    [[1, 2], "live"],
+    [[3], "live"],
+    [[4], "live"],
+  ]);
   assert.equal(feed.cursor, 4);
   feed.close();
   assert.equal(source().closed, true);
@@ -108,7 +112,10 @@ test("should reload the recent window on reset, delivering only what it had not"
   source().emit("comments", [comment(7)], "7");
   source().emit("reset", { after_seq: 2, oldest_available_seq: 9 });
   await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.deepEqual(received, [[[7], "live"], [[6, 8], "reload"]]);
+  assert.deepEqual(received, [
+    [[7], "live"],
+    [[6, 8], "reload"],
+  ]);
   assert.match(requests[1]!, /\/v1\/streams\/s\/comments\?start_time=0\.000&duration=90\.\d{3}&limit=500$/);
   feed.close();
 });

@@ -94,10 +94,18 @@ test("should show each comment when the clock reaches its offset, and prefetch t
   assert.deepEqual(shown, [0]);
   player.at(4);
   assert.deepEqual(shown, [0, 1_500, 4_000]);
-  assert.deepEqual(archive.requests.map((r) => r.startMs), [0], "only the current window so far");
+  assert.deepEqual(
+    archive.requests.map((r) => r.startMs),
+    [0],
+    "only the current window so far",
+  );
   player.at(8.5);
   await settle();
-  assert.deepEqual(archive.requests.map((r) => r.startMs), [0, 10_000], "the next window is fetched before the current one runs out");
+  assert.deepEqual(
+    archive.requests.map((r) => r.startMs),
+    [0, 10_000],
+    "the next window is fetched before the current one runs out",
+  );
   player.at(10.2);
   assert.deepEqual(shown, [0, 1_500, 4_000, 9_999, 10_000]);
   sync.stop();
@@ -109,7 +117,16 @@ test("should follow pagination inside a window and keep order by offset then seq
   const archive = fakeArchive(comments);
   const player = new FakePlayer();
   const shown: string[] = [];
-  const sync = new PlaybackSync({ baseUrl: "", streamId: "s", player, windowMs: 10_000, backfillMs: 0, pageLimit: 1, fetch: archive.fetch, onComments: (list) => shown.push(...list.map((c) => c.comment_id)) });
+  const sync = new PlaybackSync({
+    baseUrl: "",
+    streamId: "s",
+    player,
+    windowMs: 10_000,
+    backfillMs: 0,
+    pageLimit: 1,
+    fetch: archive.fetch,
+    onComments: (list) => shown.push(...list.map((c) => c.comment_id)),
+  });
   await settle();
   player.at(5);
   assert.deepEqual(shown, ["c-2", "c-3", "c-5", "c-7"]);
@@ -171,7 +188,8 @@ test("should retry a window whose fetch failed", async () => {
     player,
     windowMs: 10_000,
     backfillMs: 0,
-    fetch: (input, init) => (failures-- > 0 ? Promise.resolve(new Response('{"error":{"code":"unavailable","message":"down"}}', { status: 503 })) : archive.fetch(input, init)),
+    fetch: (input, init) =>
+      failures-- > 0 ? Promise.resolve(new Response('{"error":{"code":"unavailable","message":"down"}}', { status: 503 })) : archive.fetch(input, init),
     onComments: (list) => shown.push(...list.map((c) => c.offset_ms)),
     onError: (error) => errors.push(error),
   });

@@ -156,7 +156,13 @@ export class PlaybackSync {
     if (known && (known.state !== "failed" || Date.now() < known.retryAt)) return known;
     const window: Window = { controller: new AbortController(), state: "loading", comments: [], retryAt: 0 };
     this.windows.set(index, window);
-    getWindow(this.fetcher, this.options.baseUrl, this.options.streamId, { startMs: index * this.windowMs, durationMs: this.windowMs, pageLimit: this.options.pageLimit ?? 500 }, window.controller.signal).then(
+    getWindow(
+      this.fetcher,
+      this.options.baseUrl,
+      this.options.streamId,
+      { startMs: index * this.windowMs, durationMs: this.windowMs, pageLimit: this.options.pageLimit ?? 500 },
+      window.controller.signal,
+    ).then(
       (comments) => {
         if (this.windows.get(index) !== window) return;
         window.comments = comments.sort((a, b) => a.offset_ms - b.offset_ms || a.seq - b.seq);

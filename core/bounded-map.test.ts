@@ -3,7 +3,12 @@ import { test } from "vitest";
 import { makeRoom } from "./bounded-map.js";
 
 test("should forget disposable entries first and leave newer ones alone", () => {
-  const map = new Map<number, boolean>([[1, false], [2, true], [3, false], [4, true]]);
+  const map = new Map<number, boolean>([
+    [1, false],
+    [2, true],
+    [3, false],
+    [4, true],
+  ]);
   makeRoom(map, 4, (disposable) => disposable);
   assert.deepEqual([...map.keys()], [1, 3]);
 });

@@ -35,7 +35,8 @@ export function createJsonLogger(options: { level?: LogLevel; role?: string } = 
     }
   });
   const base = pino({ level, base: options.role ? { role: options.role } : null }, destination);
-  const at = (write: pino.LogFn) => (message: string, fields?: Record<string, unknown>) => (fields ? write.call(base, fields, message) : write.call(base, message));
+  const at = (write: pino.LogFn) => (message: string, fields?: Record<string, unknown>) =>
+    fields ? write.call(base, fields, message) : write.call(base, message);
   return { debugging: level === "debug", debug: at(base.debug), info: at(base.info), warn: at(base.warn), error: at(base.error) };
 }
 

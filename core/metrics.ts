@@ -54,5 +54,12 @@ export function cacheLookups(registry: Registry, cache: string): (hit: boolean) 
 
 /** A gauge whose value is read from `read` when the registry is scraped. */
 export function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
-  return new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [registry], collect() { this.set(read()); } });
+  return new Gauge({
+    name: `${METRIC_PREFIX}${name}`,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }

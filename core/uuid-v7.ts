@@ -43,7 +43,7 @@ export function createUuidV7(clock: Clock = systemClock, random: RandomSource = 
       ms = lastMs;
     } else {
       lastMs = ms;
-      counter = (bytes[6]! & 0x07) << 8 | bytes[7]!; // random start leaves room to count up
+      counter = ((bytes[6]! & 0x07) << 8) | bytes[7]!; // random start leaves room to count up
     }
     bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
     bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;

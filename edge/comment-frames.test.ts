@@ -34,7 +34,9 @@ test("should send each comment at once as new_comment when the window is 0", () 
   });
   const bytes: string[] = [];
   new TestScheduler(() => {}).run(({ cold }) => {
-    cold("a|", events).pipe(toFrames(0)).subscribe((frame) => bytes.push(frame.bytes.toString()));
+    cold("a|", events)
+      .pipe(toFrames(0))
+      .subscribe((frame) => bytes.push(frame.bytes.toString()));
   });
   assert.match(bytes[0]!, /^event: new_comment\nid: 1\ndata: \{"comment_id":"c-s1-1",/);
 });
@@ -87,7 +89,11 @@ test("should write the left-out count with an id past them, and put a viewer's o
   let bytes = "";
   new TestScheduler(() => {}).run(({ cold }) => {
     const own = { ...testComment(1), userId: "me" };
-    cold("(abc)|", { a: { kind: "comment", comment: own }, b: { kind: "comment", comment: testComment(2) }, c: { kind: "comment", comment: testComment(3) } } as Record<string, RelayEvent>)
+    cold("(abc)|", {
+      a: { kind: "comment", comment: own },
+      b: { kind: "comment", comment: testComment(2) },
+      c: { kind: "comment", comment: testComment(3) },
+    } as Record<string, RelayEvent>)
       .pipe(toFrames(10, { maxRate: 1 }), map(withOwnComments("me", false)))
       .subscribe((chunk) => (bytes += chunk.toString()));
   });

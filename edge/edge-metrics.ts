@@ -28,7 +28,11 @@ export class EdgeMetrics {
         if (rest > 0) this.set({ stream_id: "other" }, rest);
       },
     });
-    this.deliveries = new Counter({ name: `${METRIC_PREFIX}edge_deliveries_total`, help: "Comments written to viewers: each comment counted once per viewer.", registers: [registry] });
+    this.deliveries = new Counter({
+      name: `${METRIC_PREFIX}edge_deliveries_total`,
+      help: "Comments written to viewers: each comment counted once per viewer.",
+      registers: [registry],
+    });
     this.batchSizes = new Histogram({
       name: `${METRIC_PREFIX}edge_batch_comments`,
       help: "Comments per frame (SSE event) an edge serialises, once for all viewers of a feed.",

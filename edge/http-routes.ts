@@ -19,7 +19,16 @@ import { resumeFrames } from "./resume-frames.js";
 import type { StreamFeeds } from "./stream-feeds.js";
 import type { Viewers } from "./viewers.js";
 import { dependency } from "../core/dependency.js";
-import { DEFAULT_BATCH_MS, MAX_BATCH_MS, DEFAULT_RETRY_MS, DEFAULT_MAX_VIEWER_BUFFER_BYTES, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE, DEFAULT_POLL_TIMEOUT_MS, MAX_POLL_TIMEOUT_MS } from "./defaults.js";
+import {
+  DEFAULT_BATCH_MS,
+  MAX_BATCH_MS,
+  DEFAULT_RETRY_MS,
+  DEFAULT_MAX_VIEWER_BUFFER_BYTES,
+  DEFAULT_VIEWER_MAX_RATE,
+  MAX_VIEWER_MAX_RATE,
+  DEFAULT_POLL_TIMEOUT_MS,
+  MAX_POLL_TIMEOUT_MS,
+} from "./defaults.js";
 
 /** The cookie an identified viewer may carry instead of the access_token parameter. */
 export const VIEWER_TOKEN_COOKIE = "lc_token";
@@ -85,8 +94,7 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
       return;
     }
     // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
-    const frames$ =
-      afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
+    const frames$ = afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
     const bytesOf = viewerId === undefined ? (frame: Frame) => frame.bytes : withOwnComments(viewerId, single);
     const bytes$: Observable<Buffer> = frames$.pipe(
       map((frame) => {
@@ -100,7 +108,12 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
   rawRoutes?.add(SUBSCRIBE_PATH, async (socket, request) => {
     const streamId = SUBSCRIBE_PATH.exec(request.url.pathname)![1]!;
     await subscribe(
-      { streamId: safeDecode(streamId), query: request.url.searchParams, lastEventId: request.headers.get("last-event-id"), cookie: request.headers.get("cookie") },
+      {
+        streamId: safeDecode(streamId),
+        query: request.url.searchParams,
+        lastEventId: request.headers.get("last-event-id"),
+        cookie: request.headers.get("cookie"),
+      },
       { socket, writeHead: () => socket.write(RAW_SSE_HEAD), onClose: (callback) => socket.once("close", callback) },
     );
   });
@@ -204,4 +217,3 @@ function optionalSeq(value: string | null | undefined, name: string): number | u
   if (!/^\d{1,15}$/.test(value)) throw new LcError("invalid_argument", `${name} must be a seq (a non-negative integer)`);
   return Number(value);
 }
-

@@ -36,17 +36,19 @@ export function pollOnce(events: Observable<RelayEvent>, timeoutMs: number, sign
     const subscription = new Subscription();
     const timeout = setTimeout(finish, timeoutMs);
     signal.addEventListener("abort", finish, { once: true });
-    subscription.add(events.subscribe({
-      next(event) {
-        if (event.kind === "position") return;
-        if (event.kind === "reset") reset ??= { afterSeq: event.afterSeq, oldestAvailableSeq: event.oldestAvailableSeq };
-        else if (comments.length < MAX_POLL_COMMENTS) comments.push(event.comment);
-        if (comments.length >= MAX_POLL_COMMENTS) finish();
-        else gather ??= setTimeout(finish, POLL_GATHER_MS);
-      },
-      error: finish,
-      complete: finish,
-    }));
+    subscription.add(
+      events.subscribe({
+        next(event) {
+          if (event.kind === "position") return;
+          if (event.kind === "reset") reset ??= { afterSeq: event.afterSeq, oldestAvailableSeq: event.oldestAvailableSeq };
+          else if (comments.length < MAX_POLL_COMMENTS) comments.push(event.comment);
+          if (comments.length >= MAX_POLL_COMMENTS) finish();
+          else gather ??= setTimeout(finish, POLL_GATHER_MS);
+        },
+        error: finish,
+        complete: finish,
+      }),
+    );
     if (signal.aborted) finish();
   });
 }

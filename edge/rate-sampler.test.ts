@@ -29,7 +29,10 @@ test("should keep the rate over time on a hot stream, spreading what it keeps", 
       omitted += sample.omittedCount;
       const seqs = sample.kept.map((c) => c.seq - i * 50);
       const gap = Math.floor(50 / seqs.length);
-      assert.ok(seqs.every((seq, j) => j === 0 || seq - seqs[j - 1]! >= gap), `spread out: ${seqs}`);
+      assert.ok(
+        seqs.every((seq, j) => j === 0 || seq - seqs[j - 1]! >= gap),
+        `spread out: ${seqs}`,
+      );
     }
   }
   assert.ok(kept >= 100 && kept <= 111, `kept ${kept} over 10 s at 10/s`);

@@ -6,9 +6,12 @@ import type { Frame } from "./comment-frames.js";
 import { commentsFrame } from "./comment-frames.js";
 import { resumeFrames } from "./resume-frames.js";
 
-const frame = (...seqs: number[]): Frame => commentsFrame(seqs.map((seq) => testComment(seq)), false);
-const idsOf = (frames: Frame[]) =>
-  frames.flatMap((frame) => [...frame.bytes.toString().matchAll(/"seq":(\d+)/g)].map((m) => Number(m[1])));
+const frame = (...seqs: number[]): Frame =>
+  commentsFrame(
+    seqs.map((seq) => testComment(seq)),
+    false,
+  );
+const idsOf = (frames: Frame[]) => frames.flatMap((frame) => [...frame.bytes.toString().matchAll(/"seq":(\d+)/g)].map((m) => Number(m[1])));
 
 test("should send the catch-up, then join the live feed at the seam without gap or duplicate", () => {
   const live = new Subject<Frame>();

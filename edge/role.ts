@@ -33,7 +33,6 @@ export interface EdgeRoleOptions {
   readonly metrics: Registry;
 }
 
-
 /** Reconnects after a shutdown are spread over this long. */
 const DRAIN_SPREAD_MS = 5_000;
 
@@ -48,23 +47,28 @@ export async function startEdge({ router, rawRoutes }: RoleMounts, options: Edge
   viewers.startHeartbeats(options.heartbeatMs, Buffer.from(HEARTBEAT));
   const reporter = new ViewerCountReporter(viewers, options.viewerCounts, options.viewerCountIntervalMs, options.logger);
   reporter.start();
-  edgeRoutes(router, {
-    feeds,
-    fanout: options.fanout,
-    streams: options.registry,
-    viewers,
-    defaultBatchMs: options.defaultBatchMs,
-    defaultMaxRate: options.defaultMaxRate,
-    maxViewerBufferBytes: options.maxViewerBufferBytes,
-    onDelivered(frame, viewers) {
-      metrics.delivered(frame, viewers);
-      if (frame.kind !== "comments" || !options.logger.debugging) return;
-      for (const { requestId, commentId, streamId, seq } of frame.comments) options.logger.debug("comment sent", { requestId, commentId, streamId, seq, viewers });
+  edgeRoutes(
+    router,
+    {
+      feeds,
+      fanout: options.fanout,
+      streams: options.registry,
+      viewers,
+      defaultBatchMs: options.defaultBatchMs,
+      defaultMaxRate: options.defaultMaxRate,
+      maxViewerBufferBytes: options.maxViewerBufferBytes,
+      onDelivered(frame, viewers) {
+        metrics.delivered(frame, viewers);
+        if (frame.kind !== "comments" || !options.logger.debugging) return;
+        for (const { requestId, commentId, streamId, seq } of frame.comments)
+          options.logger.debug("comment sent", { requestId, commentId, streamId, seq, viewers });
+      },
+      onSlowViewerDropped: () => metrics.slowViewerDropped(),
+      viewerTotal: (streamId) => reporter.total(streamId),
+      ...(options.authenticator ? { authenticator: options.authenticator } : {}),
     },
-    onSlowViewerDropped: () => metrics.slowViewerDropped(),
-    viewerTotal: (streamId) => reporter.total(streamId),
-    ...(options.authenticator ? { authenticator: options.authenticator } : {}),
-  }, rawRoutes);
+    rawRoutes,
+  );
   return {
     async drain() {
       reporter.stop();

@@ -44,11 +44,16 @@ test("property: whatever a comment holds, its event parses back as exactly one e
 });
 
 test("property: data can never start a second event or set fields of its own", () => {
-  const hostile = fc.array(fc.constantFrom("\n", "\r", "\r\n", "\n\n", "data: x", "event: reset", "id: 999", "retry: 1", ":", "x"), { maxLength: 20 }).map((parts) => parts.join(""));
+  const hostile = fc
+    .array(fc.constantFrom("\n", "\r", "\r\n", "\n\n", "data: x", "event: reset", "id: 999", "retry: 1", ":", "x"), { maxLength: 20 })
+    .map((parts) => parts.join(""));
   fc.assert(
     fc.property(hostile, (data) => {
       const events = parseEvents(formatSseEvent({ event: "comments", id: 7, data }));
-      assert.deepEqual(events.map((e) => [e.event, e.id]), [["comments", "7"]]);
+      assert.deepEqual(
+        events.map((e) => [e.event, e.id]),
+        [["comments", "7"]],
+      );
     }),
     { numRuns: 2_000 },
   );

@@ -118,7 +118,8 @@ export class StreamFeeds {
           this.live.add(streamId);
           if (event.kind === "comment") {
             lastSeq = event.comment.seq;
-            if (this.logger.debugging) this.logger.debug("comment received", { requestId: event.comment.requestId, commentId: event.comment.commentId, streamId, seq: lastSeq });
+            if (this.logger.debugging)
+              this.logger.debug("comment received", { requestId: event.comment.requestId, commentId: event.comment.commentId, streamId, seq: lastSeq });
           }
           // Where a subscription without a cursor started: a re-subscription resumes there.
           else if (event.kind === "position" && lastSeq === undefined) lastSeq = event.afterSeq;

@@ -4,7 +4,6 @@ import type { ViewerCounts } from "../ports/viewer-count/index.js";
 import { formatSseEvent } from "./sse-format.js";
 import type { Viewers } from "./viewers.js";
 
-
 /**
  * Every interval: reports this edge's viewers per stream, reads the totals across all edges,
  * and sends each stream's viewers one `viewers` event, serialised once per stream. The totals

@@ -17,14 +17,23 @@ test("should admit up to the per-IP and per-process limits, and count viewers pe
   const viewers = new Viewers({ maxViewers: 3, maxViewersPerIp: 2 });
   const a1 = viewers.admit("1.1.1.1", "s", none);
   viewers.admit("1.1.1.1", "t", none);
-  assert.equal(reason(() => viewers.admit("1.1.1.1", "s", none)), "too_many_connections");
+  assert.equal(
+    reason(() => viewers.admit("1.1.1.1", "s", none)),
+    "too_many_connections",
+  );
   viewers.admit("2.2.2.2", "s", none);
-  assert.equal(reason(() => viewers.admit("3.3.3.3", "s", none)), "overloaded");
+  assert.equal(
+    reason(() => viewers.admit("3.3.3.3", "s", none)),
+    "overloaded",
+  );
   assert.equal(viewers.countOf("s"), 2);
   a1.leave();
   a1.leave(); // leaving twice changes nothing
   assert.equal(viewers.countOf("s"), 1);
-  assert.equal(reason(() => viewers.admit("1.1.1.1", "s", none)), "admitted");
+  assert.equal(
+    reason(() => viewers.admit("1.1.1.1", "s", none)),
+    "admitted",
+  );
 });
 
 test("should end every viewer with a spread-out retry on drain, and refuse new ones", () => {
@@ -35,7 +44,10 @@ test("should end every viewer with a spread-out retry on drain, and refuse new o
   assert.equal(retries.length, 50);
   assert.ok(retries.every((ms) => ms >= 500 && ms <= 5_500));
   assert.ok(new Set(retries.map((ms) => Math.floor(ms / 500))).size > 3, "retries are spread, not equal");
-  assert.equal(reason(() => viewers.admit("9.9.9.9", "s", none)), "unavailable");
+  assert.equal(
+    reason(() => viewers.admit("9.9.9.9", "s", none)),
+    "unavailable",
+  );
 });
 
 test("should broadcast to the viewers of one stream only", () => {
@@ -48,5 +60,11 @@ test("should broadcast to the viewers of one stream only", () => {
   b.leave();
   viewers.broadcast("s", Buffer.from("again"));
   assert.deepEqual(got, ["a:hi", "b:hi", "a:again"]);
-  assert.deepEqual(viewers.counts(), new Map([["s", 1], ["t", 1]]));
+  assert.deepEqual(
+    viewers.counts(),
+    new Map([
+      ["s", 1],
+      ["t", 1],
+    ]),
+  );
 });

@@ -1,7 +1,6 @@
 import { LcError } from "../core/errors.js";
 import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "./defaults.js";
 
-
 /** Limits on open viewer connections. */
 export interface ViewersOptions {
   readonly maxViewers?: number;
@@ -55,10 +54,13 @@ export class Viewers {
    * for the whole edge instead of one per viewer, and nothing extra for viewers of busy streams.
    */
   startHeartbeats(intervalMs: number, heartbeat: Buffer): void {
-    this.heartbeatTimer = setInterval(() => {
-      const quietSince = Date.now() - intervalMs;
-      for (const entry of this.entries) if (entry.connection.lastWriteAt <= quietSince) entry.connection.write(heartbeat);
-    }, Math.min(HEARTBEAT_SWEEP_MS, intervalMs));
+    this.heartbeatTimer = setInterval(
+      () => {
+        const quietSince = Date.now() - intervalMs;
+        for (const entry of this.entries) if (entry.connection.lastWriteAt <= quietSince) entry.connection.write(heartbeat);
+      },
+      Math.min(HEARTBEAT_SWEEP_MS, intervalMs),
+    );
     this.heartbeatTimer.unref();
   }
 

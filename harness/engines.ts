@@ -2,9 +2,7 @@
  * Reads an engine address that `npm test` (scripts/engines.mjs) puts in the environment.
  * Engine-backed tests never skip: without the address they fail and say how to run them.
  */
-export function engineAddress(
-  name: "LC_KAFKA_BROKERS" | "LC_REDIS_URL" | "LC_REDIS_SERVER" | "LC_CASSANDRA_CONTACT_POINTS" | "LC_CASSANDRA_DC",
-): string {
+export function engineAddress(name: "LC_KAFKA_BROKERS" | "LC_REDIS_URL" | "LC_REDIS_SERVER" | "LC_CASSANDRA_CONTACT_POINTS" | "LC_CASSANDRA_DC"): string {
   const value = process.env[name];
   if (!value) {
     throw new Error(`${name} is not set: engine-backed tests run through \`npm test\`, which starts Kafka, Cassandra and Redis (scripts/engines.mjs)`);

@@ -7,10 +7,21 @@ import { protoFileClient } from "../core/grpc/health-client.js";
 
 export { healthStatus } from "../core/grpc/health-client.js";
 
-const reflectionProto = join(dirname(createRequire(import.meta.url).resolve("@grpc/reflection")), "..", "proto", "grpc", "reflection", "v1", "reflection.proto");
+const reflectionProto = join(
+  dirname(createRequire(import.meta.url).resolve("@grpc/reflection")),
+  "..",
+  "proto",
+  "grpc",
+  "reflection",
+  "v1",
+  "reflection.proto",
+);
 
 /** One request of grpc.reflection.v1.ServerReflection/ServerReflectionInfo, and its answer. */
-function reflect(address: string, request: Record<string, string>): Promise<Record<string, { service?: { name: string }[]; file_descriptor_proto?: Buffer[] }>> {
+function reflect(
+  address: string,
+  request: Record<string, string>,
+): Promise<Record<string, { service?: { name: string }[]; file_descriptor_proto?: Buffer[] }>> {
   const client = protoFileClient(reflectionProto, "grpc.reflection.v1.ServerReflection", address);
   return new Promise((resolve, reject) => {
     const call = client.ServerReflectionInfo!() as ClientDuplexStream<object, Record<string, never>>;
@@ -35,6 +46,9 @@ export async function reflectedMethods(address: string, serviceName: string): Pr
   const response = await reflect(address, { file_containing_symbol: serviceName });
   const files = (response.file_descriptor_response?.file_descriptor_proto ?? []).map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
   const packageOf = serviceName.slice(0, serviceName.lastIndexOf("."));
-  const service = files.filter((file) => file.package === packageOf).flatMap((file) => file.service).find((s) => `${packageOf}.${s.name}` === serviceName);
+  const service = files
+    .filter((file) => file.package === packageOf)
+    .flatMap((file) => file.service)
+    .find((s) => `${packageOf}.${s.name}` === serviceName);
   return (service?.method ?? []).map((method) => method.name).sort();
 }

@@ -22,9 +22,7 @@ export class PrometheusText {
 
   /** The sum of the samples named `name` whose labels include `labels`; 0 when there are none. */
   value(name: string, labels: Record<string, string> = {}): number {
-    return this.samples
-      .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-      .reduce((sum, s) => sum + s.value, 0);
+    return this.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
   }
 
   /** Whether a sample named `name` exists. */

@@ -15,7 +15,6 @@ export interface RedisInstance {
   kill(): Promise<void>;
 }
 
-
 /** Starts Debian's redis-server (the one `npm test` made sure of) and waits for PING. */
 export async function startRedisInstance(): Promise<RedisInstance> {
   const port = await freePort();

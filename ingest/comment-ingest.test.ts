@@ -80,7 +80,8 @@ test("should answer 503 when the log is slow, then give the retry the comment th
 test("should hold a stream to its ceiling", async () => {
   const { ingest } = await fixture({ rateLimits: { perStream: { ratePerSec: 0.001, burst: 3 } } });
   const reasons = [];
-  for (let i = 0; i < 5; i++) reasons.push(await reasonOf(ingest.post({ principal: { ...principal, userId: `u${i}` }, streamId: "s1", input: { text: `t${i}` } })));
+  for (let i = 0; i < 5; i++)
+    reasons.push(await reasonOf(ingest.post({ principal: { ...principal, userId: `u${i}` }, streamId: "s1", input: { text: `t${i}` } })));
   assert.deepEqual(reasons, ["accepted", "accepted", "accepted", "rate_limited", "rate_limited"]);
 });
 

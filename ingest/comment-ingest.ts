@@ -120,15 +120,18 @@ export class CommentIngest {
   private confirmInTime(appending: Promise<AcceptedComment>): Promise<AcceptedComment> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new LcError("log_unavailable", "the comment log did not confirm in time", { retryAfterMs: 1000 })),
-        this.appendTimeoutMs,
-      );
+      timer = setTimeout(() => reject(new LcError("log_unavailable", "the comment log did not confirm in time", { retryAfterMs: 1000 })), this.appendTimeoutMs);
     });
     return Promise.race([appending, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private async append(principal: Principal, startedAt: number, streamId: string, input: CommentInput, requestId: string | undefined): Promise<AcceptedComment> {
+  private async append(
+    principal: Principal,
+    startedAt: number,
+    streamId: string,
+    input: CommentInput,
+    requestId: string | undefined,
+  ): Promise<AcceptedComment> {
     const serverTs = this.options.clock.now();
     const record: CommentRecord = {
       commentId: this.options.newId(),

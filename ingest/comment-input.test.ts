@@ -42,6 +42,9 @@ const refused: [string, unknown][] = [
 ];
 for (const [name, body] of refused) {
   test(`should refuse ${name} with invalid_argument`, () => {
-    assert.throws(() => parse(body), (error: unknown) => error instanceof LcError && error.reason === "invalid_argument");
+    assert.throws(
+      () => parse(body),
+      (error: unknown) => error instanceof LcError && error.reason === "invalid_argument",
+    );
   });
 }

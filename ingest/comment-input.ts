@@ -12,7 +12,6 @@ export interface CommentInputLimits {
   readonly maxClientSkewMs: number;
 }
 
-
 /** A comment as the client sent it, validated and normalised. */
 export interface CommentInput {
   readonly text: string;

@@ -23,7 +23,6 @@ export interface IngestRoutesOptions {
   readonly metrics: IngestMetrics;
 }
 
-
 /** Adds the write API: streams and posting comments. */
 export function ingestRoutes(router: Router, options: IngestRoutesOptions): Router {
   const { ingest, streams, authenticator, maxBodyBytes, bodyTimeoutMs, metrics } = options;
@@ -49,7 +48,13 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
         const streamId = streamIdFromPath(params.id);
         const idempotencyKey = parseIdempotencyKey(headerValue(req, "idempotency-key"));
         const input = parseCommentInput(await readJsonBody(req, maxBodyBytes, bodyTimeoutMs), ingest.inputLimits, ingest.now());
-        return ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}), requestId: requestIdOf(req) ?? acceptRequestId(undefined) });
+        return ingest.post({
+          principal,
+          streamId,
+          input,
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+          requestId: requestIdOf(req) ?? acceptRequestId(undefined),
+        });
       });
       sendJson(res, 202, {
         comment_id: accepted.commentId,

@@ -14,7 +14,14 @@ const limits = DEFAULT_COMMENT_INPUT_LIMITS;
 test("property: any JSON body is either a valid comment or refused with invalid_argument", () => {
   const body = fc.oneof(
     fc.jsonValue(),
-    fc.record({ text: fc.oneof(fc.string({ unit: "grapheme", maxLength: 400 }), fc.string({ unit: "binary", maxLength: 400 }), fc.jsonValue()), client_ts: fc.option(fc.oneof(fc.integer({ min: NOW - 10 * 60_000, max: NOW + 10 * 60_000 }), fc.jsonValue())), meta: fc.option(fc.jsonValue()) }, { requiredKeys: ["text"] }),
+    fc.record(
+      {
+        text: fc.oneof(fc.string({ unit: "grapheme", maxLength: 400 }), fc.string({ unit: "binary", maxLength: 400 }), fc.jsonValue()),
+        client_ts: fc.option(fc.oneof(fc.integer({ min: NOW - 10 * 60_000, max: NOW + 10 * 60_000 }), fc.jsonValue())),
+        meta: fc.option(fc.jsonValue()),
+      },
+      { requiredKeys: ["text"] },
+    ),
   );
   fc.assert(
     fc.property(body, (value) => {
@@ -29,7 +36,7 @@ test("property: any JSON body is either a valid comment or refused with invalid_
       assert.equal(text, text.trim().normalize("NFC"), "trimmed and NFC");
       assert.ok(text.length > 0 && [...text].length <= limits.maxTextCodePoints, "1 to 300 code points");
       assert.ok(text.isWellFormed(), "well-formed");
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
       assert.ok(!/[\u0000-\u001f\u007f-\u009f]/u.test(text), "no control characters");
       if (parsed.clientTs !== undefined) assert.ok(Math.abs(parsed.clientTs - NOW) <= limits.maxClientSkewMs);
       if (parsed.meta !== undefined) assert.ok(Buffer.byteLength(JSON.stringify(parsed.meta)) <= limits.maxMetaBytes);

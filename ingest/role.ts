@@ -58,7 +58,14 @@ export async function startIngest({ router, grpc }: RoleMounts, options: IngestR
     logger: options.logger,
   });
   const streams = new StreamAdmin(options.registry, options.clock, options.newId);
-  ingestRoutes(router, { ingest, streams, authenticator: options.authenticator, maxBodyBytes: options.limits.maxBodyBytes, bodyTimeoutMs: options.limits.bodyTimeoutMs, metrics });
+  ingestRoutes(router, {
+    ingest,
+    streams,
+    authenticator: options.authenticator,
+    maxBodyBytes: options.limits.maxBodyBytes,
+    bodyTimeoutMs: options.limits.bodyTimeoutMs,
+    metrics,
+  });
   addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger, metrics });
   return NOTHING_TO_STOP;
 }

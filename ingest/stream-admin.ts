@@ -20,7 +20,7 @@ export class StreamAdmin {
     }
     if (title !== undefined && title !== null && typeof title !== "string") throw new LcError("invalid_argument", "title must be a string");
     const cleanTitle = (title ?? "").trim().normalize("NFC");
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
     if ([...cleanTitle].length > MAX_TITLE_CODE_POINTS || /[\u0000-\u001f\u007f-\u009f]/.test(cleanTitle)) {
       throw new LcError("invalid_argument", `title must be at most ${MAX_TITLE_CODE_POINTS} characters, without control characters`);
     }

@@ -10,7 +10,10 @@ function collect(): { events: RelayEvent[]; listener: (event: RelayEvent) => voi
   return {
     events,
     listener: (event) => events.push(event),
-    seqs: () => events.flatMap((e): (number | string)[] => (e.kind === "comment" ? [e.comment.seq] : e.kind === "reset" ? [`reset(after ${e.afterSeq})@${e.oldestAvailableSeq}`] : [])),
+    seqs: () =>
+      events.flatMap((e): (number | string)[] =>
+        e.kind === "comment" ? [e.comment.seq] : e.kind === "reset" ? [`reset(after ${e.afterSeq})@${e.oldestAvailableSeq}`] : [],
+      ),
   };
 }
 

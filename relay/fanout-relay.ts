@@ -6,7 +6,14 @@ import { silentLogger } from "../core/logger.js";
 import type { StreamHistory } from "../ports/comment-log/index.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { CommentRing } from "./comment-ring.js";
-import { DEFAULT_RING_MAX_COUNT, DEFAULT_RING_MAX_BYTES, DEFAULT_RINGS_MAX_BYTES, DEFAULT_RING_IDLE_MS, DEFAULT_MAX_RINGS, DEFAULT_MAX_REPLAY } from "./defaults.js";
+import {
+  DEFAULT_RING_MAX_COUNT,
+  DEFAULT_RING_MAX_BYTES,
+  DEFAULT_RINGS_MAX_BYTES,
+  DEFAULT_RING_IDLE_MS,
+  DEFAULT_MAX_RINGS,
+  DEFAULT_MAX_REPLAY,
+} from "./defaults.js";
 
 const HISTORY_PAGE = 1_000;
 

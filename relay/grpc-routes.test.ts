@@ -51,7 +51,7 @@ test("should cut off a subscriber that does not read, and keep serving the other
       if (error.code !== status.CANCELLED) healthyError = error;
     });
     const deadline = () => Date.now() + 5_000;
-    for (const until = deadline(); relay.subscriberCount < 2 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const until = deadline(); relay.subscriberCount < 2 && Date.now() < until;) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(relay.subscriberCount, 2);
     const text = "x".repeat(250);
     // Batches as the log delivers them, with the event loop turning in between.
@@ -59,7 +59,7 @@ test("should cut off a subscriber that does not read, and keep serving the other
       relay.publish(Array.from({ length: 20 }, (_, i) => testComment(seq + i, "hot", text)));
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    for (const until = deadline(); (received < 2_000 || relay.subscriberCount > 1) && Date.now() < until; ) {
+    for (const until = deadline(); (received < 2_000 || relay.subscriberCount > 1) && Date.now() < until;) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal(relay.subscriberCount, 1, "the stalled subscriber was cut off (its queue filled)");

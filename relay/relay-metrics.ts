@@ -13,7 +13,11 @@ export class RelayMetrics {
     scrapedGauge(registry, "relay_subscribers", "Live subscriptions of edges, all streams together.", () => relay.subscriberCount);
     scrapedGauge(registry, "relay_rings", "Streams with a ring of recent comments.", () => relay.ringCount);
     scrapedGauge(registry, "relay_ring_bytes", "Approximate bytes held by all rings.", () => relay.ringBytes);
-    this.consumed = new Counter({ name: `${METRIC_PREFIX}relay_comments_consumed_total`, help: "Comments the relay read from the log.", registers: [registry] });
+    this.consumed = new Counter({
+      name: `${METRIC_PREFIX}relay_comments_consumed_total`,
+      help: "Comments the relay read from the log.",
+      registers: [registry],
+    });
     this.delay = new Histogram({
       name: `${METRIC_PREFIX}relay_log_delay_seconds`,
       help: "Age of a comment (from its server_ts) when the relay reads it from the log: how far the relay lags.",

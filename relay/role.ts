@@ -10,7 +10,6 @@ import { createInProcessFanout } from "./in-process-fanout.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
 import { RelayMetrics } from "./relay-metrics.js";
 
-
 /** How often idle rings are looked for. */
 const RING_SWEEP_MS = 30_000;
 
@@ -61,7 +60,8 @@ export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions
     relay.publish(batch);
     metrics.consumedBatch(batch, Date.now());
     if (options.logger.debugging) {
-      for (const { requestId, commentId, streamId, seq } of batch) options.logger.debug("comment read from the log", { requestId, commentId, streamId, seq, subscribers: relay.subscribersOf(streamId) });
+      for (const { requestId, commentId, streamId, seq } of batch)
+        options.logger.debug("comment read from the log", { requestId, commentId, streamId, seq, subscribers: relay.subscribersOf(streamId) });
     }
     if (publish) await publish(batch);
   });

@@ -38,7 +38,10 @@ async function tearDown() {
 const startedAt = Date.now();
 const results = await Promise.allSettled([
   ensureKafka({ port: port("LC_ENGINE_KAFKA_PORT", 9092), runDir }).then((r) => ({ name: "Kafka", ...r })),
-  ensureCassandra({ port: port("LC_ENGINE_CASSANDRA_PORT", 9042), storagePort: port("LC_ENGINE_CASSANDRA_STORAGE_PORT", 7000), runDir }).then((r) => ({ name: "Cassandra", ...r })),
+  ensureCassandra({ port: port("LC_ENGINE_CASSANDRA_PORT", 9042), storagePort: port("LC_ENGINE_CASSANDRA_STORAGE_PORT", 7000), runDir }).then((r) => ({
+    name: "Cassandra",
+    ...r,
+  })),
   ensureRedis({ port: port("LC_ENGINE_REDIS_PORT", 6379), runDir }).then((r) => ({ name: "Redis", ...r })),
 ]);
 const env = { LC_ENGINES: "up" };
@@ -57,7 +60,11 @@ if (failures.length > 0) {
   process.stderr.write("[engines] the engine-backed tests cannot run; failing instead of skipping them.\n");
   process.exit(1);
 }
-log(`all engines ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+log(
+  `all engines ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ")}`,
+);
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => void tearDown().then(() => process.exit(130)));

@@ -12,7 +12,10 @@ const PEERS = [
 const missing = PEERS.filter((peer) => !existsSync(peer.binary) || !existsSync(peer.file));
 if (missing.length > 0) {
   try {
-    aptInstall(missing.flatMap((peer) => peer.packages), "bench");
+    aptInstall(
+      missing.flatMap((peer) => peer.packages),
+      "bench",
+    );
   } catch (error) {
     process.stderr.write(`[bench] cannot install the peers (${error.message}); install ${missing.flatMap((p) => p.packages).join(" ")}\n`);
     process.exit(1);

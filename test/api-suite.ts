@@ -90,10 +90,14 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         await api.request("POST", `/v1/streams/${ended}/end`, { token: await api.token("admin", "streams:admin") });
         const token = await api.token(user());
         const expired = await api.token(user(), undefined, -120);
-        const wrongKey = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("x").setExpirationTime("1h").sign(new TextEncoder().encode("not-the-secret"));
+        const wrongKey = await new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject("x")
+          .setExpirationTime("1h")
+          .sign(new TextEncoder().encode("not-the-secret"));
         const json = { "content-type": "application/json" };
         const cases: [string, Promise<Awaited<ReturnType<ApiClient["request"]>>>, number, string][] = [
-          ["malformed JSON", api.request("POST", postPath(streamId), { token, body: "{\"text\":", headers: json }), 400, "invalid_json"],
+          ["malformed JSON", api.request("POST", postPath(streamId), { token, body: '{"text":', headers: json }), 400, "invalid_json"],
           ["empty text", api.request("POST", postPath(streamId), { token, json: { text: "   " } }), 400, "invalid_argument"],
           ["text too long", api.request("POST", postPath(streamId), { token, json: { text: "x".repeat(301) } }), 400, "invalid_argument"],
           ["control character", api.request("POST", postPath(streamId), { token, json: { text: "a\u0000b" } }), 400, "invalid_argument"],
@@ -102,8 +106,18 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           ["token signed with another key", api.request("POST", postPath(streamId), { token: wrongKey, json: { text: "hi" } }), 401, "unauthenticated"],
           ["unknown stream", api.request("POST", postPath("no-such-stream"), { token, json: { text: "hi" } }), 404, "stream_not_found"],
           ["ended stream", api.request("POST", postPath(ended), { token, json: { text: "hi" } }), 409, "stream_ended"],
-          ["body too large", api.request("POST", postPath(streamId), { token, body: JSON.stringify({ text: "x".repeat(20_000) }), headers: json }), 413, "payload_too_large"],
-          ["not JSON", api.request("POST", postPath(streamId), { token, body: "text=hi", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "unsupported_media_type"],
+          [
+            "body too large",
+            api.request("POST", postPath(streamId), { token, body: JSON.stringify({ text: "x".repeat(20_000) }), headers: json }),
+            413,
+            "payload_too_large",
+          ],
+          [
+            "not JSON",
+            api.request("POST", postPath(streamId), { token, body: "text=hi", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+            415,
+            "unsupported_media_type",
+          ],
         ];
         for (const [name, pending, status, code] of cases) {
           const response = await pending;
@@ -138,7 +152,11 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal(first.status, 202);
         assert.equal(retry.status, 202);
         assert.deepEqual(retry.json, first.json);
-        const other = await api.request("POST", postPath(streamId), { token: await api.token(user()), json: { text: "other user" }, headers: { "idempotency-key": "retry-1" } });
+        const other = await api.request("POST", postPath(streamId), {
+          token: await api.token(user()),
+          json: { text: "other user" },
+          headers: { "idempotency-key": "retry-1" },
+        });
         assert.notEqual(other.json.comment_id, first.json.comment_id, "keys are per user");
         const archived = await api.waitForArchive(streamId, 2);
         assert.equal(archived.filter((c) => c.text === "once").length, 1);
@@ -175,8 +193,14 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           const posted = [await api.post(streamId, author, "one"), await api.post(streamId, author, "two"), await api.post(streamId, author, "three")];
           await viewer.until(() => viewer.comments().length >= 3);
           const received = viewer.comments();
-          assert.deepEqual(received.map((c) => c.text), ["one", "two", "three"]);
-          assert.deepEqual(received.map((c) => c.seq), posted.map((p) => p.seq));
+          assert.deepEqual(
+            received.map((c) => c.text),
+            ["one", "two", "three"],
+          );
+          assert.deepEqual(
+            received.map((c) => c.seq),
+            posted.map((p) => p.seq),
+          );
           assert.ok(viewer.events.every((e) => e.type === "comments" || e.type === "viewers"));
           assert.equal(viewer.events.at(-1)!.lastEventId, String(posted[2]!.seq));
           assert.deepEqual(Object.keys(received[0]!).sort(), ["comment_id", "offset_ms", "seq", "server_ts", "stream_id", "text", "user_id", "username"]);
@@ -195,8 +219,14 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           const posted = [await api.post(streamId, author, "a"), await api.post(streamId, author, "b")];
           const commentEvents = () => viewer.events.filter((e) => e.type !== "viewers");
           await viewer.until(() => commentEvents().length >= 2);
-          assert.deepEqual(commentEvents().map((e) => e.type), ["new_comment", "new_comment"]);
-          assert.deepEqual(commentEvents().map((e) => e.lastEventId), posted.map((p) => String(p.seq)));
+          assert.deepEqual(
+            commentEvents().map((e) => e.type),
+            ["new_comment", "new_comment"],
+          );
+          assert.deepEqual(
+            commentEvents().map((e) => e.lastEventId),
+            posted.map((p) => String(p.seq)),
+          );
         } finally {
           viewer.close();
         }
@@ -218,7 +248,11 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
             const live = await api.post(streamId, author, `live-${name}`);
             expected.push(`live-${name}`);
             await viewer.until(() => viewer.comments().some((c) => c.seq === live.seq));
-            assert.deepEqual(viewer.comments().map((c) => c.text), expected, name);
+            assert.deepEqual(
+              viewer.comments().map((c) => c.text),
+              expected,
+              name,
+            );
           } finally {
             viewer.close();
           }
@@ -235,9 +269,16 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         try {
           await viewer.opened();
           const others = Array.from({ length: 10 }, () => user());
-          const posted = await Promise.all([...others.slice(0, 5).map((u) => api.post(streamId, u, `from ${u}`)), api.post(streamId, me, "mine"), ...others.slice(5).map((u) => api.post(streamId, u, `from ${u}`))]);
+          const posted = await Promise.all([
+            ...others.slice(0, 5).map((u) => api.post(streamId, u, `from ${u}`)),
+            api.post(streamId, me, "mine"),
+            ...others.slice(5).map((u) => api.post(streamId, u, `from ${u}`)),
+          ]);
           const lastSeq = Math.max(...posted.map((p) => p.seq));
-          await viewer.until(() => viewer.events.some((e) => e.type === "omitted" && (JSON.parse(e.data) as { through_seq: number }).through_seq === lastSeq), 10_000);
+          await viewer.until(
+            () => viewer.events.some((e) => e.type === "omitted" && (JSON.parse(e.data) as { through_seq: number }).through_seq === lastSeq),
+            10_000,
+          );
           const received = new Set(viewer.comments().map((c) => c.text));
           assert.ok(received.has("mine"), "the viewer's own comment is never sampled away");
           // A cap of 2/s keeps 2 at once, plus 0.6 per 300 ms window the posts spread over, plus its own.
@@ -285,7 +326,10 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const third = await api.post(streamId, author, "three");
         const caughtUp = await poll(streamId, `after_seq=${first.seq}&timeout_ms=5000`);
         assert.equal(caughtUp.status, 200, caughtUp.text);
-        assert.deepEqual((caughtUp.json.comments as CommentJson[]).map((c) => c.text), ["two", "three"]);
+        assert.deepEqual(
+          (caughtUp.json.comments as CommentJson[]).map((c) => c.text),
+          ["two", "three"],
+        );
         assert.equal(caughtUp.json.last_seq, third.seq);
         assert.equal(caughtUp.json.reset, null);
 
@@ -294,7 +338,10 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const started = Date.now();
         await api.post(streamId, author, "four");
         const next = await waiting;
-        assert.deepEqual((next.json.comments as CommentJson[]).map((c) => c.text), ["four"]);
+        assert.deepEqual(
+          (next.json.comments as CommentJson[]).map((c) => c.text),
+          ["four"],
+        );
         assert.ok(Date.now() - started < 5_000, "answered when the comment came, not at the timeout");
       });
 
@@ -329,13 +376,19 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
 
       it("should return exactly the comments whose offset falls in the window, in order", async () => {
         const { streamId, all } = await fill(6);
-        assert.deepEqual(all.map((c) => c.text), ["p0", "p1", "p2", "p3", "p4", "p5"]);
+        assert.deepEqual(
+          all.map((c) => c.text),
+          ["p0", "p1", "p2", "p3", "p4", "p5"],
+        );
         const from = all[1]!.offset_ms;
         const to = all[4]!.offset_ms;
         const window = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=${seconds(from)}&duration=${seconds(to - from)}`);
         assert.equal(window.status, 200);
         const expected = all.filter((c) => c.offset_ms >= from && c.offset_ms < to).map((c) => c.comment_id);
-        assert.deepEqual((window.json.comments as CommentJson[]).map((c) => c.comment_id), expected);
+        assert.deepEqual(
+          (window.json.comments as CommentJson[]).map((c) => c.comment_id),
+          expected,
+        );
         assert.equal(window.json.next_pagination_token, null);
         const empty = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=3000&duration=60`);
         assert.deepEqual(empty.json, { comments: [], next_pagination_token: null });
@@ -355,13 +408,26 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           pages++;
         } while (token && pages < 10);
         assert.equal(pages, 3);
-        assert.deepEqual(seen, all.map((c) => c.comment_id));
+        assert.deepEqual(
+          seen,
+          all.map((c) => c.comment_id),
+        );
       });
 
       it("should refuse bad parameters and tokens with 400, unknown streams with 404", async () => {
         const { streamId } = await fill(1);
         const base = `/v1/streams/${streamId}/comments`;
-        for (const query of ["", "start_time=0", "duration=10", "start_time=-1&duration=10", "start_time=0&duration=0", "start_time=0&duration=99999", "start_time=0&duration=10&limit=5000", "start_time=x&duration=10", "start_time=0&duration=10&pagination_token=forged.token"]) {
+        for (const query of [
+          "",
+          "start_time=0",
+          "duration=10",
+          "start_time=-1&duration=10",
+          "start_time=0&duration=0",
+          "start_time=0&duration=99999",
+          "start_time=0&duration=10&limit=5000",
+          "start_time=x&duration=10",
+          "start_time=0&duration=10&pagination_token=forged.token",
+        ]) {
           const response = await api.request("GET", `${base}?${query}`);
           assert.equal(response.status, 400, query);
           assert.ok(errorCode(response), query);
@@ -411,9 +477,15 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         ]) {
           const client = createClient(PlaybackService, transport);
           const page = await client.getWindow({ streamId, startMs: 0n, durationMs: 3_600_000n, limit: 2 });
-          assert.deepEqual(page.comments.map((c) => c.commentId), all.slice(0, 2).map((c) => c.comment_id));
+          assert.deepEqual(
+            page.comments.map((c) => c.commentId),
+            all.slice(0, 2).map((c) => c.comment_id),
+          );
           const next = await client.getWindow({ streamId, startMs: 0n, durationMs: 3_600_000n, limit: 2, paginationToken: page.nextPaginationToken });
-          assert.deepEqual(next.comments.map((c) => c.text), ["p2"]);
+          assert.deepEqual(
+            next.comments.map((c) => c.text),
+            ["p2"],
+          );
           assert.equal(next.nextPaginationToken, "");
           await assert.rejects(client.getWindow({ streamId: "unknown-one", startMs: 0n, durationMs: 1000n }), /not_found|does not exist/);
         }

@@ -19,7 +19,16 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // This machine's network is closed: without these, Chromium's background connections fail.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
   });
 });
 afterAll(() => browser?.close());
@@ -63,7 +72,10 @@ test("should show a comment posted on one page on another within a second, as li
     const streamId = await api.createStream();
     const home = await fetch(`${system.http.edge}/?stream=${streamId}`);
     assert.match(home.headers.get("content-security-policy") ?? "", /script-src 'self'/, "the page forbids inline script");
-    const [poster, viewer] = await Promise.all([openPage(`${system.http.edge}/?stream=${streamId}&name=Ada`), openPage(`${system.http.edge}/?stream=${streamId}`)]);
+    const [poster, viewer] = await Promise.all([
+      openPage(`${system.http.edge}/?stream=${streamId}&name=Ada`),
+      openPage(`${system.http.edge}/?stream=${streamId}`),
+    ]);
     await Promise.all([waitForState(poster, "open"), waitForState(viewer, "open")]);
 
     // The first post fetches a guest token; the second is timed.
@@ -80,15 +92,27 @@ test("should show a comment posted on one page on another within a second, as li
     assert.ok(elapsedMs <= 1_000, `the other page showed the comment after ${elapsedMs} ms`);
 
     const items = await shown(viewer);
-    assert.deepEqual(items.map((item) => item.text), ["hello", markup]);
+    assert.deepEqual(
+      items.map((item) => item.text),
+      ["hello", markup],
+    );
     assert.equal(items[1]!.markupInside, 0, "no element was made from the comment");
     assert.equal(await viewer.evaluate("typeof window.__injected"), "undefined");
     assert.equal(await viewer.evaluate(`document.querySelectorAll("#comments img, #comments b, #comments script").length`), 0);
     assert.equal(await viewer.textContent("#comments li:nth-child(2) .who"), "Ada");
-    assert.deepEqual((await shown(poster)).map((item) => item.text), ["hello", markup], "the poster sees its own comments too");
+    assert.deepEqual(
+      (await shown(poster)).map((item) => item.text),
+      ["hello", markup],
+      "the poster sees its own comments too",
+    );
     if (SCREENSHOTS) {
       mkdirSync(SCREENSHOTS, { recursive: true });
-      for (let i = 0; i < 12; i++) await api.post(streamId, `viewer-${i % 4}`, ["What a goal!", "Replay that please", "Incredible!", "Best match of the season", "Offside?", "Unbelievable save"][i % 6]!);
+      for (let i = 0; i < 12; i++)
+        await api.post(
+          streamId,
+          `viewer-${i % 4}`,
+          ["What a goal!", "Replay that please", "Incredible!", "Best match of the season", "Offside?", "Unbelievable save"][i % 6]!,
+        );
       await waitForCount(viewer, 14);
       await viewer.screenshot({ path: `${SCREENSHOTS}/live.png` });
     }
@@ -103,15 +127,24 @@ test("should keep the live list bounded and in order through a burst of comments
     const page = await openPage(`${system.http.edge}/?stream=${streamId}&max_rate=1000`);
     await waitForState(page, "open");
     const posted: Accepted[] = [];
-    await Promise.all(Array.from({ length: 20 }, async (_, worker) => {
-      for (let i = 0; i < 40; i++) posted.push(await api.post(streamId, `fan-${worker}`, `burst ${worker}.${i}`));
-    }));
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, worker) => {
+        for (let i = 0; i < 40; i++) posted.push(await api.post(streamId, `fan-${worker}`, `burst ${worker}.${i}`));
+      }),
+    );
     const last = Math.max(...posted.map((p) => p.seq));
     await page.waitForFunction(`document.querySelector("#comments li:last-child")?.getAttribute("data-seq") === "${last}"`, undefined, { timeout: 10_000 });
     const items = await shown(page);
     assert.equal(items.length, 300, "the page keeps the newest 300 comments");
     const seqs = items.map((item) => item.seq);
-    assert.deepEqual(seqs, [...posted].map((p) => p.seq).sort((a, b) => a - b).slice(-300), "the newest, in order, none twice");
+    assert.deepEqual(
+      seqs,
+      [...posted]
+        .map((p) => p.seq)
+        .sort((a, b) => a - b)
+        .slice(-300),
+      "the newest, in order, none twice",
+    );
     await page.close();
   });
 });
@@ -140,9 +173,16 @@ test("should resume after the server restarts with no duplicate and no gap", asy
     await new Promise((resolve) => setTimeout(resolve, 500)); // room for a duplicate to show up
 
     const items = await shown(page);
-    assert.deepEqual(items.map((item) => item.id), posted.map((p) => p.comment_id), "every comment once, in order");
+    assert.deepEqual(
+      items.map((item) => item.id),
+      posted.map((p) => p.comment_id),
+      "every comment once, in order",
+    );
     const seqs = items.map((item) => item.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    );
   } finally {
     await page.close();
     await (second ?? first).stop();
@@ -180,9 +220,15 @@ test("should show exactly the comments due after seeking a replay forward and ba
       const offsetsShown = `JSON.stringify([...document.querySelectorAll("#comments li")].map((li) => Number(li.getAttribute("data-offset-ms"))))`;
       await page
         .waitForFunction(`${offsetsShown} === ${JSON.stringify(JSON.stringify(expected))}`, undefined, { timeout: 5_000, polling: 50 })
-        .catch(async () => assert.fail(`${what}: shows ${JSON.stringify((await shown(page)).map((item) => item.offset))}, expected ${JSON.stringify(expected)}`));
+        .catch(async () =>
+          assert.fail(`${what}: shows ${JSON.stringify((await shown(page)).map((item) => item.offset))}, expected ${JSON.stringify(expected)}`),
+        );
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.deepEqual((await shown(page)).map((item) => item.offset), expected, what);
+      assert.deepEqual(
+        (await shown(page)).map((item) => item.offset),
+        expected,
+        what,
+      );
     };
 
     await seekTo(offsets[3]! + 300);
@@ -202,7 +248,10 @@ test("should show exactly the comments due after seeking a replay forward and ba
     })`);
     assert.ok(clockWhenShown >= offsets[2]!, `shown at ${clockWhenShown} ms, due at ${offsets[2]} ms`);
     assert.ok(clockWhenShown <= offsets[2]! + 500, `shown at ${clockWhenShown} ms, due at ${offsets[2]} ms: too late`);
-    assert.deepEqual((await shown(page)).map((item) => item.text), ["comment 2"]);
+    assert.deepEqual(
+      (await shown(page)).map((item) => item.text),
+      ["comment 2"],
+    );
     await page.evaluate(`document.getElementById("player").pause()`);
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/replay.png` });
     await page.close();

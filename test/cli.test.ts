@@ -12,7 +12,6 @@ import type { RoleProcess } from "../harness/role-process.js";
 import { MAIN_JS as MAIN } from "../harness/project-root.js";
 import { startRole } from "../harness/role-process.js";
 
-
 /** Runs `livecomments ...args` to its end: exit code and output. */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -93,17 +92,20 @@ describe("livecomments command line", () => {
       for (const line of complete) lines.push(JSON.parse(line) as (typeof lines)[number]);
     });
     const until = async (count: number) => {
-      for (const deadline = Date.now() + 10_000; lines.length < count && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const deadline = Date.now() + 10_000; lines.length < count && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 50));
     };
     try {
       await until(1);
       const second = await cli(["post", "cli-stream", "second, live", "--url", `http://127.0.0.1:${env.PORT}`], env);
       assert.equal(second.code, 0, second.stderr);
       await until(2);
-      assert.deepEqual(lines.map((line) => [line.seq, line.text, line.user_id]), [
-        [1, "first from the cli", "carol"],
-        [2, "second, live", "cli"],
-      ]);
+      assert.deepEqual(
+        lines.map((line) => [line.seq, line.text, line.user_id]),
+        [
+          [1, "first from the cli", "carol"],
+          [2, "second, live", "cli"],
+        ],
+      );
     } finally {
       tail.kill("SIGINT");
     }

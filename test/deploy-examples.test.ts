@@ -29,11 +29,16 @@ function checkEnvironment(where: string, role: RoleName, env: Record<string, str
 
 test("should keep the Kubernetes manifests in step with the configuration, routes and services", () => {
   const dir = join(DEPLOY, "kubernetes");
-  const objects = readdirSync(dir).filter((f) => f.endsWith(".yaml")).flatMap((f) => read(join(dir, f)).map((object) => ({ file: f, object })));
+  const objects = readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .flatMap((f) => read(join(dir, f)).map((object) => ({ file: f, object })));
   const configMap = objects.find(({ object }) => object.kind === "ConfigMap")!.object.data as Record<string, string>;
   const secret = objects.find(({ object }) => object.kind === "Secret")!.object.stringData as Record<string, string>;
   const deployments = objects.filter(({ object }) => object.kind === "Deployment");
-  assert.deepEqual(deployments.map(({ object }) => ((object.spec as Node).template as { spec: { containers: { args: string[] }[] } }).spec.containers[0]!.args[0]).sort(), ["archive", "edge", "ingest", "relay"]);
+  assert.deepEqual(
+    deployments.map(({ object }) => ((object.spec as Node).template as { spec: { containers: { args: string[] }[] } }).spec.containers[0]!.args[0]).sort(),
+    ["archive", "edge", "ingest", "relay"],
+  );
   for (const { file, object } of deployments) {
     const container = ((object.spec as Node).template as { spec: { containers: Node[] } }).spec.containers[0]!;
     const role = (container.args as string[])[0];
@@ -51,13 +56,17 @@ test("should keep the Kubernetes manifests in step with the configuration, route
 });
 
 test("should keep the compose file in step with the configuration", () => {
-  const [compose] = read(join(DEPLOY, "compose.yaml")) as [{ services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }> }];
+  const [compose] = read(join(DEPLOY, "compose.yaml")) as [
+    { services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }> },
+  ];
   const roles = Object.entries(compose.services).filter(([, service]) => service.image === "livecomments:local");
   assert.deepEqual(roles.map(([, service]) => service.command?.[0]).sort(), ["archive", "edge", "ingest", "relay"]);
   for (const [name, service] of roles) {
     const role = service.command![0];
     assert.ok(isRole(role));
-    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value).replace(/^\$\{LC_JWT_SECRET:\?.*\}$/, "a-secret")]));
+    const env = Object.fromEntries(
+      Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value).replace(/^\$\{LC_JWT_SECRET:\?.*\}$/, "a-secret")]),
+    );
     checkEnvironment(`compose ${name}`, role, env);
   }
 });

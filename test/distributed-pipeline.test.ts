@@ -40,20 +40,30 @@ test("should carry a comment from POST through Kafka and Redis to SSE, and into 
   withLiveViewer(async (api, streamId, viewer) => {
     const first = await api.post(streamId, "walker", "through every role");
     await viewer.until(() => viewer.comments().length >= 1, 10_000);
-    assert.deepEqual(viewer.comments().map((c) => [c.comment_id, c.seq, c.text]), [[first.comment_id, first.seq, "through every role"]]);
+    assert.deepEqual(
+      viewer.comments().map((c) => [c.comment_id, c.seq, c.text]),
+      [[first.comment_id, first.seq, "through every role"]],
+    );
 
     const second = await api.post(streamId, "walker", "while away");
     const resumed = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe?last_event_id=${first.seq}`));
     try {
       await resumed.opened();
       await resumed.until(() => resumed.comments().length >= 1, 10_000);
-      assert.deepEqual(resumed.comments().map((c) => c.comment_id), [second.comment_id], "caught up from the relay");
+      assert.deepEqual(
+        resumed.comments().map((c) => c.comment_id),
+        [second.comment_id],
+        "caught up from the relay",
+      );
     } finally {
       resumed.close();
     }
 
     const archived = await api.waitForArchive(streamId, 2);
-    assert.deepEqual(archived.map((c) => c.comment_id), [first.comment_id, second.comment_id]);
+    assert.deepEqual(
+      archived.map((c) => c.comment_id),
+      [first.comment_id, second.comment_id],
+    );
   }));
 
 test("should let an operator follow a comment by its request id through the logs of ingest, relay and edge", () =>
@@ -80,7 +90,11 @@ test("should let an operator follow a comment by its request id through the logs
       assert.fail(`${role} logged no "${msg}" with request id ${requestId}`);
     };
     const commentId = posted.json.comment_id;
-    for (const [role, msg] of [["ingest", "comment accepted"], ["relay", "comment read from the log"], ["edge", "comment sent"]] as const) {
+    for (const [role, msg] of [
+      ["ingest", "comment accepted"],
+      ["relay", "comment read from the log"],
+      ["edge", "comment sent"],
+    ] as const) {
       const line = await traced(role, msg);
       assert.equal(line.commentId, commentId, `${role}: the same comment`);
       assert.equal(line.role, role, `${role}: lines name their role`);

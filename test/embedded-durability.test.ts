@@ -27,9 +27,11 @@ test("should keep every comment answered 202 through a kill -9, and serve them a
     if (accepted.length >= 150) killed ??= first.kill();
   };
   let next = 0;
-  await Promise.all(Array.from({ length: 30 }, async () => {
-    while (next < 400 && !killed) await post(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: 30 }, async () => {
+      while (next < 400 && !killed) await post(next++);
+    }),
+  );
   await killed;
   assert.ok(accepted.length >= 150, `only ${accepted.length} accepted before the kill`);
 
@@ -46,17 +48,27 @@ test("should keep every comment answered 202 through a kill -9, and serve them a
     const archived = await api2.waitForArchive(streamId, accepted.length);
     const archivedIds = new Set(archived.map((c) => c.comment_id));
     assert.equal(archivedIds.size, archived.length, "no duplicate in the archive");
-    assert.ok(accepted.every((a) => archivedIds.has(a.comment_id)), "every accepted comment reached the archive");
+    assert.ok(
+      accepted.every((a) => archivedIds.has(a.comment_id)),
+      "every accepted comment reached the archive",
+    );
 
     const viewer = new SseRecorder(api2.url(`/v1/streams/${streamId}/comments/subscribe?last_event_id=0`));
     try {
       await viewer.opened();
       await viewer.until(() => viewer.comments().length >= archived.length, 10_000);
       const seqs = viewer.comments().map((c) => c.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "in log order");
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+        "in log order",
+      );
       assert.equal(new Set(seqs).size, seqs.length, "no duplicate");
       const seen = new Set(viewer.comments().map((c) => c.comment_id));
-      assert.ok(accepted.every((a) => seen.has(a.comment_id)), "the resumed viewer saw every accepted comment");
+      assert.ok(
+        accepted.every((a) => seen.has(a.comment_id)),
+        "the resumed viewer saw every accepted comment",
+      );
     } finally {
       viewer.close();
     }

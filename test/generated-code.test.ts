@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { test } from "vitest";
 import { PROJECT_ROOT as root } from "../harness/project-root.js";
 
-
 test("should fail the generated-code check when gen/ differs from buf generate", () => {
   const copy = mkdtempSync(join(tmpdir(), "lc-gen-check-"));
   try {

@@ -21,28 +21,82 @@ interface FuzzRequest {
 }
 
 function requests(token: string): fc.Arbitrary<FuzzRequest> {
-  const streamId = fc.oneof(fc.constant("fz"), fc.constant("missing"), fc.stringMatching(/^[A-Za-z0-9_-]{1,70}$/), fc.string({ maxLength: 80 }).map(encodeURIComponent), fc.constantFrom("..", "%2e%2e", "fz%00", "%ff", "fz/..", "a".repeat(600)));
+  const streamId = fc.oneof(
+    fc.constant("fz"),
+    fc.constant("missing"),
+    fc.stringMatching(/^[A-Za-z0-9_-]{1,70}$/),
+    fc.string({ maxLength: 80 }).map(encodeURIComponent),
+    fc.constantFrom("..", "%2e%2e", "fz%00", "%ff", "fz/..", "a".repeat(600)),
+  );
   const query = fc.oneof(
     fc.constant(""),
-    fc.dictionary(fc.constantFrom("start_time", "duration", "limit", "pagination_token", "batch_ms", "max_rate", "last_event_id", "after_seq", "timeout_ms", "access_token", "name", "x"), fc.oneof(fc.nat().map(String), fc.string({ maxLength: 30 }), fc.constantFrom("-1", "1e9", "0.5", "NaN", "999999999999"))).map((params) => (Object.keys(params).length ? `?${new URLSearchParams(params)}` : "")),
+    fc
+      .dictionary(
+        fc.constantFrom(
+          "start_time",
+          "duration",
+          "limit",
+          "pagination_token",
+          "batch_ms",
+          "max_rate",
+          "last_event_id",
+          "after_seq",
+          "timeout_ms",
+          "access_token",
+          "name",
+          "x",
+        ),
+        fc.oneof(fc.nat().map(String), fc.string({ maxLength: 30 }), fc.constantFrom("-1", "1e9", "0.5", "NaN", "999999999999")),
+      )
+      .map((params) => (Object.keys(params).length ? `?${new URLSearchParams(params)}` : "")),
   );
   const path = fc.oneof(
-    fc.tuple(streamId, fc.constantFrom("", "/end", "/comments", "/comments/poll", "/viewers", "/comments/subscribe", "/x")).map(([id, rest]) => `/v1/streams/${id}${rest}`),
-    fc.constantFrom("/", "/v1/streams", "/healthz", "/v1/archive/status", "/sdk/livecomments.js", "/demo/guest-token", "/demo/replay.webm", "/livecomments.v1.PlaybackService/GetWindow", "//", "/v1//streams", "/%", "*"),
+    fc
+      .tuple(streamId, fc.constantFrom("", "/end", "/comments", "/comments/poll", "/viewers", "/comments/subscribe", "/x"))
+      .map(([id, rest]) => `/v1/streams/${id}${rest}`),
+    fc.constantFrom(
+      "/",
+      "/v1/streams",
+      "/healthz",
+      "/v1/archive/status",
+      "/sdk/livecomments.js",
+      "/demo/guest-token",
+      "/demo/replay.webm",
+      "/livecomments.v1.PlaybackService/GetWindow",
+      "//",
+      "/v1//streams",
+      "/%",
+      "*",
+    ),
     fc.string({ maxLength: 100 }).map((text) => `/${text}`),
   );
   const body = fc.oneof(
     fc.constant(""),
     fc.jsonValue().map((value) => JSON.stringify(value)),
-    fc.record({ text: fc.string({ unit: "grapheme", maxLength: 320 }), client_ts: fc.option(fc.integer()), meta: fc.option(fc.jsonValue()) }).map((value) => JSON.stringify(value)),
+    fc
+      .record({ text: fc.string({ unit: "grapheme", maxLength: 320 }), client_ts: fc.option(fc.integer()), meta: fc.option(fc.jsonValue()) })
+      .map((value) => JSON.stringify(value)),
     fc.nat({ max: 3_000 }).map((depth) => "[".repeat(depth) + "]".repeat(depth)),
     fc.nat({ max: 80_000 }).map((size) => JSON.stringify({ text: "x".repeat(size) })),
     fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
   );
   const headers = fc.record(
     {
-      authorization: fc.oneof(fc.constant(`Bearer ${token}`), fc.constant(`Bearer ${token.slice(0, -2)}xx`), fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`), fc.constantFrom("Basic abc", "Bearer", "")),
-      "content-type": fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "application/connect+json", "", "json"),
+      authorization: fc.oneof(
+        fc.constant(`Bearer ${token}`),
+        fc.constant(`Bearer ${token.slice(0, -2)}xx`),
+        fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`),
+        fc.constantFrom("Basic abc", "Bearer", ""),
+      ),
+      "content-type": fc.constantFrom(
+        "application/json",
+        "application/json; charset=utf-8",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/connect+json",
+        "",
+        "json",
+      ),
       "idempotency-key": fc.oneof(fc.uuid(), fc.string({ maxLength: 200 })),
       "last-event-id": fc.oneof(fc.nat().map(String), fc.string({ maxLength: 20 })),
       range: fc.constantFrom("bytes=0-10", "bytes=-5", "bytes=99999999-", "bytes=abc", "items=1-2"),
@@ -107,7 +161,8 @@ class FuzzConnection {
         const head = readResponseHead(received);
         if (!head) return;
         const contentType = head.headers.get("content-type") ?? "";
-        if (contentType.startsWith("text/event-stream") || /chunked/i.test(head.headers.get("transfer-encoding") ?? "")) return finish(head.status, contentType);
+        if (contentType.startsWith("text/event-stream") || /chunked/i.test(head.headers.get("transfer-encoding") ?? ""))
+          return finish(head.status, contentType);
         const bodyBytes = request.bytes.toString("latin1").startsWith("HEAD ") ? 0 : (head.contentLength ?? 0);
         if (received.length < head.bodyStart + bodyBytes) return;
         const closes = /close/i.test(head.headers.get("connection") ?? "");

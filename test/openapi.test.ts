@@ -68,17 +68,22 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
   await api.waitForArchive(replayed, 1);
   const comments = (id: string) => `/v1/streams/${id}/comments`;
   const post = (path: string, options: Parameters<ApiClient["request"]>[2]) => () => api.request("POST", path, options);
-  const get = (path: string, headers: Record<string, string> = {}) => () => api.request("GET", path, { headers });
+  const get =
+    (path: string, headers: Record<string, string> = {}) =>
+    () =>
+      api.request("GET", path, { headers });
   const tooLarge = JSON.stringify({ title: "x".repeat(2_000) });
   const window = `${comments(replayed)}?start_time=0&duration=60`;
   const etag = (await api.request("GET", window)).headers.get("etag")!;
   /** The first viewer from this address; the second is one too many (LC_MAX_VIEWERS_PER_IP=1). */
-  const subscribe = (path: string): Probe => async () => {
-    const controller = new AbortController();
-    const response = await fetch(api.url(path), { signal: controller.signal });
-    controller.abort();
-    return { status: response.status, headers: response.headers, text: "" };
-  };
+  const subscribe =
+    (path: string): Probe =>
+    async () => {
+      const controller = new AbortController();
+      const response = await fetch(api.url(path), { signal: controller.signal });
+      controller.abort();
+      return { status: response.status, headers: response.headers, text: "" };
+    };
   const secondViewer: Probe = async () => {
     const holder = new AbortController();
     const held = await fetch(api.url(`${comments(streamId)}/subscribe`), { signal: holder.signal });
@@ -151,7 +156,10 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
       // A process that is shutting down: the last probe, since it stops the server. A long
       // poll in progress holds the shutdown open; a connection opened before asks.
       "503": async () => {
-        const poll = fetch(api.url(`${comments(streamId)}/poll?timeout_ms=1500`)).then((response) => response.text(), () => "");
+        const poll = fetch(api.url(`${comments(streamId)}/poll?timeout_ms=1500`)).then(
+          (response) => response.text(),
+          () => "",
+        );
         await new Promise((resolve) => setTimeout(resolve, 100));
         const socket = connect(app.httpPort, "127.0.0.1");
         await new Promise((resolve) => socket.once("connect", resolve));
@@ -191,12 +199,24 @@ test("should serve an OpenAPI 3.1 document whose every route and status the serv
   // Every route the server has is documented (the demo page's static files aside).
   const staticFiles = new Set(["GET /", "GET /demo/demo.css", "GET /demo/demo.js", "GET /demo/replay.webm", "GET /sdk/livecomments.js"]);
   const served_routes = app.routes.filter((route) => !staticFiles.has(route)).map((route) => route.replace(/:id\b/g, "{stream_id}"));
-  assert.deepEqual(served_routes.filter((route) => !documented.some((d) => d.key === route)), [], "routes the document leaves out");
-  assert.deepEqual(documented.map((d) => d.key).filter((key) => !served_routes.includes(key)), [], "documented routes the server lacks");
+  assert.deepEqual(
+    served_routes.filter((route) => !documented.some((d) => d.key === route)),
+    [],
+    "routes the document leaves out",
+  );
+  assert.deepEqual(
+    documented.map((d) => d.key).filter((key) => !served_routes.includes(key)),
+    [],
+    "documented routes the server lacks",
+  );
 
   const table = await probes();
   // /readyz 503 stops the server: run it last.
-  const ordered = documented.flatMap(({ key, operation }) => Object.keys(operation.responses).filter((status) => status !== "default").map((status) => ({ key, status, operation })));
+  const ordered = documented.flatMap(({ key, operation }) =>
+    Object.keys(operation.responses)
+      .filter((status) => status !== "default")
+      .map((status) => ({ key, status, operation })),
+  );
   ordered.sort((a, b) => Number(a.key === "GET /readyz" && a.status === "503") - Number(b.key === "GET /readyz" && b.status === "503"));
   for (const { key, status, operation } of ordered) {
     const probe = table[key]?.[status];
@@ -206,14 +226,22 @@ test("should serve an OpenAPI 3.1 document whose every route and status the serv
     const content = operation.responses[status]!.content;
     if (!content || answer.status === 304) continue;
     const type = answer.headers.get("content-type") ?? "";
-    assert.ok(Object.keys(content).some((media) => type.startsWith(media)), `${key} ${status}: content-type ${type}, documented ${Object.keys(content).join(", ")}`);
+    assert.ok(
+      Object.keys(content).some((media) => type.startsWith(media)),
+      `${key} ${status}: content-type ${type}, documented ${Object.keys(content).join(", ")}`,
+    );
     const schema = content["application/json"]?.schema;
     if (schema && answer.text) {
       const body = JSON.parse(answer.text) as Record<string, unknown>;
-      for (const property of requiredProperties(schema, doc)) assert.ok(property in body, `${key} ${status}: "${property}" missing from ${answer.text.slice(0, 200)}`);
+      for (const property of requiredProperties(schema, doc))
+        assert.ok(property in body, `${key} ${status}: "${property}" missing from ${answer.text.slice(0, 200)}`);
     }
   }
   for (const [key, statuses] of Object.entries(table)) {
-    for (const status of Object.keys(statuses)) assert.ok(ordered.some((d) => d.key === key && d.status === status), `${key} ${status} is probed but not documented`);
+    for (const status of Object.keys(statuses))
+      assert.ok(
+        ordered.some((d) => d.key === key && d.status === status),
+        `${key} ${status} is probed but not documented`,
+      );
   }
 });

@@ -56,13 +56,23 @@ test("should deliver a comment posted once to viewers in both regions, once each
     const first = await api.post(streamId, "traveller", "hello both regions");
     await east.until(() => east.comments().length >= 1, 10_000);
     await west.until(() => west.comments().length >= 1, 10_000);
-    assert.deepEqual(east.comments().map((c) => c.comment_id), [first.comment_id]);
-    assert.deepEqual(west.comments().map((c) => c.comment_id), [first.comment_id]);
+    assert.deepEqual(
+      east.comments().map((c) => c.comment_id),
+      [first.comment_id],
+    );
+    assert.deepEqual(
+      west.comments().map((c) => c.comment_id),
+      [first.comment_id],
+    );
 
     await redis.west!.kill();
     const second = await api.post(streamId, "traveller", "east still hears this");
     await east.until(() => east.comments().length >= 2, 10_000);
-    assert.deepEqual(east.comments().map((c) => c.comment_id), [first.comment_id, second.comment_id], "east has everything, once");
+    assert.deepEqual(
+      east.comments().map((c) => c.comment_id),
+      [first.comment_id, second.comment_id],
+      "east has everything, once",
+    );
     assert.equal(new Set(west.comments().map((c) => c.comment_id)).size, west.comments().length, "west never got a duplicate");
   } finally {
     east.close();

@@ -19,7 +19,13 @@ let port: number;
 
 beforeAll(async () => {
   system = await startEmbeddedSystem({
-    env: { LC_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS), LC_BODY_TIMEOUT_MS: String(TIMEOUT_MS), LC_MAX_VIEWER_BUFFER_BYTES: String(64 * 1024), LC_RATE_LIMITS: "off", LC_MAX_TEXT_CHARS: "8000" },
+    env: {
+      LC_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS),
+      LC_BODY_TIMEOUT_MS: String(TIMEOUT_MS),
+      LC_MAX_VIEWER_BUFFER_BYTES: String(64 * 1024),
+      LC_RATE_LIMITS: "off",
+      LC_MAX_TEXT_CHARS: "8000",
+    },
   });
   api = new ApiClient(system.http, system.jwtSecret);
   port = Number(new URL(system.http.edge).port);
@@ -66,12 +72,19 @@ test("should cut off a viewer that never reads while a healthy viewer of the sam
   }
   await healthy.until(() => healthy.comments().length >= count, 20_000);
   const texts = healthy.comments().map((c) => Number(c.text.split(" ")[0]));
-  assert.deepEqual(texts, Array.from({ length: count }, (_, i) => i), "the healthy viewer got every comment once, in order");
+  assert.deepEqual(
+    texts,
+    Array.from({ length: count }, (_, i) => i),
+    "the healthy viewer got every comment once, in order",
+  );
   healthy.close();
 
   // Reading what is left shows whether the server ended the stalled stream or still holds it.
   stalled.socket.resume();
-  const outcome = await Promise.race([stalled.ended.then(() => "closed by the server"), new Promise((resolve) => setTimeout(() => resolve("still open"), 5_000))]);
+  const outcome = await Promise.race([
+    stalled.ended.then(() => "closed by the server"),
+    new Promise((resolve) => setTimeout(() => resolve("still open"), 5_000)),
+  ]);
   stalled.socket.destroy();
   assert.equal(outcome, "closed by the server", `received ${stalled.received().length} bytes`);
   assert.ok(stalled.received().length < count * 7_900, "it was cut off before the whole stream");
@@ -118,7 +131,12 @@ test("should answer 408 to HTTP/2 posts whose body never ends, and keep serving 
   try {
     const post = (body: string, end: boolean) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const request = session.request({ ":method": "POST", ":path": `/v1/streams/${streamId}/comments`, authorization: `Bearer ${token}`, "content-type": "application/json" });
+        const request = session.request({
+          ":method": "POST",
+          ":path": `/v1/streams/${streamId}/comments`,
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+        });
         let text = "";
         let status = 0;
         request.on("response", (headers) => (status = Number(headers[":status"])));

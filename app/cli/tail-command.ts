@@ -46,7 +46,9 @@ export async function tailCommand(args: readonly string[], env: Environment): Pr
           } else if (event.kind === "position") {
             afterSeq ??= event.afterSeq;
           } else {
-            process.stderr.write(`tail: comments after seq ${event.afterSeq} are no longer held (oldest available ${event.oldestAvailableSeq}); read them from the playback API\n`);
+            process.stderr.write(
+              `tail: comments after seq ${event.afterSeq} are no longer held (oldest available ${event.oldestAvailableSeq}); read them from the playback API\n`,
+            );
           }
         },
         error: resolve,

@@ -27,7 +27,14 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
     logger,
     metrics,
   });
-  const host = await listen(mounts, { config, logger, serveGrpc: false, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.kafka(log), probes.cassandra(cassandra)] });
+  const host = await listen(mounts, {
+    config,
+    logger,
+    serveGrpc: false,
+    openApiJson: OPENAPI_JSON,
+    metrics,
+    readiness: [probes.kafka(log), probes.cassandra(cassandra)],
+  });
   return {
     description: `archive ready: HTTP http://${shownHost(config.host)}:${host.httpPort} (REST and PlaybackService)`,
     async close() {

@@ -42,7 +42,14 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     logger,
     metrics,
   });
-  const host = await listen(mounts, { config, logger, serveGrpc: false, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.relay(engines.relayAddress), probes.redis(redis), probes.cassandra(cassandra)] });
+  const host = await listen(mounts, {
+    config,
+    logger,
+    serveGrpc: false,
+    openApiJson: OPENAPI_JSON,
+    metrics,
+    readiness: [probes.relay(engines.relayAddress), probes.redis(redis), probes.cassandra(cassandra)],
+  });
   return {
     description: `edge ready: HTTP http://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
     async close() {

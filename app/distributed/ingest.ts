@@ -35,7 +35,14 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     logger,
     metrics,
   });
-  const host = await listen(mounts, { config, logger, serveGrpc: true, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.kafka(log), probes.redis(redis), probes.cassandra(cassandra)] });
+  const host = await listen(mounts, {
+    config,
+    logger,
+    serveGrpc: true,
+    openApiJson: OPENAPI_JSON,
+    metrics,
+    readiness: [probes.kafka(log), probes.redis(redis), probes.cassandra(cassandra)],
+  });
   const at = shownHost(config.host);
   return {
     description: `ingest ready: HTTP http://${at}:${host.httpPort}, gRPC ${at}:${host.grpcPort}`,

@@ -29,7 +29,14 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     logger,
     metrics,
   });
-  const host = await listen(mounts, { config, logger, serveGrpc: true, openApiJson: OPENAPI_JSON, metrics, readiness: [probes.kafka(log), ...(redis ? [probes.redis(redis)] : [])] });
+  const host = await listen(mounts, {
+    config,
+    logger,
+    serveGrpc: true,
+    openApiJson: OPENAPI_JSON,
+    metrics,
+    readiness: [probes.kafka(log), ...(redis ? [probes.redis(redis)] : [])],
+  });
   const at = shownHost(config.host);
   return {
     description: `relay ready: gRPC ${at}:${host.grpcPort}, HTTP http://${at}:${host.httpPort}${redis ? ", publishing to Redis" : ""}`,

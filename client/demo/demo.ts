@@ -58,7 +58,11 @@ class CommentList {
     const fragment = document.createDocumentFragment();
     for (const comment of this.queue) {
       const item = element("li", { "data-comment-id": comment.comment_id, "data-seq": String(comment.seq), "data-offset-ms": String(comment.offset_ms) });
-      item.append(element("span", { class: "when" }, formatOffset(comment.offset_ms)), element("span", { class: "who" }, comment.username), element("span", { class: "text" }, comment.text));
+      item.append(
+        element("span", { class: "when" }, formatOffset(comment.offset_ms)),
+        element("span", { class: "who" }, comment.username),
+        element("span", { class: "text" }, comment.text),
+      );
       fragment.append(item);
     }
     this.queue = [];
@@ -136,7 +140,11 @@ function replayView(stream: WireStream): void {
   const list = new CommentList();
   const player = element("video", { id: "player", controls: "", preload: "auto", muted: "", playsinline: "", src: "/demo/replay.webm" });
   player.muted = true;
-  const about = element("p", { class: "hint" }, `Replay: ${stream.comment_count ?? 0} comments over ${formatOffset((stream.ended_at ?? stream.started_at) - stream.started_at)}.`);
+  const about = element(
+    "p",
+    { class: "hint" },
+    `Replay: ${stream.comment_count ?? 0} comments over ${formatOffset((stream.ended_at ?? stream.started_at) - stream.started_at)}.`,
+  );
   const videoColumn = element("section", { class: "column" });
   videoColumn.append(player, about, element("div", { id: "notice", role: "status" }));
   const commentColumn = element("section", { class: "column" });
@@ -162,7 +170,13 @@ function pickStreamView(): void {
   form.append(input, element("button", { type: "submit" }, "Open"));
   const hint = element("p", { class: "hint" }, "Open a stream by its id. Create one with the admin token npm start prints:");
   const example = element("pre");
-  example.append(element("code", {}, `curl -X POST ${location.origin}/v1/streams -H "authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"stream_id":"demo"}'`));
+  example.append(
+    element(
+      "code",
+      {},
+      `curl -X POST ${location.origin}/v1/streams -H "authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"stream_id":"demo"}'`,
+    ),
+  );
   const column = element("section", { class: "column" });
   column.append(form, hint, example);
   app.replaceChildren(column);

@@ -30,10 +30,14 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const sign = (alg: string, key: Parameters<SignJWT["sign"]>[0], kid?: string, claims: Record<string, unknown> = {}, adjust = (j: SignJWT) => j) =>
-  adjust(new SignJWT({ name: "Ada", scope: "a b", ...claims }).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setSubject("u-1").setExpirationTime("5m")).sign(key);
+  adjust(
+    new SignJWT({ name: "Ada", scope: "a b", ...claims })
+      .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
+      .setSubject("u-1")
+      .setExpirationTime("5m"),
+  ).sign(key);
 const hs = () => new TextEncoder().encode(secret);
-const refused = async (verify: Promise<unknown>) =>
-  assert.rejects(verify, (error: unknown) => error instanceof LcError && error.reason === "unauthenticated");
+const refused = async (verify: Promise<unknown>) => assert.rejects(verify, (error: unknown) => error instanceof LcError && error.reason === "unauthenticated");
 
 test("should accept HS256, RS256 and ES256 tokens and read sub, name and scope", async () => {
   const auth = createJwtAuthenticator({ secret, jwksUrl, jwksCooldownMs: 0 });

@@ -49,7 +49,11 @@ export function verifyHs256(token: CompactToken, secret: Uint8Array, checks: Cla
 export function checkClaims(claims: Record<string, unknown>, checks: ClaimChecks, nowMs: number): void {
   const now = Math.floor(nowMs / 1000);
   const { exp, nbf, iat, iss, aud } = claims;
-  for (const [name, value] of [["exp", exp], ["nbf", nbf], ["iat", iat]] as const) {
+  for (const [name, value] of [
+    ["exp", exp],
+    ["nbf", nbf],
+    ["iat", iat],
+  ] as const) {
     if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) throw invalid(`the ${name} claim must be a number`);
   }
   if (typeof exp === "number" && exp <= now - checks.clockToleranceSec) throw invalid("token expired");

@@ -1,11 +1,4 @@
-import type {
-  Server,
-  ServerUnaryCall,
-  ServerWritableStream,
-  ServiceDefinition,
-  UntypedServiceImplementation,
-  sendUnaryData,
-} from "@grpc/grpc-js";
+import type { Server, ServerUnaryCall, ServerWritableStream, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from "@grpc/grpc-js";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
@@ -68,12 +61,7 @@ export function grpcServiceDefinition<S extends GenServiceMethods>(service: GenS
  * Serves a generated service on a grpc-js server. Every failure is mapped once to a gRPC
  * status; server streams respect flow control and stop when the client cancels.
  */
-export function addGrpcService<S extends GenServiceMethods>(
-  server: Server,
-  service: GenService<S>,
-  impl: GrpcServiceImpl<S>,
-  logger: Logger,
-): void {
+export function addGrpcService<S extends GenServiceMethods>(server: Server, service: GenService<S>, impl: GrpcServiceImpl<S>, logger: Logger): void {
   const handlers: UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const handler = (impl as Record<string, unknown>)[method.localName];
@@ -124,7 +112,13 @@ async function pump(
         // Wait for room, but stop waiting when the source fails meanwhile (its queue is full):
         // the failure then ends the call instead of waiting on a client that does not read.
         const outcome = await failure.race(
-          Promise.race([roomOrAbort(call, abort.signal).then(() => "room" as const), next.then(() => "ready" as const, () => "failed" as const)]),
+          Promise.race([
+            roomOrAbort(call, abort.signal).then(() => "room" as const),
+            next.then(
+              () => "ready" as const,
+              () => "failed" as const,
+            ),
+          ]),
         );
         if (outcome === "ready") await failure.race(roomOrAbort(call, abort.signal));
       }

@@ -40,7 +40,10 @@ async function exchange(parts: (string | Buffer)[]): Promise<{ request?: Awaited
 }
 
 test("should read a GET head arriving in pieces", async () => {
-  const { request, reply } = await exchange(["GET /v1/streams/a/comments/subscribe?batch_ms=0 HTTP/1.1\r\nHost: x\r\nLast-Eve", "nt-ID: 7\r\nCookie: lc_token=t\r\n\r\n"]);
+  const { request, reply } = await exchange([
+    "GET /v1/streams/a/comments/subscribe?batch_ms=0 HTTP/1.1\r\nHost: x\r\nLast-Eve",
+    "nt-ID: 7\r\nCookie: lc_token=t\r\n\r\n",
+  ]);
   assert.equal(request!.url.pathname, "/v1/streams/a/comments/subscribe");
   assert.equal(request!.url.searchParams.get("batch_ms"), "0");
   assert.equal(request!.headers.get("last-event-id"), "7");

@@ -96,7 +96,11 @@ export async function startDeployment(options: {
     const admin = await mintToken(secret, { sub: "admin", scope: "streams:admin" });
     const streams = Array.from({ length: options.streams }, (_, i) => `faults-${i}`);
     for (const streamId of [...streams, "canary"]) {
-      const created = await fetch(`${ingestUrl}/v1/streams`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ stream_id: streamId }) });
+      const created = await fetch(`${ingestUrl}/v1/streams`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify({ stream_id: streamId }),
+      });
       if (created.status !== 201) throw new Error(`creating ${streamId}: ${created.status}`);
     }
     const tokens = await Promise.all(Array.from({ length: Math.max(100, options.posters) }, (_, i) => mintToken(secret, { sub: `poster-${i}` })));
@@ -106,7 +110,21 @@ export async function startDeployment(options: {
     const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
     await until(() => viewers.every((viewer) => viewer.open) && canaryViewer.open, 30_000, "every viewer connected");
     viewers.push(canaryViewer);
-    return { engines, roles, slots, streams, tokens, canaryToken, ingestUrl, archiveUrl, edgePort: edgePort!, viewers: viewers.filter((v) => v !== canaryViewer), canaryViewer, sayRoleOutputs, stop };
+    return {
+      engines,
+      roles,
+      slots,
+      streams,
+      tokens,
+      canaryToken,
+      ingestUrl,
+      archiveUrl,
+      edgePort: edgePort!,
+      viewers: viewers.filter((v) => v !== canaryViewer),
+      canaryViewer,
+      sayRoleOutputs,
+      stop,
+    };
   } catch (error) {
     sayRoleOutputs();
     await stop();

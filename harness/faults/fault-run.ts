@@ -117,7 +117,10 @@ async function recovered(ingestUrl: string, token: string, canary: Viewer, since
       lastAnswer = String(response.status);
       if (response.status === 202) {
         const { seq } = (await response.json()) as { seq: number };
-        const seen = await until(() => canary.seqs.slice(sentAfter).includes(seq), Math.max(0, deadline - Date.now()), "canary delivered").then(() => true, () => false);
+        const seen = await until(() => canary.seqs.slice(sentAfter).includes(seq), Math.max(0, deadline - Date.now()), "canary delivered").then(
+          () => true,
+          () => false,
+        );
         if (seen) return Date.now() - since;
       }
     } catch (error) {
@@ -130,7 +133,13 @@ async function recovered(ingestUrl: string, token: string, canary: Viewer, since
 }
 
 /** Compares what was accepted and what viewers saw with what the archive holds. */
-export async function check(posters: Posters, archiveUrl: string, streams: readonly string[], viewers: readonly Viewer[], label: string): Promise<Omit<FaultRow, "fault" | "recoveryMs">> {
+export async function check(
+  posters: Posters,
+  archiveUrl: string,
+  streams: readonly string[],
+  viewers: readonly Viewer[],
+  label: string,
+): Promise<Omit<FaultRow, "fault" | "recoveryMs">> {
   const accepted = posters.outcomes.filter((outcome) => outcome.commentId !== undefined);
   const refused = posters.outcomes.length - accepted.length;
   // The archive is asynchronous: wait until it holds every accepted comment, or give up and count.
@@ -169,7 +178,8 @@ async function archiveOf(archiveUrl: string, streamId: string): Promise<{ commen
       return comments.map((c) => ({ commentId: c.comment_id, seq: c.seq, text: c.text }));
     } catch (error) {
       // Just after a fault the archive may still answer "try again"; anything else is a failure.
-      if (!(error instanceof LiveCommentsError && error.status === 503) || attempt >= 60) throw new Error(`archive of ${streamId}: ${String(error)}`, { cause: error });
+      if (!(error instanceof LiveCommentsError && error.status === 503) || attempt >= 60)
+        throw new Error(`archive of ${streamId}: ${String(error)}`, { cause: error });
       await sleep(500);
     }
   }

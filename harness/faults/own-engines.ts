@@ -5,7 +5,6 @@ import { pathToFileURL } from "node:url";
 import { freePort } from "../free-port.js";
 import { PROJECT_ROOT as ROOT } from "../project-root.js";
 
-
 /** What scripts/engines/<engine>.mjs's ensure function answers. */
 interface Ensured {
   readonly env: Readonly<Record<string, string>>;
@@ -84,9 +83,19 @@ async function freePortWhere(fits: (port: number) => boolean): Promise<number> {
 }
 
 /** Kafka, Cassandra and Redis of the suite's own, in a temporary folder removed by `dispose`. */
-export async function startOwnEngines(): Promise<{ kafka: OwnEngine; cassandra: OwnEngine; redis: OwnEngine; env(): Record<string, string>; dispose(): Promise<void> }> {
+export async function startOwnEngines(): Promise<{
+  kafka: OwnEngine;
+  cassandra: OwnEngine;
+  redis: OwnEngine;
+  env(): Record<string, string>;
+  dispose(): Promise<void>;
+}> {
   const runDir = mkdtempSync(join(tmpdir(), "lc-faults-"));
-  const [kafka, cassandra, redis] = await Promise.all([OwnEngine.create("Kafka", runDir), OwnEngine.create("Cassandra", runDir), OwnEngine.create("Redis", runDir)]);
+  const [kafka, cassandra, redis] = await Promise.all([
+    OwnEngine.create("Kafka", runDir),
+    OwnEngine.create("Cassandra", runDir),
+    OwnEngine.create("Redis", runDir),
+  ]);
   const all = [kafka, cassandra, redis];
   try {
     await Promise.all(all.map((engine) => engine.start()));

@@ -62,7 +62,11 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
         const seqs = placed.filter((c) => c.streamId === id).map((c) => c.seq);
         assert.equal(seqs.length, 30);
         assert.equal(new Set(seqs).size, 30, "no seq given twice");
-        assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), "seqs increase in append order");
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((x, y) => x - y),
+          "seqs increase in append order",
+        );
       }
     }));
 
@@ -90,8 +94,14 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       );
       await seen.enough();
       await consumption.stop();
-      assert.deepEqual(seen.received.map((c) => c.seq), placed.map((c) => c.seq));
-      assert.deepEqual(seen.received.map((c) => c.text), placed.map((c) => c.text));
+      assert.deepEqual(
+        seen.received.map((c) => c.seq),
+        placed.map((c) => c.seq),
+      );
+      assert.deepEqual(
+        seen.received.map((c) => c.text),
+        placed.map((c) => c.text),
+      );
     }));
 
   test(`${name}: should start a latest consumer after what is already there`, () =>
@@ -105,7 +115,10 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       await log.append(record(id, "after"));
       await seen.enough();
       await consumption.stop();
-      assert.deepEqual(seen.received.map((c) => c.text), ["after"]);
+      assert.deepEqual(
+        seen.received.map((c) => c.text),
+        ["after"],
+      );
     }));
 
   test(`${name}: should start a consumer at the first comment stored since a time`, () =>
@@ -121,7 +134,10 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       await log.append({ ...record(id, "after"), serverTs: now });
       await seen.enough();
       await consumption.stop();
-      assert.deepEqual(seen.received.map((c) => c.text), ["a second ago", "after"]);
+      assert.deepEqual(
+        seen.received.map((c) => c.text),
+        ["a second ago", "after"],
+      );
     }));
 
   test(`${name}: should redeliver a batch whose handler failed`, () =>
@@ -138,7 +154,10 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       await seen.enough();
       await consumption.stop();
       assert.equal(failures, 2);
-      assert.deepEqual(seen.received.map((c) => c.text), ["once"]);
+      assert.deepEqual(
+        seen.received.map((c) => c.text),
+        ["once"],
+      );
     }));
 
   test(`${name}: should resume a committed group where it stopped, across a restart`, async () => {
@@ -161,7 +180,10 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       await second.enough();
       await consumption.stop();
       await log.close();
-      assert.deepEqual(second.received.map((c) => c.text), ["second"]);
+      assert.deepEqual(
+        second.received.map((c) => c.text),
+        ["second"],
+      );
     } finally {
       await f.dispose();
     }
@@ -203,6 +225,9 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       const placed: Comment[] = [];
       for (let i = 0; i < 10; i++) placed.push(await log.append(record(id, `h${i}`)));
       const after = await log.readAfter(id, placed[3]!.seq, 4);
-      assert.deepEqual(after.map((c) => c.text), ["h4", "h5", "h6", "h7"]);
+      assert.deepEqual(
+        after.map((c) => c.text),
+        ["h4", "h5", "h6", "h7"],
+      );
     }));
 }

@@ -37,7 +37,12 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
   const startAt =
     from === "earliest"
       ? undefined
-      : new Map((from === "latest" ? await admin.fetchTopicOffsets(topic) : await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [p.partition, p.offset]));
+      : new Map(
+          (from === "latest" ? await admin.fetchTopicOffsets(topic) : await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [
+            p.partition,
+            p.offset,
+          ]),
+        );
   let stopped = false;
   /** Next offset to read per partition, as far as this consumer has handled the log. */
   const positions = new Map<number, string>();

@@ -74,7 +74,12 @@ export async function startKafkaAppends(options: KafkaAppendsOptions): Promise<K
           acks: -1,
           compression,
           // The record's timestamp is its server_ts, so a consumer can start from a time.
-          messages: batch.map((item, i) => ({ key: item.record.streamId, value: values[i]!, partition: partitions[i]!, timestamp: String(item.record.serverTs) })),
+          messages: batch.map((item, i) => ({
+            key: item.record.streamId,
+            value: values[i]!,
+            partition: partitions[i]!,
+            timestamp: String(item.record.serverTs),
+          })),
         });
         const nextOffset = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
         batch.forEach((item, i) => {
@@ -92,7 +97,11 @@ export async function startKafkaAppends(options: KafkaAppendsOptions): Promise<K
           // written. Sending each partition's part alone settles each on its own answer.
           const parts = groupByPartition(partitions);
           if (parts.length > 1) {
-            for (const indexes of parts) await sendUntilAnswered(indexes.map((i) => batch[i]!), indexes.map((i) => values[i]!));
+            for (const indexes of parts)
+              await sendUntilAnswered(
+                indexes.map((i) => batch[i]!),
+                indexes.map((i) => values[i]!),
+              );
             return;
           }
           logger.error("kafka refused a batch", { err: error, count: batch.length });

@@ -53,7 +53,13 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
     waitForLeaders: true,
   });
   const partitionCount = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
-  const partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  const partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
   const partitionOf = Partitioners.DefaultPartitioner();
   const partitionFor = (streamId: string) => partitionOf({ topic, partitionMetadata, message: { key: streamId, value: null } });
 

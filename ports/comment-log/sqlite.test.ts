@@ -6,18 +6,22 @@ import { openDatabase } from "../sqlite/open-database.js";
 import { commentLogContract } from "./contract.js";
 import { createSqliteCommentLog } from "./sqlite.js";
 
-commentLogContract("sqlite comment log", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "lc-log-"));
-  let db: SqliteDatabase | undefined;
-  return {
-    async open() {
-      db?.close();
-      db = openDatabase(join(dir, "log.sqlite"));
-      return createSqliteCommentLog({ db });
-    },
-    async dispose() {
-      db?.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}, { history: true });
+commentLogContract(
+  "sqlite comment log",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lc-log-"));
+    let db: SqliteDatabase | undefined;
+    return {
+      async open() {
+        db?.close();
+        db = openDatabase(join(dir, "log.sqlite"));
+        return createSqliteCommentLog({ db });
+      },
+      async dispose() {
+        db?.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  { history: true },
+);

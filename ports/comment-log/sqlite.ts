@@ -66,7 +66,12 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
   const logger = options.logger ?? silentLogger;
   db.exec(SCHEMA);
   // A log file from before request ids: add the column (old rows have none).
-  if (!db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('log')").all().some((column) => column.name === "request_id")) {
+  if (
+    !db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('log')")
+      .all()
+      .some((column) => column.name === "request_id")
+  ) {
     db.exec("ALTER TABLE log ADD COLUMN request_id TEXT");
   }
 
@@ -78,9 +83,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     `INSERT INTO log (stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms, client_ts, meta, request_id)
      VALUES (@streamId, @seq, @commentId, @userId, @username, @text, @serverTs, @offsetMs, @clientTs, @meta, @requestId)`,
   );
-  const readAfterPos: Statement<[number, number], LogRow> = db.prepare(
-    `SELECT ${COLUMNS} FROM log WHERE pos > ? ORDER BY pos LIMIT ?`,
-  );
+  const readAfterPos: Statement<[number, number], LogRow> = db.prepare(`SELECT ${COLUMNS} FROM log WHERE pos > ? ORDER BY pos LIMIT ?`);
   const readStreamAfter: Statement<[string, number, number], LogRow> = db.prepare(
     `SELECT ${COLUMNS} FROM log WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   );
@@ -88,9 +91,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
   // Scans the log (server_ts has no index); only a consumer that starts from a time asks it, once.
   const firstPosSince = db.prepare<[number], { pos: number | null }>("SELECT MIN(pos) AS pos FROM log WHERE server_ts >= ?");
   const committedPos = db.prepare<[string], { pos: number }>("SELECT pos FROM log_consumer_offsets WHERE grp = ?");
-  const commitPos = db.prepare(
-    "INSERT INTO log_consumer_offsets (grp, pos) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET pos = excluded.pos",
-  );
+  const commitPos = db.prepare("INSERT INTO log_consumer_offsets (grp, pos) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET pos = excluded.pos");
 
   const appendBatch = db.transaction((batch: readonly PendingAppend[]): Comment[] =>
     batch.map(({ record }) => {

@@ -1,8 +1,5 @@
 /** What a reservation found. */
-export type Reservation =
-  | { readonly status: "reserved" }
-  | { readonly status: "pending" }
-  | { readonly status: "done"; readonly value: string };
+export type Reservation = { readonly status: "reserved" } | { readonly status: "pending" } | { readonly status: "done"; readonly value: string };
 
 /**
  * Remembers the answer to a request by key, so that a retried request gets the first answer.

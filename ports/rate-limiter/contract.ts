@@ -57,8 +57,17 @@ export function rateLimiterContract(name: string, open: () => Promise<RateLimite
       const [user, stream] = [key(), key()];
       const roomy = { ratePerSec: 0.001, burst: 5 };
       const tight = { ratePerSec: 0.5, burst: 1 };
-      assert.deepEqual(await limiter.take([{ key: user, rule: roomy }, { key: stream, rule: tight }]), { allowed: true });
-      const refused = await limiter.take([{ key: user, rule: roomy }, { key: stream, rule: tight }]);
+      assert.deepEqual(
+        await limiter.take([
+          { key: user, rule: roomy },
+          { key: stream, rule: tight },
+        ]),
+        { allowed: true },
+      );
+      const refused = await limiter.take([
+        { key: user, rule: roomy },
+        { key: stream, rule: tight },
+      ]);
       assert.ok(!refused.allowed && refused.retryAfterMs > 1000 && refused.retryAfterMs <= 2000, JSON.stringify(refused));
       // The refusal took nothing from the roomy bucket: four of its five tokens are left.
       for (let i = 0; i < 4; i++) assert.deepEqual(await limiter.take([{ key: user, rule: roomy }]), { allowed: true }, `token ${i}`);

@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import type { RateLimiter } from "./index.js";
 
-
 /**
  * The token bucket of core/token-bucket.ts over several buckets as one atomic script, on
  * Redis's clock so that every ingest process agrees on time: KEYS are the buckets, ARGV their

@@ -12,7 +12,10 @@ export function streamRegistryContract(name: string, open: () => Promise<{ regis
       assert.equal(await registry.get(id), undefined);
       await registry.create({ streamId: id, title: "Final", startedAt: 1000 });
       assert.deepEqual(await registry.get(id), { streamId: id, title: "Final", startedAt: 1000 });
-      await assert.rejects(registry.create({ streamId: id, title: "again", startedAt: 2000 }), (e: unknown) => e instanceof LcError && e.reason === "stream_exists");
+      await assert.rejects(
+        registry.create({ streamId: id, title: "again", startedAt: 2000 }),
+        (e: unknown) => e instanceof LcError && e.reason === "stream_exists",
+      );
       assert.deepEqual(await registry.end(id, 5000), { streamId: id, title: "Final", startedAt: 1000, endedAt: 5000 });
       assert.equal((await registry.end(id, 9000))?.endedAt, 5000);
       assert.equal(await registry.end(`${id}-unknown`, 9000), undefined);

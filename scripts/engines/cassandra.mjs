@@ -25,12 +25,31 @@ async function probe(port) {
 const JDK17_FLAGS = [
   "-Djdk.attach.allowAttachSelf=true",
   "-Dio.netty.tryReflectionSetAccessible=true",
-  ...["java.base/jdk.internal.misc", "java.base/java.lang.ref", "java.management.rmi/com.sun.jmx.remote.internal.rmi", "java.management/com.sun.jmx.remote.security", "java.rmi/sun.rmi.registry", "java.rmi/sun.rmi.server", "java.sql/java.sql", "jdk.unsupported/sun.misc"].flatMap(
-    (pkg) => ["--add-exports", `${pkg}=ALL-UNNAMED`],
-  ),
-  ...["java.lang.module", "jdk.internal.loader", "jdk.internal.ref", "jdk.internal.reflect", "jdk.internal.math", "jdk.internal.module", "jdk.internal.util.jar", "sun.nio.ch", "java.io", "java.lang.reflect", "java.lang", "java.util", "java.nio"].flatMap(
-    (pkg) => ["--add-opens", `java.base/${pkg}=ALL-UNNAMED`],
-  ),
+  ...[
+    "java.base/jdk.internal.misc",
+    "java.base/java.lang.ref",
+    "java.management.rmi/com.sun.jmx.remote.internal.rmi",
+    "java.management/com.sun.jmx.remote.security",
+    "java.rmi/sun.rmi.registry",
+    "java.rmi/sun.rmi.server",
+    "java.sql/java.sql",
+    "jdk.unsupported/sun.misc",
+  ].flatMap((pkg) => ["--add-exports", `${pkg}=ALL-UNNAMED`]),
+  ...[
+    "java.lang.module",
+    "jdk.internal.loader",
+    "jdk.internal.ref",
+    "jdk.internal.reflect",
+    "jdk.internal.math",
+    "jdk.internal.module",
+    "jdk.internal.util.jar",
+    "sun.nio.ch",
+    "java.io",
+    "java.lang.reflect",
+    "java.lang",
+    "java.util",
+    "java.nio",
+  ].flatMap((pkg) => ["--add-opens", `java.base/${pkg}=ALL-UNNAMED`]),
   "--add-opens",
   "jdk.management/com.sun.management.internal=ALL-UNNAMED",
 ];

@@ -56,7 +56,9 @@ export function mavenRuntime(name, dependencies) {
   if (existsSync(marker)) return lib;
   mkdirSync(dir, { recursive: true });
   const deps = dependencies
-    .map(([group, artifact, version]) => `<dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`)
+    .map(
+      ([group, artifact, version]) => `<dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`,
+    )
     .join("\n    ");
   writeFileSync(
     join(dir, "pom.xml"),

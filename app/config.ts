@@ -19,6 +19,8 @@ import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_TTL_MS } from "../ingest
 import { SETTLE_MS } from "../archive/defaults.js";
 import { LAG_POLL_MS } from "../archive/defaults.js";
 import { EnvReader } from "./env.js";
+import { TrustedProxies } from "../core/http/client-address.js";
+import { CorsPolicy } from "../core/http/cors.js";
 
 /** What every role reads from the environment, in either mode. */
 export interface ServerConfig {
@@ -42,6 +44,10 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number;
   /** How long an idle HTTP/1.1 keep-alive connection stays open. */
   readonly keepAliveTimeoutMs: number;
+  /** Proxies whose X-Forwarded-For / Forwarded name the client (addresses and CIDRs). */
+  readonly trustedProxies: readonly string[];
+  /** Other origins whose pages may call the API (exact origins, or `*`). */
+  readonly corsOrigins: readonly string[];
   readonly idempotencyTtlMs: number;
   readonly appendTimeoutMs: number;
   readonly maxConnections: number;
@@ -128,6 +134,8 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     bodyTimeoutMs: read.integer("LC_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS, 100, 600_000),
     shutdownGraceMs: read.integer("LC_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
     keepAliveTimeoutMs: read.integer("LC_KEEP_ALIVE_TIMEOUT_MS", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1_000, 600_000),
+    trustedProxies: read.list("LC_TRUSTED_PROXIES", (entries) => new TrustedProxies(entries)),
+    corsOrigins: read.list("LC_CORS_ORIGINS", (entries) => new CorsPolicy(entries)),
     idempotencyTtlMs: read.integer("LC_IDEMPOTENCY_TTL_MS", DEFAULT_IDEMPOTENCY_TTL_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
     appendTimeoutMs: read.integer("LC_APPEND_TIMEOUT_MS", DEFAULT_APPEND_TIMEOUT_MS, 100, 120_000),
     maxConnections: read.integer("LC_MAX_CONNECTIONS", 15_000, 1, 1_000_000),

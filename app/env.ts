@@ -36,6 +36,20 @@ export class EnvReader {
     return raw;
   }
 
+  /** A comma-separated list, each entry trimmed, empty ones dropped; `check` throws on a bad entry. */
+  list(name: string, check: (entries: readonly string[]) => unknown): readonly string[] {
+    const entries = (this.string(name) ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== "");
+    try {
+      check(entries);
+    } catch (error) {
+      throw new LcError("invalid_argument", `${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return entries;
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const raw = this.string(name);
     if (raw === undefined) return fallback;

@@ -47,7 +47,7 @@ export const OPENAPI_DOCUMENT: Json = {
     title: "Live Comments",
     version: "1",
     description:
-      'Post short comments beside a live video, watch them live over Server-Sent Events, replay them in sync afterwards. Every error is `{"error":{"code","message"}}`; a 429 or 503 carries Retry-After. Every response carries `X-Request-Id` (the client\'s, or a new one).',
+      'Post short comments beside a live video, watch them live over Server-Sent Events, replay them in sync afterwards. Every error is `{"error":{"code","message"}}`; a 429 or 503 carries Retry-After. Every response carries `X-Request-Id` (the client\'s, or a new one). Every path answers `OPTIONS` with 204 and `Allow`; to a page from an origin in `LC_CORS_ORIGINS` that is the CORS preflight, and every response carries the CORS headers.',
   },
   servers: [{ url: "http://127.0.0.1:8080", description: "npm start" }],
   paths: {

@@ -11,7 +11,11 @@ test("should not admit a viewer whose connection closed while its request was ch
   socket.destroy();
   let wroteHead = false;
   assert.throws(
-    () => openEventStream({ socket, writeHead: () => (wroteHead = true), onClose: () => {} }, "s", viewers, { retryMs: 1000, maxBufferedBytes: 1024 }),
+    () =>
+      openEventStream({ socket, clientAddress: "192.0.2.1", writeHead: () => (wroteHead = true), onClose: () => {} }, "s", viewers, {
+        retryMs: 1000,
+        maxBufferedBytes: 1024,
+      }),
     (error: unknown) => error instanceof LcError && error.reason === "unavailable",
   );
   assert.equal(viewers.size, 0, "nothing to leak: the viewer was never counted");

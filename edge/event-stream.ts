@@ -15,6 +15,8 @@ export interface EventStreamLimits {
 /** The connection under an SSE response, whichever server accepted it. */
 export interface SseSocket {
   readonly socket: Socket;
+  /** Who the viewer is, by address: the peer, or who a trusted proxy says it is. */
+  readonly clientAddress: string;
   /** Writes the 200 response head (SSE_HEAD_FIELDS), close-delimited. */
   writeHead(): void;
   /** Runs once when the response has ended, whoever ended it. */
@@ -75,7 +77,7 @@ export function openEventStream(sse: SseSocket, streamId: string, viewers: Viewe
       closeCallbacks.push(callback);
     },
   };
-  const ticket = viewers.admit(socket.remoteAddress ?? "unknown", streamId, stream);
+  const ticket = viewers.admit(sse.clientAddress, streamId, stream);
   socket.setNoDelay(true);
   sse.writeHead();
   // Jitter spreads the reconnects of many viewers dropped at once.

@@ -1,4 +1,6 @@
 import type { Observable } from "rxjs";
+import { clientAddressOf } from "../core/http/client-address.js";
+import { headerLines } from "../core/http/raw-request.js";
 import { map } from "rxjs";
 import { commentToJson } from "../core/comment.js";
 import { LcError } from "../core/errors.js";
@@ -114,7 +116,12 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
         lastEventId: request.headers.get("last-event-id"),
         cookie: request.headers.get("cookie"),
       },
-      { socket, writeHead: () => socket.write(RAW_SSE_HEAD), onClose: (callback) => socket.once("close", callback) },
+      {
+        socket,
+        clientAddress: request.clientAddress,
+        writeHead: () => socket.write(`${RAW_SSE_HEAD_FIELDS}${request.responseHeaderLines}\r\n`),
+        onClose: (callback) => socket.once("close", callback),
+      },
     );
   });
 
@@ -129,6 +136,7 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
         },
         {
           socket: req.socket,
+          clientAddress: clientAddressOf(req),
           writeHead() {
             res.useChunkedEncodingByDefault = false; // close-delimited body, as on the raw path
             res.writeHead(200, SSE_HEAD_FIELDS);
@@ -170,9 +178,8 @@ interface SubscribeRequest {
 
 /** The path of the subscribe endpoint, for the raw route. */
 const SUBSCRIBE_PATH = /^\/v1\/streams\/([^/]+)\/comments\/subscribe$/;
-const RAW_SSE_HEAD = `HTTP/1.1 200 OK\r\n${Object.entries(SSE_HEAD_FIELDS)
-  .map(([name, value]) => `${name}: ${value}\r\n`)
-  .join("")}\r\n`;
+/** The raw path's response head but for the blank line, which follows the request's own headers (CORS). */
+const RAW_SSE_HEAD_FIELDS = `HTTP/1.1 200 OK\r\n${headerLines(SSE_HEAD_FIELDS)}`;
 
 function safeDecode(value: string): string | undefined {
   try {

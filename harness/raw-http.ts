@@ -1,3 +1,5 @@
+import { request as httpRequest } from "node:http";
+import { connect as http2Connect } from "node:http2";
 import { connect } from "node:net";
 
 /** The head of an HTTP/1.1 response read off a raw socket. */
@@ -66,4 +68,78 @@ export function rawExchange(port: number, request: string, options: { done?: (te
       resolve({ head, text: received.toString("utf8"), body: head ? received.subarray(head.bodyStart).toString("utf8") : "" });
     });
   });
+}
+
+/** A response read whole by {@link httpExchange}. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+}
+
+/**
+ * One request over HTTP/1.1 (node:http) or cleartext HTTP/2 (node:http2, prior knowledge),
+ * with full control of the headers (`Origin`, `X-Forwarded-For`) and of the local address the
+ * connection comes from (any of 127.0.0.0/8 on loopback), which fetch offers neither of.
+ * `untilHead` answers as soon as the head arrives (for SSE) and leaves the stream open until
+ * `close()`.
+ */
+export async function httpExchange(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string; http2?: boolean; untilHead?: boolean } = {},
+): Promise<HttpAnswer & { close(): void }> {
+  const target = new URL(url);
+  const method = options.method ?? "GET";
+  const headers = { ...options.headers, ...(options.body === undefined ? {} : { "content-length": String(Buffer.byteLength(options.body)) }) };
+  if (options.http2) {
+    const session = http2Connect(target.origin, {
+      createConnection: () =>
+        connect({ host: target.hostname, port: Number(target.port), ...(options.localAddress ? { localAddress: options.localAddress } : {}) }),
+    });
+    session.on("error", () => {});
+    const stream = session.request({ ":method": method, ":path": target.pathname + target.search, ...headers });
+    stream.end(options.body);
+    const head = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      stream.once("response", resolve);
+      stream.once("error", reject);
+    });
+    const answerHeaders = new Headers();
+    for (const [name, value] of Object.entries(head)) if (!name.startsWith(":") && value !== undefined) answerHeaders.set(name, String(value));
+    const close = () => {
+      stream.close();
+      session.close();
+    };
+    const text = options.untilHead ? "" : await collect(stream);
+    if (!options.untilHead) close();
+    return { status: Number(head[":status"]), headers: answerHeaders, text, close };
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method,
+        headers,
+        agent: false,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      (res) => {
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers))
+          if (value !== undefined) answerHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
+        const close = () => res.destroy();
+        if (options.untilHead) return resolve({ status: res.statusCode ?? 0, headers: answerHeaders, text: "", close });
+        collect(res).then((text) => resolve({ status: res.statusCode ?? 0, headers: answerHeaders, text, close }), reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+async function collect(stream: AsyncIterable<Buffer | string>): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
 }

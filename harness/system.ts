@@ -14,5 +14,10 @@ export interface SystemUnderTest {
   readonly http: RoleUrls;
   readonly grpc: { readonly ingest: string; readonly relay: string };
   readonly jwtSecret: string;
+  /**
+   * Where operators reach each role itself (metrics, probes, gRPC on the HTTP port) when the
+   * public URLs above go through a load balancer; the public URLs otherwise.
+   */
+  readonly ops?: RoleUrls;
   stop(): Promise<void>;
 }

@@ -11,6 +11,11 @@ import type { Router } from "../core/http/router.js";
 import { hasDotSegment } from "../core/http/dot-segments.js";
 import { DEFAULT_BODY_TIMEOUT_MS } from "../core/http/read-json-body.js";
 import { readRawRequest, writeRawError } from "../core/http/raw-request.js";
+import type { RawRequest } from "../core/http/raw-request.js";
+import { NO_TRUSTED_PROXIES, tagClientAddress } from "../core/http/client-address.js";
+import type { TrustedProxies } from "../core/http/client-address.js";
+import { SAME_ORIGIN_ONLY } from "../core/http/cors.js";
+import type { CorsPolicy } from "../core/http/cors.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
 
@@ -56,8 +61,17 @@ export interface HttpServerOptions {
   readonly shutdownGraceMs?: number;
   /** Long-lived GET endpoints served on the raw socket (see RawRoutes). */
   readonly rawRoutes?: RawRoutes;
+  /** The proxies allowed to say who the client is (X-Forwarded-For, Forwarded). */
+  readonly trustedProxies?: TrustedProxies;
+  /** Which other origins' pages may call the API. */
+  readonly cors?: CorsPolicy;
+  /** Whether the fallback serves RPCs (Connect, gRPC-Web) at `/package.Service/Method`: POST, for preflights. */
+  readonly fallbackServesRpc?: boolean;
   readonly logger: Logger;
 }
+
+/** The path of an RPC: `/package.Service/Method`. */
+const RPC_PATH = /^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/;
 
 /** A listening HTTP server. */
 export interface HttpServer {
@@ -72,6 +86,14 @@ export interface HttpServer {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { router, fallback, logger } = options;
+  const trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
+  const cors = options.cors ?? SAME_ORIGIN_ONLY;
+  /** The methods served at a path, for OPTIONS. */
+  const methodsAt = (pathname: string): string[] => {
+    const methods = router.methodsFor(pathname);
+    if (methods.length === 0 && options.fallbackServesRpc && RPC_PATH.test(pathname)) methods.push("POST");
+    return methods;
+  };
   /** Responses not yet ended: on close, the server waits for them (up to the grace). */
   const inProgress = new Set<ServerResponse>();
   let closing = false;
@@ -86,6 +108,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const requestId = acceptRequestId(headerValue(req, REQUEST_ID_HEADER));
     tagRequest(req, requestId);
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    tagClientAddress(
+      req,
+      trustedProxies.clientAddress(req.socket.remoteAddress ?? "unknown", {
+        xForwardedFor: headerValue(req, "x-forwarded-for"),
+        forwarded: headerValue(req, "forwarded"),
+      }),
+    );
+    const origin = headerValue(req, "origin");
+    for (const [name, value] of Object.entries(cors.responseHeaders(origin))) res.setHeader(name, value);
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://localhost");
@@ -102,6 +133,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const host = (req as IncomingMessage & { authority?: string }).authority ?? req.headers.host; // HTTP/2: :authority
     if (host !== undefined && !isValidHost(host)) {
       sendError(req, res, new LcError("invalid_argument", "malformed Host header"), logger);
+      return;
+    }
+    if (req.method === "OPTIONS") {
+      const methods = methodsAt(url.pathname);
+      if (methods.length === 0) return sendError(req, res, new LcError("not_found", "no such route"), logger);
+      const allowed = [...methods, "OPTIONS"];
+      res.writeHead(204, { allow: allowed.join(", "), ...cors.preflightHeaders(origin, allowed) });
+      res.end();
       return;
     }
     const match = router.match(req.method ?? "GET", url.pathname);
@@ -164,11 +203,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       socket.setTimeout(0);
       const raw = options.rawRoutes?.match(chunk);
       if (raw) {
-        readRawRequest(socket, chunk)
-          .then((request) => raw(socket, request))
+        let request: RawRequest | undefined;
+        readRawRequest(socket, chunk, { trustedProxies, cors })
+          .then((read) => raw(socket, (request = read)))
           .catch((error: unknown) => {
-            if (!(error instanceof LcError)) logger.error("raw request failed", { err: error });
-            if (!socket.destroyed) writeRawError(socket, error);
+            if (!(error instanceof LcError)) logger.error("raw request failed", { client: request?.clientAddress, err: error });
+            if (!socket.destroyed) writeRawError(socket, error, request?.responseHeaderLines);
           });
         return;
       }

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { LcError } from "../core/errors.js";
 import { sendError, sendJson, sendJsonText } from "../core/http/respond.js";
+import { TrustedProxies } from "../core/http/client-address.js";
+import { CorsPolicy } from "../core/http/cors.js";
 import { RawRoutes } from "../core/http/raw-routes.js";
 import { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
@@ -35,6 +37,10 @@ export interface HostConfig {
   readonly bodyTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** LC_TRUSTED_PROXIES: addresses and CIDRs of the proxies in front. */
+  readonly trustedProxies: readonly string[];
+  /** LC_CORS_ORIGINS: exact origins, or `*`. */
+  readonly corsOrigins: readonly string[];
 }
 
 /** Empty mounts for the roles of one process to put their endpoints on. */
@@ -91,6 +97,9 @@ export async function listen(
     bodyTimeoutMs: config.bodyTimeoutMs,
     shutdownGraceMs: config.shutdownGraceMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    trustedProxies: new TrustedProxies(config.trustedProxies),
+    cors: new CorsPolicy(config.corsOrigins),
+    fallbackServesRpc: routes.length > 0,
     logger,
     rawRoutes: mounts.rawRoutes,
   });

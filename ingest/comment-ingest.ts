@@ -32,6 +32,8 @@ export interface PostCommentCommand {
   readonly idempotencyKey?: string;
   /** The id of the request, kept with the comment so every role's logs can follow it. */
   readonly requestId?: string;
+  /** Who sent it, by address, for the logs. */
+  readonly clientAddress?: string;
 }
 
 /** Dependencies and limits of {@link CommentIngest}. */
@@ -95,7 +97,7 @@ export class CommentIngest {
         [`user:${principal.userId}`, perUser],
         [`stream:${streamId}`, perStream],
       ]);
-      return this.append(principal, stream.startedAt, streamId, input, requestId);
+      return this.append(principal, stream.startedAt, streamId, input, requestId, command.clientAddress);
     };
     if (idempotencyKey === undefined) return this.confirmInTime(admitThenAppend());
 
@@ -131,6 +133,7 @@ export class CommentIngest {
     streamId: string,
     input: CommentInput,
     requestId: string | undefined,
+    clientAddress: string | undefined,
   ): Promise<AcceptedComment> {
     const serverTs = this.options.clock.now();
     const record: CommentRecord = {
@@ -148,7 +151,8 @@ export class CommentIngest {
     const appendStarted = performance.now();
     const placed: Comment = await dependency("comment log", this.options.log.append(record), "log_unavailable");
     this.options.observeAppend?.((performance.now() - appendStarted) / 1000);
-    if (this.options.logger?.debugging) this.options.logger.debug("comment accepted", { requestId, commentId: placed.commentId, streamId, seq: placed.seq });
+    if (this.options.logger?.debugging)
+      this.options.logger.debug("comment accepted", { requestId, client: clientAddress, commentId: placed.commentId, streamId, seq: placed.seq });
     return { commentId: placed.commentId, seq: placed.seq, serverTs: placed.serverTs, offsetMs: placed.offsetMs };
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { clientAddressOf } from "../core/http/client-address.js";
 import { acceptRequestId, requestIdOf } from "../core/request-id.js";
 import { readJsonBody } from "../core/http/read-json-body.js";
 import { headerValue, sendJson } from "../core/http/respond.js";
@@ -43,7 +44,7 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
     })
     .add("POST", "/v1/streams/:id/comments", async (req, res, params) => {
       const accepted = await metrics.countPost(async () => {
-        await ingest.admitClient(req.socket.remoteAddress ?? "unknown");
+        await ingest.admitClient(clientAddressOf(req));
         const principal = await authenticate(req);
         const streamId = streamIdFromPath(params.id);
         const idempotencyKey = parseIdempotencyKey(headerValue(req, "idempotency-key"));
@@ -54,6 +55,7 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
           input,
           ...(idempotencyKey ? { idempotencyKey } : {}),
           requestId: requestIdOf(req) ?? acceptRequestId(undefined),
+          clientAddress: clientAddressOf(req),
         });
       });
       sendJson(res, 202, {

@@ -21,8 +21,11 @@ if (existsSync(report)) {
   const results = JSON.parse(readFileSync(report, "utf8"));
   counts = {
     passed: results.numPassedTests,
-    // A file that fails before its tests run (an import error, a failing hook) counts as a failure.
-    failed: results.numFailedTests + results.testResults.filter((file) => file.status === "failed" && file.assertionResults.length === 0).length,
+    // A file that failed outside its tests (an import error, a failing beforeAll, whose tests
+    // vitest then reports as skipped) counts as one failure more.
+    failed:
+      results.numFailedTests +
+      results.testResults.filter((file) => file.status === "failed" && !file.assertionResults.some((test) => test.status === "failed")).length,
     skipped: results.numPendingTests + results.numTodoTests,
   };
 }

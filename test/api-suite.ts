@@ -473,7 +473,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const { streamId, all } = await fill(3);
         for (const transport of [
           createConnectTransport({ baseUrl: system.http.archive, httpVersion: "1.1" }),
-          createGrpcTransport({ baseUrl: system.http.archive }),
+          createGrpcTransport({ baseUrl: (system.ops ?? system.http).archive }),
         ]) {
           const client = createClient(PlaybackService, transport);
           const page = await client.getWindow({ streamId, startMs: 0n, durationMs: 3_600_000n, limit: 2 });
@@ -494,7 +494,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
 
     describe("operations", () => {
       it("should answer /healthz and /readyz on every role, naming the engines it probed", async () => {
-        for (const url of new Set(Object.values(system.http))) {
+        for (const url of new Set(Object.values(system.ops ?? system.http))) {
           const alive = await fetch(`${url}/healthz`);
           assert.equal(alive.status, 200);
           const ready = await fetch(`${url}/readyz`);
@@ -523,13 +523,13 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
 
       it("should count accepted and refused comments and append latency on ingest's /metrics", async () => {
         const streamId = await api.createStream();
-        const before = await scrape(system.http.ingest);
+        const before = await scrape((system.ops ?? system.http).ingest);
         await api.post(streamId, user(), "counted");
         const invalid = await api.request("POST", postPath(streamId), { token: await api.token(user()), json: { text: "" } });
         assert.equal(invalid.status, 400);
         const unauthenticated = await api.request("POST", postPath(streamId), { json: { text: "no token" } });
         assert.equal(unauthenticated.status, 401);
-        const after = await scrape(system.http.ingest);
+        const after = await scrape((system.ops ?? system.http).ingest);
         const delta = (name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
         assert.equal(delta("livecomments_comments_accepted_total"), 1);
         assert.equal(delta("livecomments_comments_rejected_total", { reason: "invalid_argument" }), 1);
@@ -548,11 +548,11 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`));
         try {
           await viewer.opened();
-          const before = await scrape(system.http.edge);
+          const before = await scrape((system.ops ?? system.http).edge);
           assert.equal(before.value("livecomments_edge_stream_viewers", { stream_id: streamId }), 1);
           await api.post(streamId, user(), "delivered");
           await viewer.until(() => viewer.comments().length === 1);
-          const after = await scrape(system.http.edge);
+          const after = await scrape((system.ops ?? system.http).edge);
           assert.ok(after.value("livecomments_edge_deliveries_total") - before.value("livecomments_edge_deliveries_total") >= 1);
           assert.ok(after.value("livecomments_edge_batch_comments_count") - before.value("livecomments_edge_batch_comments_count") >= 1);
           assert.ok(after.types.get("livecomments_edge_slow_viewers_dropped_total") === "counter");
@@ -565,10 +565,10 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const streamId = await api.createStream();
         await api.post(streamId, user(), "archived");
         await api.waitForArchive(streamId, 1);
-        const before = await scrape(system.http.archive);
+        const before = await scrape((system.ops ?? system.http).archive);
         const window = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=0&duration=60`);
         assert.equal(window.status, 200);
-        const after = await scrape(system.http.archive);
+        const after = await scrape((system.ops ?? system.http).archive);
         assert.equal(after.value("livecomments_playback_duration_seconds_count") - before.value("livecomments_playback_duration_seconds_count"), 1);
         assert.ok(after.value("livecomments_archive_comments_written_total") >= 1);
         assert.ok(after.types.has("livecomments_archive_lag_comments"));

@@ -3,33 +3,19 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, test } from "vitest";
-import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { ApiClient } from "../harness/http-client.js";
 import type { Accepted } from "../harness/http-client.js";
 import { startEmbeddedSystem, withEmbeddedSystem } from "../harness/embedded-system.js";
 import { freePort } from "../harness/free-port.js";
+import { launchChromium } from "../harness/chromium.js";
 
-const CHROMIUM = process.env.LC_CHROMIUM ?? "/usr/bin/chromium";
 /** LC_SCREENSHOTS=<folder> keeps pictures of the live and replay views (the README's). */
 const SCREENSHOTS = process.env.LC_SCREENSHOTS;
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // This machine's network is closed: without these, Chromium's background connections fail.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(() => browser?.close());
 /** Uncaught errors in any page: a test that caused one fails. */

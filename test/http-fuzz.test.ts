@@ -10,7 +10,8 @@ import { readResponseHead } from "../harness/raw-http.js";
 
 const REQUESTS = Number(process.env.LC_FUZZ_REQUESTS ?? 100_000);
 const CONNECTIONS = Number(process.env.LC_FUZZ_CONNECTIONS ?? 24);
-const DOCUMENTED = new Set([200, 201, 202, 206, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 416, 429, 431, 503]);
+// 204: OPTIONS on any route (Allow, and the CORS preflight for LC_CORS_ORIGINS).
+const DOCUMENTED = new Set([200, 201, 202, 204, 206, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 416, 429, 431, 503]);
 const SEED = Number(process.env.LC_FUZZ_SEED ?? 20261127);
 
 /** One request as bytes, and whether its framing was left intact (so the connection can go on). */

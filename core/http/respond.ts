@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestIdOf } from "../request-id.js";
+import { clientAddressOf } from "./client-address.js";
 import type { Logger } from "../logger.js";
 import { errorAnswer } from "./http-status.js";
 
@@ -26,7 +27,7 @@ export function sendJsonText(res: ServerResponse, status: number, payload: strin
 export function sendError(req: IncomingMessage, res: ServerResponse, caught: unknown, logger: Logger): void {
   const { error, status, body, headers } = errorAnswer(caught);
   if (status >= 500 && error.reason !== "log_unavailable" && error.reason !== "overloaded") {
-    logger.error("request failed", { method: req.method, url: req.url, requestId: requestIdOf(req), err: error.cause ?? error });
+    logger.error("request failed", { method: req.method, url: req.url, requestId: requestIdOf(req), client: clientAddressOf(req), err: error.cause ?? error });
   }
   if (res.headersSent) {
     res.destroy();

@@ -34,6 +34,15 @@ export class Router {
     return this;
   }
 
+  /** The methods routes serve at `pathname` (HEAD with GET), for `Allow` and CORS preflights. */
+  methodsFor(pathname: string): string[] {
+    if (pathname.length > MAX_PATH_LENGTH) return [];
+    const parts = pathname.split("/").slice(1);
+    const methods = new Set(this.table.filter((route) => matchSegments(route.segments, parts)).map((route) => route.method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods];
+  }
+
   /**
    * Finds the route for a request: the handler and its params, `method_not_allowed` when the
    * path exists for another method, or undefined when no route has the path.

@@ -1,0 +1,95 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./free-port.js";
+import { PROJECT_ROOT } from "./project-root.js";
+import type { RoleUrls } from "./system.js";
+
+/** The nginx configuration the project ships for the distributed mode. */
+export const SHIPPED_NGINX_CONF = join(PROJECT_ROOT, "deploy", "nginx", "livecomments.conf");
+
+/** A running nginx in front of a deployment. */
+export interface RunningNginx {
+  /** Where clients reach it: `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** What nginx logged (errors only). */
+  errors(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs Debian's nginx (`nginx-light`, which `npm test` installs) on the shipped configuration,
+ * with only the upstream addresses and the listen port replaced: what is tested is the file a
+ * platform team would copy.
+ */
+export async function startNginx(upstreams: RoleUrls): Promise<RunningNginx> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "lc-nginx-"));
+  let conf = readFileSync(SHIPPED_NGINX_CONF, "utf8");
+  for (const role of ["ingest", "edge", "archive"] as const) {
+    const address = new URL(upstreams[role]).host;
+    const block = new RegExp(`(upstream livecomments_${role} \\{[^}]*?server )[^;\\s]+;`);
+    if (!block.test(conf)) throw new Error(`${SHIPPED_NGINX_CONF} has no upstream livecomments_${role} with a server`);
+    conf = conf.replace(block, `$1${address};`);
+  }
+  if (!/listen 8080;/.test(conf)) throw new Error(`${SHIPPED_NGINX_CONF} does not listen on 8080`);
+  conf = conf.replace("listen 8080;", `listen 127.0.0.1:${port};`);
+  writeFileSync(join(dir, "livecomments.conf"), conf);
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    `error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  include ${dir}/livecomments.conf;
+}
+`,
+  );
+  // One process, in the foreground: it is this test's child, and dies with it.
+  const child = spawn("/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off; master_process off;"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const errors = () => {
+    try {
+      return stderr + readFileSync(join(dir, "error.log"), "utf8");
+    } catch {
+      return stderr;
+    }
+  };
+  for (const deadline = Date.now() + 10_000; ;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited at start:\n${errors()}`);
+    if (await accepts(port)) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`nginx did not listen in time:\n${errors()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    errors,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => (socket.destroy(), resolve(true)));
+    socket.on("error", () => resolve(false));
+  });
+}

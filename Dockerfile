@@ -1,5 +1,5 @@
 # One image for every role: `livecomments <role>` (all, ingest, relay, edge, archive).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -7,7 +7,7 @@ RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
@@ -16,5 +16,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/client/demo ./client/demo
 USER node
 EXPOSE 8080 50051
+# /healthz of the role in this container (HTTP or HTTPS on $PORT); no curl in the slim image.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "dist/app/main.js", "healthcheck"]
 ENTRYPOINT ["node", "dist/app/main.js"]
 CMD ["all"]

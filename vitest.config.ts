@@ -15,6 +15,7 @@ export default defineConfig({
         test: {
           // Tests beside the code, no engine, no process of ours: `npm run test:unit`.
           name: "unit",
+          testTimeout: 30_000,
           include: ["{core,ports,host,ingest,relay,edge,archive,app,client}/**/*.test.ts"],
           exclude: ENGINE_ADAPTER_TESTS,
           sequence: { groupOrder: 0 },

@@ -1,26 +1,30 @@
 import { createHmac } from "node:crypto";
 import { resolve } from "node:path";
-import type { CommentInputLimits } from "../ingest/comment-input.js";
+import { SETTLE_MS, LAG_POLL_MS } from "../archive/defaults.js";
 import { DEFAULT_JWKS_COOLDOWN_MS, createJwtAuthenticator } from "../core/auth/authenticator.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
-import { DEFAULT_COMMENT_INPUT_LIMITS } from "../ingest/defaults.js";
-import type { RateLimitRules } from "../ingest/rate-limits.js";
-import { DEFAULT_RATE_LIMIT_RULES } from "../ingest/defaults.js";
-import { DEFAULT_RELAY_WARMUP_MS } from "../relay/defaults.js";
-import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
-import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "../host/http-server.js";
-import { DEFAULT_BATCH_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_VIEWER_BUFFER_BYTES, DEFAULT_VIEWER_MAX_RATE, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
-import { DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/defaults.js";
-import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
-import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
-import { DEFAULT_MAX_VIEWERS, DEFAULT_MAX_VIEWERS_PER_IP } from "../edge/defaults.js";
-import { DEFAULT_VIEWER_COUNT_INTERVAL_MS } from "../edge/defaults.js";
-import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_TTL_MS } from "../ingest/defaults.js";
-import { SETTLE_MS } from "../archive/defaults.js";
-import { LAG_POLL_MS } from "../archive/defaults.js";
-import { EnvReader } from "./env.js";
+import { LcError } from "../core/errors.js";
 import { TrustedProxies } from "../core/http/client-address.js";
 import { CorsPolicy } from "../core/http/cors.js";
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
+import {
+  DEFAULT_BATCH_MS,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_VIEWER_BUFFER_BYTES,
+  DEFAULT_MAX_VIEWERS,
+  DEFAULT_MAX_VIEWERS_PER_IP,
+  DEFAULT_VIEWER_COUNT_INTERVAL_MS,
+  DEFAULT_VIEWER_MAX_RATE,
+  MAX_VIEWER_MAX_RATE,
+} from "../edge/defaults.js";
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "../host/http-server.js";
+import type { CommentInputLimits } from "../ingest/comment-input.js";
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_COMMENT_INPUT_LIMITS, DEFAULT_IDEMPOTENCY_TTL_MS, DEFAULT_RATE_LIMIT_RULES } from "../ingest/defaults.js";
+import type { RateLimitRules } from "../ingest/rate-limits.js";
+import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
+import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
+import { DEFAULT_RELAY_WARMUP_MS, DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/defaults.js";
+import { EnvReader } from "./env.js";
 
 /** What every role reads from the environment, in either mode. */
 export interface ServerConfig {
@@ -48,6 +52,11 @@ export interface ServerConfig {
   readonly trustedProxies: readonly string[];
   /** Other origins whose pages may call the API (exact origins, or `*`). */
   readonly corsOrigins: readonly string[];
+  /** PEM certificate chain and key: the HTTP port (HTTP/2 by ALPN, HTTP/1.1) and the gRPC port serve TLS. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  /** PEM CA bundle: clients must present a certificate it signed (both ports). */
+  readonly tlsClientCaFile: string | undefined;
   readonly idempotencyTtlMs: number;
   readonly appendTimeoutMs: number;
   readonly maxConnections: number;
@@ -90,10 +99,27 @@ export interface EngineConfig {
   readonly archiveBucketMs: number;
   /** The relay's gRPC address, for edges. */
   readonly relayAddress: string;
+  /** PEM CA bundle to verify a relay serving TLS; unset, the relay is dialed in plaintext. */
+  readonly relayTlsCaFile: string | undefined;
+  /** A client certificate and key for a relay that verifies its clients. */
+  readonly relayTlsCertFile: string | undefined;
+  readonly relayTlsKeyFile: string | undefined;
+  /** The token presented to the relay (scope relay:subscribe); unset, one is signed with LC_JWT_SECRET. */
+  readonly relayToken: string | undefined;
   /** Where an edge takes live comments from. */
   readonly edgeUpstream: "relay" | "redis";
   /** Whether the relay also publishes to Redis Pub/Sub. */
   readonly relayPublishesToRedis: boolean;
+}
+
+function tlsFiles(read: EnvReader): Pick<ServerConfig, "tlsCertFile" | "tlsKeyFile" | "tlsClientCaFile"> {
+  const tlsCertFile = read.file("LC_TLS_CERT_FILE");
+  const tlsKeyFile = read.file("LC_TLS_KEY_FILE");
+  const tlsClientCaFile = read.file("LC_TLS_CLIENT_CA_FILE");
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) throw new LcError("invalid_argument", "LC_TLS_CERT_FILE and LC_TLS_KEY_FILE go together");
+  if (tlsClientCaFile !== undefined && tlsCertFile === undefined)
+    throw new LcError("invalid_argument", "LC_TLS_CLIENT_CA_FILE needs LC_TLS_CERT_FILE and LC_TLS_KEY_FILE");
+  return { tlsCertFile, tlsKeyFile, tlsClientCaFile };
 }
 
 /** Reads what every role shares; throws naming the first bad variable. */
@@ -136,6 +162,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     keepAliveTimeoutMs: read.integer("LC_KEEP_ALIVE_TIMEOUT_MS", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1_000, 600_000),
     trustedProxies: read.list("LC_TRUSTED_PROXIES", (entries) => new TrustedProxies(entries)),
     corsOrigins: read.list("LC_CORS_ORIGINS", (entries) => new CorsPolicy(entries)),
+    ...tlsFiles(read),
     idempotencyTtlMs: read.integer("LC_IDEMPOTENCY_TTL_MS", DEFAULT_IDEMPOTENCY_TTL_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
     appendTimeoutMs: read.integer("LC_APPEND_TIMEOUT_MS", DEFAULT_APPEND_TIMEOUT_MS, 100, 120_000),
     maxConnections: read.integer("LC_MAX_CONNECTIONS", 15_000, 1, 1_000_000),
@@ -183,6 +210,10 @@ export function readEngineConfig(env: Readonly<Record<string, string | undefined
     cassandraReplicationFactor: read.integer("LC_CASSANDRA_REPLICATION_FACTOR", 1, 1, 10),
     archiveBucketMs: read.integer("LC_ARCHIVE_BUCKET_MS", DEFAULT_BUCKET_MS, 1_000, 24 * 60 * 60 * 1000),
     relayAddress: read.string("LC_RELAY_ADDRESS") ?? "127.0.0.1:50052",
+    relayTlsCaFile: read.file("LC_RELAY_TLS_CA_FILE"),
+    relayTlsCertFile: read.file("LC_RELAY_TLS_CERT_FILE"),
+    relayTlsKeyFile: read.file("LC_RELAY_TLS_KEY_FILE"),
+    relayToken: read.string("LC_RELAY_TOKEN"),
     edgeUpstream: read.oneOf("LC_EDGE_UPSTREAM", "relay", ["relay", "redis"]),
     relayPublishesToRedis: read.oneOf("LC_RELAY_PUBLISH_REDIS", "off", ["on", "off"]) === "on",
   };

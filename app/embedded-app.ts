@@ -21,12 +21,15 @@ import { authenticatorFor, paginationKey } from "./config.js";
 import { demoRoutes } from "./demo-routes.js";
 import { createRoleMounts, listen } from "../host/role-host.js";
 import { OPENAPI_JSON } from "./openapi.js";
+import { hostTls } from "./transport-security.js";
 
 /** Name of the database file in the data folder. */
 export const DATABASE_FILE = "livecomments.sqlite";
 
 /** The running one-process system. */
 export interface EmbeddedApp {
+  /** "https" when the ports serve TLS (LC_TLS_CERT_FILE). */
+  readonly scheme: "http" | "https";
   readonly httpPort: number;
   readonly grpcPort: number;
   readonly databaseFile: string;
@@ -57,6 +60,7 @@ export async function startEmbeddedApp(
   const registry = createSqliteStreamRegistry(db);
   const metrics = createMetricsRegistry("all");
   const mounts = createRoleMounts();
+  const tls = hostTls(config);
   const authenticator = authenticatorFor(config, jwtSecret)!;
 
   const ingest = await startIngest(mounts, {
@@ -79,6 +83,7 @@ export async function startEmbeddedApp(
     ringsMaxBytes: config.ringsMaxBytes,
     ringIdleMs: config.ringIdleMs,
     warmupMs: config.relayWarmupMs,
+    authenticator,
     logger,
     metrics,
   });
@@ -112,12 +117,14 @@ export async function startEmbeddedApp(
     logger,
     serveGrpc: true,
     openApiJson: OPENAPI_JSON,
+    ...(tls ? { tls } : {}),
     metrics,
     readiness: [{ name: "sqlite", probe: () => log.ping() }],
   });
 
   let closing: Promise<void> | undefined;
   return {
+    scheme: host.scheme,
     httpPort: host.httpPort,
     grpcPort: host.grpcPort!,
     databaseFile,

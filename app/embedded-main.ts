@@ -11,7 +11,7 @@ export async function runAll(env: Readonly<Record<string, string | undefined>>, 
   const config = readEmbeddedConfig(env);
   const app = await startEmbeddedApp(config, logger, env);
   const host = shownHost(config.host);
-  const base = `http://${host}:${app.httpPort}`;
+  const base = `${app.scheme}://${host}:${app.httpPort}`;
   const admin = await mintToken(app.jwtSecret, { sub: "admin", name: "Admin", scope: STREAMS_ADMIN_SCOPE });
   const viewer = await mintToken(app.jwtSecret, { sub: "alice", name: "Alice" });
   return {

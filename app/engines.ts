@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import type cassandra from "cassandra-driver";
+import type { ChannelCredentials } from "@grpc/grpc-js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
 import type { ReadinessCheck } from "../core/readiness.js";
@@ -77,5 +78,8 @@ export const probes = {
   kafka: (log: CommentLog): ReadinessCheck => ({ name: "kafka", probe: () => log.ping() }),
   redis: (redis: Redis): ReadinessCheck => ({ name: "redis", probe: () => redis.ping() }),
   cassandra: (client: cassandra.Client): ReadinessCheck => ({ name: "cassandra", probe: () => client.execute("SELECT release_version FROM system.local") }),
-  relay: (address: string): ReadinessCheck => ({ name: "relay", probe: () => expectServing(address, FanoutRelay.typeName) }),
+  relay: (address: string, channel?: ChannelCredentials): ReadinessCheck => ({
+    name: "relay",
+    probe: () => expectServing(address, FanoutRelay.typeName, channel),
+  }),
 };

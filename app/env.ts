@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 import { LcError } from "../core/errors.js";
 
 /** Reads typed values from an environment, failing with a message that names the variable. */
@@ -34,6 +35,18 @@ export class EnvReader {
     if (raw === undefined) return fallback;
     if (!pattern.test(raw)) throw new LcError("invalid_argument", `${name} must match ${pattern.source}, got "${raw}"`);
     return raw;
+  }
+
+  /** A path to a file this process can read (a certificate, a key), or undefined when unset. */
+  file(name: string): string | undefined {
+    const path = this.string(name);
+    if (path === undefined) return undefined;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (error) {
+      throw new LcError("invalid_argument", `${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return path;
   }
 
   /** A comma-separated list, each entry trimmed, empty ones dropped; `check` throws on a bad entry. */

@@ -8,6 +8,7 @@ import { runEdge } from "./distributed/edge.js";
 import { runIngest } from "./distributed/ingest.js";
 import { runRelay } from "./distributed/relay.js";
 import { CONFIG_USAGE, configCommand } from "./cli/config-command.js";
+import { HEALTHCHECK_USAGE, healthcheckCommand } from "./cli/healthcheck-command.js";
 import { POST_USAGE, postCommand } from "./cli/post-command.js";
 import { TAIL_USAGE, tailCommand } from "./cli/tail-command.js";
 import { TOKEN_USAGE, tokenCommand } from "./cli/token-command.js";
@@ -26,7 +27,7 @@ const ROLES: Record<RoleName, (env: Environment, logger: Logger) => Promise<Runn
   edge: runEdge,
   archive: runArchive,
 };
-const COMMANDS = { config: configCommand, token: tokenCommand, post: postCommand, tail: tailCommand } as const;
+const COMMANDS = { config: configCommand, token: tokenCommand, post: postCommand, tail: tailCommand, healthcheck: healthcheckCommand } as const;
 
 const USAGE = [
   `usage: livecomments [${ROLE_NAMES.join("|")}]   run a role (all: every role in one process on embedded storage)`,
@@ -34,6 +35,7 @@ const USAGE = [
   `       ${TOKEN_USAGE}`,
   `       ${POST_USAGE}`,
   `       ${TAIL_USAGE}`,
+  `       ${HEALTHCHECK_USAGE}`,
   `Configuration: environment variables, under those of LC_CONFIG_FILE when set (see README).`,
 ].join("\n");
 

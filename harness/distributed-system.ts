@@ -11,7 +11,7 @@ export interface DistributedSystem extends SystemUnderTest {
 }
 
 const ADDRESS = "(127\\.0\\.0\\.1:\\d+)";
-const URL = "(http:\\/\\/127\\.0\\.0\\.1:\\d+)";
+const URL = "(https?:\\/\\/127\\.0\\.0\\.1:\\d+)";
 
 /** What each role prints once it is ready; the groups are its addresses. */
 export const READY = {

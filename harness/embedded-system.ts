@@ -32,7 +32,7 @@ export async function startEmbeddedSystem(options: EmbeddedSystemOptions = {}): 
   const role = await startRole(
     "all",
     { HOST: "127.0.0.1", PORT: "0", GRPC_PORT: "0", LC_DATA_DIR: dataDir, ...givenSecret, LC_LOG: "quiet", ...options.env },
-    /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*gRPC\s+(127\.0\.0\.1:\d+)/,
+    /HTTP\s+(https?:\/\/127\.0\.0\.1:\d+)[\s\S]*gRPC\s+(127\.0\.0\.1:\d+)/,
   );
   const jwtSecret = givenSecret.LC_JWT_SECRET ?? loadOrCreateDevSecret(dataDir); // the process made it at start
   const [, httpUrl, grpcAddress] = role.ready as unknown as [string, string, string];

@@ -39,9 +39,9 @@ export class GrpcClients {
     return this.streams.getStream(request);
   }
 
-  /** Opens FanoutRelay.Subscribe and records what arrives. */
-  subscribe(streamId: string, fromSeq?: number) {
-    const call = this.relay.subscribe({ streamId, ...(fromSeq === undefined ? {} : { fromSeq: BigInt(fromSeq) }) });
+  /** Opens FanoutRelay.Subscribe with `token` (scope relay:subscribe) and records what arrives. */
+  subscribe(streamId: string, fromSeq: number | undefined, token: string | undefined) {
+    const call = this.relay.subscribe({ streamId, ...(fromSeq === undefined ? {} : { fromSeq: BigInt(fromSeq) }) }, bearer(token));
     const events: SubscribeResponse[] = [];
     let failure: ServiceError | undefined;
     call.on("data", (event: SubscribeResponse) => events.push(event));
@@ -56,6 +56,8 @@ export class GrpcClients {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       },
+      /** The status the call failed with, if it did. */
+      failure: () => failure,
       cancel: () => call.cancel(),
     };
   }

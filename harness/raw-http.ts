@@ -1,4 +1,6 @@
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { connect as tlsConnect } from "node:tls";
 import { connect as http2Connect } from "node:http2";
 import { connect } from "node:net";
 
@@ -82,19 +84,31 @@ export interface HttpAnswer {
  * with full control of the headers (`Origin`, `X-Forwarded-For`) and of the local address the
  * connection comes from (any of 127.0.0.0/8 on loopback), which fetch offers neither of.
  * `untilHead` answers as soon as the head arrives (for SSE) and leaves the stream open until
- * `close()`.
+ * `close()`. An `https:` URL goes over TLS, verified against `tls.ca`, with `tls.cert` and
+ * `tls.key` as the client certificate when given (HTTP/2 then by ALPN).
  */
 export async function httpExchange(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string; http2?: boolean; untilHead?: boolean } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    localAddress?: string;
+    http2?: boolean;
+    untilHead?: boolean;
+    tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+  } = {},
 ): Promise<HttpAnswer & { close(): void }> {
   const target = new URL(url);
   const method = options.method ?? "GET";
   const headers = { ...options.headers, ...(options.body === undefined ? {} : { "content-length": String(Buffer.byteLength(options.body)) }) };
   if (options.http2) {
+    const local = options.localAddress ? { localAddress: options.localAddress } : {};
     const session = http2Connect(target.origin, {
       createConnection: () =>
-        connect({ host: target.hostname, port: Number(target.port), ...(options.localAddress ? { localAddress: options.localAddress } : {}) }),
+        target.protocol === "https:"
+          ? tlsConnect({ host: target.hostname, port: Number(target.port), ...local, ...options.tls, ALPNProtocols: ["h2"] })
+          : connect({ host: target.hostname, port: Number(target.port), ...local }),
     });
     session.on("error", () => {});
     const stream = session.request({ ":method": method, ":path": target.pathname + target.search, ...headers });
@@ -114,7 +128,8 @@ export async function httpExchange(
     return { status: Number(head[":status"]), headers: answerHeaders, text, close };
   }
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
+    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(
       {
         host: target.hostname,
         port: target.port,
@@ -123,6 +138,7 @@ export async function httpExchange(
         headers,
         agent: false,
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        ...options.tls,
       },
       (res) => {
         const answerHeaders = new Headers();

@@ -1,4 +1,6 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
+import { grpcServerCredentials } from "./tls.js";
+import type { HostTls } from "./tls.js";
 
 /** Largest gRPC request accepted, in bytes; a comment request is far smaller. */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024;
@@ -13,10 +15,10 @@ export function createGrpcServer(): Server {
   });
 }
 
-/** Binds and starts a server; resolves with the bound port. */
-export function listenGrpc(server: Server, host: string, port: number): Promise<number> {
+/** Binds and starts a server, over TLS when `tls` is given; resolves with the bound port. */
+export function listenGrpc(server: Server, host: string, port: number, tls?: HostTls): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
+    server.bindAsync(`${host}:${port}`, grpcServerCredentials(tls), (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
   });
 }
 

@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { constants, createServer as createHttp2Server } from "node:http2";
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import { createServer as createNetServer } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import type { HostTls } from "./tls.js";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { LcError } from "../core/errors.js";
 import { headerValue, sendError } from "../core/http/respond.js";
@@ -65,6 +67,8 @@ export interface HttpServerOptions {
   readonly trustedProxies?: TrustedProxies;
   /** Which other origins' pages may call the API. */
   readonly cors?: CorsPolicy;
+  /** Serve TLS (HTTP/2 by ALPN, HTTP/1.1 otherwise) instead of cleartext. */
+  readonly tls?: HostTls;
   /** Whether the fallback serves RPCs (Connect, gRPC-Web) at `/package.Service/Method`: POST, for preflights. */
   readonly fallbackServesRpc?: boolean;
   readonly logger: Logger;
@@ -194,7 +198,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
 
   const sockets = new Set<Socket>();
-  const server: NetServer = createNetServer((socket) => {
+  // Each connection is handed on by its first bytes, after the TLS handshake when there is one:
+  // HTTP/2 starts with its preface ("PRI") whether ALPN chose it or the client knew it.
+  const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
@@ -218,7 +224,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       target.emit("connection", socket);
       process.nextTick(() => socket.resume());
     });
-  });
+  };
+  const { tls } = options;
+  const server: NetServer = tls
+    ? createTlsServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ALPNProtocols: ["h2", "http/1.1"],
+          ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+          handshakeTimeout: headersTimeoutMs,
+        },
+        onConnection,
+      )
+    : createNetServer(onConnection);
+  // A failed handshake (no client certificate, a plaintext client) only ends that connection.
+  server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
   server.maxConnections = options.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -13,11 +13,14 @@ import type { ReadinessCheck } from "../core/readiness.js";
 import { checkReadiness } from "../core/readiness.js";
 import type { RoleMounts } from "../core/role.js";
 import { closeGrpc, createGrpcServer, listenGrpc } from "./grpc-server.js";
+import type { HostTls } from "./tls.js";
 import { addHealthAndReflection } from "../core/grpc/grpc-introspection.js";
 import { startHttpServer } from "./http-server.js";
 
 /** The listening ports of a process. */
 export interface ListeningHost {
+  /** "https" when the ports serve TLS. */
+  readonly scheme: "http" | "https";
   readonly httpPort: number;
   /** Undefined when the process serves no gRPC. */
   readonly grpcPort: number | undefined;
@@ -65,6 +68,8 @@ export async function listen(
     readiness: readonly ReadinessCheck[];
     /** The OpenAPI document served at /openapi.json. */
     openApiJson: string;
+    /** Serve TLS on both ports. */
+    tls?: HostTls;
   },
 ): Promise<ListeningHost> {
   const { config, logger } = options;
@@ -100,6 +105,7 @@ export async function listen(
     trustedProxies: new TrustedProxies(config.trustedProxies),
     cors: new CorsPolicy(config.corsOrigins),
     fallbackServesRpc: routes.length > 0,
+    ...(options.tls ? { tls: options.tls } : {}),
     logger,
     rawRoutes: mounts.rawRoutes,
   });
@@ -107,7 +113,7 @@ export async function listen(
   const health = grpc ? addHealthAndReflection(grpc) : undefined;
   let grpcPort: number | undefined;
   try {
-    grpcPort = grpc ? await listenGrpc(grpc, config.host, config.grpcPort) : undefined;
+    grpcPort = grpc ? await listenGrpc(grpc, config.host, config.grpcPort, options.tls) : undefined;
   } catch (error) {
     await http.close();
     throw error;
@@ -117,6 +123,7 @@ export async function listen(
     health?.setServing(false);
   };
   return {
+    scheme: options.tls ? "https" : "http",
     httpPort: http.port,
     grpcPort,
     beginShutdown,

@@ -5,7 +5,7 @@ import type { Logger } from "../core/logger.js";
 import { CommentService } from "../gen/livecomments/v1/comment_service_pb.js";
 import { StreamService } from "../gen/livecomments/v1/stream_service_pb.js";
 import type { Authenticator, Principal } from "../core/auth/authenticator.js";
-import { bearerToken, requireScope } from "../core/auth/authenticator.js";
+import { callPrincipal, callPrincipalWithScope, metadataString } from "../core/grpc/call-auth.js";
 import { REQUEST_ID_HEADER, acceptRequestId } from "../core/request-id.js";
 import { parseCommentInput } from "./comment-input.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
@@ -27,8 +27,8 @@ export interface IngestGrpcOptions {
 /** Serves CommentService and StreamService with the same rules as the HTTP API. */
 export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions): void {
   const { ingest, streams, authenticator, logger, metrics } = options;
-  const authenticate = (metadata: Metadata): Promise<Principal> => authenticator.verify(bearerToken(firstString(metadata, "authorization")));
-  const admin = async (metadata: Metadata) => requireScope(await authenticate(metadata), STREAMS_ADMIN_SCOPE);
+  const authenticate = (metadata: Metadata): Promise<Principal> => callPrincipal(authenticator, metadata);
+  const admin = (metadata: Metadata) => callPrincipalWithScope(authenticator, metadata, STREAMS_ADMIN_SCOPE);
 
   addGrpcService(
     server,
@@ -45,7 +45,7 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
             ingest.inputLimits,
             ingest.now(),
           );
-          const requestId = acceptRequestId(firstString(call.metadata, REQUEST_ID_HEADER));
+          const requestId = acceptRequestId(metadataString(call.metadata, REQUEST_ID_HEADER));
           return ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}), requestId });
         });
         return {
@@ -77,9 +77,4 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
     },
     logger,
   );
-}
-
-function firstString(metadata: Metadata, key: string): string | undefined {
-  const value = metadata.get(key)[0];
-  return typeof value === "string" ? value : undefined;
 }

@@ -5,6 +5,9 @@ import { LcError } from "../core/errors.js";
 import { commentToMessage } from "../core/grpc/comment-message.js";
 import { addGrpcService } from "../core/grpc/grpc-service.js";
 import type { Logger } from "../core/logger.js";
+import type { Authenticator } from "../core/auth/authenticator.js";
+import { RELAY_SUBSCRIBE_SCOPE } from "../core/auth/scopes.js";
+import { callPrincipalWithScope } from "../core/grpc/call-auth.js";
 import { streamIdFromPath } from "../core/stream.js";
 import type { CommentMessage } from "../core/grpc/comment-message.js";
 import type { SubscribeResponseSchema } from "../gen/livecomments/v1/fanout_relay_pb.js";
@@ -41,13 +44,28 @@ function toMessages(events: readonly RelayEvent[]): SubscribeResponseInit[] {
   return messages;
 }
 
-/** Serves FanoutRelay.Subscribe from the relay. */
-export function addRelayGrpcService(server: Server, relay: FanoutRelay, logger: Logger, queueLimit = DEFAULT_SUBSCRIBER_QUEUE): void {
+/** What the relay's gRPC service needs. */
+export interface RelayGrpcOptions {
+  /** Verifies subscribers' tokens: each must carry scope relay:subscribe. */
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  readonly queueLimit?: number;
+}
+
+/**
+ * Serves FanoutRelay.Subscribe from the relay, to callers with a bearer JWT of scope
+ * relay:subscribe (edges present their own): the relay hands out every comment of every
+ * stream, so it is never open to anyone who can reach its port.
+ */
+export function addRelayGrpcService(server: Server, relay: FanoutRelay, options: RelayGrpcOptions): void {
+  const { logger, authenticator } = options;
+  const queueLimit = options.queueLimit ?? DEFAULT_SUBSCRIBER_QUEUE;
   addGrpcService(
     server,
     FanoutRelayService,
     {
-      async *subscribe(request, _call, { signal, fail }) {
+      async *subscribe(request, call, { signal, fail }) {
+        await callPrincipalWithScope(authenticator, call.metadata, RELAY_SUBSCRIBE_SCOPE);
         const streamId = streamIdFromPath(request.streamId);
         const queue = new BoundedQueue<RelayEvent>(queueLimit);
         const fromSeq = request.fromSeq === undefined ? undefined : Number(request.fromSeq);

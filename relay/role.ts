@@ -1,4 +1,5 @@
 import type { Comment } from "../core/comment.js";
+import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
 import type { RoleMounts, StartedRole } from "../core/role.js";
@@ -29,6 +30,8 @@ export interface RelayRoleOptions {
   readonly warmupMs: number;
   /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
   readonly publish?: (batch: readonly Comment[]) => Promise<void>;
+  /** Verifies the tokens of FanoutRelay subscribers (scope relay:subscribe). */
+  readonly authenticator: Authenticator;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -51,7 +54,7 @@ export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions
   const metrics = new RelayMetrics(options.metrics, relay);
   const sweeper = setInterval(() => relay.sweep(), Math.min(RING_SWEEP_MS, options.ringIdleMs));
   sweeper.unref();
-  addRelayGrpcService(grpc, relay, options.logger);
+  addRelayGrpcService(grpc, relay, { logger: options.logger, authenticator: options.authenticator });
   const { publish } = options;
   // With history (SQLite) a resuming subscriber is served from the log; without it (Kafka), the
   // rings are filled with the recent past first.

@@ -598,7 +598,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const author = user();
         const first = await api.post(streamId, author, "before");
         await api.post(streamId, author, "replayed");
-        const subscription = grpc.subscribe(streamId, first.seq);
+        const subscription = grpc.subscribe(streamId, first.seq, await api.token("backend", "relay:subscribe"));
         try {
           const texts = () => subscription.events.flatMap((e) => (e.event.case === "comments" ? e.event.value.comments.map((c) => c.text) : [e.event.case]));
           await subscription.until(() => texts().length >= 1);
@@ -607,6 +607,25 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           assert.deepEqual(texts(), ["replayed", "live"]);
         } finally {
           subscription.cancel();
+        }
+      });
+
+      it("should refuse FanoutRelay.Subscribe without a token (UNAUTHENTICATED) or without scope relay:subscribe (PERMISSION_DENIED)", async () => {
+        const streamId = await api.createStream();
+        for (const [token, code] of [
+          [undefined, 16],
+          [await api.token(user()), 7],
+          [await api.token("admin", "streams:admin"), 7],
+        ] as const) {
+          const subscription = grpc.subscribe(streamId, undefined, token);
+          try {
+            for (const deadline = Date.now() + 5_000; !subscription.failure() && Date.now() < deadline;)
+              await new Promise((resolve) => setTimeout(resolve, 20));
+            assert.equal(subscription.failure()?.code, code);
+            assert.deepEqual(subscription.events, [], "nothing was sent to a refused caller");
+          } finally {
+            subscription.cancel();
+          }
         }
       });
 

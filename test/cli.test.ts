@@ -52,6 +52,14 @@ describe("livecomments command line", () => {
     assert.deepEqual(shown.unknown, ["LC_TYPO_VAR"]);
   });
 
+  it("should answer the container health check: 0 while the process answers, 1 when nothing does", async () => {
+    const healthy = await cli(["healthcheck"], env);
+    assert.equal(healthy.code, 0, healthy.stderr);
+    const nothing = await cli(["healthcheck"], { ...env, PORT: String(await freePort()) });
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.stderr, /livecomments healthcheck: .*ECONNREFUSED/);
+  });
+
   it("should refuse a bad variable or a file typo with exit 2, naming it", async () => {
     const bad = await cli(["config"], { ...env, LC_BATCH_MS: "soon" });
     assert.equal(bad.code, 2);

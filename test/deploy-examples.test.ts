@@ -47,12 +47,37 @@ test("should keep the Kubernetes manifests in step with the configuration, route
     checkEnvironment(file, role, env);
     const resources = container.resources as { requests?: Node; limits?: Node };
     assert.ok(resources?.requests?.cpu && resources.requests.memory && resources.limits?.memory, `${file}: requests and a memory limit`);
-    for (const probe of [container.readinessProbe, container.livenessProbe] as ({ httpGet?: { path: string }; grpc?: { service?: string } } | undefined)[]) {
-      assert.ok(probe, `${file}: readiness and liveness probes`);
+    for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe] as (
+      { httpGet?: { path: string }; grpc?: { service?: string } } | undefined
+    )[]) {
+      assert.ok(probe, `${file}: readiness, liveness and startup probes`);
       if (probe.httpGet) assert.ok(documentedPaths.includes(probe.httpGet.path), `${file}: ${probe.httpGet.path} is a documented route`);
       if (probe.grpc) assert.ok(servedGrpc.has(probe.grpc.service ?? ""), `${file}: gRPC service ${probe.grpc.service} is served`);
     }
+    // A restricted pod: not root, no privilege escalation, nothing written to the image.
+    const pod = ((object.spec as Node).template as { spec: { securityContext?: Node } }).spec.securityContext;
+    assert.equal(pod?.runAsNonRoot, true, `${file}: runAsNonRoot`);
+    assert.deepEqual(pod?.seccompProfile, { type: "RuntimeDefault" }, `${file}: seccomp`);
+    assert.deepEqual(
+      container.securityContext,
+      { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      `${file}: container securityContext`,
+    );
+    const labels = ((object.spec as Node).selector as { matchLabels: Node }).matchLabels;
+    const budget = objects.find(
+      ({ object: other }) => other.kind === "PodDisruptionBudget" && JSON.stringify((other.spec as Node).selector) === JSON.stringify({ matchLabels: labels }),
+    );
+    assert.ok(budget, `${file}: a PodDisruptionBudget selects the ${role} pods`);
   }
+});
+
+test("should build the image on Node.js 24 with a HEALTHCHECK the command line answers", () => {
+  const dockerfile = readFileSync(join(DEPLOY, "..", "Dockerfile"), "utf8");
+  const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
+  assert.deepEqual(bases, ["node:24-bookworm-slim", "node:24-bookworm-slim"]);
+  const healthcheck = /^HEALTHCHECK .* CMD \["node", "dist\/app\/main\.js", "([a-z]+)"\]$/m.exec(dockerfile);
+  assert.ok(healthcheck, "a HEALTHCHECK running the command line");
+  assert.equal(healthcheck[1], "healthcheck");
 });
 
 test("should keep the compose file in step with the configuration", () => {

@@ -2,6 +2,9 @@ import { parseArgs } from "node:util";
 import { commentToJson } from "../../core/comment.js";
 import { createRelayGrpcFanout } from "../../ports/fanout/relay-grpc.js";
 import type { Environment } from "../config-file.js";
+import { readEngineConfig } from "../config.js";
+import { relayDialOptions } from "../transport-security.js";
+import { devSecret } from "./token-command.js";
 import { usageError } from "./usage-error.js";
 
 export const TAIL_USAGE = "livecomments tail <stream_id> [--from-seq N] [--relay host:port]";
@@ -28,7 +31,14 @@ export async function tailCommand(args: readonly string[], env: Environment): Pr
   const fromSeq = values["from-seq"];
   if (fromSeq !== undefined && !/^\d+$/.test(fromSeq)) throw usageError("--from-seq must be a non-negative integer", TAIL_USAGE);
   let afterSeq = fromSeq === undefined ? undefined : Number(fromSeq);
-  const relay = createRelayGrpcFanout(values.relay!);
+  // The relay admits tokens of scope relay:subscribe: LC_RELAY_TOKEN, else one signed here with
+  // LC_JWT_SECRET (or the development secret); TLS as an edge dials it (LC_RELAY_TLS_*).
+  const dial = relayDialOptions(
+    readEngineConfig(env),
+    { jwtSecret: devSecret(env), jwtIssuer: env.LC_JWT_ISSUER, jwtAudience: env.LC_JWT_AUDIENCE },
+    "livecomments-tail",
+  );
+  const relay = createRelayGrpcFanout(values.relay!, dial);
   const stopped = new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -7,11 +7,13 @@ import { openCassandra, openKafkaLog, openStreamRegistry, probes } from "../engi
 import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
 import { startArchive } from "../../archive/role.js";
 import { OPENAPI_JSON } from "../openapi.js";
+import { hostTls } from "../transport-security.js";
 
 /** `livecomments archive`: copies the Kafka log into Cassandra and serves replays. */
 export async function runArchive(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
+  const tls = hostTls(config);
   const key = paginationKey(env, config.jwtSecret);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog(engines, "archive", logger);
@@ -32,11 +34,12 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
     logger,
     serveGrpc: false,
     openApiJson: OPENAPI_JSON,
+    ...(tls ? { tls } : {}),
     metrics,
     readiness: [probes.kafka(log), probes.cassandra(cassandra)],
   });
   return {
-    description: `archive ready: HTTP http://${shownHost(config.host)}:${host.httpPort} (REST and PlaybackService)`,
+    description: `archive ready: HTTP ${host.scheme}://${shownHost(config.host)}:${host.httpPort} (REST and PlaybackService)`,
     async close() {
       await archive.drain();
       await host.close();

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
 import type { FanoutSource } from "../../ports/fanout/index.js";
@@ -10,12 +11,15 @@ import { createRedisViewerCounts } from "../../ports/viewer-count/redis.js";
 import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
 import { startEdge } from "../../edge/role.js";
 import { OPENAPI_JSON } from "../openapi.js";
+import { hostTls, relayDialOptions } from "../transport-security.js";
 
 /** `livecomments edge`: SSE for browsers, fed by the relay over gRPC or by Redis Pub/Sub. */
 export async function runEdge(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
-  const relay = createRelayGrpcFanout(engines.relayAddress);
+  const tls = hostTls(config);
+  const dial = relayDialOptions(engines, config, `edge-${randomUUID()}`);
+  const relay = createRelayGrpcFanout(engines.relayAddress, dial);
   let fanout: FanoutSource = relay;
   let closeRedis = () => {};
   if (engines.edgeUpstream === "redis") {
@@ -47,11 +51,12 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     logger,
     serveGrpc: false,
     openApiJson: OPENAPI_JSON,
+    ...(tls ? { tls } : {}),
     metrics,
-    readiness: [probes.relay(engines.relayAddress), probes.redis(redis), probes.cassandra(cassandra)],
+    readiness: [probes.relay(engines.relayAddress, dial.credentials), probes.redis(redis), probes.cassandra(cassandra)],
   });
   return {
-    description: `edge ready: HTTP http://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
+    description: `edge ready: HTTP ${host.scheme}://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
     async close() {
       host.beginShutdown();
       await edge.drain();

@@ -11,11 +11,13 @@ import { openCassandra, openKafkaLog, openRedis, openStreamRegistry, probes } fr
 import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
 import { startIngest } from "../../ingest/role.js";
 import { OPENAPI_JSON } from "../openapi.js";
+import { hostTls } from "../transport-security.js";
 
 /** `livecomments ingest`: the write path on Kafka, Redis and Cassandra. */
 export async function runIngest(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
+  const tls = hostTls(config);
   const authenticator = authenticatorFor(config);
   if (!authenticator) throw new Error("LC_JWT_SECRET or LC_JWKS_URL must be set for the ingest role");
   const redis = await openRedis(engines.redisUrl);
@@ -40,12 +42,13 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     logger,
     serveGrpc: true,
     openApiJson: OPENAPI_JSON,
+    ...(tls ? { tls } : {}),
     metrics,
     readiness: [probes.kafka(log), probes.redis(redis), probes.cassandra(cassandra)],
   });
   const at = shownHost(config.host);
   return {
-    description: `ingest ready: HTTP http://${at}:${host.httpPort}, gRPC ${at}:${host.grpcPort}`,
+    description: `ingest ready: HTTP ${host.scheme}://${at}:${host.httpPort}, gRPC ${at}:${host.grpcPort}`,
     async close() {
       await ingest.drain();
       await host.close();

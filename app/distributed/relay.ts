@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
 import { createRedisFanoutPublisher } from "../../ports/fanout/redis.js";
-import { readEngineConfig, readServerConfig } from "../config.js";
+import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.js";
+import { hostTls } from "../transport-security.js";
 import type { RunningRole } from "../engines.js";
 import { openKafkaLog, openRedis, probes } from "../engines.js";
 import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
@@ -13,6 +14,10 @@ import { OPENAPI_JSON } from "../openapi.js";
 export async function runRelay(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
+  const authenticator = authenticatorFor(config);
+  if (!authenticator)
+    throw new Error("LC_JWT_SECRET or LC_JWKS_URL must be set for the relay role: FanoutRelay.Subscribe admits tokens with scope relay:subscribe");
+  const tls = hostTls(config);
   const redis = engines.relayPublishesToRedis ? await openRedis(engines.redisUrl) : undefined;
   const log = await openKafkaLog(engines, `relay-${randomUUID()}`, logger);
   const metrics = createMetricsRegistry("relay");
@@ -26,6 +31,7 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     ringIdleMs: config.ringIdleMs,
     warmupMs: config.relayWarmupMs,
     ...(redis ? { publish: createRedisFanoutPublisher(redis, logger) } : {}),
+    authenticator,
     logger,
     metrics,
   });
@@ -34,12 +40,13 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     logger,
     serveGrpc: true,
     openApiJson: OPENAPI_JSON,
+    ...(tls ? { tls } : {}),
     metrics,
     readiness: [probes.kafka(log), ...(redis ? [probes.redis(redis)] : [])],
   });
   const at = shownHost(config.host);
   return {
-    description: `relay ready: gRPC ${at}:${host.grpcPort}, HTTP http://${at}:${host.httpPort}${redis ? ", publishing to Redis" : ""}`,
+    description: `relay ready: gRPC ${at}:${host.grpcPort}, HTTP ${host.scheme}://${at}:${host.httpPort}${redis ? ", publishing to Redis" : ""}`,
     async close() {
       await relay.drain();
       await host.close();

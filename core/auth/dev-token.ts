@@ -10,6 +10,9 @@ export interface DevTokenClaims {
   readonly scope?: string;
   /** Lifetime in seconds. */
   readonly ttlSec?: number;
+  /** `iss` and `aud`, for verifiers that check them (LC_JWT_ISSUER, LC_JWT_AUDIENCE). */
+  readonly issuer?: string;
+  readonly audience?: string;
 }
 
 /** Mints an HS256 token, for development, tests and the `token` command. */
@@ -17,7 +20,10 @@ export function mintToken(secret: string, claims: DevTokenClaims): Promise<strin
   const payload: Record<string, string> = {};
   if (claims.name !== undefined) payload.name = claims.name;
   if (claims.scope !== undefined) payload.scope = claims.scope;
-  return new SignJWT(payload)
+  let jwt = new SignJWT(payload);
+  if (claims.issuer !== undefined) jwt = jwt.setIssuer(claims.issuer);
+  if (claims.audience !== undefined) jwt = jwt.setAudience(claims.audience);
+  return jwt
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuedAt()

@@ -2,3 +2,6 @@
 
 /** The scope that may create and end streams. */
 export const STREAMS_ADMIN_SCOPE = "streams:admin";
+
+/** The scope that may subscribe to the relay (FanoutRelay.Subscribe): edges and other backends. */
+export const RELAY_SUBSCRIBE_SCOPE = "relay:subscribe";

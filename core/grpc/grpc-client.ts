@@ -1,5 +1,5 @@
 import { Metadata, credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
-import type { Client, ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import type { ChannelCredentials, Client, ClientReadableStream, ServiceError } from "@grpc/grpc-js";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
@@ -21,9 +21,14 @@ type RawStream = (request: unknown, metadata?: Metadata) => ClientReadableStream
  * A grpc-js client of a generated service on the same codecs the server uses: unary methods
  * return promises, server-streaming methods return the grpc-js readable stream.
  */
-export function createGrpcClient<S extends GenServiceMethods>(service: GenService<S>, address: string, options: Record<string, number> = {}): GrpcClient<S> {
+export function createGrpcClient<S extends GenServiceMethods>(
+  service: GenService<S>,
+  address: string,
+  options: Record<string, number> = {},
+  channel: ChannelCredentials = credentials.createInsecure(),
+): GrpcClient<S> {
   const Constructor = makeGenericClientConstructor(grpcServiceDefinition(service), service.typeName);
-  const raw = new Constructor(address, credentials.createInsecure(), {
+  const raw = new Constructor(address, channel, {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 10_000,
     // grpc-js backs off up to 120 s between connection attempts by default, so a peer that

@@ -1,6 +1,6 @@
 import { Observable } from "rxjs";
-import { status as GrpcStatus } from "@grpc/grpc-js";
-import type { ServiceError } from "@grpc/grpc-js";
+import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+import type { ChannelCredentials, ServiceError } from "@grpc/grpc-js";
 import { LcError } from "../../core/errors.js";
 import { createGrpcClient } from "../../core/grpc/grpc-client.js";
 import { commentFromMessage } from "../../core/grpc/comment-message.js";
@@ -18,47 +18,76 @@ export interface RelayGrpcFanout extends FanoutSource {
   close(): void;
 }
 
+/** How a role dials the relay. */
+export interface RelayDialOptions {
+  /** TLS to the relay (its CA, and a client certificate for a relay that asks for one); plaintext when unset. */
+  readonly credentials?: ChannelCredentials;
+  /** The bearer token of every Subscribe (scope relay:subscribe), asked for each call so it can be renewed. */
+  readonly token?: () => Promise<string>;
+}
+
 /**
  * The edge's upstream over gRPC: one FanoutRelay.Subscribe call per subscription. Any end of
  * the call the edge did not ask for (relay restart, network) errors the observable, and the
  * edge re-subscribes from the last seq it saw.
  */
-export function createRelayGrpcFanout(address: string): RelayGrpcFanout {
-  const client = createGrpcClient(FanoutRelay, address, {
-    "grpc.max_receive_message_length": RELAY_MAX_MESSAGE_BYTES,
-    // HTTP/2 lets 64 KiB be in flight per connection by default: every stream of the edge shares
-    // one connection, so the relay waited for a WINDOW_UPDATE every 64 KiB, and an edge whose
-    // event loop was busy for a moment held back every stream (relay to edge p50 4.2 s with the
-    // default, 1.8 s with this, at 1,000 comments/s over 200 streams on a saturated machine).
-    "grpc-node.flow_control_window": RELAY_FLOW_CONTROL_WINDOW_BYTES,
-  });
+export function createRelayGrpcFanout(address: string, dial: RelayDialOptions = {}): RelayGrpcFanout {
+  const client = createGrpcClient(
+    FanoutRelay,
+    address,
+    {
+      "grpc.max_receive_message_length": RELAY_MAX_MESSAGE_BYTES,
+      // HTTP/2 lets 64 KiB be in flight per connection by default: every stream of the edge shares
+      // one connection, so the relay waited for a WINDOW_UPDATE every 64 KiB, and an edge whose
+      // event loop was busy for a moment held back every stream (relay to edge p50 4.2 s with the
+      // default, 1.8 s with this, at 1,000 comments/s over 200 streams on a saturated machine).
+      "grpc-node.flow_control_window": RELAY_FLOW_CONTROL_WINDOW_BYTES,
+    },
+    dial.credentials,
+  );
   return {
     // The relay answers a cursorless Subscribe with its position once its listener is in place.
     announcesLive: true,
     subscribe(streamId, afterSeq) {
       return new Observable<RelayEvent>((subscriber) => {
-        const call = client.subscribe({ streamId, ...(afterSeq === undefined ? {} : { fromSeq: BigInt(afterSeq) }) });
         let cancelled = false;
-        call.on("data", (response: SubscribeResponse) => {
-          const event = response.event;
-          if (event.case === "comments") {
-            for (const comment of event.value.comments) subscriber.next({ kind: "comment", comment: commentFromMessage(comment) });
-          } else if (event.case === "reset") {
-            subscriber.next({ kind: "reset", afterSeq: Number(event.value.afterSeq), oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
-          } else if (event.case === "position") {
-            subscriber.next({ kind: "position", afterSeq: Number(event.value.afterSeq) });
-          }
-        });
-        call.on("error", (error: ServiceError) => {
-          if (cancelled && error.code === GrpcStatus.CANCELLED) return;
-          subscriber.error(new LcError("unavailable", `relay subscription failed: ${error.details || error.message}`, { cause: error }));
-        });
-        call.on("end", () => {
-          if (!cancelled) subscriber.error(new LcError("unavailable", "relay ended the subscription"));
-        });
+        let cancel = () => {};
+        const start = (metadata: Metadata) => {
+          if (cancelled) return;
+          const call = client.subscribe({ streamId, ...(afterSeq === undefined ? {} : { fromSeq: BigInt(afterSeq) }) }, metadata);
+          cancel = () => call.cancel();
+          call.on("data", (response: SubscribeResponse) => {
+            const event = response.event;
+            if (event.case === "comments") {
+              for (const comment of event.value.comments) subscriber.next({ kind: "comment", comment: commentFromMessage(comment) });
+            } else if (event.case === "reset") {
+              subscriber.next({ kind: "reset", afterSeq: Number(event.value.afterSeq), oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
+            } else if (event.case === "position") {
+              subscriber.next({ kind: "position", afterSeq: Number(event.value.afterSeq) });
+            }
+          });
+          call.on("error", (error: ServiceError) => {
+            if (cancelled && error.code === GrpcStatus.CANCELLED) return;
+            subscriber.error(new LcError("unavailable", `relay subscription failed: ${error.details || error.message}`, { cause: error }));
+          });
+          call.on("end", () => {
+            if (!cancelled) subscriber.error(new LcError("unavailable", "relay ended the subscription"));
+          });
+        };
+        const metadata = new Metadata();
+        if (!dial.token) start(metadata);
+        else {
+          dial.token().then(
+            (token) => {
+              metadata.set("authorization", `Bearer ${token}`);
+              start(metadata);
+            },
+            (error: unknown) => subscriber.error(new LcError("unavailable", "no token for the relay", { cause: error })),
+          );
+        }
         return () => {
           cancelled = true;
-          call.cancel();
+          cancel();
         };
       });
     },

@@ -25,6 +25,7 @@ import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
 import { DEFAULT_RELAY_WARMUP_MS, DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/defaults.js";
 import { EnvReader } from "./env.js";
+import type { KeyspaceReplication } from "../ports/cassandra/connect-cassandra.js";
 
 /** What every role reads from the environment, in either mode. */
 export interface ServerConfig {
@@ -89,13 +90,28 @@ export interface EngineConfig {
   readonly kafkaPartitions: number;
   readonly kafkaReplicationFactor: number;
   readonly kafkaCompression: "none" | "gzip";
+  /** Client TLS to the brokers (LC_KAFKA_TLS=on, or implied by a CA file). */
+  readonly kafkaTls: boolean;
+  readonly kafkaTlsCaFile: string | undefined;
+  /** SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) login; over TLS this is SASL_SSL. */
+  readonly kafkaSasl: { readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; readonly username: string; readonly password: string } | undefined;
+  /** `redis://host:port`, or `rediss://user:password@host:port` for TLS and an ACL user. */
   readonly redisUrl: string;
+  /** PEM CA bundle to verify a `rediss://` Redis; unset, the system's CAs. */
+  readonly redisTlsCaFile: string | undefined;
   /** Prefix of every Redis key this deployment writes (rate limits, idempotency). */
   readonly redisKeyPrefix: string;
   readonly cassandraContactPoints: readonly string[];
   readonly cassandraDataCenter: string;
   readonly cassandraKeyspace: string;
-  readonly cassandraReplicationFactor: number;
+  /** How a keyspace this deployment creates is replicated (LC_CASSANDRA_REPLICATION, else LC_CASSANDRA_REPLICATION_FACTOR). */
+  readonly cassandraReplication: KeyspaceReplication;
+  /** A PasswordAuthenticator login. */
+  readonly cassandraUsername: string | undefined;
+  readonly cassandraPassword: string | undefined;
+  /** Client TLS to the nodes (LC_CASSANDRA_TLS=on, or implied by a CA file). */
+  readonly cassandraTls: boolean;
+  readonly cassandraTlsCaFile: string | undefined;
   readonly archiveBucketMs: number;
   /** The relay's gRPC address, for edges. */
   readonly relayAddress: string;
@@ -110,6 +126,54 @@ export interface EngineConfig {
   readonly edgeUpstream: "relay" | "redis";
   /** Whether the relay also publishes to Redis Pub/Sub. */
   readonly relayPublishesToRedis: boolean;
+}
+
+/**
+ * LC_CASSANDRA_REPLICATION (`datacenter1:3,dc2:3`: NetworkTopologyStrategy, replicas per data
+ * centre), else SimpleStrategy with LC_CASSANDRA_REPLICATION_FACTOR.
+ */
+function cassandraReplication(read: EnvReader): KeyspaceReplication {
+  const factor = read.integer("LC_CASSANDRA_REPLICATION_FACTOR", 1, 1, 10);
+  const perDataCenter = read.string("LC_CASSANDRA_REPLICATION");
+  if (perDataCenter === undefined) return { class: "SimpleStrategy", replicationFactor: factor };
+  const dataCenters: Record<string, number> = {};
+  for (const entry of perDataCenter.split(",").map((part) => part.trim())) {
+    const match = /^([A-Za-z0-9_.-]{1,64}):(\d{1,2})$/.exec(entry);
+    if (!match || Number(match[2]) < 1)
+      throw new LcError("invalid_argument", `LC_CASSANDRA_REPLICATION must be data centre:replicas pairs, as datacenter1:3,dc2:3; got "${perDataCenter}"`);
+    dataCenters[match[1]!] = Number(match[2]);
+  }
+  return { class: "NetworkTopologyStrategy", dataCenters };
+}
+
+function kafkaSasl(read: EnvReader): EngineConfig["kafkaSasl"] {
+  const mechanism = read.string("LC_KAFKA_SASL_MECHANISM");
+  const username = read.string("LC_KAFKA_SASL_USERNAME");
+  const password = read.string("LC_KAFKA_SASL_PASSWORD");
+  if (mechanism === undefined) {
+    if (username !== undefined || password !== undefined)
+      throw new LcError("invalid_argument", "LC_KAFKA_SASL_USERNAME and _PASSWORD need LC_KAFKA_SASL_MECHANISM");
+    return undefined;
+  }
+  const chosen = read.oneOf("LC_KAFKA_SASL_MECHANISM", "scram-sha-512", ["plain", "scram-sha-256", "scram-sha-512"]);
+  if (username === undefined || password === undefined)
+    throw new LcError("invalid_argument", "LC_KAFKA_SASL_MECHANISM needs LC_KAFKA_SASL_USERNAME and LC_KAFKA_SASL_PASSWORD");
+  return { mechanism: chosen, username, password };
+}
+
+function cassandraLogin(read: EnvReader): Pick<EngineConfig, "cassandraUsername" | "cassandraPassword"> {
+  const cassandraUsername = read.string("LC_CASSANDRA_USERNAME");
+  const cassandraPassword = read.string("LC_CASSANDRA_PASSWORD");
+  if ((cassandraUsername === undefined) !== (cassandraPassword === undefined))
+    throw new LcError("invalid_argument", "LC_CASSANDRA_USERNAME and LC_CASSANDRA_PASSWORD go together");
+  return { cassandraUsername, cassandraPassword };
+}
+
+/** LC_REDIS_URL, checked without ever printing it: it may hold a password. */
+function redisUrl(read: EnvReader): string {
+  const url = read.string("LC_REDIS_URL") ?? "redis://127.0.0.1:6379";
+  if (!/^rediss?:\/\/\S+$/.test(url)) throw new LcError("invalid_argument", "LC_REDIS_URL must be a redis:// or rediss:// URL");
+  return url;
 }
 
 function tlsFiles(read: EnvReader): Pick<ServerConfig, "tlsCertFile" | "tlsKeyFile" | "tlsClientCaFile"> {
@@ -202,12 +266,19 @@ export function readEngineConfig(env: Readonly<Record<string, string | undefined
     kafkaPartitions: read.integer("LC_KAFKA_PARTITIONS", DEFAULT_KAFKA_PARTITIONS, 1, 10_000),
     kafkaReplicationFactor: read.integer("LC_KAFKA_REPLICATION_FACTOR", 1, 1, 10),
     kafkaCompression: read.oneOf("LC_KAFKA_COMPRESSION", "none", ["none", "gzip"]),
-    redisUrl: read.string("LC_REDIS_URL") ?? "redis://127.0.0.1:6379",
+    kafkaTlsCaFile: read.file("LC_KAFKA_TLS_CA_FILE"),
+    kafkaTls: read.oneOf("LC_KAFKA_TLS", "off", ["on", "off"]) === "on" || read.string("LC_KAFKA_TLS_CA_FILE") !== undefined,
+    kafkaSasl: kafkaSasl(read),
+    redisUrl: redisUrl(read),
+    redisTlsCaFile: read.file("LC_REDIS_TLS_CA_FILE"),
     redisKeyPrefix: read.matching("LC_REDIS_KEY_PREFIX", "lc:", /^[a-zA-Z0-9:_-]{0,64}$/),
     cassandraContactPoints: list("LC_CASSANDRA_CONTACT_POINTS", "127.0.0.1:9042"),
     cassandraDataCenter: read.string("LC_CASSANDRA_DC") ?? "datacenter1",
     cassandraKeyspace: read.matching("LC_CASSANDRA_KEYSPACE", "livecomments", /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/),
-    cassandraReplicationFactor: read.integer("LC_CASSANDRA_REPLICATION_FACTOR", 1, 1, 10),
+    cassandraReplication: cassandraReplication(read),
+    ...cassandraLogin(read),
+    cassandraTlsCaFile: read.file("LC_CASSANDRA_TLS_CA_FILE"),
+    cassandraTls: read.oneOf("LC_CASSANDRA_TLS", "off", ["on", "off"]) === "on" || read.string("LC_CASSANDRA_TLS_CA_FILE") !== undefined,
     archiveBucketMs: read.integer("LC_ARCHIVE_BUCKET_MS", DEFAULT_BUCKET_MS, 1_000, 24 * 60 * 60 * 1000),
     relayAddress: read.string("LC_RELAY_ADDRESS") ?? "127.0.0.1:50052",
     relayTlsCaFile: read.file("LC_RELAY_TLS_CA_FILE"),

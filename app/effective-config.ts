@@ -4,6 +4,7 @@ import { paginationKey, readEmbeddedConfig, readEngineConfig, readServerConfig }
 import type { Environment } from "./config-file.js";
 import { readConfigFile } from "./config-file.js";
 import { EnvReader } from "./env.js";
+import { withoutCredentials } from "./engines.js";
 
 /** The roles a process can run. */
 export const ROLE_NAMES = ["all", "ingest", "relay", "edge", "archive"] as const;
@@ -93,7 +94,17 @@ export function effectiveConfig(env: Environment, role: RoleName): EffectiveConf
       ...shown,
       jwtSecret: jwtSecret === undefined ? (role === "all" ? "development secret in the data folder" : "not set") : "set",
       paginationSecret: env.LC_PAGINATION_SECRET ? "set" : "derived from the JWT secret",
-      ...(engines ? { engines } : {}),
+      ...(engines
+        ? {
+            engines: {
+              ...engines,
+              redisUrl: withoutCredentials(engines.redisUrl),
+              cassandraPassword: engines.cassandraPassword === undefined ? "not set" : "set",
+              kafkaSasl: engines.kafkaSasl ? { ...engines.kafkaSasl, password: "set" } : "not set",
+              relayToken: engines.relayToken === undefined ? "not set" : "set",
+            },
+          }
+        : {}),
     },
     unknown,
   };

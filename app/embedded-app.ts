@@ -19,9 +19,8 @@ import { startRelay } from "../relay/role.js";
 import type { EmbeddedConfig } from "./config.js";
 import { authenticatorFor, paginationKey } from "./config.js";
 import { demoRoutes } from "./demo-routes.js";
-import { createRoleMounts, listen } from "../host/role-host.js";
-import { OPENAPI_JSON } from "./openapi.js";
-import { hostTls } from "./transport-security.js";
+import { createRoleMounts } from "../host/role-host.js";
+import { serveRoles } from "./serve-roles.js";
 
 /** Name of the database file in the data folder. */
 export const DATABASE_FILE = "livecomments.sqlite";
@@ -60,7 +59,6 @@ export async function startEmbeddedApp(
   const registry = createSqliteStreamRegistry(db);
   const metrics = createMetricsRegistry("all");
   const mounts = createRoleMounts();
-  const tls = hostTls(config);
   const authenticator = authenticatorFor(config, jwtSecret)!;
 
   const ingest = await startIngest(mounts, {
@@ -112,12 +110,10 @@ export async function startEmbeddedApp(
     metrics,
   });
   demoRoutes(mounts.router, { guestTokenSecret: config.jwtSecret === undefined ? jwtSecret : undefined });
-  const host = await listen(mounts, {
+  const host = await serveRoles(mounts, {
     config,
     logger,
     serveGrpc: true,
-    openApiJson: OPENAPI_JSON,
-    ...(tls ? { tls } : {}),
     metrics,
     readiness: [{ name: "sqlite", probe: () => log.ping() }],
   });

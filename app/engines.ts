@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import type cassandra from "cassandra-driver";
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import type { Logger } from "../core/logger.js";
@@ -24,6 +26,8 @@ export function openKafkaLog(engines: EngineConfig, clientId: string, logger: Lo
     partitions: engines.kafkaPartitions,
     replicationFactor: engines.kafkaReplicationFactor,
     compression: engines.kafkaCompression,
+    ...(engines.kafkaTls ? { tls: engines.kafkaTlsCaFile ? { ca: readFileSync(engines.kafkaTlsCaFile) } : {} } : {}),
+    ...(engines.kafkaSasl ? { sasl: engines.kafkaSasl } : {}),
     logger,
   });
 }
@@ -32,23 +36,49 @@ export function openKafkaLog(engines: EngineConfig, clientId: string, logger: Lo
  * A Redis connection that fails commands at once while disconnected (no offline queue), so a
  * Redis outage turns into quick 503s instead of requests that hang.
  */
-export async function openRedis(url: string): Promise<Redis> {
+export function openRedis(engines: RedisConfig): Promise<Redis> {
   // Auto-pipelining sends the commands of one event-loop turn together: many requests' rate
   // limit checks share one round trip.
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true });
-  await redis.connect();
-  // While Redis is away, commands fail (503s) and ioredis reconnects by itself; without a
-  // listener every failed reconnect would also be printed as an unhandled error event.
-  redis.on("error", () => {});
-  return redis;
+  return connectRedis(engines, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true });
 }
 
 /** A Redis connection for SUBSCRIBE, which keeps its commands queued across reconnects. */
-export async function openRedisSubscriber(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true });
-  await redis.connect();
-  redis.on("error", () => {}); // reconnects by itself; subscribers see the gap through seq continuity
+export function openRedisSubscriber(engines: RedisConfig): Promise<Redis> {
+  return connectRedis(engines, {});
+}
+
+type RedisConfig = Pick<EngineConfig, "redisUrl" | "redisTlsCaFile">;
+
+/**
+ * Connects to LC_REDIS_URL (`rediss://user:password@host:port` for TLS and an ACL user, the CA
+ * from LC_REDIS_TLS_CA_FILE); fails at once, naming Redis and what it answered (a wrong
+ * password, a refused connection), rather than retrying forever at start.
+ */
+async function connectRedis(engines: RedisConfig, options: RedisOptions): Promise<Redis> {
+  const tls = engines.redisUrl.startsWith("rediss:") ? { tls: engines.redisTlsCaFile ? { ca: readFileSync(engines.redisTlsCaFile) } : {} } : {};
+  const redis = new Redis(engines.redisUrl, { ...options, ...tls, lazyConnect: true });
+  let refusal: Error | undefined;
+  // While Redis is away, commands fail (503s) and ioredis reconnects by itself; without a
+  // listener every failed reconnect would also be printed as an unhandled error event.
+  redis.on("error", (error: Error) => (refusal ??= error));
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`Redis at ${withoutCredentials(engines.redisUrl)}: ${(refusal ?? (error as Error)).message}`, { cause: error });
+  }
   return redis;
+}
+
+/** A URL as it may be shown: without its password. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(a malformed URL)";
+  }
 }
 
 /** Cassandra on the configured keyspace. */
@@ -57,7 +87,11 @@ export function openCassandra(engines: EngineConfig): Promise<cassandra.Client> 
     contactPoints: engines.cassandraContactPoints,
     localDataCenter: engines.cassandraDataCenter,
     keyspace: engines.cassandraKeyspace,
-    replicationFactor: engines.cassandraReplicationFactor,
+    replication: engines.cassandraReplication,
+    ...(engines.cassandraUsername !== undefined && engines.cassandraPassword !== undefined
+      ? { credentials: { username: engines.cassandraUsername, password: engines.cassandraPassword } }
+      : {}),
+    ...(engines.cassandraTls ? { tls: engines.cassandraTlsCaFile ? { ca: readFileSync(engines.cassandraTlsCaFile) } : {} } : {}),
   });
 }
 

@@ -12,15 +12,46 @@ export interface EventStreamLimits {
   readonly onCutOff?: () => void;
 }
 
-/** The connection under an SSE response, whichever server accepted it. */
+/**
+ * Where an SSE response's bytes go, whichever server accepted it: a bare socket (HTTP/1.1's raw
+ * path), node:http's response (HTTP/1.1) or an HTTP/2 stream, whose session socket must never
+ * be written to directly.
+ */
 export interface SseSocket {
-  readonly socket: Socket;
   /** Who the viewer is, by address: the peer, or who a trusted proxy says it is. */
   readonly clientAddress: string;
+  /** Whether the viewer is still there to write to. */
+  readonly writable: boolean;
+  /** Bytes written but not yet sent: a viewer that does not read lets them pile up. */
+  readonly bufferedBytes: number;
   /** Writes the 200 response head (SSE_HEAD_FIELDS), close-delimited. */
   writeHead(): void;
+  write(bytes: Buffer | string): void;
+  /** Ends the response once what is written has gone. */
+  end(): void;
+  /** Cuts the connection (or the HTTP/2 stream) at once. */
+  destroy(): void;
   /** Runs once when the response has ended, whoever ended it. */
   onClose(callback: () => void): void;
+}
+
+/** An SSE response on a bare socket: HTTP/1.1, close-delimited, the bytes as they are. */
+export function socketSse(socket: Socket, clientAddress: string, head: string): SseSocket {
+  socket.setNoDelay(true);
+  return {
+    clientAddress,
+    get writable() {
+      return !socket.destroyed && socket.writable;
+    },
+    get bufferedBytes() {
+      return socket.writableLength;
+    },
+    writeHead: () => void socket.write(head),
+    write: (bytes) => void socket.write(bytes),
+    end: () => void socket.end(),
+    destroy: () => void socket.destroy(),
+    onClose: (callback) => void socket.once("close", callback),
+  };
 }
 
 /** The response head of every SSE stream. */
@@ -48,10 +79,9 @@ export interface EventStream extends ViewerConnection {
  * with Last-Event-ID and loses nothing.
  */
 export function openEventStream(sse: SseSocket, streamId: string, viewers: Viewers, limits: EventStreamLimits): EventStream {
-  const { socket } = sse;
   // The viewer may have left while the request was checked; its close event is already gone,
   // so it must not be admitted (it would never leave).
-  if (socket.destroyed || !socket.writable) throw new LcError("unavailable", "the viewer went away");
+  if (!sse.writable) throw new LcError("unavailable", "the viewer went away");
   let open = true;
   const closeCallbacks: (() => void)[] = [];
   const stream: EventStream = {
@@ -59,11 +89,11 @@ export function openEventStream(sse: SseSocket, streamId: string, viewers: Viewe
     write(bytes) {
       if (!open) return;
       stream.lastWriteAt = Date.now();
-      socket.write(bytes);
-      if (socket.writableLength > limits.maxBufferedBytes) {
+      sse.write(bytes);
+      if (sse.bufferedBytes > limits.maxBufferedBytes) {
         open = false;
         limits.onCutOff?.();
-        socket.destroy();
+        sse.destroy();
       }
     },
     closeWithRetry(retryMs) {
@@ -71,14 +101,13 @@ export function openEventStream(sse: SseSocket, streamId: string, viewers: Viewe
       stream.end();
     },
     end() {
-      if (open) socket.end();
+      if (open) sse.end();
     },
     onClose(callback) {
       closeCallbacks.push(callback);
     },
   };
   const ticket = viewers.admit(sse.clientAddress, streamId, stream);
-  socket.setNoDelay(true);
   sse.writeHead();
   // Jitter spreads the reconnects of many viewers dropped at once.
   stream.write(formatRetry(limits.retryMs * (0.8 + Math.random() * 0.4)));

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Observable } from "rxjs";
 import { clientAddressOf } from "../core/http/client-address.js";
 import { headerLines } from "../core/http/raw-request.js";
@@ -13,7 +15,7 @@ import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Frame } from "./comment-frames.js";
 import { toFrames, withOwnComments } from "./comment-frames.js";
 import type { SseSocket } from "./event-stream.js";
-import { SSE_HEAD_FIELDS, openEventStream } from "./event-stream.js";
+import { SSE_HEAD_FIELDS, openEventStream, socketSse } from "./event-stream.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import { ViewerGroups } from "./viewer-groups.js";
 import { pollOnce } from "./long-poll.js";
@@ -116,12 +118,7 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
         lastEventId: request.headers.get("last-event-id"),
         cookie: request.headers.get("cookie"),
       },
-      {
-        socket,
-        clientAddress: request.clientAddress,
-        writeHead: () => socket.write(`${RAW_SSE_HEAD_FIELDS}${request.responseHeaderLines}\r\n`),
-        onClose: (callback) => socket.once("close", callback),
-      },
+      socketSse(socket, request.clientAddress, `${RAW_SSE_HEAD_FIELDS}${request.responseHeaderLines}\r\n`),
     );
   });
 
@@ -134,16 +131,7 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
           lastEventId: headerValue(req, "last-event-id"),
           cookie: headerValue(req, "cookie"),
         },
-        {
-          socket: req.socket,
-          clientAddress: clientAddressOf(req),
-          writeHead() {
-            res.useChunkedEncodingByDefault = false; // close-delimited body, as on the raw path
-            res.writeHead(200, SSE_HEAD_FIELDS);
-            res.flushHeaders();
-          },
-          onClose: (callback) => res.on("close", callback),
-        },
+        responseSse(req, res),
       ),
     )
     .add("GET", "/v1/streams/:id/viewers", async (_req, res, params) => {
@@ -223,4 +211,35 @@ function optionalSeq(value: string | null | undefined, name: string): number | u
   if (value === null || value === undefined || value === "") return undefined;
   if (!/^\d{1,15}$/.test(value)) throw new LcError("invalid_argument", `${name} must be a seq (a non-negative integer)`);
   return Number(value);
+}
+
+/**
+ * An SSE response through node:http (HTTP/1.1: close-delimited, the same bytes as the raw path)
+ * or node:http2's compatibility API (an HTTP/2 stream, framed by HTTP/2 itself).
+ */
+function responseSse(req: IncomingMessage, res: ServerResponse): SseSocket {
+  const stream = (res as unknown as { stream?: Duplex }).stream;
+  if (req.httpVersionMajor < 2 || !stream) {
+    req.socket.setNoDelay(true);
+    res.useChunkedEncodingByDefault = false;
+  }
+  // HTTP/2: what waits is in the stream; HTTP/1.1: in the response, then in the socket.
+  const buffered = stream ? () => stream.writableLength : () => res.writableLength + (req.socket?.writableLength ?? 0);
+  return {
+    clientAddress: clientAddressOf(req),
+    get writable() {
+      return !res.destroyed && !res.writableEnded && (stream ? !stream.destroyed : !req.socket.destroyed && req.socket.writable);
+    },
+    get bufferedBytes() {
+      return buffered();
+    },
+    writeHead() {
+      res.writeHead(200, SSE_HEAD_FIELDS);
+      res.flushHeaders();
+    },
+    write: (bytes) => void res.write(bytes),
+    end: () => void res.end(),
+    destroy: () => void (stream ? stream.destroy() : req.socket.destroy()),
+    onClose: (callback) => void res.on("close", callback),
+  };
 }

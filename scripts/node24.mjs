@@ -40,6 +40,10 @@ export function ensureNode24() {
   return NODE24;
 }
 
+function withoutNpmConfig(env) {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.toLowerCase().startsWith("npm_config_")));
+}
+
 /** npm's own node-gyp, which builds native modules against a local Node's headers. */
 function nodeGyp() {
   const npmRoot = execFileSync("npm", ["root", "-g"], { encoding: "utf8" }).trim();
@@ -76,7 +80,9 @@ export function treeForNode24(root) {
       execFileSync(NODE24, [nodeGyp(), "rebuild", "--release", `--nodedir=${NODE_DIR}`, "--jobs=2"], {
         cwd: sqlite,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, PATH: `${dirname(NODE24)}:${process.env.PATH}` },
+        // node-gyp lets npm_config_* of the environment override its arguments, and npm sets
+        // npm_config_nodedir (here to Node 20's headers) for scripts it runs: drop them all.
+        env: { ...withoutNpmConfig(process.env), PATH: `${dirname(NODE24)}:${process.env.PATH}`, npm_config_nodedir: NODE_DIR },
       });
     } catch (error) {
       throw new Error(`node-gyp could not build better-sqlite3 for Node 24:\n${String(error.stderr ?? error).slice(-3000)}`, { cause: error });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connect as http2Connect } from "node:http2";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { test } from "vitest";
@@ -137,4 +138,42 @@ test("should serve SSE on a connection's bare socket, and answer its errors in t
     assert.match(unknown, /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*\r\n\r\n\{"error":\{"code":"stream_not_found"/);
     const badCursor = await rawGet(`GET /v1/streams/${streamId}/comments/subscribe HTTP/1.1\r\nLast-Event-ID: x\r\n\r\n`);
     assert.match(badCursor, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  }));
+
+test("should serve SSE over HTTP/2 (what browsers speak over TLS): comments, heartbeats, a viewer leaving, and stay up", () =>
+  withEmbeddedSystem({ env: { LC_SSE_HEARTBEAT_MS: "100" } }, async (system, api) => {
+    const streamId = await api.createStream();
+    const session = http2Connect(system.http.edge);
+    session.on("error", () => {});
+    try {
+      const open = () => {
+        const stream = session.request({ ":path": `/v1/streams/${streamId}/comments/subscribe?batch_ms=0`, accept: "text/event-stream" });
+        let text = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => (text += chunk));
+        const head = new Promise<Record<string, unknown>>((resolve) => stream.once("response", resolve));
+        return { stream, head, text: () => text };
+      };
+      const until = async (condition: () => boolean) => {
+        for (const deadline = Date.now() + 5_000; !condition() && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      const leaving = open();
+      const viewer = open();
+      assert.equal((await viewer.head)[":status"], 200);
+      assert.equal((await viewer.head)["content-type"], "text/event-stream; charset=utf-8");
+      await leaving.head;
+      leaving.stream.close(); // a viewer closing its tab: the edge must not write to it again
+      await api.post(streamId, "h2-poster", "over an HTTP/2 stream");
+      await until(() => viewer.text().includes("over an HTTP/2 stream"));
+      assert.match(viewer.text(), /^retry: \d+\n\n/);
+      assert.match(viewer.text(), /event: new_comment\nid: \d+\ndata: \{[^\n]*"text":"over an HTTP\/2 stream"/);
+      // Heartbeats every 100 ms go to the open stream, never to a closed one.
+      const before = viewer.text().length;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.ok(viewer.text().length > before, "heartbeats arrived");
+      assert.equal(system.process.exitCode, null, "the process is still running");
+      assert.equal((await fetch(`${system.http.edge}/healthz`)).status, 200);
+    } finally {
+      session.destroy();
+    }
   }));

@@ -4,16 +4,14 @@ import { createCassandraArchiveStore } from "../../ports/archive-store/cassandra
 import { paginationKey, readEngineConfig, readServerConfig } from "../config.js";
 import type { RunningRole } from "../engines.js";
 import { openCassandra, openKafkaLog, openStreamRegistry, probes } from "../engines.js";
-import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { createRoleMounts, shownHost } from "../../host/role-host.js";
+import { serveRoles } from "../serve-roles.js";
 import { startArchive } from "../../archive/role.js";
-import { OPENAPI_JSON } from "../openapi.js";
-import { hostTls } from "../transport-security.js";
 
 /** `livecomments archive`: copies the Kafka log into Cassandra and serves replays. */
 export async function runArchive(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
-  const tls = hostTls(config);
   const key = paginationKey(env, config.jwtSecret);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog(engines, "archive", logger);
@@ -29,12 +27,10 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
     logger,
     metrics,
   });
-  const host = await listen(mounts, {
+  const host = await serveRoles(mounts, {
     config,
     logger,
     serveGrpc: false,
-    openApiJson: OPENAPI_JSON,
-    ...(tls ? { tls } : {}),
     metrics,
     readiness: [probes.kafka(log), probes.cassandra(cassandra)],
   });

@@ -8,27 +8,26 @@ import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.
 import type { RunningRole } from "../engines.js";
 import { openCassandra, openRedis, openRedisSubscriber, openStreamRegistry, probes } from "../engines.js";
 import { createRedisViewerCounts } from "../../ports/viewer-count/redis.js";
-import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { createRoleMounts, shownHost } from "../../host/role-host.js";
+import { serveRoles } from "../serve-roles.js";
 import { startEdge } from "../../edge/role.js";
-import { OPENAPI_JSON } from "../openapi.js";
-import { hostTls, relayDialOptions } from "../transport-security.js";
+import { relayDialOptions } from "../transport-security.js";
 
 /** `livecomments edge`: SSE for browsers, fed by the relay over gRPC or by Redis Pub/Sub. */
 export async function runEdge(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
-  const tls = hostTls(config);
   const dial = relayDialOptions(engines, config, `edge-${randomUUID()}`);
   const relay = createRelayGrpcFanout(engines.relayAddress, dial);
   let fanout: FanoutSource = relay;
   let closeRedis = () => {};
   if (engines.edgeUpstream === "redis") {
-    const redisSource = createRedisFanoutSource(await openRedisSubscriber(engines.redisUrl), { catchUp: relay, logger });
+    const redisSource = createRedisFanoutSource(await openRedisSubscriber(engines), { catchUp: relay, logger });
     fanout = redisSource;
     closeRedis = () => redisSource.close();
   }
   const cassandra = await openCassandra(engines);
-  const redis = await openRedis(engines.redisUrl);
+  const redis = await openRedis(engines);
   const authenticator = authenticatorFor(config);
   const metrics = createMetricsRegistry("edge");
   const mounts = createRoleMounts();
@@ -46,12 +45,10 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
     logger,
     metrics,
   });
-  const host = await listen(mounts, {
+  const host = await serveRoles(mounts, {
     config,
     logger,
     serveGrpc: false,
-    openApiJson: OPENAPI_JSON,
-    ...(tls ? { tls } : {}),
     metrics,
     readiness: [probes.relay(engines.relayAddress, dial.credentials), probes.redis(redis), probes.cassandra(cassandra)],
   });

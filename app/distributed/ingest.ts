@@ -8,19 +8,17 @@ import { createRedisRateLimiter } from "../../ports/rate-limiter/redis.js";
 import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.js";
 import type { RunningRole } from "../engines.js";
 import { openCassandra, openKafkaLog, openRedis, openStreamRegistry, probes } from "../engines.js";
-import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { createRoleMounts, shownHost } from "../../host/role-host.js";
+import { serveRoles } from "../serve-roles.js";
 import { startIngest } from "../../ingest/role.js";
-import { OPENAPI_JSON } from "../openapi.js";
-import { hostTls } from "../transport-security.js";
 
 /** `livecomments ingest`: the write path on Kafka, Redis and Cassandra. */
 export async function runIngest(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
-  const tls = hostTls(config);
   const authenticator = authenticatorFor(config);
   if (!authenticator) throw new Error("LC_JWT_SECRET or LC_JWKS_URL must be set for the ingest role");
-  const redis = await openRedis(engines.redisUrl);
+  const redis = await openRedis(engines);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog(engines, `ingest-${randomUUID()}`, logger);
   const metrics = createMetricsRegistry("ingest");
@@ -37,12 +35,10 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     logger,
     metrics,
   });
-  const host = await listen(mounts, {
+  const host = await serveRoles(mounts, {
     config,
     logger,
     serveGrpc: true,
-    openApiJson: OPENAPI_JSON,
-    ...(tls ? { tls } : {}),
     metrics,
     readiness: [probes.kafka(log), probes.redis(redis), probes.cassandra(cassandra)],
   });

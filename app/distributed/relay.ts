@@ -3,12 +3,11 @@ import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
 import { createRedisFanoutPublisher } from "../../ports/fanout/redis.js";
 import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.js";
-import { hostTls } from "../transport-security.js";
 import type { RunningRole } from "../engines.js";
 import { openKafkaLog, openRedis, probes } from "../engines.js";
-import { createRoleMounts, listen, shownHost } from "../../host/role-host.js";
+import { createRoleMounts, shownHost } from "../../host/role-host.js";
+import { serveRoles } from "../serve-roles.js";
 import { startRelay } from "../../relay/role.js";
-import { OPENAPI_JSON } from "../openapi.js";
 
 /** `livecomments relay`: reads the whole Kafka log, serves FanoutRelay, optionally feeds Redis. */
 export async function runRelay(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
@@ -17,8 +16,7 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
   const authenticator = authenticatorFor(config);
   if (!authenticator)
     throw new Error("LC_JWT_SECRET or LC_JWKS_URL must be set for the relay role: FanoutRelay.Subscribe admits tokens with scope relay:subscribe");
-  const tls = hostTls(config);
-  const redis = engines.relayPublishesToRedis ? await openRedis(engines.redisUrl) : undefined;
+  const redis = engines.relayPublishesToRedis ? await openRedis(engines) : undefined;
   const log = await openKafkaLog(engines, `relay-${randomUUID()}`, logger);
   const metrics = createMetricsRegistry("relay");
   const mounts = createRoleMounts();
@@ -35,12 +33,10 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     logger,
     metrics,
   });
-  const host = await listen(mounts, {
+  const host = await serveRoles(mounts, {
     config,
     logger,
     serveGrpc: true,
-    openApiJson: OPENAPI_JSON,
-    ...(tls ? { tls } : {}),
     metrics,
     readiness: [probes.kafka(log), ...(redis ? [probes.redis(redis)] : [])],
   });

@@ -1,4 +1,4 @@
-import type { Admin } from "kafkajs";
+import type { Admin, SASLOptions } from "kafkajs";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
@@ -26,6 +26,10 @@ export interface KafkaCommentLogOptions {
   /** Most appends waiting; past it `append` rejects with `overloaded`. */
   readonly maxPendingAppends?: number;
   readonly compression?: "none" | "gzip";
+  /** TLS to the brokers, verified against `ca` (PEM), or the system's CAs when it is unset. */
+  readonly tls?: { readonly ca?: Buffer };
+  /** SASL login (over TLS: SASL_SSL). */
+  readonly sasl?: { readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; readonly username: string; readonly password: string };
   readonly logger?: Logger;
 }
 
@@ -44,10 +48,17 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
     brokers: [...options.brokers],
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    ...(options.tls ? { ssl: options.tls.ca ? { ca: [options.tls.ca] } : true } : {}),
+    ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
   });
 
   const admin: Admin = kafka.admin();
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (error) {
+    // kafkajs says "Connection error" or names the SASL failure: say which engine it was.
+    throw new LcError("unavailable", `Kafka at ${options.brokers.join(", ")}: ${(error as Error).message}`, { cause: error });
+  }
   await admin.createTopics({
     topics: [{ topic, numPartitions: options.partitions ?? DEFAULT_KAFKA_PARTITIONS, replicationFactor: options.replicationFactor ?? 1 }],
     waitForLeaders: true,

@@ -1,16 +1,27 @@
 // Apache Cassandra 5.0, one node on loopback, from Maven jars, with a small heap and fast start.
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import cassandra from "cassandra-driver";
 import { EngineError, isPortOpen, java17, log, mavenRuntime, startProcess, waitFor } from "./util.mjs";
 
 export const CASSANDRA_VERSION = "5.0.6";
 
-async function probe(port) {
+/** Client settings for a node started `secured`: the default superuser, over TLS. */
+function securedClientOptions(secured) {
+  return secured
+    ? {
+        authProvider: new cassandra.auth.PlainTextAuthProvider("cassandra", "cassandra"),
+        sslOptions: { ca: [readFileSync(secured.caFile)], host: "127.0.0.1" },
+      }
+    : {};
+}
+
+async function probe(port, secured) {
   const client = new cassandra.Client({
     contactPoints: [`127.0.0.1:${port}`],
     localDataCenter: "datacenter1",
     socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
+    ...securedClientOptions(secured),
   });
   try {
     await client.connect();
@@ -54,10 +65,16 @@ const JDK17_FLAGS = [
   "jdk.management/com.sun.management.internal=ALL-UNNAMED",
 ];
 
-/** Uses a Cassandra already on the port, or starts one; resolves with how to reach and stop it. */
-export async function ensureCassandra({ port, storagePort, runDir }) {
+/**
+ * Uses a Cassandra already on the port, or starts one; resolves with how to reach and stop it.
+ * With `secured` ({ certFile, keyFile, caFile, user, password }, PEM files) the node it starts
+ * takes only TLS clients (PEMBasedSslContextFactory) and password logins
+ * (PasswordAuthenticator, CassandraAuthorizer), and `user` is a login role with every
+ * permission on every keyspace: what a managed Cassandra asks of its clients.
+ */
+export async function ensureCassandra({ port, storagePort, runDir, secured }) {
   const env = { LC_CASSANDRA_CONTACT_POINTS: `127.0.0.1:${port}`, LC_CASSANDRA_DC: "datacenter1" };
-  if (await isPortOpen(port)) {
+  if (!secured && (await isPortOpen(port))) {
     if (await probe(port).catch(() => false)) {
       log(`Cassandra: using the node already on 127.0.0.1:${port}`);
       return { env, started: undefined };
@@ -67,8 +84,26 @@ export async function ensureCassandra({ port, storagePort, runDir }) {
   const lib = mavenRuntime(`cassandra-${CASSANDRA_VERSION}`, [["org.apache.cassandra", "cassandra-all", CASSANDRA_VERSION]]);
   const jamm = readdirSync(lib).find((name) => /^jamm-.*\.jar$/.test(name));
   if (!jamm) throw new EngineError(`Cassandra: no jamm agent jar in ${lib}`);
-  const dir = join(runDir, "cassandra");
+  const dir = join(runDir, secured ? "cassandra-secured" : "cassandra");
   mkdirSync(join(dir, "data"), { recursive: true });
+  const security = [];
+  if (secured) {
+    // PEMBasedSslContextFactory reads the private key and its certificate chain from one file.
+    const keystore = join(dir, "keystore.pem");
+    writeFileSync(keystore, readFileSync(secured.keyFile, "utf8") + readFileSync(secured.certFile, "utf8"));
+    security.push(
+      "authenticator: PasswordAuthenticator",
+      "authorizer: CassandraAuthorizer",
+      "role_manager: CassandraRoleManager",
+      "client_encryption_options:",
+      "  enabled: true",
+      "  optional: false",
+      "  ssl_context_factory:",
+      "    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory",
+      `  keystore: ${keystore}`,
+      "  require_client_auth: false",
+    );
+  }
   const yaml = join(dir, "cassandra.yaml");
   writeFileSync(
     yaml,
@@ -98,6 +133,7 @@ export async function ensureCassandra({ port, storagePort, runDir }) {
       "concurrent_compactors: 1",
       "memtable_allocation_type: heap_buffers",
       "disk_access_mode: standard",
+      ...security,
       "",
     ].join("\n"),
   );
@@ -132,17 +168,37 @@ export async function ensureCassandra({ port, storagePort, runDir }) {
     // fault suite kills this node and its keyspaces must survive.)
     "-Dcassandra.skip_wait_for_gossip_to_settle=0",
     "-Dcassandra.ring_delay_ms=100",
+    // The default superuser (cassandra/cassandra) is made at once rather than after 10 s.
+    "-Dcassandra.superuser_setup_delay_ms=0",
     "-cp",
     `${lib}/*`,
     "org.apache.cassandra.service.CassandraDaemon",
   ];
   log(`Cassandra ${CASSANDRA_VERSION}: starting on 127.0.0.1:${port} (log: ${join(dir, "system.log")})`);
   const started = startProcess(java17(), args, { cwd: dir, logFile: join(dir, "stdout.log") });
-  await waitFor(`Cassandra on 127.0.0.1:${port} (see ${join(dir, "system.log")} and stdout.log)`, async () => (await isPortOpen(port)) && (await probe(port)), {
-    timeoutMs: 180_000,
-    alive: started.alive,
-    intervalMs: 1000,
-  });
-  log(`Cassandra ${CASSANDRA_VERSION}: ready`);
+  await waitFor(
+    `Cassandra on 127.0.0.1:${port} (see ${join(dir, "system.log")} and stdout.log)`,
+    async () => (await isPortOpen(port)) && (await probe(port, secured)),
+    {
+      timeoutMs: 180_000,
+      alive: started.alive,
+      intervalMs: 1000,
+    },
+  );
+  if (secured) await createLoginRole(port, secured);
+  log(`Cassandra ${CASSANDRA_VERSION}: ready${secured ? ` (TLS, password logins as ${secured.user})` : ""}`);
   return { env, started };
+}
+
+/** Makes `user` a login role that may create and use keyspaces, as the superuser. */
+async function createLoginRole(port, secured) {
+  const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: "datacenter1", ...securedClientOptions(secured) });
+  try {
+    await client.connect();
+    // CQL takes no bind markers in DDL: the password is a quoted literal.
+    await client.execute(`CREATE ROLE IF NOT EXISTS ${secured.user} WITH PASSWORD = '${secured.password.replaceAll("'", "''")}' AND LOGIN = true`);
+    await client.execute(`GRANT ALL PERMISSIONS ON ALL KEYSPACES TO ${secured.user}`);
+  } finally {
+    await client.shutdown().catch(() => {});
+  }
 }

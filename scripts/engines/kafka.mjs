@@ -1,7 +1,7 @@
 // Apache Kafka 3.9 in KRaft mode, one combined broker+controller on loopback, from Maven jars.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { EngineError, isPortOpen, log, mavenRuntime, startProcess, waitFor } from "./util.mjs";
@@ -23,10 +23,17 @@ async function describe(brokers) {
   }
 }
 
-/** Uses a Kafka already on the port, or starts one; resolves with how to reach and stop it. */
-export async function ensureKafka({ port, runDir }) {
+/**
+ * Uses a Kafka already on the port, or starts one; resolves with how to reach and stop it.
+ * With `secured` ({ saslPort, certFile, keyFile, scramUsers, plainUsers }: PEM files, lists of
+ * { name, password }) the broker it starts also listens for SASL_SSL on `saslPort` (TLS from the
+ * PEM files, no Java keystore; SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN logins, SCRAM users made
+ * at format time): what a managed Kafka asks of its clients. `controllerPort` defaults to
+ * `port` + 10001.
+ */
+export async function ensureKafka({ port, runDir, controllerPort = port + 10_001, secured }) {
   const brokers = [`127.0.0.1:${port}`];
-  if (await isPortOpen(port)) {
+  if (!secured && (await isPortOpen(port))) {
     if (await describe(brokers).catch(() => false)) {
       log(`Kafka: using the broker already on 127.0.0.1:${port}`);
       return { env: { LC_KAFKA_BROKERS: brokers.join(",") }, started: undefined };
@@ -38,21 +45,22 @@ export async function ensureKafka({ port, runDir }) {
     ["ch.qos.reload4j", "reload4j", "1.2.25"],
     ["org.slf4j", "slf4j-reload4j", "1.7.36"],
   ]);
-  const dir = join(runDir, "kafka");
+  const dir = join(runDir, secured ? "kafka-secured" : "kafka");
   mkdirSync(dir, { recursive: true });
-  const controllerPort = port + 10_001;
   const properties = join(dir, "server.properties");
+  const saslSsl = secured ? securedListener(dir, secured) : undefined;
   writeFileSync(
     properties,
     [
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${saslSsl ? `,SASL_SSL://127.0.0.1:${secured.saslPort}` : ""}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${saslSsl ? `,SASL_SSL://127.0.0.1:${secured.saslPort}` : ""}`,
       "controller.listener.names=CONTROLLER",
       "inter.broker.listener.name=PLAINTEXT",
-      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslSsl ? ",SASL_SSL:SASL_SSL" : ""}`,
+      ...(saslSsl ?? []),
       `log.dirs=${join(dir, "data")}`,
       "num.partitions=1",
       // One broker: internal topics must have replication factor 1, or groups never form.
@@ -84,7 +92,11 @@ export async function ensureKafka({ port, runDir }) {
   if (!existsSync(join(dir, "data", "meta.properties"))) {
     const clusterId = randomBytes(16).toString("base64url");
     try {
-      execFileSync("java", [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties], { stdio: "pipe" });
+      // SCRAM credentials live in the cluster metadata: KRaft takes them at format time (KIP-900).
+      const scram = (secured?.scramUsers ?? []).flatMap(({ name, password }) =>
+        ["SCRAM-SHA-512", "SCRAM-SHA-256"].flatMap((mechanism) => ["--add-scram", `${mechanism}=[name=${name},password=${password}]`]),
+      );
+      execFileSync("java", [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties, ...scram], { stdio: "pipe" });
     } catch (error) {
       throw new EngineError(`Kafka: formatting the storage failed: ${error.stderr?.toString() || error.message}`);
     }
@@ -95,6 +107,21 @@ export async function ensureKafka({ port, runDir }) {
     timeoutMs: 90_000,
     alive: started.alive,
   });
-  log(`Kafka ${KAFKA_VERSION}: ready`);
+  log(`Kafka ${KAFKA_VERSION}: ready${secured ? ` (SASL_SSL on 127.0.0.1:${secured.saslPort})` : ""}`);
   return { env: { LC_KAFKA_BROKERS: brokers.join(","), LC_KAFKA_VERSION: KAFKA_VERSION }, started };
+}
+
+/** server.properties lines of the SASL_SSL listener; writes its PEM keystore (key, then chain). */
+function securedListener(dir, { certFile, keyFile, plainUsers = [] }) {
+  const keystore = join(dir, "keystore.pem");
+  writeFileSync(keystore, readFileSync(keyFile, "utf8") + readFileSync(certFile, "utf8"));
+  const plain = plainUsers.map(({ name, password }) => `user_${name}="${password}"`).join(" ");
+  return [
+    "sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN",
+    "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+    "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plain};`,
+    "listener.name.sasl_ssl.ssl.keystore.type=PEM",
+    `listener.name.sasl_ssl.ssl.keystore.location=${keystore}`,
+  ];
 }

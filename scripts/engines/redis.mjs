@@ -1,6 +1,6 @@
 // Redis: the one already on the port, else Debian's redis-server (installed when missing).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { EngineError, isPortOpen, log, startProcess, waitFor } from "./util.mjs";
@@ -54,4 +54,47 @@ export async function ensureRedis({ port, runDir }) {
   await waitFor(`Redis on 127.0.0.1:${port} (see ${join(dir, "redis.log")})`, () => ping(port), { timeoutMs: 20_000, alive: started.alive });
   log("Redis: ready");
   return { env, started };
+}
+
+/**
+ * Starts a Redis of its own that takes only TLS (the test's certificate and key, PEM) and only
+ * the ACL user `user` with `password` (the default user is off): what a managed Redis asks of
+ * its clients. Resolves with its `rediss://` URL (no credentials in it) and how to stop it.
+ */
+export async function startSecuredRedis({ port, runDir, certFile, keyFile, caFile, user, password }) {
+  const dir = join(runDir, "redis-secured");
+  mkdirSync(dir, { recursive: true });
+  log(`Redis: starting with TLS and ACL user ${user} on 127.0.0.1:${port}`);
+  const started = startProcess(
+    redisServerBinary(),
+    [
+      ...["--port", "0", "--tls-port", String(port), "--bind", "127.0.0.1"],
+      ...["--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", caFile, "--tls-auth-clients", "no"],
+      ...["--user", "default", "off", "--user", user, "on", `>${password}`, "~*", "&*", "+@all"],
+      ...["--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"],
+    ],
+    { cwd: dir, logFile: join(dir, "redis.log") },
+  );
+  const probe = async () => {
+    const client = new Redis({
+      host: "127.0.0.1",
+      port,
+      username: user,
+      password,
+      tls: { ca: readFileSync(caFile) },
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      return (await client.ping()) === "PONG";
+    } finally {
+      client.disconnect();
+    }
+  };
+  await waitFor(`Redis with TLS on 127.0.0.1:${port} (see ${join(dir, "redis.log")})`, probe, { timeoutMs: 20_000, alive: started.alive });
+  log("Redis (TLS, ACL): ready");
+  return { url: `rediss://127.0.0.1:${port}`, started };
 }

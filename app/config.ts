@@ -39,6 +39,8 @@ export interface ServerConfig {
   /** Where RS256/ES256 keys are published; combines with jwtSecret. */
   readonly jwksUrl: string | undefined;
   readonly jwksCooldownMs: number;
+  /** LC_JWT_REQUIRE_EXP: tokens without `exp` are refused unless this is off. */
+  readonly jwtRequireExp: boolean;
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly maxBodyBytes: number;
@@ -199,6 +201,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     jwtAudience: read.string("LC_JWT_AUDIENCE"),
     jwksUrl: read.matching("LC_JWKS_URL", "", /^https?:\/\/\S+$/) || undefined,
     jwksCooldownMs: read.integer("LC_JWKS_COOLDOWN_MS", DEFAULT_JWKS_COOLDOWN_MS, 0, 24 * 60 * 60 * 1000),
+    jwtRequireExp: read.oneOf("LC_JWT_REQUIRE_EXP", "on", ["on", "off"]) === "on",
     rateLimits: limitsOn
       ? {
           perUser: {
@@ -310,5 +313,6 @@ export function authenticatorFor(config: ServerConfig, secret = config.jwtSecret
     jwksCooldownMs: config.jwksCooldownMs,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
+    requireExp: config.jwtRequireExp,
   });
 }

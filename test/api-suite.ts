@@ -95,6 +95,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           .setSubject("x")
           .setExpirationTime("1h")
           .sign(new TextEncoder().encode("not-the-secret"));
+        const withoutExp = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("forever").sign(new TextEncoder().encode(system.jwtSecret));
         const json = { "content-type": "application/json" };
         const cases: [string, Promise<Awaited<ReturnType<ApiClient["request"]>>>, number, string][] = [
           ["malformed JSON", api.request("POST", postPath(streamId), { token, body: '{"text":', headers: json }), 400, "invalid_json"],
@@ -103,6 +104,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           ["control character", api.request("POST", postPath(streamId), { token, json: { text: "a\u0000b" } }), 400, "invalid_argument"],
           ["missing token", api.request("POST", postPath(streamId), { json: { text: "hi" } }), 401, "unauthenticated"],
           ["expired token", api.request("POST", postPath(streamId), { token: expired, json: { text: "hi" } }), 401, "unauthenticated"],
+          ["token without exp", api.request("POST", postPath(streamId), { token: withoutExp, json: { text: "hi" } }), 401, "unauthenticated"],
           ["token signed with another key", api.request("POST", postPath(streamId), { token: wrongKey, json: { text: "hi" } }), 401, "unauthenticated"],
           ["unknown stream", api.request("POST", postPath("no-such-stream"), { token, json: { text: "hi" } }), 404, "stream_not_found"],
           ["ended stream", api.request("POST", postPath(ended), { token, json: { text: "hi" } }), 409, "stream_ended"],

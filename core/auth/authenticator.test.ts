@@ -102,3 +102,15 @@ test("should refuse HS256 tokens with critical headers, non-numeric times or bad
   await refused(auth.verify(`${signed({ alg: "HS256" }, claims)}!`));
   await refused(auth.verify(signed({ alg: "HS512" }, claims)));
 });
+
+test("should refuse a token without exp unless told not to, since it would never expire", async () => {
+  const forever = await new SignJWT({ name: "Ada" }).setProtectedHeader({ alg: "HS256" }).setSubject("u-1").sign(hs());
+  const foreverRs = await new SignJWT({}).setProtectedHeader({ alg: "RS256", kid: "rsa-1" }).setSubject("u-1").sign(rsa.privateKey);
+  const strict = createJwtAuthenticator({ secret, jwksUrl, jwksCooldownMs: 0 });
+  await assert.rejects(strict.verify(forever), (error: unknown) => error instanceof LcError && error.reason === "unauthenticated" && /exp/.test(error.message));
+  await refused(strict.verify(foreverRs));
+  const relaxed = createJwtAuthenticator({ secret, jwksUrl, jwksCooldownMs: 0, requireExp: false });
+  assert.equal((await relaxed.verify(forever)).userId, "u-1");
+  assert.equal((await relaxed.verify(foreverRs)).userId, "u-1");
+  assert.equal((await strict.verify(await sign("HS256", hs()))).userId, "u-1", "a token with exp still passes");
+});

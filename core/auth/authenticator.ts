@@ -47,6 +47,11 @@ export interface JwtAuthenticatorOptions {
   readonly issuer?: string | undefined;
   /** Checked when set. */
   readonly audience?: string | undefined;
+  /**
+   * Whether a token must carry `exp` (the default): one without it would be good forever, and
+   * a leaked one could never be taken back. Off only for issuers that cannot set it.
+   */
+  readonly requireExp?: boolean;
 }
 
 /** Verified tokens remembered, and for how long at most. */
@@ -60,7 +65,8 @@ export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
  * Verifies bearer tokens: HS256 with a shared secret, and RS256/ES256 with keys from a JWKS URL
  * (cached; fetched again when a token names a kid the cached set lacks, at most once per
  * cooldown). Any other algorithm, `none` included, is refused, as are wrong keys, tampered
- * tokens, expired or not-yet-valid ones (with a small clock skew), and a wrong iss or aud.
+ * tokens, expired or not-yet-valid ones (with a small clock skew), a wrong iss or aud, and
+ * (unless `requireExp` is false) tokens without `exp`.
  */
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {
   const secret = options.secret === undefined ? undefined : new TextEncoder().encode(options.secret);
@@ -68,6 +74,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS, timeoutDuration: 5_000 })
     : undefined;
   if (!secret && !jwks) throw new LcError("invalid_argument", "set LC_JWT_SECRET or LC_JWKS_URL to verify tokens");
+  const requireExp = options.requireExp ?? true;
   const checks: ClaimChecks = {
     clockToleranceSec: options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
     issuer: options.issuer,
@@ -100,6 +107,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       const hit = verified.get(token);
       if (hit && hit.until > now) return hit.principal;
       const claims = await verifyClaims(token, now);
+      if (requireExp && typeof claims.exp !== "number") throw new LcError("unauthenticated", "token needs an exp claim");
       const principal = principalFromClaims(claims);
       // Only tokens that expire are remembered, and never past their exp.
       if (typeof claims.exp === "number") {

@@ -18,6 +18,7 @@ import {
   MAX_VIEWER_MAX_RATE,
 } from "../edge/defaults.js";
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "../host/http-server.js";
+import type { HostConfig } from "../host/role-host.js";
 import type { CommentInputLimits } from "../ingest/comment-input.js";
 import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_COMMENT_INPUT_LIMITS, DEFAULT_IDEMPOTENCY_TTL_MS, DEFAULT_RATE_LIMIT_RULES } from "../ingest/defaults.js";
 import type { RateLimitRules } from "../ingest/rate-limits.js";
@@ -27,11 +28,8 @@ import { DEFAULT_RELAY_WARMUP_MS, DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, 
 import { EnvReader } from "./env.js";
 import type { KeyspaceReplication } from "../ports/cassandra/connect-cassandra.js";
 
-/** What every role reads from the environment, in either mode. */
-export interface ServerConfig {
-  readonly host: string;
-  readonly httpPort: number;
-  readonly grpcPort: number;
+/** What every role reads from the environment, in either mode: where it listens, and the rest. */
+export interface ServerConfig extends HostConfig {
   /** HS256 secret; in the embedded mode undefined means a development secret in the data folder. */
   readonly jwtSecret: string | undefined;
   readonly jwtIssuer: string | undefined;
@@ -44,17 +42,6 @@ export interface ServerConfig {
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly maxBodyBytes: number;
-  /** How long a client may take to send a request's head, then its body (slow posters are cut off). */
-  readonly headersTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  /** On SIGTERM, how long requests in progress may take to finish. */
-  readonly shutdownGraceMs: number;
-  /** How long an idle HTTP/1.1 keep-alive connection stays open. */
-  readonly keepAliveTimeoutMs: number;
-  /** Proxies whose X-Forwarded-For / Forwarded name the client (addresses and CIDRs). */
-  readonly trustedProxies: readonly string[];
-  /** Other origins whose pages may call the API (exact origins, or `*`). */
-  readonly corsOrigins: readonly string[];
   /** PEM certificate chain and key: the HTTP port (HTTP/2 by ALPN, HTTP/1.1) and the gRPC port serve TLS. */
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
@@ -62,7 +49,6 @@ export interface ServerConfig {
   readonly tlsClientCaFile: string | undefined;
   readonly idempotencyTtlMs: number;
   readonly appendTimeoutMs: number;
-  readonly maxConnections: number;
   readonly heartbeatMs: number;
   readonly defaultBatchMs: number;
   readonly ringMaxCount: number;

@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mintToken } from "../core/auth/dev-token.js";
+import { nginxMainConf } from "../harness/nginx.js";
 import { MAIN_JS as MAIN } from "../harness/project-root.js";
 
 /** nginx's nchan module, from Debian's libnginx-mod-nchan. */
@@ -161,25 +162,15 @@ export async function startNchan(port: number): Promise<BenchTarget> {
   const prefix = mkdtempSync(join(tmpdir(), "lc-nchan-"));
   writeFileSync(
     join(prefix, "nginx.conf"),
-    `load_module ${NCHAN_MODULE};
-worker_rlimit_nofile 20000;
-error_log ${prefix}/error.log warn;
-pid ${prefix}/nginx.pid;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  server {
+    nginxMainConf(prefix, {
+      preamble: `load_module ${NCHAN_MODULE};\nworker_rlimit_nofile 20000;\n`,
+      workerConnections: 20_000,
+      http: `server {
     listen 127.0.0.1:${port};
     location ~ ^/sub/(\\w+)$ { nchan_subscriber eventsource; nchan_channel_id $1; }
     location ~ ^/pub/(\\w+)$ { nchan_publisher; nchan_channel_id $1; nchan_message_buffer_length 200; }
-  }
-}
-`,
+  }`,
+    }),
   );
   const child = await startPeer(
     "nginx",

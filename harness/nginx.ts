@@ -37,22 +37,7 @@ export async function startNginx(upstreams: RoleUrls): Promise<RunningNginx> {
   if (!/listen 8080;/.test(conf)) throw new Error(`${SHIPPED_NGINX_CONF} does not listen on 8080`);
   conf = conf.replace("listen 8080;", `listen 127.0.0.1:${port};`);
   writeFileSync(join(dir, "livecomments.conf"), conf);
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  include ${dir}/livecomments.conf;
-}
-`,
-  );
+  writeFileSync(join(dir, "nginx.conf"), nginxMainConf(dir, { workerConnections: 4096, http: `include ${dir}/livecomments.conf;` }));
   // One process, in the foreground: it is this test's child, and dies with it.
   const child = spawn("/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off; master_process off;"], {
     stdio: ["ignore", "ignore", "pipe"],
@@ -85,6 +70,26 @@ http {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The main nginx.conf of an nginx run as one process under `prefix` (`nginx -p prefix`): its
+ * error log, pid and temporary folders there, no access log, `http` inside the http block.
+ */
+export function nginxMainConf(prefix: string, options: { preamble?: string; workerConnections: number; http: string }): string {
+  return `${options.preamble ?? ""}error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections ${options.workerConnections}; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  ${options.http}
+}
+`;
 }
 
 function accepts(port: number): Promise<boolean> {

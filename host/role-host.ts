@@ -30,19 +30,22 @@ export interface ListeningHost {
   close(): Promise<void>;
 }
 
-/** Where and how a process listens (a ServerConfig carries all of it). */
+/** Where and how a process listens (app's ServerConfig extends it). */
 export interface HostConfig {
   readonly host: string;
   readonly httpPort: number;
   readonly grpcPort: number;
   readonly maxConnections: number;
+  /** How long a client may take to send a request's head, then its body (slow posters are cut off). */
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** On SIGTERM, how long requests in progress may take to finish. */
   readonly shutdownGraceMs: number;
+  /** How long an idle HTTP/1.1 keep-alive connection stays open. */
   readonly keepAliveTimeoutMs: number;
-  /** LC_TRUSTED_PROXIES: addresses and CIDRs of the proxies in front. */
+  /** LC_TRUSTED_PROXIES: proxies whose X-Forwarded-For / Forwarded name the client (addresses and CIDRs). */
   readonly trustedProxies: readonly string[];
-  /** LC_CORS_ORIGINS: exact origins, or `*`. */
+  /** LC_CORS_ORIGINS: other origins whose pages may call the API (exact origins, or `*`). */
   readonly corsOrigins: readonly string[];
 }
 

@@ -66,16 +66,6 @@ export class TrustedProxies {
   }
 }
 
-/** Splits a comma-separated `LC_TRUSTED_PROXIES` value. */
-export function parseTrustedProxies(value: string): TrustedProxies {
-  return new TrustedProxies(
-    value
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ""),
-  );
-}
-
 /** No proxy is trusted: every client is its peer. */
 export const NO_TRUSTED_PROXIES = new TrustedProxies([]);
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "vitest";
-import { CorsPolicy, parseCorsOrigins } from "./cors.js";
+import { CorsPolicy } from "./cors.js";
 
 describe("CorsPolicy", () => {
   it("should answer a listed origin with itself, Vary, the exposed headers and credentials", () => {
-    const headers = parseCorsOrigins("https://www.example.com, http://127.0.0.2:8080").responseHeaders("https://www.example.com");
+    const headers = new CorsPolicy(["https://www.example.com", "http://127.0.0.2:8080"]).responseHeaders("https://www.example.com");
     assert.equal(headers["access-control-allow-origin"], "https://www.example.com");
     assert.equal(headers.vary, "origin");
     assert.match(headers["access-control-expose-headers"]!, /retry-after/);

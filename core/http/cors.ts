@@ -76,16 +76,6 @@ export class CorsPolicy {
   }
 }
 
-/** Splits a comma-separated `LC_CORS_ORIGINS` value. */
-export function parseCorsOrigins(value: string): CorsPolicy {
-  return new CorsPolicy(
-    value
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ""),
-  );
-}
-
 /** Same origin only. */
 export const SAME_ORIGIN_ONLY = new CorsPolicy([]);
 

@@ -2,10 +2,19 @@ import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
-import type { ArchiveStore } from "../ports/archive-store/index.js";
+import type { Comment } from "../core/comment.js";
+import { RecentIds } from "../core/recent-ids.js";
+import type { ArchiveStore, ArchivedDeletion } from "../ports/archive-store/index.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import { hasConsumerLag } from "../ports/comment-log/index.js";
 import { LAG_POLL_MS } from "./defaults.js";
+
+/**
+ * Comment ids the writer remembers, to leave out a second copy of a comment that follows the
+ * first within this many comments (a producer replaced mid-batch writes it moments later). The
+ * stores drop copies further apart by themselves or, on Cassandra, keep one row per seq.
+ */
+const RECENT_COMMENT_IDS = 100_000;
 
 /** The consumer group of the archive writer. */
 export const ARCHIVE_CONSUMER_GROUP = "livecomments-archive";
@@ -46,9 +55,26 @@ export async function startArchiveWriter(
   let written = 0;
   let lagComments: number | undefined;
   let completeThrough: number | undefined;
+  const seen = new RecentIds(RECENT_COMMENT_IDS);
   const consumption = await log.consume({ group: ARCHIVE_CONSUMER_GROUP, from: "earliest", commit: true }, async (batch) => {
-    await archive.write(batch);
-    written += batch.length;
+    // Comments first, then deletions: a deletion always follows its comment in the log.
+    const comments: Comment[] = [];
+    const batchIds = new Set<string>();
+    const deletions: ArchivedDeletion[] = [];
+    for (const event of batch) {
+      if (event.kind === "comment") {
+        const id = event.comment.commentId;
+        if (seen.has(id) || batchIds.has(id)) continue; // a second copy in the log
+        batchIds.add(id);
+        comments.push(event.comment);
+      } else if (event.kind === "deletion") {
+        deletions.push({ streamId: event.streamId, commentId: event.commentId, offsetMs: event.offsetMs, deletedAt: event.deletedAt });
+      }
+    }
+    if (comments.length > 0) await archive.write(comments);
+    if (deletions.length > 0) await archive.remove(deletions);
+    for (const id of batchIds) seen.add(id); // only once stored: a failed batch is retried whole
+    written += comments.length;
   });
   const measure = async () => {
     if (!hasConsumerLag(log)) return;

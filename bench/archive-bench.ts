@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import type { CommentRecord } from "../core/comment.js";
 import { createKafkaCommentLog } from "../ports/comment-log/kafka.js";
+import { appendComment } from "../ports/comment-log/index.js";
 import { connectCassandra } from "../ports/cassandra/connect-cassandra.js";
 import { createCassandraStreamRegistry } from "../ports/stream-registry/cassandra.js";
 import { READY, deploymentEnv } from "../harness/distributed-system.js";
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
       offsetMs: Math.floor((i * spanMs) / total),
     });
     for (let i = 0; i < total; i += 5_000) {
-      await Promise.all(Array.from({ length: Math.min(5_000, total - i) }, (_, j) => log.append(record_(i + j))));
+      await Promise.all(Array.from({ length: Math.min(5_000, total - i) }, (_, j) => appendComment(log, record_(i + j))));
     }
     await log.close();
 

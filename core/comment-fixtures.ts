@@ -1,4 +1,6 @@
 import type { Comment } from "./comment.js";
+import type { CommentEvent } from "./log-event.js";
+import { commentEvent } from "./log-event.js";
 
 /** A comment with the given seq, for tests. */
 export function testComment(seq: number, streamId = "s1", text = `comment ${seq}`): Comment {
@@ -12,4 +14,9 @@ export function testComment(seq: number, streamId = "s1", text = `comment ${seq}
     offsetMs: seq * 10,
     seq,
   };
+}
+
+/** A comment with the given seq as the log delivers it, for tests. */
+export function testCommentEvent(seq: number, streamId = "s1", text = `comment ${seq}`): CommentEvent {
+  return commentEvent(testComment(seq, streamId, text));
 }

@@ -1,3 +1,5 @@
+import type { Comment, CommentJson } from "./comment.js";
+import { commentToJson } from "./comment.js";
 import { LcError } from "./errors.js";
 
 /** A live stream in the registry. */
@@ -8,6 +10,10 @@ export interface Stream {
   readonly startedAt: number;
   /** Set once the stream has ended; an ended stream takes no more comments. */
   readonly endedAt?: number;
+  /** The comment moderators pinned, if any. */
+  readonly pinned?: Comment;
+  /** The shortest interval between two comments of one user, in seconds; 0 or unset: none. */
+  readonly slowModeS?: number;
 }
 
 /** Stream ids as DESIGN.md fixes them; a UUID fits. */
@@ -41,6 +47,8 @@ export interface StreamJson {
   title: string;
   started_at: number;
   ended_at: number | null;
+  pinned: CommentJson | null;
+  slow_mode_s: number;
 }
 
 /** Maps a stream to its HTTP JSON shape. */
@@ -50,5 +58,7 @@ export function streamToJson(stream: Stream): StreamJson {
     title: stream.title,
     started_at: stream.startedAt,
     ended_at: stream.endedAt ?? null,
+    pinned: stream.pinned ? commentToJson(stream.pinned) : null,
+    slow_mode_s: stream.slowModeS ?? 0,
   };
 }

@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { test } from "vitest";
 import { TestScheduler } from "rxjs/testing";
 import { map } from "rxjs";
-import { testComment } from "../core/comment-fixtures.js";
+import { testComment, testCommentEvent } from "../core/comment-fixtures.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
+import { commentEvent } from "../core/log-event.js";
 import { toFrames, withOwnComments } from "./comment-frames.js";
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
 const events: Record<string, RelayEvent> = {
-  a: { kind: "comment", comment: testComment(1) },
-  b: { kind: "comment", comment: testComment(2) },
-  c: { kind: "comment", comment: testComment(3) },
+  a: testCommentEvent(1),
+  b: testCommentEvent(2),
+  c: testCommentEvent(3),
   r: { kind: "reset", afterSeq: 3, oldestAvailableSeq: 7 },
 };
 const describeFrame = map((frame: { kind: string; comments?: readonly { seq: number }[] }) =>
@@ -74,7 +75,7 @@ test("should sample a hot stream down to the viewer's rate and say how many were
     const many: Record<string, RelayEvent> = {};
     const marbles = Array.from({ length: 20 }, (_, i) => {
       const key = String.fromCharCode(97 + i);
-      many[key] = { kind: "comment", comment: testComment(i + 1) };
+      many[key] = testCommentEvent(i + 1);
       return key;
     }).join("");
     // 20 comments in one 100 ms window, a cap of 4/s: one second of burst keeps 4, evenly spread.
@@ -90,9 +91,9 @@ test("should write the left-out count with an id past them, and put a viewer's o
   new TestScheduler(() => {}).run(({ cold }) => {
     const own = { ...testComment(1), userId: "me" };
     cold("(abc)|", {
-      a: { kind: "comment", comment: own },
-      b: { kind: "comment", comment: testComment(2) },
-      c: { kind: "comment", comment: testComment(3) },
+      a: commentEvent(own),
+      b: testCommentEvent(2),
+      c: testCommentEvent(3),
     } as Record<string, RelayEvent>)
       .pipe(toFrames(10, { maxRate: 1 }), map(withOwnComments("me", false)))
       .subscribe((chunk) => (bytes += chunk.toString()));

@@ -1,9 +1,11 @@
 import type { OperatorFunction, SchedulerLike, Subscription } from "rxjs";
 import { Observable, asyncScheduler } from "rxjs";
 import type { Comment } from "../core/comment.js";
+import type { LogEvent, StreamChange } from "../core/log-event.js";
+import { viewerEventOf } from "../core/viewer-event.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { RateSampler } from "./rate-sampler.js";
-import { formatComments, formatOmitted, formatReset } from "./sse-format.js";
+import { formatComments, formatOmitted, formatReset, formatViewerEvent } from "./sse-format.js";
 
 /** Comments as an edge writes them: SSE bytes, serialised once, with what they carry. */
 export interface CommentsFrame {
@@ -20,8 +22,35 @@ export interface CommentsFrame {
   readonly bytes: Buffer;
 }
 
+/** A change of the stream (a deletion, a pin, a slow-mode change, the end) as SSE bytes. */
+export interface ChangeFrame {
+  readonly kind: "change";
+  readonly change: StreamChange;
+  readonly firstSeq: number;
+  readonly throughSeq: number;
+  readonly bytes: Buffer;
+}
+
 /** What an edge writes to viewers. */
-export type Frame = CommentsFrame | { readonly kind: "reset"; readonly bytes: Buffer };
+export type Frame = CommentsFrame | ChangeFrame | { readonly kind: "reset"; readonly bytes: Buffer };
+
+/** The frame of a change, serialised once for every viewer. */
+export function changeFrame(event: LogEvent & StreamChange): ChangeFrame {
+  return { kind: "change", change: event, firstSeq: event.seq, throughSeq: event.seq, bytes: Buffer.from(formatViewerEvent(viewerEventOf(event), event.seq)) };
+}
+
+/**
+ * What of a frame is new to a viewer who has everything through `lastSent`: the frame itself
+ * (the shared bytes), a smaller one re-serialised from its newer comments, or nothing.
+ */
+export function newerPart(frame: Frame, lastSent: number, single: boolean): Frame | undefined {
+  if (frame.kind === "reset") return frame;
+  if (frame.throughSeq <= lastSent) return undefined;
+  if (frame.firstSeq > lastSent || frame.kind === "change") return frame;
+  const fresh = frame.comments.filter((c) => c.seq > lastSent);
+  const omitted = frame.omitted.filter((c) => c.seq > lastSent);
+  return fresh.length > 0 ? commentsFrame(fresh, single, { omitted, omittedCount: omitted.length, throughSeq: frame.throughSeq }) : undefined;
+}
 
 /** Most comments in one batch; a fuller window is sent early. */
 export const DEFAULT_MAX_BATCH = 500;
@@ -59,8 +88,8 @@ export interface FrameOptions {
  * Turns relay events into frames. Comments are coalesced: the first comment after a quiet
  * spell opens a window of `batchMs`, and everything that arrives in it leaves as one frame.
  * With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap each batch is
- * sampled fairly and the frame says how many were left out. A reset flushes the window and
- * passes at once, keeping order.
+ * sampled fairly and the frame says how many were left out. A reset or a change of the stream
+ * flushes the window and passes at once, keeping order.
  */
 export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorFunction<RelayEvent, Frame> {
   const single = batchMs === 0;
@@ -83,10 +112,17 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
       };
       const upstream = source.subscribe({
         next(event) {
-          if (event.kind === "position") return;
+          if (event.kind === "position" || event.kind === "history") return;
           if (event.kind === "reset") {
             flush();
             subscriber.next({ kind: "reset", bytes: Buffer.from(formatReset(event.afterSeq, event.oldestAvailableSeq)) });
+            return;
+          }
+          if (event.kind !== "comment") {
+            // A comment deleted before its batch left is never shown; the deletion still goes out.
+            if (event.kind === "deletion") buffer = buffer.filter((c) => c.commentId !== event.commentId);
+            flush();
+            subscriber.next(changeFrame(event));
             return;
           }
           buffer.push(event.comment);

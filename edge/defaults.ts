@@ -19,3 +19,8 @@ export const DEFAULT_MAX_VIEWERS = 15_000;
 export const DEFAULT_MAX_VIEWERS_PER_IP = 500;
 /** How often an edge reports its viewers and tells them the totals. */
 export const DEFAULT_VIEWER_COUNT_INTERVAL_MS = 5_000;
+/** Recent comments a viewer without a cursor gets first when it asks for none, and the most it may ask for. */
+export const DEFAULT_HISTORY = 50;
+export const MAX_HISTORY = 200;
+/** Comment ids an edge remembers per stream, to drop a second copy of a comment. */
+export const RECENT_IDS_PER_STREAM = 5_000;

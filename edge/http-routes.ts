@@ -3,17 +3,21 @@ import type { Duplex } from "node:stream";
 import type { Observable } from "rxjs";
 import { clientAddressOf } from "../core/http/client-address.js";
 import { headerLines } from "../core/http/raw-request.js";
-import { map } from "rxjs";
+import { filter, map } from "rxjs";
 import { commentToJson } from "../core/comment.js";
+import { viewerEventOf } from "../core/viewer-event.js";
 import { LcError } from "../core/errors.js";
 import { headerValue, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
+import type { Stream } from "../core/stream.js";
 import { streamIdFromPath } from "../core/stream.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Frame } from "./comment-frames.js";
-import { toFrames, withOwnComments } from "./comment-frames.js";
+import { newerPart, toFrames, withOwnComments } from "./comment-frames.js";
+import { formatComments, formatViewerEvent } from "./sse-format.js";
+import type { StreamStart } from "./stream-feeds.js";
 import type { SseSocket } from "./event-stream.js";
 import { SSE_HEAD_FIELDS, openEventStream, socketSse } from "./event-stream.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
@@ -32,6 +36,8 @@ import {
   MAX_VIEWER_MAX_RATE,
   DEFAULT_POLL_TIMEOUT_MS,
   MAX_POLL_TIMEOUT_MS,
+  DEFAULT_HISTORY,
+  MAX_HISTORY,
 } from "./defaults.js";
 
 /** The cookie an identified viewer may carry instead of the access_token parameter. */
@@ -72,10 +78,11 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
     ...(options.onSlowViewerDropped ? { onCutOff: options.onSlowViewerDropped } : {}),
   };
   const groups = new ViewerGroups(onDelivered);
-  const knownStream = async (id: string | undefined) => {
+  const knownStream = async (id: string | undefined): Promise<Stream> => {
     const streamId = streamIdFromPath(id);
-    if (!(await dependency("stream registry", options.streams.get(streamId)))) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
-    return streamId;
+    const stream = await dependency("stream registry", options.streams.get(streamId));
+    if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    return stream;
   };
 
   /** The subscribe endpoint, for requests parsed by node:http or read raw off the socket. */
@@ -84,21 +91,37 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
     const batchMs = parseBatchMs(query.get("batch_ms"), options.defaultBatchMs ?? DEFAULT_BATCH_MS);
     const maxRate = integerParam(query.get("max_rate"), "max_rate", options.defaultMaxRate ?? DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE);
     const afterSeq = optionalSeq(request.lastEventId ?? query.get("last_event_id"), "Last-Event-ID");
+    const history = integerParam(query.get("history"), "history", DEFAULT_HISTORY, 0, MAX_HISTORY);
     const viewerId = await identify(query.get("access_token") ?? cookieValue(request.cookie, VIEWER_TOKEN_COOKIE), options.authenticator);
-    const streamId = await knownStream(request.streamId);
+    const known = await knownStream(request.streamId);
+    const { streamId } = known;
     const single = batchMs === 0;
     const live = options.feeds.frames(streamId, batchMs, maxRate);
     // A viewer with a cursor gets everything after it anyway; one without is answered once the
-    // stream's upstream is live, so every comment accepted after the answer reaches it.
+    // stream's upstream is live with the recent comments, so it gets them and every comment
+    // accepted after its answer.
     if (afterSeq === undefined) await options.feeds.whenLive(streamId);
     const stream = openEventStream(sse, streamId, options.viewers, limits);
+    let told: { seq: number; single: boolean } | undefined;
+    if (afterSeq === undefined) {
+      const start = options.feeds.start(streamId, history);
+      const text = startText(start, known, single);
+      if (text) stream.write(Buffer.from(text));
+      told = { seq: start.throughSeq, single };
+    }
     if (afterSeq === undefined && viewerId === undefined) {
       // The common case, kept cheapest: a live anonymous viewer joins its feed's group.
-      stream.onClose(groups.join(`${batchMs}:${maxRate}:${streamId}`, live, stream));
+      stream.onClose(groups.join(`${batchMs}:${maxRate}:${streamId}`, live, stream, told));
       return;
     }
     // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
-    const frames$ = afterSeq === undefined ? live : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
+    const frames$ =
+      afterSeq === undefined
+        ? live.pipe(
+            map((frame) => newerPart(frame, told!.seq, single)),
+            filter((frame): frame is Frame => frame !== undefined),
+          )
+        : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
     const bytesOf = viewerId === undefined ? (frame: Frame) => frame.bytes : withOwnComments(viewerId, single);
     const bytes$: Observable<Buffer> = frames$.pipe(
       map((frame) => {
@@ -135,24 +158,40 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
       ),
     )
     .add("GET", "/v1/streams/:id/viewers", async (_req, res, params) => {
-      const streamId = await knownStream(params.id);
+      const { streamId } = await knownStream(params.id);
       sendJson(res, 200, { stream_id: streamId, viewers: await options.viewerTotal(streamId) });
     })
     .add("GET", "/v1/streams/:id/comments/poll", async (req, res, params, url) => {
       const afterSeq = optionalSeq(url.searchParams.get("after_seq"), "after_seq");
       const timeoutMs = integerParam(url.searchParams.get("timeout_ms"), "timeout_ms", DEFAULT_POLL_TIMEOUT_MS, 0, MAX_POLL_TIMEOUT_MS);
-      const streamId = await knownStream(params.id);
+      const { streamId } = await knownStream(params.id);
       const gone = new AbortController();
       res.on("close", () => gone.abort());
       const result = await pollOnce(options.fanout.subscribe(streamId, afterSeq), timeoutMs, gone.signal);
       if (gone.signal.aborted && res.destroyed) return;
-      const lastSeq = result.comments.at(-1)?.seq ?? afterSeq ?? null;
+      const lastSeq = Math.max(result.comments.at(-1)?.seq ?? -1, result.changes.at(-1)?.seq ?? -1);
       sendJson(res, 200, {
         comments: result.comments.map(commentToJson),
-        last_seq: lastSeq,
+        events: result.changes.map((change) => ({ ...viewerEventOf(change), seq: change.seq })),
+        last_seq: lastSeq >= 0 ? lastSeq : (afterSeq ?? null),
         reset: result.reset ? { after_seq: result.reset.afterSeq, oldest_available_seq: result.reset.oldestAvailableSeq } : null,
       });
     });
+}
+
+/**
+ * What a viewer without a cursor is told before live frames: the recent comments (one
+ * `comments` event whose id is the last one's seq, or `new_comment` events), then the pin, then
+ * the end if the stream is over. The pin and the end come from the upstream when it has seen
+ * them, else from the registry; they carry no id, so the resume cursor stays with the comments.
+ */
+function startText(start: StreamStart, stream: Stream, single: boolean): string {
+  let text = start.comments.length > 0 ? formatComments(start.comments, single) : "";
+  const pinned = start.pinned !== undefined ? start.pinned : (stream.pinned ?? null);
+  if (pinned) text += formatViewerEvent({ event: "pinned_comment", data: commentToJson(pinned) });
+  const endedAt = start.endedAt ?? stream.endedAt;
+  if (endedAt !== undefined) text += formatViewerEvent({ event: "stream_ended", data: { stream_id: stream.streamId, ended_at: endedAt } });
+  return text;
 }
 
 /** What the subscribe endpoint reads from a request, whichever server parsed it. */

@@ -1,6 +1,7 @@
 import type { Observable } from "rxjs";
 import { Subscription } from "rxjs";
 import type { Comment } from "../core/comment.js";
+import type { LogEvent, StreamChange } from "../core/log-event.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 
 /** Most comments one poll answers with. */
@@ -11,6 +12,8 @@ export const POLL_GATHER_MS = 50;
 /** What one poll answers. */
 export interface PollResult {
   readonly comments: Comment[];
+  /** The changes of the stream (deletions, pins, slow mode, the end) among them, in order. */
+  readonly changes: (LogEvent & StreamChange)[];
   /** Set when the comments after the cursor were skipped (a gap is never silent). */
   readonly reset?: { readonly afterSeq: number; readonly oldestAvailableSeq: number };
 }
@@ -23,6 +26,7 @@ export interface PollResult {
 export function pollOnce(events: Observable<RelayEvent>, timeoutMs: number, signal: AbortSignal): Promise<PollResult> {
   return new Promise((resolve) => {
     const comments: Comment[] = [];
+    const changes: (LogEvent & StreamChange)[] = [];
     let reset: PollResult["reset"];
     let gather: NodeJS.Timeout | undefined;
     const finish = () => {
@@ -30,7 +34,7 @@ export function pollOnce(events: Observable<RelayEvent>, timeoutMs: number, sign
       clearTimeout(gather);
       signal.removeEventListener("abort", finish);
       subscription.unsubscribe();
-      resolve(reset ? { comments, reset } : { comments });
+      resolve(reset ? { comments, changes, reset } : { comments, changes });
     };
     // Created first: an in-process replay can finish the poll before subscribe() returns.
     const subscription = new Subscription();
@@ -39,10 +43,13 @@ export function pollOnce(events: Observable<RelayEvent>, timeoutMs: number, sign
     subscription.add(
       events.subscribe({
         next(event) {
-          if (event.kind === "position") return;
+          if (event.kind === "position" || event.kind === "history") return;
+          // Nothing is taken past a full answer: the next poll resumes after the last seq answered.
+          if (comments.length + changes.length >= MAX_POLL_COMMENTS) return;
           if (event.kind === "reset") reset ??= { afterSeq: event.afterSeq, oldestAvailableSeq: event.oldestAvailableSeq };
-          else if (comments.length < MAX_POLL_COMMENTS) comments.push(event.comment);
-          if (comments.length >= MAX_POLL_COMMENTS) finish();
+          else if (event.kind === "comment") comments.push(event.comment);
+          else changes.push(event);
+          if (comments.length + changes.length >= MAX_POLL_COMMENTS) finish();
           else gather ??= setTimeout(finish, POLL_GATHER_MS);
         },
         error: finish,

@@ -1,7 +1,10 @@
 import { Observable, Subscription } from "rxjs";
 import { LcError } from "../core/errors.js";
-import type { CommentsFrame, Frame } from "./comment-frames.js";
-import { commentsFrame } from "./comment-frames.js";
+import type { Frame } from "./comment-frames.js";
+import { newerPart } from "./comment-frames.js";
+
+/** A frame that accounts for a span of seqs. */
+type SequencedFrame = Exclude<Frame, { kind: "reset" }>;
 
 /** Most live frames held for one viewer while its catch-up runs. */
 export const DEFAULT_MAX_WAITING_FRAMES = 1_000;
@@ -23,20 +26,13 @@ export function resumeFrames(
   return new Observable<Frame>((subscriber) => {
     let lastSent = afterSeq;
     let joined = false;
-    const waiting: CommentsFrame[] = [];
+    const waiting: SequencedFrame[] = [];
     const catchUpSubscription = new Subscription();
 
     const send = (frame: Frame) => {
-      if (frame.kind === "reset") return subscriber.next(frame);
-      if (frame.throughSeq <= lastSent) return;
-      if (frame.firstSeq > lastSent) {
-        subscriber.next(frame);
-      } else {
-        const fresh = frame.comments.filter((c) => c.seq > lastSent);
-        const omitted = frame.omitted.filter((c) => c.seq > lastSent);
-        if (fresh.length > 0) subscriber.next(commentsFrame(fresh, single, { omitted, omittedCount: omitted.length, throughSeq: frame.throughSeq }));
-      }
-      lastSent = frame.throughSeq;
+      const part = newerPart(frame, lastSent, single);
+      if (part) subscriber.next(part);
+      if (frame.kind !== "reset") lastSent = Math.max(lastSent, frame.throughSeq);
     };
     const joinIfCaughtUp = () => {
       const firstLive = waiting[0];
@@ -54,7 +50,7 @@ export function resumeFrames(
           subscriber.error(new LcError("overloaded", "viewer could not catch up with the live stream"));
           return;
         }
-        if (frame.kind === "comments") waiting.push(frame);
+        if (frame.kind !== "reset") waiting.push(frame);
         joinIfCaughtUp();
       },
       error: (error: unknown) => subscriber.error(error),

@@ -1,5 +1,6 @@
 import type { Comment } from "../core/comment.js";
 import { commentToJson } from "../core/comment.js";
+import type { ViewerEvent } from "../core/viewer-event.js";
 
 /**
  * The only writer of text/event-stream in the system. Data is split on line breaks so a
@@ -54,4 +55,13 @@ export function formatOmitted(count: number, throughSeq: number): string {
  */
 export function formatReset(afterSeq: number, oldestAvailableSeq: number): string {
   return formatSseEvent({ event: "reset", data: JSON.stringify({ after_seq: afterSeq, oldest_available_seq: oldestAvailableSeq }) });
+}
+
+/**
+ * A change of the stream (delete_comment, pinned_comment, slow_mode, stream_ended). With its
+ * seq as id it moves the resume cursor like a comment; without (the current pin sent to a new
+ * viewer) it does not.
+ */
+export function formatViewerEvent(event: ViewerEvent, seq?: number): string {
+  return formatSseEvent({ event: event.event, ...(seq === undefined ? {} : { id: seq }), data: JSON.stringify(event.data) });
 }

@@ -1,10 +1,67 @@
 import type { Observable, SchedulerLike } from "rxjs";
-import { EMPTY, asyncScheduler, defer, finalize, retry, share, take, tap, timeout, timer } from "rxjs";
+import { EMPTY, asyncScheduler, defer, filter, finalize, first, retry, share, tap, timeout, timer } from "rxjs";
+import type { Comment } from "../core/comment.js";
+import { RecentIds } from "../core/recent-ids.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";
 import type { Frame } from "./comment-frames.js";
 import { DEFAULT_MAX_BATCH, toFrames } from "./comment-frames.js";
+import { MAX_HISTORY, RECENT_IDS_PER_STREAM } from "./defaults.js";
+
+/** What a new viewer of a stream is told before live frames: as the edge's upstream knows it. */
+export interface StreamStart {
+  /** The most recent comments, oldest first, none deleted. */
+  readonly comments: readonly Comment[];
+  /** The pinned comment (null: none), or undefined when no pin passed since the upstream opened. */
+  readonly pinned: Comment | null | undefined;
+  /** When the stream ended, if its end passed. */
+  readonly endedAt: number | undefined;
+  /** The last seq the upstream delivered: live frames through it are already told. */
+  readonly throughSeq: number;
+}
+
+/** What an edge keeps of each stream with an upstream. */
+class StreamState {
+  recent: Comment[] = [];
+  readonly ids = new RecentIds(RECENT_IDS_PER_STREAM);
+  pinned: Comment | null | undefined;
+  endedAt: number | undefined;
+  throughSeq = Number.MIN_SAFE_INTEGER;
+  hasHistory = false;
+
+  /** Takes an upstream event in; false for a second copy of a comment, which goes no further. */
+  admit(event: RelayEvent): boolean {
+    switch (event.kind) {
+      case "history":
+        // A fresh snapshot (a second one after a quick re-subscription replaces the first).
+        this.hasHistory = true;
+        this.recent = [...event.comments];
+        for (const comment of event.comments) this.ids.add(comment.commentId);
+        this.throughSeq = Math.max(this.throughSeq, event.comments.at(-1)?.seq ?? Number.MIN_SAFE_INTEGER);
+        return true;
+      case "comment":
+        if (!this.ids.add(event.comment.commentId)) return false;
+        this.recent.push(event.comment);
+        if (this.recent.length > MAX_HISTORY * 2) this.recent = this.recent.slice(-MAX_HISTORY);
+        break;
+      case "deletion":
+        this.recent = this.recent.filter((c) => c.commentId !== event.commentId);
+        if (this.pinned?.commentId === event.commentId) this.pinned = null;
+        break;
+      case "pin":
+        this.pinned = event.comment;
+        break;
+      case "stream_end":
+        this.endedAt ??= event.endedAt;
+        break;
+      default:
+        return true;
+    }
+    this.throughSeq = Math.max(this.throughSeq, event.seq);
+    return true;
+  }
+}
 
 /** How long an upstream subscription outlives its last viewer, to absorb reconnect storms. */
 export const DEFAULT_LINGER_MS = 5_000;
@@ -35,9 +92,8 @@ export interface StreamFeedsOptions {
  */
 export class StreamFeeds {
   private readonly upstreams = new Map<string, Observable<RelayEvent>>();
+  private readonly states = new Map<string, StreamState>();
   private readonly feeds = new Map<string, Observable<Frame>>();
-  /** Streams whose upstream has had its first event: live at the source. */
-  private readonly live = new Set<string>();
   private readonly liveWaitMs: number;
   private readonly onFrame: ((frame: Frame) => void) | undefined;
   private readonly lingerMs: number;
@@ -82,22 +138,26 @@ export class StreamFeeds {
   }
 
   /**
-   * Resolves once the stream's upstream is live at the source, so that a viewer answered after
-   * it misses no comment accepted after its answer: at once for a source that is live on
-   * subscribe, else at the upstream's first event, or after `liveWaitMs` at most. The upstream
+   * Resolves once the stream's upstream is live at the source and has brought the stream's
+   * recent comments, so that a viewer answered after it gets them and misses no comment accepted
+   * after its answer: at the upstream's history, or after `liveWaitMs` at most. The upstream
    * outlives this wait by its linger, long enough for the viewer to join it.
    */
   whenLive(streamId: string): Promise<void> {
-    if (!this.fanout.announcesLive || this.live.has(streamId)) return Promise.resolve();
+    if (this.states.get(streamId)?.hasHistory) return Promise.resolve();
     return new Promise((resolve) => {
       let live = false;
       this.upstream(streamId)
-        .pipe(take(1), timeout({ first: this.liveWaitMs, with: () => EMPTY, scheduler: this.scheduler }))
+        .pipe(
+          first((event) => event.kind === "history"),
+          timeout({ first: this.liveWaitMs, with: () => EMPTY, scheduler: this.scheduler }),
+        )
         .subscribe({
-          next: (event) => {
+          next: () => {
             live = true;
-            if (this.logger.debugging) this.logger.debug("upstream live", { streamId, kind: event.kind });
+            if (this.logger.debugging) this.logger.debug("upstream live", { streamId });
           },
+          error: () => resolve(), // the upstream re-subscribes by itself; the viewer is answered
           complete: () => {
             if (!live) this.logger.warn("a stream's upstream did not go live in time; answering the viewer anyway", { streamId, waitedMs: this.liveWaitMs });
             resolve();
@@ -106,18 +166,32 @@ export class StreamFeeds {
     });
   }
 
+  /**
+   * What a viewer joining the stream's live frames now is told first: up to `history` recent
+   * comments, the pin and the end as far as the upstream knows them, and the seq through which
+   * the live frames are covered. Call it in the same turn as joining the frames.
+   */
+  start(streamId: string, history: number): StreamStart {
+    const state = this.states.get(streamId);
+    if (!state) return { comments: [], pinned: undefined, endedAt: undefined, throughSeq: Number.MIN_SAFE_INTEGER };
+    return { comments: history > 0 ? state.recent.slice(-history) : [], pinned: state.pinned, endedAt: state.endedAt, throughSeq: state.throughSeq };
+  }
+
   private upstream(streamId: string): Observable<RelayEvent> {
     let upstream = this.upstreams.get(streamId);
     if (!upstream) {
       let lastSeq: number | undefined;
+      const state = new StreamState();
+      this.states.set(streamId, state);
       upstream = defer(() => {
         if (this.logger.debugging) this.logger.debug("upstream subscribing", { streamId, lastSeq });
-        return this.fanout.subscribe(streamId, lastSeq);
+        // The first subscription brings the recent comments every new viewer starts with.
+        return this.fanout.subscribe(streamId, lastSeq, lastSeq === undefined ? MAX_HISTORY : 0);
       }).pipe(
+        filter((event) => state.admit(event)),
         tap((event) => {
-          this.live.add(streamId);
+          if ("seq" in event) lastSeq = event.seq;
           if (event.kind === "comment") {
-            lastSeq = event.comment.seq;
             if (this.logger.debugging)
               this.logger.debug("comment received", { requestId: event.comment.requestId, commentId: event.comment.commentId, streamId, seq: lastSeq });
           }
@@ -133,7 +207,7 @@ export class StreamFeeds {
         }),
         finalize(() => {
           this.upstreams.delete(streamId);
-          this.live.delete(streamId);
+          if (this.states.get(streamId) === state) this.states.delete(streamId);
         }),
         share({ resetOnRefCountZero: () => timer(this.lingerMs, this.scheduler) }),
       );

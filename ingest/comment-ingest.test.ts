@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "vitest";
-import type { Comment, CommentRecord } from "../core/comment.js";
+import type { LogEntry, LogEvent } from "../core/log-event.js";
 import { LcError } from "../core/errors.js";
 import { createUuidV7 } from "../core/uuid-v7.js";
 import { systemClock } from "../core/clock.js";
@@ -23,9 +23,9 @@ function heldLog(inner: CommentLog) {
   const gate = new Promise<void>((resolve) => (release = resolve));
   let appends = 0;
   const log: CommentLog = {
-    async append(record: CommentRecord): Promise<Comment> {
+    async append(entry: LogEntry): Promise<LogEvent> {
       appends++;
-      const placed = await inner.append(record);
+      const placed = await inner.append(entry);
       await gate;
       return placed;
     },

@@ -4,6 +4,7 @@ import { dependency } from "../core/dependency.js";
 import { LcError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
+import { appendComment } from "../ports/comment-log/index.js";
 import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
@@ -149,7 +150,7 @@ export class CommentIngest {
       ...(requestId === undefined ? {} : { requestId }),
     };
     const appendStarted = performance.now();
-    const placed: Comment = await dependency("comment log", this.options.log.append(record), "log_unavailable");
+    const placed: Comment = await dependency("comment log", appendComment(this.options.log, record), "log_unavailable");
     this.options.observeAppend?.((performance.now() - appendStarted) / 1000);
     if (this.options.logger?.debugging)
       this.options.logger.debug("comment accepted", { requestId, client: clientAddress, commentId: placed.commentId, streamId, seq: placed.seq });

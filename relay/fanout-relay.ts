@@ -1,11 +1,12 @@
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Comment } from "../core/comment.js";
+import type { LogEvent } from "../core/log-event.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { StreamHistory } from "../ports/comment-log/index.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
-import { CommentRing } from "./comment-ring.js";
+import { StreamEventRing } from "./event-ring.js";
 import {
   DEFAULT_RING_MAX_COUNT,
   DEFAULT_RING_MAX_BYTES,
@@ -41,15 +42,19 @@ export interface FanoutRelayOptions {
 export type RelayListener = (event: RelayEvent) => void;
 
 interface StreamRing {
-  readonly ring: CommentRing;
+  readonly ring: StreamEventRing;
   lastActivity: number;
 }
 
+/** Most recent comments a subscriber may ask for before its live events. */
+export const MAX_HISTORY = 200;
+
 /**
- * Holds the recent comments of every stream and hands them to subscribers: a replay from a
- * cursor, then live comments, with no gap and no duplicate at the seam. Live comments that
- * arrive while a replay is read from history wait in a bounded queue. Memory is bounded per
- * ring (count, bytes), for all rings together (bytes, count), and over time (idle rings).
+ * Holds the recent events of every stream and hands them to subscribers: a replay from a
+ * cursor, or the stream's most recent comments, then live events, with no gap and no duplicate
+ * at the seam. Live events that arrive while a replay is read from history wait in a bounded
+ * queue. Memory is bounded per ring (count, bytes), for all rings together (bytes, count), and
+ * over time (idle rings).
  */
 export class FanoutRelay {
   /** Least recently active first: a ring is re-inserted on every comment. */
@@ -109,20 +114,17 @@ export class FanoutRelay {
     this.coverage = coversAfter;
   }
 
-  /** Takes a batch from the log, in log order, and hands each new comment to its listeners. */
-  publish(batch: readonly Comment[]): void {
+  /** Takes a batch from the log, in log order, and hands each new event to its listeners. */
+  publish(batch: readonly LogEvent[]): void {
     const now = this.clock.now();
-    for (const comment of batch) {
-      const entry = this.touch(comment.streamId, now);
+    for (const event of batch) {
+      const entry = this.touch(event.streamId, now);
       const before = entry.ring.bytes;
-      const added = entry.ring.push(comment);
+      const added = entry.ring.push(event);
       this.totalBytes += entry.ring.bytes - before;
-      if (!added) continue; // a redelivered comment
-      const listeners = this.listeners.get(comment.streamId);
-      if (listeners) {
-        const event: RelayEvent = { kind: "comment", comment };
-        for (const listener of listeners) listener(event);
-      }
+      if (!added) continue; // redelivered, or a second copy of a comment
+      const listeners = this.listeners.get(event.streamId);
+      if (listeners) for (const listener of listeners) listener(event);
     }
     while (this.totalBytes > this.ringsMaxBytes && this.rings.size > 1) this.dropOldestRing();
   }
@@ -137,25 +139,81 @@ export class FanoutRelay {
   }
 
   /**
-   * Subscribes to a stream. With `afterSeq`, the comments after it come first: from the ring
-   * when it covers them, else from history, else a reset. Returns the unsubscribe function.
+   * Subscribes to a stream. With `afterSeq`, the events after it come first: from the ring
+   * when it covers them, else from history, else a reset. Without it, `history` asks for the
+   * stream's most recent comments first (at most {@link MAX_HISTORY}). Returns the unsubscribe
+   * function.
    */
-  subscribe(streamId: string, afterSeq: number | undefined, listener: RelayListener): () => void {
+  subscribe(streamId: string, afterSeq: number | undefined, listener: RelayListener, history = 0): () => void {
     if (afterSeq === undefined) {
-      const position = this.positionOf(streamId);
-      if (position !== undefined) listener({ kind: "position", afterSeq: position });
+      if (history > 0) return this.recentThenLive(streamId, Math.min(history, MAX_HISTORY), listener);
+      this.announcePosition(streamId, listener);
       return this.addListener(streamId, listener);
     }
     const ring = this.rings.get(streamId)?.ring;
     const fromRing = ring?.after(afterSeq) ?? (this.seesEverythingAfter(streamId, afterSeq) ? (ring?.newerThan(afterSeq) ?? []) : undefined);
     if (fromRing) {
-      for (const comment of fromRing) listener({ kind: "comment", comment });
+      for (const event of fromRing) listener(event);
       // A cursor the relay has not reached yet (it lags the log a little): skip up to it.
       return this.addListener(streamId, (event) => {
-        if (event.kind !== "comment" || event.comment.seq > afterSeq) listener(event);
+        if (!("seq" in event) || event.seq > afterSeq) listener(event);
       });
     }
     return this.replayThenLive(streamId, afterSeq, listener);
+  }
+
+  private announcePosition(streamId: string, listener: RelayListener): void {
+    const position = this.positionOf(streamId);
+    if (position !== undefined) listener({ kind: "position", afterSeq: position });
+  }
+
+  /**
+   * The stream's most recent comments, then its position, then live events: from the ring when
+   * it holds enough, else read from the log's history while live events wait.
+   */
+  private recentThenLive(streamId: string, count: number, listener: RelayListener): () => void {
+    const fromRing = this.rings.get(streamId)?.ring.recentComments(count) ?? [];
+    const history = this.options.history;
+    if (fromRing.length >= count || !history) {
+      listener({ kind: "history", comments: fromRing });
+      this.announcePosition(streamId, listener);
+      return this.addListener(streamId, listener);
+    }
+    let waiting: LogEvent[] | undefined = [];
+    let overflowed = false;
+    let active = true;
+    let throughHistory = Number.MIN_SAFE_INTEGER;
+    // The log may hold comments the relay has not read yet: they come in history, not again live.
+    const live: RelayListener = (event) => {
+      if (event.kind !== "comment" || event.seq > throughHistory) listener(event);
+    };
+    const remove = this.addListener(streamId, (event) => {
+      if (!waiting) return live(event);
+      if (!("seq" in event)) return;
+      if (waiting.length < this.maxReplay) waiting.push(event);
+      else overflowed = true;
+    });
+    void (async () => {
+      let comments: Comment[];
+      try {
+        comments = await history.readRecent(streamId, count);
+      } catch (error) {
+        this.logger.warn("relay history read failed; sending the recent comments the ring holds", { streamId, err: error });
+        comments = fromRing;
+      }
+      if (!active) return;
+      throughHistory = comments.at(-1)?.seq ?? Number.MIN_SAFE_INTEGER;
+      listener({ kind: "history", comments });
+      this.announcePosition(streamId, listener);
+      const queued = waiting ?? [];
+      waiting = undefined;
+      if (overflowed) listener({ kind: "reset", afterSeq: queued.at(-1)?.seq ?? throughHistory, oldestAvailableSeq: this.oldestAvailable(streamId) });
+      for (const event of queued) live(event);
+    })();
+    return () => {
+      active = false;
+      remove();
+    };
   }
 
   /** The seq after which the relay sees every comment of the stream from now on, when it knows. */
@@ -181,7 +239,7 @@ export class FanoutRelay {
     if (entry) {
       this.rings.delete(streamId);
     } else {
-      entry = { ring: new CommentRing(this.ringMaxCount, this.ringMaxBytes), lastActivity: now };
+      entry = { ring: new StreamEventRing(this.ringMaxCount, this.ringMaxBytes), lastActivity: now };
       if (this.rings.size >= this.maxRings) this.dropOldestRing();
     }
     entry.lastActivity = now;
@@ -225,20 +283,20 @@ export class FanoutRelay {
       listener({ kind: "reset", afterSeq, oldestAvailableSeq: this.oldestAvailable(streamId) });
       return this.addListener(streamId, listener);
     }
-    // Live comments wait here until the history read has caught up with them.
-    let waiting: Comment[] | undefined = [];
+    // Live events wait here until the history read has caught up with them.
+    let waiting: LogEvent[] | undefined = [];
     let overflowed = false;
     let active = true;
     const remove = this.addListener(streamId, (event) => {
       if (!waiting) return listener(event);
-      if (event.kind !== "comment") return;
-      if (waiting.length < this.maxReplay) waiting.push(event.comment);
+      if (!("seq" in event)) return;
+      if (waiting.length < this.maxReplay) waiting.push(event);
       else overflowed = true;
     });
     const goLive = (lastSent: number) => {
       const queued = waiting ?? [];
       waiting = undefined;
-      for (const comment of queued) if (comment.seq > lastSent) listener({ kind: "comment", comment });
+      for (const event of queued) if (event.seq > lastSent) listener(event);
     };
     const reset = () => {
       listener({ kind: "reset", afterSeq, oldestAvailableSeq: this.oldestAvailable(streamId) });
@@ -255,7 +313,7 @@ export class FanoutRelay {
             lastSent = reset();
             break;
           }
-          for (const comment of page) listener({ kind: "comment", comment });
+          for (const event of page) listener(event);
           replayed += page.length;
           if (page.length > 0) lastSent = page[page.length - 1]!.seq;
           // Done once history has nothing more, or reaches what the live queue already holds.

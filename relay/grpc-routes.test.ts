@@ -7,7 +7,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { createHs256Authenticator } from "../core/auth/authenticator.js";
 import { mintToken } from "../core/auth/dev-token.js";
 import { RELAY_SUBSCRIBE_SCOPE } from "../core/auth/scopes.js";
-import { testComment } from "../core/comment-fixtures.js";
+import { testCommentEvent } from "../core/comment-fixtures.js";
 import { createGrpcClient } from "../core/grpc/grpc-client.js";
 import { silentLogger } from "../core/logger.js";
 import type { SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
@@ -72,7 +72,7 @@ test("should cut off a subscriber that does not read, and keep serving the other
     const text = "x".repeat(250);
     // Batches as the log delivers them, with the event loop turning in between.
     for (let seq = 1; seq <= 2_000; seq += 20) {
-      relay.publish(Array.from({ length: 20 }, (_, i) => testComment(seq + i, "hot", text)));
+      relay.publish(Array.from({ length: 20 }, (_, i) => testCommentEvent(seq + i, "hot", text)));
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     for (const until = deadline(); (received < 2_000 || relay.subscriberCount > 1) && Date.now() < until;) {

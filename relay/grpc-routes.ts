@@ -14,6 +14,8 @@ import type { SubscribeResponseSchema } from "../gen/livecomments/v1/fanout_rela
 import { FanoutRelay as FanoutRelayService } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import type { FanoutRelay } from "./fanout-relay.js";
+import { MAX_HISTORY } from "./fanout-relay.js";
+import { sequencedRecordOf } from "../core/log-record.js";
 
 /** Events queued for one gRPC subscriber before it is cut off with RESOURCE_EXHAUSTED. */
 export const DEFAULT_SUBSCRIBER_QUEUE = 10_000;
@@ -34,14 +36,24 @@ function toMessages(events: readonly RelayEvent[]): SubscribeResponseInit[] {
       continue;
     }
     flush();
-    messages.push(
-      event.kind === "reset"
-        ? { event: { case: "reset", value: { afterSeq: BigInt(event.afterSeq), oldestAvailableSeq: BigInt(event.oldestAvailableSeq) } } }
-        : { event: { case: "position", value: { afterSeq: BigInt(event.afterSeq) } } },
-    );
+    messages.push(noteMessage(event));
   }
   flush();
   return messages;
+}
+
+/** The message of a relay event other than a comment. */
+function noteMessage(event: Exclude<RelayEvent, { kind: "comment" }>): SubscribeResponseInit {
+  switch (event.kind) {
+    case "reset":
+      return { event: { case: "reset", value: { afterSeq: BigInt(event.afterSeq), oldestAvailableSeq: BigInt(event.oldestAvailableSeq) } } };
+    case "position":
+      return { event: { case: "position", value: { afterSeq: BigInt(event.afterSeq) } } };
+    case "history":
+      return { event: { case: "history", value: { comments: event.comments.map(commentToMessage) } } };
+    default:
+      return { event: { case: "record", value: sequencedRecordOf(event) } };
+  }
 }
 
 /** What the relay's gRPC service needs. */
@@ -54,7 +66,7 @@ export interface RelayGrpcOptions {
 
 /**
  * Serves FanoutRelay.Subscribe from the relay, to callers with a bearer JWT of scope
- * relay:subscribe (edges present their own): the relay hands out every comment of every
+ * relay:subscribe (edges present their own): the relay hands out every event of every
  * stream, so it is never open to anyone who can reach its port.
  */
 export function addRelayGrpcService(server: Server, relay: FanoutRelay, options: RelayGrpcOptions): void {
@@ -69,15 +81,22 @@ export function addRelayGrpcService(server: Server, relay: FanoutRelay, options:
         const streamId = streamIdFromPath(request.streamId);
         const queue = new BoundedQueue<RelayEvent>(queueLimit);
         const fromSeq = request.fromSeq === undefined ? undefined : Number(request.fromSeq);
+        const history = request.history ?? 0;
+        if (history < 0 || history > MAX_HISTORY) throw new LcError("invalid_argument", `history must be from 0 to ${MAX_HISTORY}`);
         // A full queue ends this subscription at once with RESOURCE_EXHAUSTED; the others never
         // wait for it, and its memory goes with it.
         let overflowed = false;
-        const unsubscribe = relay.subscribe(streamId, fromSeq, (event) => {
-          if (overflowed || queue.push(event)) return;
-          overflowed = true;
-          queueMicrotask(() => unsubscribe()); // may overflow during the replay, before subscribe returns
-          fail(new LcError("slow_consumer", "subscriber too slow: its queue is full"));
-        });
+        const unsubscribe = relay.subscribe(
+          streamId,
+          fromSeq,
+          (event) => {
+            if (overflowed || queue.push(event)) return;
+            overflowed = true;
+            queueMicrotask(() => unsubscribe()); // may overflow during the replay, before subscribe returns
+            fail(new LcError("slow_consumer", "subscriber too slow: its queue is full"));
+          },
+          history,
+        );
         signal.addEventListener("abort", () => queue.end(), { once: true });
         if (logger.debugging) logger.debug("subscribed", { streamId, fromSeq, subscribers: relay.subscribersOf(streamId) });
         try {

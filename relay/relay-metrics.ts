@@ -1,5 +1,6 @@
 import { Counter, Histogram } from "prom-client";
-import type { Comment } from "../core/comment.js";
+import type { LogEvent } from "../core/log-event.js";
+import { commentsOf } from "../core/log-event.js";
 import type { Registry } from "../core/metrics.js";
 import { LATENCY_BUCKETS, METRIC_PREFIX, scrapedGauge } from "../core/metrics.js";
 import type { FanoutRelay } from "./fanout-relay.js";
@@ -27,9 +28,10 @@ export class RelayMetrics {
   }
 
   /** Counts a batch read from the log and how old its newest comment was. */
-  consumedBatch(batch: readonly Comment[], now: number): void {
-    this.consumed.inc(batch.length);
-    const newest = batch[batch.length - 1];
+  consumedBatch(batch: readonly LogEvent[], now: number): void {
+    const comments = commentsOf(batch);
+    this.consumed.inc(comments.length);
+    const newest = comments[comments.length - 1];
     if (newest) this.delay.observe(Math.max(0, now - newest.serverTs) / 1000);
   }
 }

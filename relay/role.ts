@@ -1,4 +1,4 @@
-import type { Comment } from "../core/comment.js";
+import type { LogEvent } from "../core/log-event.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
@@ -29,7 +29,7 @@ export interface RelayRoleOptions {
    */
   readonly warmupMs: number;
   /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
-  readonly publish?: (batch: readonly Comment[]) => Promise<void>;
+  readonly publish?: (batch: readonly LogEvent[]) => Promise<void>;
   /** Verifies the tokens of FanoutRelay subscribers (scope relay:subscribe). */
   readonly authenticator: Authenticator;
   readonly logger: Logger;
@@ -63,8 +63,19 @@ export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions
     relay.publish(batch);
     metrics.consumedBatch(batch, Date.now());
     if (options.logger.debugging) {
-      for (const { requestId, commentId, streamId, seq } of batch)
-        options.logger.debug("comment read from the log", { requestId, commentId, streamId, seq, subscribers: relay.subscribersOf(streamId) });
+      for (const event of batch) {
+        const { streamId, seq } = event;
+        const subscribers = relay.subscribersOf(streamId);
+        if (event.kind !== "comment") options.logger.debug("record read from the log", { kind: event.kind, streamId, seq, subscribers });
+        else
+          options.logger.debug("comment read from the log", {
+            requestId: event.comment.requestId,
+            commentId: event.comment.commentId,
+            streamId,
+            seq,
+            subscribers,
+          });
+      }
     }
     if (publish) await publish(batch);
   });

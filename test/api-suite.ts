@@ -352,7 +352,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         const posted = await api.post(streamId, user(), "only");
         // The cursor may be ahead of the relay, which has not read the comment yet: still no reset.
         const empty = await poll(streamId, `after_seq=${posted.seq}&timeout_ms=200`);
-        assert.deepEqual(empty.json, { comments: [], last_seq: posted.seq, reset: null });
+        assert.deepEqual(empty.json, { comments: [], events: [], last_seq: posted.seq, reset: null });
       });
 
       it("should refuse bad parameters and unknown streams", async () => {

@@ -37,7 +37,7 @@ test("should keep every comment answered 202 through a kill -9, and serve them a
 
   // The file itself holds every accepted comment: nothing waited in memory.
   const db = new Database(join(first.dataDir, DATABASE_FILE), { readonly: true });
-  const stored = new Set(db.prepare("SELECT comment_id FROM log").pluck().all() as string[]);
+  const stored = new Set(db.prepare("SELECT comment_id FROM log_records WHERE kind = 'comment'").pluck().all() as string[]);
   db.close();
   const missing = accepted.filter((a) => !stored.has(a.comment_id));
   assert.deepEqual(missing, [], "comments answered 202 but not in the file");

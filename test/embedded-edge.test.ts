@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { decodeLogRecord } from "../core/log-record.js";
 import { connect as http2Connect } from "node:http2";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -95,7 +96,14 @@ test("should finish a comment in progress when stopped with SIGTERM, then close 
     assert.match(answer, /\r\nconnection: close\r\n/i, "the connection is not kept for another request");
     assert.equal(await exited, 0);
     const db = new Database(join(system.dataDir, DATABASE_FILE), { readonly: true });
-    const texts = db.prepare("SELECT text FROM log").pluck().all();
+    const texts = db
+      .prepare<[], Buffer>("SELECT record FROM log_records")
+      .pluck()
+      .all()
+      .map((record) => {
+        const event = decodeLogRecord(record, 0);
+        return event?.kind === "comment" ? event.comment.text : event?.kind;
+      });
     db.close();
     assert.deepEqual(texts, ["sent while the server stops"], "the comment answered 202 is stored");
   }));

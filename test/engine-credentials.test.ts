@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import cassandra from "cassandra-driver";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { testComment } from "../core/comment-fixtures.js";
+import { commentEntry } from "../core/log-event.js";
 import { createKafkaCommentLog } from "../ports/comment-log/kafka.js";
 import { makeTestCertificates } from "../harness/certificates.js";
 import { READY, deploymentEnv, startDistributedSystem } from "../harness/distributed-system.js";
@@ -103,7 +104,7 @@ it("should log in to Kafka with SASL/PLAIN over TLS too", async () => {
   });
   try {
     const { seq: _seq, ...record } = testComment(1, "plain-stream");
-    const { seq } = await log.append({ ...record, serverTs: Date.now() });
+    const { seq } = await log.append(commentEntry({ ...record, serverTs: Date.now() }));
     assert.equal(seq, 0, "the first record of a new topic's partition");
   } finally {
     await log.close();

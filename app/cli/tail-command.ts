@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { commentToJson } from "../../core/comment.js";
+import { viewerEventOf } from "../../core/viewer-event.js";
 import { createRelayGrpcFanout } from "../../ports/fanout/relay-grpc.js";
 import type { Environment } from "../config-file.js";
 import { readEngineConfig } from "../config.js";
@@ -55,6 +56,11 @@ export async function tailCommand(args: readonly string[], env: Environment): Pr
             process.stdout.write(JSON.stringify(commentToJson(event.comment)) + "\n");
           } else if (event.kind === "position") {
             afterSeq ??= event.afterSeq;
+          } else if (event.kind === "history") {
+            return;
+          } else if (event.kind !== "reset") {
+            afterSeq = event.seq;
+            process.stdout.write(JSON.stringify({ ...viewerEventOf(event), seq: event.seq }) + "\n");
           } else {
             process.stderr.write(
               `tail: comments after seq ${event.afterSeq} are no longer held (oldest available ${event.oldestAvailableSeq}); read them from the playback API\n`,

@@ -37,6 +37,8 @@ export async function createArchiveSchema(client: cassandra.Client, bucketMs: nu
   ) WITH CLUSTERING ORDER BY (offset_ms ASC, seq ASC)`);
   // Which buckets of a stream hold comments, and the counts of buckets that can no longer change.
   await client.execute("CREATE TABLE IF NOT EXISTS stream_buckets (stream_id text, bucket bigint, sealed_count bigint, PRIMARY KEY (stream_id, bucket))");
+  // The comments moderators took down, so that writing one again does not bring it back.
+  await client.execute("CREATE TABLE IF NOT EXISTS deleted_comments (stream_id text, comment_id text, deleted_at bigint, PRIMARY KEY (stream_id, comment_id))");
 }
 
 /**
@@ -59,17 +61,13 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
     const result = after
       ? await client.execute(nextPage, [query.streamId, bucket, after.offsetMs, after.seq, query.toMs, limit])
       : await client.execute(firstPage, [query.streamId, bucket, query.fromMs, query.toMs, limit]);
-    return result.rows.map((row) => ({
-      commentId: row.comment_id as string,
-      streamId: row.stream_id as string,
-      userId: row.user_id as string,
-      username: row.username as string,
-      text: row.text as string,
-      serverTs: Number(row.server_ts),
-      offsetMs: Number(row.offset_ms),
-      seq: Number(row.seq),
-    }));
+    return result.rows.map(rowToComment);
   };
+  /** Every row at one offset of a stream: where a comment and any second copy of it sit. */
+  const atOffset = async (streamId: string, offsetMs: number): Promise<Comment[]> =>
+    (
+      await client.execute(`SELECT ${columns} FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND offset_ms = ?`, [streamId, bucketOf(offsetMs), offsetMs])
+    ).rows.map(rowToComment);
 
   const noteBucket = "INSERT INTO stream_buckets (stream_id, bucket) VALUES (?, ?)";
   const sealBucket = "UPDATE stream_buckets SET sealed_count = ? WHERE stream_id = ? AND bucket = ?";
@@ -92,7 +90,15 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
       }
       return total;
     },
-    async write(batch) {
+    async write(written) {
+      // One read per stream of the batch: its deletions are few.
+      const streams = [...new Set(written.map((c) => c.streamId))];
+      const deleted = new Set<string>();
+      for (const rows of await Promise.all(
+        streams.map((streamId) => client.execute("SELECT comment_id FROM deleted_comments WHERE stream_id = ?", [streamId])),
+      ))
+        for (const row of rows.rows) deleted.add(row.comment_id as string);
+      const batch = deleted.size === 0 ? written : written.filter((c) => !deleted.has(c.commentId));
       const buckets = new Map<string, [string, number]>();
       for (const c of batch) buckets.set(`${bucketOf(c.offsetMs)}:${c.streamId}`, [c.streamId, bucketOf(c.offsetMs)]);
       await Promise.all([...buckets.values()].map((params) => client.execute(noteBucket, params, { isIdempotent: true })));
@@ -106,6 +112,31 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
         );
       }
     },
+    async remove(deletions) {
+      for (const deletion of deletions) {
+        const bucket = bucketOf(deletion.offsetMs);
+        await client.execute(
+          "INSERT INTO deleted_comments (stream_id, comment_id, deleted_at) VALUES (?, ?, ?)",
+          [deletion.streamId, deletion.commentId, deletion.deletedAt],
+          { isIdempotent: true },
+        );
+        const copies = (await atOffset(deletion.streamId, deletion.offsetMs)).filter((c) => c.commentId === deletion.commentId);
+        await Promise.all(
+          copies.map((c) =>
+            client.execute(`DELETE FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND offset_ms = ? AND seq = ?`, [c.streamId, bucket, c.offsetMs, c.seq], {
+              isIdempotent: true,
+            }),
+          ),
+        );
+        // The bucket's remembered count no longer holds: it is counted again.
+        await client.execute("UPDATE stream_buckets SET sealed_count = null WHERE stream_id = ? AND bucket = ?", [deletion.streamId, bucket], {
+          isIdempotent: true,
+        });
+      }
+    },
+    async find(streamId, commentId, offsetMs) {
+      return (await atOffset(streamId, offsetMs)).find((c) => c.commentId === commentId);
+    },
     async window(query) {
       const comments: Comment[] = [];
       const first = bucketOf(query.after ? Math.max(query.after.offsetMs, query.fromMs) : query.fromMs);
@@ -116,5 +147,18 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
       return comments;
     },
     async close() {},
+  };
+}
+
+function rowToComment(row: cassandra.types.Row): Comment {
+  return {
+    commentId: row.comment_id as string,
+    streamId: row.stream_id as string,
+    userId: row.user_id as string,
+    username: row.username as string,
+    text: row.text as string,
+    serverTs: Number(row.server_ts),
+    offsetMs: Number(row.offset_ms),
+    seq: Number(row.seq),
   };
 }

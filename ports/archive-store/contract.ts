@@ -58,4 +58,20 @@ export function archiveStoreContract(name: string, open: () => Promise<{ store: 
       assert.deepEqual(seqs(all), [1, 2, 3]);
       assert.deepEqual(all[0], batch[0]);
     }));
+
+  test(`${name}: should find a comment by id, and take one down for good: from windows, counts and later rewrites`, () =>
+    withStore(async (store, id) => {
+      const batch = [1, 2, 3].map((seq) => at(id, seq, seq * 1000));
+      await store.write(batch);
+      const doomed = batch[1]!;
+      assert.deepEqual(await store.find(id, doomed.commentId, doomed.offsetMs), doomed);
+      assert.equal(await store.find(id, "no-such-comment", doomed.offsetMs), undefined);
+      await store.remove([{ streamId: id, commentId: doomed.commentId, offsetMs: doomed.offsetMs, deletedAt: Date.now() }]);
+      await store.write(batch); // the log replayed after a restart
+      const all = await store.window({ streamId: id, fromMs: 0, toMs: 10_000, limit: 100 });
+      assert.deepEqual(seqs(all), [1, 3]);
+      assert.equal(await store.count(id, 0), 2);
+      assert.equal(await store.count(id, 200_000), 2, "and once what cannot change is sealed");
+      assert.equal(await store.find(id, doomed.commentId, doomed.offsetMs), undefined);
+    }));
 }

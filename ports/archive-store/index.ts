@@ -8,10 +8,19 @@ import type { Comment } from "../../core/comment.js";
  *   nothing, so the archive consumer can replay the log after a crash.
  * - `window` returns comments ordered by offsetMs then seq, the order a replay shows them.
  * - `count` counts each comment once, however often it was written.
+ * - `remove` is final: the comment leaves windows and counts, and writing it again (the log
+ *   replayed, or a second copy of it) does not bring it back.
  */
 export interface ArchiveStore {
   /** Stores a batch; resolves once the store acknowledged all of it. */
   write(batch: readonly Comment[]): Promise<void>;
+  /** Takes comments down for good; resolves once the store acknowledged it. */
+  remove(deletions: readonly ArchivedDeletion[]): Promise<void>;
+  /**
+   * A comment of the stream by id, or undefined when the archive does not hold it (not yet, or
+   * deleted). `offsetMs` is where it sits (its UUIDv7 time minus the stream's start).
+   */
+  find(streamId: string, commentId: string, offsetMs: number): Promise<Comment | undefined>;
   /** One page of a window; see {@link WindowQuery}. */
   window(query: WindowQuery): Promise<Comment[]>;
   /**
@@ -36,4 +45,12 @@ export interface WindowQuery {
 export interface WindowCursor {
   readonly offsetMs: number;
   readonly seq: number;
+}
+
+/** A comment to take down, with where it sits. */
+export interface ArchivedDeletion {
+  readonly streamId: string;
+  readonly commentId: string;
+  readonly offsetMs: number;
+  readonly deletedAt: number;
 }

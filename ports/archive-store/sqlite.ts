@@ -2,24 +2,52 @@ import type { Comment } from "../../core/comment.js";
 import type { SqliteDatabase } from "../sqlite/open-database.js";
 import type { CommentRow } from "../sqlite/comment-row.js";
 import { COMMENT_COLUMNS, COMMENT_COLUMN_DEFINITIONS, rowToComment } from "../sqlite/comment-row.js";
-import type { ArchiveStore } from "./index.js";
+import type { ArchiveStore, ArchivedDeletion } from "./index.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS archive_comments (${COMMENT_COLUMN_DEFINITIONS},
   PRIMARY KEY (stream_id, offset_ms, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS archive_deletions (
+  stream_id TEXT NOT NULL, comment_id TEXT NOT NULL, deleted_at INTEGER NOT NULL,
+  PRIMARY KEY (stream_id, comment_id)
+) WITHOUT ROWID;
 `;
+
+/**
+ * One row per comment_id: a second copy of a comment (at another seq) is not stored. An archive
+ * written before this index may hold such copies: the later ones go before the index is built.
+ */
+function uniqueCommentIds(db: SqliteDatabase): void {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'archive_comments_by_id'").get()) return;
+  db.exec(`DELETE FROM archive_comments AS a WHERE EXISTS (
+    SELECT 1 FROM archive_comments AS b
+    WHERE b.stream_id = a.stream_id AND b.comment_id = a.comment_id AND (b.offset_ms, b.seq) < (a.offset_ms, a.seq))`);
+  db.exec("CREATE UNIQUE INDEX archive_comments_by_id ON archive_comments (stream_id, comment_id)");
+}
 
 /** The embedded archive: one clustered SQLite table keyed like the Cassandra one. */
 export function createSqliteArchiveStore(db: SqliteDatabase): ArchiveStore {
   db.exec(SCHEMA);
+  uniqueCommentIds(db);
+  // OR IGNORE covers both a rewrite (same key) and a second copy (same comment_id).
   const insert = db.prepare(
     `INSERT OR IGNORE INTO archive_comments (stream_id, offset_ms, seq, comment_id, user_id, username, text, server_ts)
-     VALUES (@streamId, @offsetMs, @seq, @commentId, @userId, @username, @text, @serverTs)`,
+     SELECT @streamId, @offsetMs, @seq, @commentId, @userId, @username, @text, @serverTs
+     WHERE NOT EXISTS (SELECT 1 FROM archive_deletions WHERE stream_id = @streamId AND comment_id = @commentId)`,
   );
   const writeBatch = db.transaction((batch: readonly Comment[]) => {
     for (const comment of batch) insert.run(comment);
   });
+  const noteDeletion = db.prepare("INSERT OR IGNORE INTO archive_deletions (stream_id, comment_id, deleted_at) VALUES (@streamId, @commentId, @deletedAt)");
+  const deleteComment = db.prepare("DELETE FROM archive_comments WHERE stream_id = @streamId AND comment_id = @commentId");
+  const removeBatch = db.transaction((deletions: readonly ArchivedDeletion[]) => {
+    for (const deletion of deletions) {
+      noteDeletion.run(deletion);
+      deleteComment.run(deletion);
+    }
+  });
+  const byId = db.prepare<[string, string], CommentRow>(`SELECT ${COMMENT_COLUMNS} FROM archive_comments WHERE stream_id = ? AND comment_id = ?`);
   const page = db.prepare<[string, number, number, number, number], CommentRow>(
     `SELECT ${COMMENT_COLUMNS} FROM archive_comments
      WHERE stream_id = ? AND (offset_ms, seq) > (?, ?) AND offset_ms < ?
@@ -34,6 +62,13 @@ export function createSqliteArchiveStore(db: SqliteDatabase): ArchiveStore {
     },
     async write(batch) {
       writeBatch(batch);
+    },
+    async remove(deletions) {
+      removeBatch(deletions);
+    },
+    async find(streamId, commentId) {
+      const row = byId.get(streamId, commentId);
+      return row && rowToComment(row);
     },
     async window({ streamId, fromMs, toMs, after, limit }) {
       const [afterMs, afterSeq] = after ? [after.offsetMs, after.seq] : [fromMs, Number.MIN_SAFE_INTEGER];

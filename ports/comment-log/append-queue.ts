@@ -1,10 +1,10 @@
-import type { Comment, CommentRecord } from "../../core/comment.js";
+import type { LogEntry, LogEvent } from "../../core/log-event.js";
 import { LcError } from "../../core/errors.js";
 
 /** An append waiting for the engine, with the promise to settle once it is durable. */
 export interface PendingAppend {
-  readonly record: CommentRecord;
-  readonly resolve: (comment: Comment) => void;
+  readonly entry: LogEntry;
+  readonly resolve: (event: LogEvent) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -32,13 +32,13 @@ export class AppendQueue {
     return this.pending.length;
   }
 
-  enqueue(record: CommentRecord): Promise<Comment> {
+  enqueue(entry: LogEntry): Promise<LogEvent> {
     if (this.closed) return Promise.reject(new LcError("log_unavailable", "the comment log is closed", { retryAfterMs: 1000 }));
     if (this.pending.length >= this.maxPending) {
       return Promise.reject(new LcError("overloaded", "too many comments waiting for the log", { retryAfterMs: 1000 }));
     }
-    return new Promise<Comment>((resolve, reject) => {
-      this.pending.push({ record, resolve, reject });
+    return new Promise<LogEvent>((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject });
       this.onEnqueue();
     });
   }
@@ -47,11 +47,11 @@ export class AppendQueue {
    * Removes and returns up to `max` of the oldest waiting appends, stopping before the first
    * one `accept` refuses (it is asked in order, and may keep a running total).
    */
-  take(max: number, accept?: (record: CommentRecord) => boolean): PendingAppend[] {
+  take(max: number, accept?: (entry: LogEntry) => boolean): PendingAppend[] {
     let count = Math.min(max, this.pending.length);
     if (accept) {
       const limit = count;
-      for (count = 0; count < limit && accept(this.pending[count]!.record); count++);
+      for (count = 0; count < limit && accept(this.pending[count]!.entry); count++);
     }
     return this.pending.splice(0, count);
   }

@@ -3,7 +3,9 @@ import { test } from "vitest";
 import type { Comment, CommentRecord } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
 import type { CommentLog } from "./index.js";
-import { hasConsumerLag, hasStreamHistory } from "./index.js";
+import { appendComment, hasConsumerLag, hasStreamHistory } from "./index.js";
+import type { LogEntry, LogEvent } from "../../core/log-event.js";
+import { commentsOf } from "../../core/log-event.js";
 
 /** Opens a log; `reopen` opens the same durable log again (a restart). */
 export interface CommentLogFixture {
@@ -12,6 +14,19 @@ export interface CommentLogFixture {
 }
 
 let counter = 0;
+
+/** The deletion of a placed comment, as a moderator appends it. */
+export function deletionOf(comment: Comment): LogEntry {
+  return {
+    kind: "deletion",
+    streamId: comment.streamId,
+    commentId: comment.commentId,
+    deletedAt: Date.now(),
+    offsetMs: comment.offsetMs,
+    commentSeq: comment.seq,
+    moderatorId: "mod",
+  };
+}
 /**
  * A record for stream `streamId`, with a unique comment id. Its server_ts is now, as ingest
  * stamps it: Kafka keeps records by that timestamp, and deletes ones from 1970 at its next
@@ -57,7 +72,7 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
   test(`${name}: should give each stream increasing seqs, also under concurrent appends`, () =>
     withLog(async (log) => {
       const [a, b] = [stream(), stream()];
-      const placed = await Promise.all(Array.from({ length: 60 }, (_, i) => log.append(record(i % 2 ? a : b))));
+      const placed = await Promise.all(Array.from({ length: 60 }, (_, i) => appendComment(log, record(i % 2 ? a : b))));
       for (const id of [a, b]) {
         const seqs = placed.filter((c) => c.streamId === id).map((c) => c.seq);
         assert.equal(seqs.length, 30);
@@ -75,7 +90,7 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       const s = stream();
       // 300 four-byte code points and 2 KB of meta: the largest comment input allows.
       const largest = (): CommentRecord => ({ ...record(s, "\u{1F600}".repeat(300)), meta: { pad: "m".repeat(2_000) } });
-      const placed = await Promise.all(Array.from({ length: 1_000 }, () => log.append(largest())));
+      const placed = await Promise.all(Array.from({ length: 1_000 }, () => appendComment(log, largest())));
       assert.deepEqual(
         placed.map((c) => c.seq),
         placed.map((_, i) => placed[0]!.seq + i),
@@ -87,10 +102,10 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
     withLog(async (log) => {
       const id = stream();
       const placed: Comment[] = [];
-      for (let i = 0; i < 20; i++) placed.push(await log.append(record(id, `t${i}`)));
+      for (let i = 0; i < 20; i++) placed.push(await appendComment(log, record(id, `t${i}`)));
       const seen = collector(20);
       const consumption = await log.consume({ group: `g-${id}`, from: "earliest", commit: false }, (batch) =>
-        seen.handler(batch.filter((c) => c.streamId === id)),
+        seen.handler(commentsOf(batch).filter((c) => c.streamId === id)),
       );
       await seen.enough();
       await consumption.stop();
@@ -107,12 +122,12 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
   test(`${name}: should start a latest consumer after what is already there`, () =>
     withLog(async (log) => {
       const id = stream();
-      await log.append(record(id, "before"));
+      await appendComment(log, record(id, "before"));
       const seen = collector(1);
       const consumption = await log.consume({ group: `g-${id}`, from: "latest", commit: false }, (batch) =>
-        seen.handler(batch.filter((c) => c.streamId === id)),
+        seen.handler(commentsOf(batch).filter((c) => c.streamId === id)),
       );
-      await log.append(record(id, "after"));
+      await appendComment(log, record(id, "after"));
       await seen.enough();
       await consumption.stop();
       assert.deepEqual(
@@ -125,13 +140,13 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
     withLog(async (log) => {
       const id = stream();
       const now = Date.now();
-      await log.append({ ...record(id, "an hour ago"), serverTs: now - 3_600_000 });
-      await log.append({ ...record(id, "a second ago"), serverTs: now - 1_000 });
+      await appendComment(log, { ...record(id, "an hour ago"), serverTs: now - 3_600_000 });
+      await appendComment(log, { ...record(id, "a second ago"), serverTs: now - 1_000 });
       const seen = collector(2);
       const consumption = await log.consume({ group: `g-${id}`, from: { since: now - 60_000 }, commit: false }, (batch) =>
-        seen.handler(batch.filter((c) => c.streamId === id)),
+        seen.handler(commentsOf(batch).filter((c) => c.streamId === id)),
       );
-      await log.append({ ...record(id, "after"), serverTs: now });
+      await appendComment(log, { ...record(id, "after"), serverTs: now });
       await seen.enough();
       await consumption.stop();
       assert.deepEqual(
@@ -143,11 +158,11 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
   test(`${name}: should redeliver a batch whose handler failed`, () =>
     withLog(async (log) => {
       const id = stream();
-      await log.append(record(id, "once"));
+      await appendComment(log, record(id, "once"));
       let failures = 0;
       const seen = collector(1);
       const consumption = await log.consume({ group: `g-${id}`, from: "earliest", commit: true }, (batch) => {
-        const mine = batch.filter((c) => c.streamId === id);
+        const mine = commentsOf(batch).filter((c) => c.streamId === id);
         if (mine.length > 0 && failures++ === 0) throw new Error("store down");
         seen.handler(mine);
       });
@@ -166,17 +181,19 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
     const group = `g-${id}`;
     try {
       let log = await f.open();
-      await log.append(record(id, "first"));
+      await appendComment(log, record(id, "first"));
       const first = collector(1);
-      let consumption = await log.consume({ group, from: "earliest", commit: true }, (batch) => first.handler(batch.filter((c) => c.streamId === id)));
+      let consumption = await log.consume({ group, from: "earliest", commit: true }, (batch) =>
+        first.handler(commentsOf(batch).filter((c) => c.streamId === id)),
+      );
       await first.enough();
       await consumption.stop();
       await log.close();
 
       log = await f.open();
-      await log.append(record(id, "second"));
+      await appendComment(log, record(id, "second"));
       const second = collector(1);
-      consumption = await log.consume({ group, from: "earliest", commit: true }, (batch) => second.handler(batch.filter((c) => c.streamId === id)));
+      consumption = await log.consume({ group, from: "earliest", commit: true }, (batch) => second.handler(commentsOf(batch).filter((c) => c.streamId === id)));
       await second.enough();
       await consumption.stop();
       await log.close();
@@ -189,16 +206,45 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
     }
   });
 
+  test(`${name}: should carry every kind of record in the stream's order, each read back as it was appended`, () =>
+    withLog(async (log) => {
+      const id = stream();
+      const first = await appendComment(log, { ...record(id, "pin me"), clientTs: 1, meta: { k: "v" }, requestId: "req-1" });
+      const changes: LogEntry[] = [
+        { kind: "pin", streamId: id, comment: first, changedAt: 10, moderatorId: "mod" },
+        { kind: "slow_mode", streamId: id, slowModeS: 30, changedAt: 11, moderatorId: "mod" },
+        deletionOf(first),
+        { kind: "pin", streamId: id, comment: null, changedAt: 12, moderatorId: "mod" },
+        { kind: "stream_end", streamId: id, endedAt: 13 },
+      ];
+      const placed: LogEvent[] = [];
+      for (const change of changes) placed.push(await log.append(change));
+      const seen: LogEvent[] = [];
+      let done!: () => void;
+      const all = new Promise<void>((resolve) => (done = resolve));
+      const consumption = await log.consume({ group: `g-${id}`, from: "earliest", commit: false }, (batch) => {
+        seen.push(...batch.filter((e) => e.streamId === id));
+        if (seen.length >= 6) done();
+      });
+      await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${seen.length}/6 arrived`)), 10_000))]);
+      await consumption.stop();
+      assert.deepEqual(seen, [{ kind: "comment", streamId: id, seq: first.seq, comment: first }, ...placed]);
+      assert.deepEqual(
+        seen.map((e) => e.seq),
+        [...seen.map((e) => e.seq)].sort((a, b) => a - b),
+      );
+    }));
+
   test(`${name}: should tell how far a committed group is behind`, () =>
     withLog(async (log) => {
       assert.ok(hasConsumerLag(log));
       const id = stream();
       const group = `lag-${id}`;
-      await log.append(record(id, "a"));
-      await log.append(record(id, "b"));
+      await appendComment(log, record(id, "a"));
+      await appendComment(log, record(id, "b"));
       assert.ok((await log.lag(group)) >= 2, "an unknown group is behind everything");
       const seen = collector(2);
-      const consumption = await log.consume({ group, from: "earliest", commit: true }, seen.handler);
+      const consumption = await log.consume({ group, from: "earliest", commit: true }, (batch) => seen.handler(commentsOf(batch)));
       await seen.enough();
       const deadline = Date.now() + 10_000;
       while ((await log.lag(group)) !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -210,7 +256,7 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
     const f = await fixture();
     const log = await f.open();
     await log.close();
-    await assert.rejects(log.append(record(stream())), (error: unknown) => error instanceof LcError && error.reason === "log_unavailable");
+    await assert.rejects(appendComment(log, record(stream())), (error: unknown) => error instanceof LcError && error.reason === "log_unavailable");
     await f.dispose();
   });
 
@@ -223,11 +269,36 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
       assert.ok(hasStreamHistory(log));
       const id = stream();
       const placed: Comment[] = [];
-      for (let i = 0; i < 10; i++) placed.push(await log.append(record(id, `h${i}`)));
+      for (let i = 0; i < 10; i++) placed.push(await appendComment(log, record(id, `h${i}`)));
       const after = await log.readAfter(id, placed[3]!.seq, 4);
       assert.deepEqual(
-        after.map((c) => c.text),
+        commentsOf(after).map((c) => c.text),
         ["h4", "h5", "h6", "h7"],
+      );
+    }));
+
+  test(`${name}: should never read a deleted comment back, by seq or among the recent ones`, () =>
+    withLog(async (log) => {
+      assert.ok(hasStreamHistory(log));
+      const id = stream();
+      const placed: Comment[] = [];
+      for (let i = 0; i < 5; i++) placed.push(await appendComment(log, record(id, `r${i}`)));
+      const doomed = placed[2]!;
+      await log.append(deletionOf(doomed));
+      assert.deepEqual(
+        (await log.readRecent(id, 3)).map((c) => c.text),
+        ["r1", "r3", "r4"],
+        "the most recent live comments, oldest first",
+      );
+      const after = await log.readAfter(id, placed[0]!.seq, 100);
+      assert.deepEqual(
+        commentsOf(after).map((c) => c.text),
+        ["r1", "r3", "r4"],
+      );
+      assert.deepEqual(
+        after.filter((e) => e.kind === "deletion").map((e) => e.kind === "deletion" && e.commentId),
+        [doomed.commentId],
+        "the deletion itself is read back",
       );
     }));
 }

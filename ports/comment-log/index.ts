@@ -1,7 +1,11 @@
 import type { Comment, CommentRecord } from "../../core/comment.js";
+import type { LogEntry, LogEvent } from "../../core/log-event.js";
+import { commentEntry } from "../../core/log-event.js";
 
 /**
- * The durable comment log: the single source of truth every other role reads.
+ * The durable comment log: the single source of truth every other role reads. It carries every
+ * event of a stream (comments, deletions, pins, slow-mode changes, the end) as LogRecord
+ * messages, in the stream's order.
  *
  * Guarantees every adapter keeps:
  * - `append` resolves only once the record is durable (SQLite: committed with fsync;
@@ -14,8 +18,8 @@ import type { Comment, CommentRecord } from "../../core/comment.js";
  * - After `close()`, `append` rejects with `LcError("log_unavailable")`.
  */
 export interface CommentLog {
-  /** Appends a record and resolves with the comment as placed (with its seq). */
-  append(record: CommentRecord): Promise<Comment>;
+  /** Appends an entry and resolves with it as placed (with its seq). */
+  append(entry: LogEntry): Promise<LogEvent>;
   /** Starts delivering the log to `handler`; see {@link ConsumeOptions}. */
   consume(options: ConsumeOptions, handler: BatchHandler): Promise<Consumption>;
   /** Resolves when the engine answers (readiness probes). */
@@ -41,7 +45,7 @@ export interface ConsumeOptions {
  * Receives batches in log order. The next batch is not delivered until the returned promise
  * settles; the position is committed only after it resolves. A rejection is retried.
  */
-export type BatchHandler = (batch: readonly Comment[]) => Promise<void> | void;
+export type BatchHandler = (batch: readonly LogEvent[]) => Promise<void> | void;
 
 /** A running consumer. */
 export interface Consumption {
@@ -55,12 +59,15 @@ export interface Consumption {
 }
 
 /**
- * Optional capability: reading a stream's comments back by seq, for resuming viewers whose
- * cursor is older than what the relay keeps in memory.
+ * Optional capability: reading a stream back by seq, for resuming viewers whose cursor is older
+ * than what the relay keeps in memory, and for the recent comments a new viewer sees first.
+ * Deleted comments are never read back.
  */
 export interface StreamHistory {
-  /** Up to `limit` comments of the stream with seq > afterSeq, in seq order. */
-  readAfter(streamId: string, afterSeq: number, limit: number): Promise<Comment[]>;
+  /** Up to `limit` records of the stream with seq > afterSeq, in seq order. */
+  readAfter(streamId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
+  /** The stream's `count` most recent comments, oldest first. */
+  readRecent(streamId: string, count: number): Promise<Comment[]>;
 }
 
 /** Type guard for {@link StreamHistory}. */
@@ -77,4 +84,11 @@ export interface ConsumerLag {
 /** Type guard for {@link ConsumerLag}. */
 export function hasConsumerLag(log: CommentLog): log is CommentLog & ConsumerLag {
   return typeof (log as Partial<ConsumerLag>).lag === "function";
+}
+
+/** Appends a comment and resolves with it as placed. */
+export async function appendComment(log: CommentLog, record: CommentRecord): Promise<Comment> {
+  const placed = await log.append(commentEntry(record));
+  if (placed.kind !== "comment") throw new Error("the log placed a comment as another kind of record");
+  return placed.comment;
 }

@@ -1,9 +1,9 @@
 import type { Admin, Consumer, Kafka } from "kafkajs";
-import type { Comment } from "../../core/comment.js";
+import type { LogEvent } from "../../core/log-event.js";
 import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { BatchHandler, ConsumeOptions, Consumption } from "./index.js";
-import { decodeRecord } from "./kafka-record.js";
+import { decodeKafkaValue } from "./kafka-record.js";
 
 /** How long a consumption waits for its group to form before failing. */
 const GROUP_JOIN_TIMEOUT_MS = 30_000;
@@ -20,7 +20,7 @@ export interface KafkaTopic {
 }
 
 /**
- * Contract: hands the handler every comment of the topic from `from` on, in order per
+ * Contract: hands the handler every record of the topic from `from` on, in order per
  * partition, each batch until the handler accepts it (a rejected batch is retried, never
  * skipped); a committing group resumes from its commits, a non-committing one from where this
  * consumption found the log or, after a rebalance, from where it was.
@@ -99,16 +99,16 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
     await current.run({
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-        const comments: Comment[] = [];
+        const events: LogEvent[] = [];
         for (const message of batch.messages) {
-          const comment = decodeRecord(message.value, Number(message.offset));
-          if (comment) comments.push(comment);
-          else logger.warn("skipping a log message that is not a comment record", { partition: batch.partition, offset: message.offset });
+          const event = decodeKafkaValue(message.value, Number(message.offset));
+          if (event) events.push(event);
+          else logger.warn("skipping a log message that is not a record this version can read", { partition: batch.partition, offset: message.offset });
         }
         for (;;) {
           if (stopped || !isRunning() || isStale()) return;
           try {
-            if (comments.length > 0) await handler(comments);
+            if (events.length > 0) await handler(events);
             break;
           } catch (error) {
             logger.warn("log consumer handler failed; retrying the batch", { group: options.group, err: error });

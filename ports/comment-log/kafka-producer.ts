@@ -1,10 +1,11 @@
 import type { Kafka, Producer } from "kafkajs";
 import { CompressionTypes } from "kafkajs";
-import type { Comment, CommentRecord } from "../../core/comment.js";
+import type { LogEntry, LogEvent } from "../../core/log-event.js";
+import { entryTime, placeEntry } from "../../core/log-event.js";
+import { encodeLogEntry } from "../../core/log-record.js";
 import type { Logger } from "../../core/logger.js";
 import { AppendQueue, logUnavailable } from "./append-queue.js";
 import type { PendingAppend } from "./append-queue.js";
-import { encodeRecord } from "./kafka-record.js";
 
 /** Most bytes of record values in one produce request, well under the broker's default 1 MB. */
 const MAX_PRODUCE_BYTES = 512 * 1024;
@@ -30,7 +31,7 @@ export interface KafkaAppendsOptions {
 
 /** The write side of the Kafka log. */
 export interface KafkaAppends {
-  append(record: CommentRecord): Promise<Comment>;
+  append(entry: LogEntry): Promise<LogEvent>;
   /** Refuses new appends, sends those already accepted (resending for up to 10 s), disconnects. */
   close(): Promise<void>;
 }
@@ -65,20 +66,20 @@ export async function startKafkaAppends(options: KafkaAppendsOptions): Promise<K
   /** When set, a batch whose outcome is unknown stops being resent at this time (closing). */
   let giveUpAt: number | undefined;
 
-  const sendUntilAnswered = async (batch: readonly PendingAppend[], values: readonly Buffer[]): Promise<void> => {
-    const partitions = batch.map((item) => partitionFor(item.record.streamId));
+  const sendUntilAnswered = async (batch: readonly PendingAppend[], values: readonly Uint8Array[]): Promise<void> => {
+    const partitions = batch.map((item) => partitionFor(item.entry.streamId));
     for (let attempt = 1; ; attempt++) {
       try {
         const metadata = await producer.send({
           topic,
           acks: -1,
           compression,
-          // The record's timestamp is its server_ts, so a consumer can start from a time.
+          // The record's timestamp is its server_ts (a change's own time), so a consumer can start from a time.
           messages: batch.map((item, i) => ({
-            key: item.record.streamId,
-            value: values[i]!,
+            key: item.entry.streamId,
+            value: Buffer.from(values[i]!.buffer, values[i]!.byteOffset, values[i]!.byteLength),
             partition: partitions[i]!,
-            timestamp: String(item.record.serverTs),
+            timestamp: String(entryTime(item.entry)),
           })),
         });
         const nextOffset = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
@@ -86,8 +87,7 @@ export async function startKafkaAppends(options: KafkaAppendsOptions): Promise<K
           const partition = partitions[i]!;
           const seq = nextOffset.get(partition)!;
           nextOffset.set(partition, seq + 1);
-          const { clientTs: _clientTs, meta: _meta, ...comment } = item.record; // requestId stays
-          item.resolve({ ...comment, seq });
+          item.resolve(placeEntry(item.entry, seq));
         });
         return;
       } catch (error) {
@@ -128,10 +128,10 @@ export async function startKafkaAppends(options: KafkaAppendsOptions): Promise<K
 
   const sendLoop = async () => {
     while (queue.size > 0) {
-      const values: Buffer[] = [];
+      const values: Uint8Array[] = [];
       let bytes = 0;
-      const batch = queue.take(options.maxBatch, (record) => {
-        const value = encodeRecord(record);
+      const batch = queue.take(options.maxBatch, (entry) => {
+        const value = encodeLogEntry(entry);
         if (values.length > 0 && bytes + value.length > MAX_PRODUCE_BYTES) return false;
         bytes += value.length;
         values.push(value);

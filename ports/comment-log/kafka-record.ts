@@ -1,33 +1,23 @@
-import type { Comment, CommentRecord } from "../../core/comment.js";
+import type { LogEvent } from "../../core/log-event.js";
+import { commentEvent } from "../../core/log-event.js";
+import { decodeLogRecord } from "../../core/log-record.js";
 
-/** Version of the JSON record written to Kafka; readers skip versions they do not know. */
-export const RECORD_VERSION = 1;
-
-/** Encodes a record as the Kafka message value. */
-export function encodeRecord(record: CommentRecord): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      v: RECORD_VERSION,
-      id: record.commentId,
-      s: record.streamId,
-      u: record.userId,
-      n: record.username,
-      t: record.text,
-      ts: record.serverTs,
-      o: record.offsetMs,
-      ...(record.clientTs === undefined ? {} : { c: record.clientTs }),
-      ...(record.meta === undefined ? {} : { m: record.meta }),
-      ...(record.requestId === undefined ? {} : { q: record.requestId }),
-    }),
-  );
-}
+/** First byte of a JSON object: how a record of the JSON version 1 that came before LogRecords starts. */
+const JSON_OBJECT_START = 0x7b;
 
 /**
- * Decodes a message value into a comment placed at `seq`, or undefined for a value that is not
- * a record of a known version (another producer's, or a corrupt one), which consumers skip.
+ * Decodes a message value (a LogRecord) into the event placed at `seq`, or undefined for a value
+ * that is neither a LogRecord this version can show nor a JSON record of version 1 (another
+ * producer's, or a corrupt one), which consumers skip. A LogRecord never starts with `{`: its
+ * first byte is the tag of field 1 or 2.
  */
-export function decodeRecord(value: Buffer | null, seq: number): Comment | undefined {
-  if (!value) return undefined;
+export function decodeKafkaValue(value: Buffer | null, seq: number): LogEvent | undefined {
+  if (!value || value.length === 0) return undefined;
+  return value[0] === JSON_OBJECT_START ? decodeVersion1(value, seq) : decodeLogRecord(value, seq);
+}
+
+/** A comment record as topics written before LogRecords hold it. */
+function decodeVersion1(value: Buffer, seq: number): LogEvent | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value.toString("utf8"));
@@ -36,11 +26,11 @@ export function decodeRecord(value: Buffer | null, seq: number): Comment | undef
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
   const r = parsed as Record<string, unknown>;
-  if (r.v !== RECORD_VERSION) return undefined;
+  if (r.v !== 1) return undefined;
   const strings = [r.id, r.s, r.u, r.n, r.t];
   const numbers = [r.ts, r.o];
   if (!strings.every((x) => typeof x === "string") || !numbers.every((x) => Number.isSafeInteger(x))) return undefined;
-  return {
+  return commentEvent({
     commentId: r.id as string,
     streamId: r.s as string,
     userId: r.u as string,
@@ -50,5 +40,5 @@ export function decodeRecord(value: Buffer | null, seq: number): Comment | undef
     offsetMs: r.o as number,
     seq,
     ...(typeof r.q === "string" ? { requestId: r.q } : {}),
-  };
+  });
 }

@@ -1,11 +1,14 @@
 import type { Statement } from "better-sqlite3";
 import type { Comment } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
+import type { LogEntry, LogEvent } from "../../core/log-event.js";
+import { commentEntry, entryTime, placeEntry } from "../../core/log-event.js";
+import { decodeLogRecord, encodeLogEntry } from "../../core/log-record.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
 import type { SqliteDatabase } from "../sqlite/open-database.js";
 import type { CommentRow } from "../sqlite/comment-row.js";
-import { COMMENT_COLUMNS, COMMENT_COLUMN_DEFINITIONS, rowToComment } from "../sqlite/comment-row.js";
+import { rowToComment } from "../sqlite/comment-row.js";
 import { AppendQueue, logUnavailable } from "./append-queue.js";
 import type { PendingAppend } from "./append-queue.js";
 import type { BatchHandler, CommentLog, ConsumeOptions, ConsumerLag, Consumption, StreamHistory } from "./index.js";
@@ -14,10 +17,12 @@ import type { BatchHandler, CommentLog, ConsumeOptions, ConsumerLag, Consumption
 export const DEFAULT_MAX_APPEND_BATCH = 512;
 /** Most appends waiting for a commit; past it `append` rejects with `overloaded`. */
 export const DEFAULT_MAX_PENDING_APPENDS = 10_000;
-/** Most comments handed to a consumer at once. */
+/** Most records handed to a consumer at once. */
 export const DEFAULT_CONSUME_BATCH = 500;
 /** Pause before a consumer retries a batch its handler rejected. */
 export const CONSUMER_RETRY_MS = 200;
+/** Rows of a log from before LogRecords converted per step of the one-time migration. */
+const MIGRATION_CHUNK = 5_000;
 
 /** Options of {@link createSqliteCommentLog}. */
 export interface SqliteCommentLogOptions {
@@ -28,35 +33,94 @@ export interface SqliteCommentLogOptions {
   readonly logger?: Logger;
 }
 
-interface LogRow extends CommentRow {
+interface RecordRow {
   pos: number;
-  request_id: string | null;
+  seq: number;
+  record: Buffer;
 }
 
+/**
+ * Every record is the LogRecord protobuf the Kafka log carries, with the columns that reading
+ * back needs beside it: the kind, the comment a row is or names, its time, and whether a later
+ * deletion took the comment down (so history never reads it back).
+ */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS log (
-  pos INTEGER PRIMARY KEY,${COMMENT_COLUMN_DEFINITIONS},
-  client_ts INTEGER,
-  meta TEXT,
-  request_id TEXT,
+CREATE TABLE IF NOT EXISTS log_records (
+  pos INTEGER PRIMARY KEY,
+  stream_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  comment_id TEXT,
+  at INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  record BLOB NOT NULL,
   UNIQUE (stream_id, seq)
 );
+CREATE INDEX IF NOT EXISTS log_records_by_comment ON log_records (stream_id, comment_id) WHERE kind = 'comment';
 CREATE TABLE IF NOT EXISTS log_stream_seq (stream_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log_consumer_offsets (grp TEXT PRIMARY KEY, pos INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
-const COLUMNS = `pos, ${COMMENT_COLUMNS}, request_id`;
+/** A log row as the event it holds; undefined for a record this version cannot show. */
+function rowToEvent(row: RecordRow): LogEvent | undefined {
+  return decodeLogRecord(row.record, row.seq);
+}
 
-/** A log row as the comment it holds, with the id of the request that posted it. */
-function logRowToComment(row: LogRow): Comment {
-  const comment = rowToComment(row);
-  return row.request_id === null ? comment : { ...comment, requestId: row.request_id };
+function rowsToEvents(rows: readonly RecordRow[]): LogEvent[] {
+  const events: LogEvent[] = [];
+  for (const row of rows) {
+    const event = rowToEvent(row);
+    if (event) events.push(event);
+  }
+  return events;
 }
 
 /**
- * The embedded durable log: one SQLite table, a per-stream seq counter, and group commit.
- * Appends that arrive in the same turn of the event loop share one transaction, so the
- * fsync that makes them durable is paid once per batch instead of once per comment.
+ * Converts a log written before LogRecords (table `log`, a comment per row in columns) into
+ * `log_records`, keeping every position, so committed consumer groups go on where they were.
+ */
+function migrateCommentColumns(db: SqliteDatabase, logger: Logger): void {
+  const old = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'log'").get();
+  if (!old) return;
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('log')")
+      .all()
+      .map((c) => c.name),
+  );
+  type OldRow = CommentRow & { pos: number; client_ts: number | null; meta: string | null; request_id: string | null };
+  const read = db.prepare<[number, number], OldRow>(
+    `SELECT pos, stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms, client_ts, meta, ${columns.has("request_id") ? "request_id" : "NULL AS request_id"}
+     FROM log WHERE pos > ? ORDER BY pos LIMIT ?`,
+  );
+  const insert = db.prepare("INSERT INTO log_records (pos, stream_id, seq, kind, comment_id, at, record) VALUES (?, ?, ?, 'comment', ?, ?, ?)");
+  let converted = 0;
+  db.transaction(() => {
+    for (let after = 0; ;) {
+      const rows = read.all(after, MIGRATION_CHUNK);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const comment = rowToComment(row);
+        const { seq: _seq, ...record } = row.request_id === null ? comment : { ...comment, requestId: row.request_id };
+        const entry = commentEntry({
+          ...record,
+          ...(row.client_ts === null ? {} : { clientTs: row.client_ts }),
+          ...(row.meta === null ? {} : { meta: JSON.parse(row.meta) as Record<string, unknown> }),
+        });
+        insert.run(row.pos, row.stream_id, row.seq, row.comment_id, row.server_ts, encodeLogEntry(entry));
+      }
+      converted += rows.length;
+      after = rows[rows.length - 1]!.pos;
+    }
+    db.exec("DROP TABLE log");
+  })();
+  logger.info("converted the embedded log to LogRecords", { records: converted });
+}
+
+/**
+ * The embedded durable log: one SQLite table of LogRecords, a per-stream seq counter, and group
+ * commit. Appends that arrive in the same turn of the event loop share one transaction, so the
+ * fsync that makes them durable is paid once per batch instead of once per record.
  */
 export function createSqliteCommentLog(options: SqliteCommentLogOptions): CommentLog & StreamHistory & ConsumerLag {
   const { db } = options;
@@ -65,61 +129,37 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
   const consumeBatch = options.consumeBatch ?? DEFAULT_CONSUME_BATCH;
   const logger = options.logger ?? silentLogger;
   db.exec(SCHEMA);
-  // A log file from before request ids: add the column (old rows have none).
-  if (
-    !db
-      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('log')")
-      .all()
-      .some((column) => column.name === "request_id")
-  ) {
-    db.exec("ALTER TABLE log ADD COLUMN request_id TEXT");
-  }
+  migrateCommentColumns(db, logger);
 
   const nextSeq = db.prepare<[string], { last_seq: number }>(
     `INSERT INTO log_stream_seq (stream_id, last_seq) VALUES (?, 1)
      ON CONFLICT (stream_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
   );
-  const insert = db.prepare(
-    `INSERT INTO log (stream_id, seq, comment_id, user_id, username, text, server_ts, offset_ms, client_ts, meta, request_id)
-     VALUES (@streamId, @seq, @commentId, @userId, @username, @text, @serverTs, @offsetMs, @clientTs, @meta, @requestId)`,
+  const insert = db.prepare<[string, number, string, string | null, number, Uint8Array]>(
+    "INSERT INTO log_records (stream_id, seq, kind, comment_id, at, record) VALUES (?, ?, ?, ?, ?, ?)",
   );
-  const readAfterPos: Statement<[number, number], LogRow> = db.prepare(`SELECT ${COLUMNS} FROM log WHERE pos > ? ORDER BY pos LIMIT ?`);
-  const readStreamAfter: Statement<[string, number, number], LogRow> = db.prepare(
-    `SELECT ${COLUMNS} FROM log WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  const markDeleted = db.prepare<[string, string]>("UPDATE log_records SET deleted = 1 WHERE stream_id = ? AND comment_id = ? AND kind = 'comment'");
+  const readAfterPos: Statement<[number, number], RecordRow> = db.prepare("SELECT pos, seq, record FROM log_records WHERE pos > ? ORDER BY pos LIMIT ?");
+  const readStreamAfter: Statement<[string, number, number], RecordRow> = db.prepare(
+    "SELECT pos, seq, record FROM log_records WHERE stream_id = ? AND seq > ? AND deleted = 0 ORDER BY seq LIMIT ?",
   );
-  const lastPos = db.prepare<[], { pos: number | null }>("SELECT MAX(pos) AS pos FROM log");
-  // Scans the log (server_ts has no index); only a consumer that starts from a time asks it, once.
-  const firstPosSince = db.prepare<[number], { pos: number | null }>("SELECT MIN(pos) AS pos FROM log WHERE server_ts >= ?");
+  const readStreamRecent: Statement<[string, number], RecordRow> = db.prepare(
+    "SELECT pos, seq, record FROM log_records WHERE stream_id = ? AND kind = 'comment' AND deleted = 0 ORDER BY seq DESC LIMIT ?",
+  );
+  const lastPos = db.prepare<[], { pos: number | null }>("SELECT MAX(pos) AS pos FROM log_records");
+  // Scans the log (`at` has no index); only a consumer that starts from a time asks it, once.
+  const firstPosSince = db.prepare<[number], { pos: number | null }>("SELECT MIN(pos) AS pos FROM log_records WHERE at >= ?");
   const committedPos = db.prepare<[string], { pos: number }>("SELECT pos FROM log_consumer_offsets WHERE grp = ?");
   const commitPos = db.prepare("INSERT INTO log_consumer_offsets (grp, pos) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET pos = excluded.pos");
 
-  const appendBatch = db.transaction((batch: readonly PendingAppend[]): Comment[] =>
-    batch.map(({ record }) => {
-      const seq = nextSeq.get(record.streamId)!.last_seq;
-      insert.run({
-        streamId: record.streamId,
-        seq,
-        commentId: record.commentId,
-        userId: record.userId,
-        username: record.username,
-        text: record.text,
-        serverTs: record.serverTs,
-        offsetMs: record.offsetMs,
-        clientTs: record.clientTs ?? null,
-        meta: record.meta === undefined ? null : JSON.stringify(record.meta),
-        requestId: record.requestId ?? null,
-      });
-      return {
-        commentId: record.commentId,
-        streamId: record.streamId,
-        userId: record.userId,
-        username: record.username,
-        text: record.text,
-        serverTs: record.serverTs,
-        offsetMs: record.offsetMs,
-        seq,
-        ...(record.requestId === undefined ? {} : { requestId: record.requestId }),
-      };
+  const commentIdOf = (entry: LogEntry): string | null =>
+    entry.kind === "comment" ? entry.record.commentId : entry.kind === "deletion" ? entry.commentId : null;
+  const appendBatch = db.transaction((batch: readonly PendingAppend[]): LogEvent[] =>
+    batch.map(({ entry }) => {
+      const seq = nextSeq.get(entry.streamId)!.last_seq;
+      insert.run(entry.streamId, seq, entry.kind, commentIdOf(entry), entryTime(entry), encodeLogEntry(entry));
+      if (entry.kind === "deletion") markDeleted.run(entry.streamId, entry.commentId);
+      return placeEntry(entry, seq);
     }),
   );
 
@@ -133,16 +173,16 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     const batch = queue.take(maxAppendBatch);
     if (queue.size > 0) scheduleFlush();
     if (batch.length === 0) return;
-    let comments: Comment[];
+    let events: LogEvent[];
     try {
-      comments = appendBatch(batch);
+      events = appendBatch(batch);
     } catch (error) {
       logger.error("sqlite log append failed", { err: error, count: batch.length });
       const failure = logUnavailable(error);
       for (const item of batch) item.reject(failure);
       return;
     }
-    batch.forEach((item, i) => item.resolve(comments[i]!));
+    batch.forEach((item, i) => item.resolve(events[i]!));
     for (const wake of wakers) wake();
   };
   const scheduleFlush = () => {
@@ -183,7 +223,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
             continue;
           }
           try {
-            await handler(rows.map(logRowToComment));
+            await handler(rowsToEvents(rows));
           } catch (error) {
             logger.warn("log consumer handler failed; retrying the batch", { group: consumeOptions.group, err: error });
             await sleep(CONSUMER_RETRY_MS);
@@ -221,7 +261,13 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     },
 
     async readAfter(streamId, afterSeq, limit) {
-      return readStreamAfter.all(streamId, afterSeq, limit).map(logRowToComment);
+      return rowsToEvents(readStreamAfter.all(streamId, afterSeq, limit));
+    },
+
+    async readRecent(streamId, count) {
+      const comments: Comment[] = [];
+      for (const event of rowsToEvents(readStreamRecent.all(streamId, count).reverse())) if (event.kind === "comment") comments.push(event.comment);
+      return comments;
     },
 
     async close() {

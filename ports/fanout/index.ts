@@ -1,9 +1,12 @@
 import type { Observable } from "rxjs";
 import type { Comment } from "../../core/comment.js";
+import type { LogEvent } from "../../core/log-event.js";
 
-/** What a relay subscription delivers. */
+/** What a relay subscription delivers: the stream's events in log order, and these notes. */
 export type RelayEvent =
-  | { readonly kind: "comment"; readonly comment: Comment }
+  | LogEvent
+  /** First on a subscription that asked for history: the stream's most recent comments, oldest first. */
+  | { readonly kind: "history"; readonly comments: readonly Comment[] }
   /**
    * The comments after the requested seq are no longer available; the subscription goes on
    * live and the subscriber reloads what it missed from the playback API.
@@ -16,20 +19,15 @@ export type RelayEvent =
   | { readonly kind: "position"; readonly afterSeq: number };
 
 /**
- * Where an edge gets a stream's comments: the relay, in process or over gRPC, or a Redis
+ * Where an edge gets a stream's events: the relay, in process or over gRPC, or a Redis
  * Pub/Sub tier.
  *
- * Guarantees: comments arrive in log order for the stream with no duplicate. With
- * `afterSeq`, every comment after it is delivered first (or a reset is), then the live ones,
- * with no gap and no duplicate at the seam. Without it, delivery starts live. The
- * observable errors when the upstream breaks; the subscriber resubscribes from its last seq.
+ * Guarantees: events arrive in log order for the stream with no duplicate seq. With
+ * `afterSeq`, every event after it is delivered first (or a reset is), then the live ones,
+ * with no gap and no duplicate at the seam. Without it, delivery starts live, after a `history`
+ * event with up to `history` recent comments when asked. The observable errors when the
+ * upstream breaks; the subscriber resubscribes from its last seq.
  */
 export interface FanoutSource {
-  subscribe(streamId: string, afterSeq?: number): Observable<RelayEvent>;
-  /**
-   * True when a subscription is live at the source only some time after `subscribe` (it is
-   * across a network) and a cursorless one then starts with a `position` event: a subscriber
-   * that must not miss what follows its start waits for that first event.
-   */
-  readonly announcesLive?: boolean;
+  subscribe(streamId: string, afterSeq?: number, history?: number): Observable<RelayEvent>;
 }

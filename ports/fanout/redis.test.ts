@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "vitest";
 import { Redis } from "ioredis";
 import { firstValueFrom, take, toArray } from "rxjs";
-import { testComment } from "../../core/comment-fixtures.js";
+import { testCommentEvent } from "../../core/comment-fixtures.js";
 import { engineAddress } from "../../harness/engines.js";
 import type { RelayEvent } from "./index.js";
 import { channelOf, createRedisFanoutPublisher, createRedisFanoutSource } from "./redis.js";
-import { commentToJson } from "../../core/comment.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { sequencedRecordOf } from "../../core/log-record.js";
+import { PubSubMessageSchema } from "../../gen/livecomments/v1/log_record_pb.js";
 
 /** A source on its own connection and a publishing connection, on a fresh stream, closed after. */
 async function withRedisTier(body: (tier: { source: ReturnType<typeof createRedisFanoutSource>; publisher: Redis; stream: string }) => Promise<void>) {
@@ -29,8 +31,8 @@ test("should carry published comments to the stream's subscribers only, once eac
     const other = firstValueFrom(source.subscribe(`${stream}-other`).pipe(take(1), toArray()));
     await new Promise((resolve) => setTimeout(resolve, 100)); // let SUBSCRIBE reach Redis
     const publish = createRedisFanoutPublisher(publisher);
-    await publish([testComment(1, stream), testComment(1, `${stream}-other`), testComment(2, stream)]);
-    await publish([testComment(2, stream), testComment(3, stream)]); // 2 again, as a second relay would
+    await publish([testCommentEvent(1, stream), testCommentEvent(1, `${stream}-other`), testCommentEvent(2, stream)]);
+    await publish([testCommentEvent(2, stream), testCommentEvent(3, stream)]); // 2 again, as a second relay would
     assert.deepEqual(seqs(await received), [1, 2, 3]);
     const [otherEvent] = await other;
     assert.equal(otherEvent?.kind === "comment" && otherEvent.comment.streamId, `${stream}-other`);
@@ -40,7 +42,7 @@ test("should answer a resume without catch-up source with a reset, then go live"
   withRedisTier(async ({ source, publisher, stream }) => {
     const received = firstValueFrom(source.subscribe(stream, 5).pipe(take(2), toArray()));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await createRedisFanoutPublisher(publisher)([testComment(9, stream)]);
+    await createRedisFanoutPublisher(publisher)([testCommentEvent(9, stream)]);
     assert.deepEqual(seqs(await received), ["reset", 9]);
   }));
 
@@ -51,9 +53,10 @@ test("should fail the stream's subscription, not skip silently, when a message w
       source.subscribe(stream).subscribe({ next: (e) => e.kind === "comment" && seen.push(e.comment.seq), error: resolve }),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await createRedisFanoutPublisher(publisher)([testComment(1, stream)]);
+    await createRedisFanoutPublisher(publisher)([testCommentEvent(1, stream)]);
     // A message with prev_seq 5 follows 1: whatever carried 2..5 never arrived here.
-    await publisher.publish(channelOf(stream), JSON.stringify({ prev_seq: 5, comments: [commentToJson(testComment(6, stream))] }));
+    const gap = create(PubSubMessageSchema, { prevSeq: 5n, records: [sequencedRecordOf(testCommentEvent(6, stream))] });
+    await publisher.publish(channelOf(stream), Buffer.from(toBinary(PubSubMessageSchema, gap)));
     assert.match(String(await failed), /missed/);
     assert.deepEqual(seen, [1]);
   }));

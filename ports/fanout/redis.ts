@@ -1,7 +1,10 @@
 import type { Redis } from "ioredis";
-import { Observable } from "rxjs";
-import type { Comment, CommentJson } from "../../core/comment.js";
-import { commentToJson } from "../../core/comment.js";
+import { Observable, first, of } from "rxjs";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { LogEvent } from "../../core/log-event.js";
+import { eventOfSequenced, sequencedRecordOf } from "../../core/log-record.js";
+import type { PubSubMessage } from "../../gen/livecomments/v1/log_record_pb.js";
+import { PubSubMessageSchema } from "../../gen/livecomments/v1/log_record_pb.js";
 import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
@@ -12,41 +15,38 @@ export function channelOf(streamId: string): string {
   return `comments:${streamId}`;
 }
 
-/**
- * A message on `comments:<stream_id>`: the comments in the HTTP API's shape, and the seq of
- * the comment this publisher sent on the channel just before them (null when it does not
- * know), so a subscriber can tell a message it missed from a gap in seq, which is normal.
- */
-export interface PubSubMessage {
-  readonly prev_seq: number | null;
-  /** Comments as the HTTP API shows them, plus the id of the request that posted each. */
-  readonly comments: (CommentJson & { request_id?: string })[];
-}
+/** Live events held for a new subscription while its recent comments are fetched. */
+const MAX_PENDING_BEHIND_HISTORY = 10_000;
 
 /** Streams whose last published seq a publisher remembers. */
 const MAX_TRACKED_STREAMS = 100_000;
 
 /**
  * The relay's side of the regional Redis tier: each batch from the log becomes one PUBLISH per
- * stream. It never throws: Pub/Sub is fire-and-forget, so a failed publish only makes the
- * next message of that stream say `prev_seq: null`, and the edges catch up from the relay.
+ * stream, a PubSubMessage of LogRecords. It never throws: Pub/Sub is fire-and-forget, so a
+ * failed publish only makes the next message of that stream carry no `prev_seq`, and the edges
+ * catch up from the relay.
  */
-export function createRedisFanoutPublisher(redis: Redis, logger: Logger = silentLogger): (batch: readonly Comment[]) => Promise<void> {
+export function createRedisFanoutPublisher(redis: Redis, logger: Logger = silentLogger): (batch: readonly LogEvent[]) => Promise<void> {
   const lastPublished = new Map<string, number>();
   return async (batch) => {
-    const byStream = new Map<string, PubSubMessage["comments"]>();
-    for (const comment of batch) {
-      let list = byStream.get(comment.streamId);
-      if (!list) byStream.set(comment.streamId, (list = []));
-      list.push(comment.requestId === undefined ? commentToJson(comment) : { ...commentToJson(comment), request_id: comment.requestId });
+    const byStream = new Map<string, LogEvent[]>();
+    for (const event of batch) {
+      let list = byStream.get(event.streamId);
+      if (!list) byStream.set(event.streamId, (list = []));
+      list.push(event);
     }
     const pipeline = redis.pipeline();
     const streams = [...byStream.keys()];
-    for (const [streamId, comments] of byStream) {
-      const message: PubSubMessage = { prev_seq: lastPublished.get(streamId) ?? null, comments };
-      pipeline.publish(channelOf(streamId), JSON.stringify(message));
+    for (const [streamId, events] of byStream) {
+      const previous = lastPublished.get(streamId);
+      const message = create(PubSubMessageSchema, {
+        ...(previous === undefined ? {} : { prevSeq: BigInt(previous) }),
+        records: events.map(sequencedRecordOf),
+      });
+      pipeline.publish(channelOf(streamId), Buffer.from(toBinary(PubSubMessageSchema, message)));
       lastPublished.delete(streamId); // re-inserted below: the Map stays least recently published first
-      lastPublished.set(streamId, comments[comments.length - 1]!.seq);
+      lastPublished.set(streamId, events[events.length - 1]!.seq);
     }
     while (lastPublished.size > MAX_TRACKED_STREAMS) lastPublished.delete(lastPublished.keys().next().value!);
     let results: [Error | null, unknown][] | null;
@@ -93,40 +93,27 @@ export function createRedisFanoutSource(subscriber: Redis, options: RedisFanoutS
   const failChannel = (channel: Channel, error: LcError) => {
     for (const fail of [...channel.failures]) fail(error);
   };
-  subscriber.on("message", (channelName: string, raw: string) => {
-    const channel = channels.get(channelName);
+  subscriber.on("messageBuffer", (channelName: Buffer, raw: Buffer) => {
+    const channel = channels.get(channelName.toString());
     if (!channel) return;
     let message: PubSubMessage;
     try {
-      message = JSON.parse(raw) as PubSubMessage;
-      if (!Array.isArray(message.comments)) throw new Error("no comments array");
+      message = fromBinary(PubSubMessageSchema, raw);
     } catch (error) {
-      logger.warn("ignoring a malformed Pub/Sub message", { channel: channelName, err: error });
+      logger.warn("ignoring a malformed Pub/Sub message", { channel: channelName.toString(), err: error });
       return;
     }
-    const comments = message.comments.filter((c) => typeof c?.seq === "number" && c.seq > channel.lastSeq);
-    if (comments.length === 0) return; // all seen already (a second relay publishing the same log)
+    const records = message.records.filter((r) => Number(r.seq) > channel.lastSeq);
+    if (records.length === 0) return; // all seen already (a second relay publishing the same log)
     const seenSome = channel.lastSeq !== Number.MIN_SAFE_INTEGER;
-    if (seenSome && (message.prev_seq === null || message.prev_seq > channel.lastSeq)) {
+    if (seenSome && (message.prevSeq === undefined || Number(message.prevSeq) > channel.lastSeq)) {
       // A message between what we have and this one may never have arrived: catch up instead.
       return failChannel(channel, new LcError("unavailable", "a Pub/Sub message may have been missed"));
     }
-    for (const c of comments) {
-      channel.lastSeq = c.seq;
-      const event: RelayEvent = {
-        kind: "comment",
-        comment: {
-          commentId: c.comment_id,
-          streamId: c.stream_id,
-          userId: c.user_id,
-          username: c.username,
-          text: c.text,
-          serverTs: c.server_ts,
-          offsetMs: c.offset_ms,
-          seq: c.seq,
-          ...(typeof c.request_id === "string" ? { requestId: c.request_id } : {}),
-        },
-      };
+    for (const record of records) {
+      channel.lastSeq = Number(record.seq);
+      const event = eventOfSequenced(record);
+      if (!event) continue; // a kind of record this version cannot show
       for (const observer of channel.observers) observer(event);
     }
   });
@@ -157,9 +144,46 @@ export function createRedisFanoutSource(subscriber: Redis, options: RedisFanoutS
       };
     });
 
+  /**
+   * Pub/Sub keeps nothing: the recent comments come from `catchUp` (none without it) while the
+   * channel is already subscribed, and live comments they already hold are not sent again.
+   */
+  const recentThenLive = (streamId: string, history: number) =>
+    new Observable<RelayEvent>((observer) => {
+      let throughHistory: number | undefined;
+      const pending: RelayEvent[] = [];
+      const forward = (event: RelayEvent) => {
+        if (event.kind !== "comment" || event.seq > throughHistory!) observer.next(event);
+      };
+      const liveSubscription = live(streamId).subscribe({
+        next(event) {
+          if (throughHistory !== undefined) return forward(event);
+          if (pending.length < MAX_PENDING_BEHIND_HISTORY) pending.push(event);
+          else observer.error(new LcError("unavailable", "the recent comments took too long; catching up instead"));
+        },
+        error: (error: unknown) => observer.error(error),
+      });
+      const recent: Observable<RelayEvent> = options.catchUp
+        ? options.catchUp.subscribe(streamId, undefined, history).pipe(first((event) => event.kind === "history"))
+        : of({ kind: "history", comments: [] });
+      const historySubscription = recent.subscribe({
+        next(event) {
+          if (event.kind !== "history") return;
+          throughHistory = event.comments.at(-1)?.seq ?? Number.MIN_SAFE_INTEGER;
+          observer.next(event);
+          for (const waiting of pending.splice(0)) forward(waiting);
+        },
+        error: (error: unknown) => observer.error(error),
+      });
+      return () => {
+        historySubscription.unsubscribe();
+        liveSubscription.unsubscribe();
+      };
+    });
+
   return {
-    subscribe(streamId, afterSeq) {
-      if (afterSeq === undefined) return live(streamId);
+    subscribe(streamId, afterSeq, history = 0) {
+      if (afterSeq === undefined) return history > 0 ? recentThenLive(streamId, history) : live(streamId);
       if (options.catchUp) return options.catchUp.subscribe(streamId, afterSeq);
       return new Observable<RelayEvent>((observer) => {
         observer.next({ kind: "reset", afterSeq, oldestAvailableSeq: 0 });

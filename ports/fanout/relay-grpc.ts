@@ -4,6 +4,8 @@ import type { ChannelCredentials, ServiceError } from "@grpc/grpc-js";
 import { LcError } from "../../core/errors.js";
 import { createGrpcClient } from "../../core/grpc/grpc-client.js";
 import { commentFromMessage } from "../../core/grpc/comment-message.js";
+import { commentEvent } from "../../core/log-event.js";
+import { eventOfSequenced } from "../../core/log-record.js";
 import type { SubscribeResponse } from "../../gen/livecomments/v1/fanout_relay_pb.js";
 import { FanoutRelay } from "../../gen/livecomments/v1/fanout_relay_pb.js";
 import type { FanoutSource, RelayEvent } from "./index.js";
@@ -46,24 +48,27 @@ export function createRelayGrpcFanout(address: string, dial: RelayDialOptions = 
     dial.credentials,
   );
   return {
-    // The relay answers a cursorless Subscribe with its position once its listener is in place.
-    announcesLive: true,
-    subscribe(streamId, afterSeq) {
+    subscribe(streamId, afterSeq, history = 0) {
       return new Observable<RelayEvent>((subscriber) => {
         let cancelled = false;
         let cancel = () => {};
         const start = (metadata: Metadata) => {
           if (cancelled) return;
-          const call = client.subscribe({ streamId, ...(afterSeq === undefined ? {} : { fromSeq: BigInt(afterSeq) }) }, metadata);
+          const call = client.subscribe({ streamId, ...(afterSeq === undefined ? (history > 0 ? { history } : {}) : { fromSeq: BigInt(afterSeq) }) }, metadata);
           cancel = () => call.cancel();
           call.on("data", (response: SubscribeResponse) => {
             const event = response.event;
             if (event.case === "comments") {
-              for (const comment of event.value.comments) subscriber.next({ kind: "comment", comment: commentFromMessage(comment) });
+              for (const comment of event.value.comments) subscriber.next(commentEvent(commentFromMessage(comment)));
             } else if (event.case === "reset") {
               subscriber.next({ kind: "reset", afterSeq: Number(event.value.afterSeq), oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
             } else if (event.case === "position") {
               subscriber.next({ kind: "position", afterSeq: Number(event.value.afterSeq) });
+            } else if (event.case === "history") {
+              subscriber.next({ kind: "history", comments: event.value.comments.map(commentFromMessage) });
+            } else if (event.case === "record") {
+              const record = eventOfSequenced(event.value);
+              if (record) subscriber.next(record);
             }
           });
           call.on("error", (error: ServiceError) => {

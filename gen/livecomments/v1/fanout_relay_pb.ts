@@ -6,13 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Comment } from "./comment_pb.js";
 import { file_livecomments_v1_comment } from "./comment_pb.js";
+import type { SequencedRecord } from "./log_record_pb.js";
+import { file_livecomments_v1_log_record } from "./log_record_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file livecomments/v1/fanout_relay.proto.
  */
 export const file_livecomments_v1_fanout_relay: GenFile = /*@__PURE__*/
-  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiSQoQU3Vic2NyaWJlUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBAUILCglfZnJvbV9zZXEipwEKEVN1YnNjcmliZVJlc3BvbnNlEjEKCGNvbW1lbnRzGAEgASgLMh0ubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnRCYXRjaEgAEicKBXJlc2V0GAIgASgLMhYubGl2ZWNvbW1lbnRzLnYxLlJlc2V0SAASLQoIcG9zaXRpb24YAyABKAsyGS5saXZlY29tbWVudHMudjEuUG9zaXRpb25IAEIHCgVldmVudCIdCghQb3NpdGlvbhIRCglhZnRlcl9zZXEYASABKAMiOgoMQ29tbWVudEJhdGNoEioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQiOAoFUmVzZXQSHAoUb2xkZXN0X2F2YWlsYWJsZV9zZXEYASABKAMSEQoJYWZ0ZXJfc2VxGAIgASgDMmMKC0Zhbm91dFJlbGF5ElQKCVN1YnNjcmliZRIhLmxpdmVjb21tZW50cy52MS5TdWJzY3JpYmVSZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLlN1YnNjcmliZVJlc3BvbnNlMAFiBnByb3RvMw", [file_livecomments_v1_comment]);
+  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiawoQU3Vic2NyaWJlUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBARIUCgdoaXN0b3J5GAMgASgFSAGIAQFCCwoJX2Zyb21fc2VxQgoKCF9oaXN0b3J5IogCChFTdWJzY3JpYmVSZXNwb25zZRIxCghjb21tZW50cxgBIAEoCzIdLmxpdmVjb21tZW50cy52MS5Db21tZW50QmF0Y2hIABInCgVyZXNldBgCIAEoCzIWLmxpdmVjb21tZW50cy52MS5SZXNldEgAEi0KCHBvc2l0aW9uGAMgASgLMhkubGl2ZWNvbW1lbnRzLnYxLlBvc2l0aW9uSAASKwoHaGlzdG9yeRgEIAEoCzIYLmxpdmVjb21tZW50cy52MS5IaXN0b3J5SAASMgoGcmVjb3JkGAUgASgLMiAubGl2ZWNvbW1lbnRzLnYxLlNlcXVlbmNlZFJlY29yZEgAQgcKBWV2ZW50IjUKB0hpc3RvcnkSKgoIY29tbWVudHMYASADKAsyGC5saXZlY29tbWVudHMudjEuQ29tbWVudCIdCghQb3NpdGlvbhIRCglhZnRlcl9zZXEYASABKAMiOgoMQ29tbWVudEJhdGNoEioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQiOAoFUmVzZXQSHAoUb2xkZXN0X2F2YWlsYWJsZV9zZXEYASABKAMSEQoJYWZ0ZXJfc2VxGAIgASgDMmMKC0Zhbm91dFJlbGF5ElQKCVN1YnNjcmliZRIhLmxpdmVjb21tZW50cy52MS5TdWJzY3JpYmVSZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLlN1YnNjcmliZVJlc3BvbnNlMAFiBnByb3RvMw", [file_livecomments_v1_comment, file_livecomments_v1_log_record]);
 
 /**
  * @generated from message livecomments.v1.SubscribeRequest
@@ -29,6 +31,14 @@ export type SubscribeRequest = Message<"livecomments.v1.SubscribeRequest"> & {
    * @generated from field: optional int64 from_seq = 2;
    */
   fromSeq?: bigint | undefined;
+
+  /**
+   * Without from_seq: how many of the stream's most recent comments (deleted ones never) come
+   * first, in one History message, before the live events. 0 or unset sends none; at most 200.
+   *
+   * @generated from field: optional int32 history = 3;
+   */
+  history?: number | undefined;
 };
 
 /**
@@ -66,6 +76,22 @@ export type SubscribeResponse = Message<"livecomments.v1.SubscribeResponse"> & {
      */
     value: Position;
     case: "position";
+  } | {
+    /**
+     * First on a subscription that asked for history (possibly empty), just before position.
+     *
+     * @generated from field: livecomments.v1.History history = 4;
+     */
+    value: History;
+    case: "history";
+  } | {
+    /**
+     * A non-comment event of the stream (deletion, pin, slow-mode change, end), in log order.
+     *
+     * @generated from field: livecomments.v1.SequencedRecord record = 5;
+     */
+    value: SequencedRecord;
+    case: "record";
   } | { case: undefined; value?: undefined };
 };
 
@@ -75,6 +101,25 @@ export type SubscribeResponse = Message<"livecomments.v1.SubscribeResponse"> & {
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
   messageDesc(file_livecomments_v1_fanout_relay, 1);
+
+/**
+ * The stream's most recent comments, oldest first.
+ *
+ * @generated from message livecomments.v1.History
+ */
+export type History = Message<"livecomments.v1.History"> & {
+  /**
+   * @generated from field: repeated livecomments.v1.Comment comments = 1;
+   */
+  comments: Comment[];
+};
+
+/**
+ * Describes the message livecomments.v1.History.
+ * Use `create(HistorySchema)` to create a new message.
+ */
+export const HistorySchema: GenMessage<History> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_fanout_relay, 2);
 
 /**
  * Sent first on a subscription without from_seq, when the relay knows where it starts: every
@@ -95,7 +140,7 @@ export type Position = Message<"livecomments.v1.Position"> & {
  * Use `create(PositionSchema)` to create a new message.
  */
 export const PositionSchema: GenMessage<Position> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 2);
+  messageDesc(file_livecomments_v1_fanout_relay, 3);
 
 /**
  * @generated from message livecomments.v1.CommentBatch
@@ -112,7 +157,7 @@ export type CommentBatch = Message<"livecomments.v1.CommentBatch"> & {
  * Use `create(CommentBatchSchema)` to create a new message.
  */
 export const CommentBatchSchema: GenMessage<CommentBatch> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 3);
+  messageDesc(file_livecomments_v1_fanout_relay, 4);
 
 /**
  * Sent instead of a replay when the relay no longer holds the range after from_seq. The
@@ -141,17 +186,19 @@ export type Reset = Message<"livecomments.v1.Reset"> & {
  * Use `create(ResetSchema)` to create a new message.
  */
 export const ResetSchema: GenMessage<Reset> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 4);
+  messageDesc(file_livecomments_v1_fanout_relay, 5);
 
 /**
- * FanoutRelay streams one live stream's comments in log order to edges and other backends.
+ * FanoutRelay streams one live stream's events (comments, deletions, pins, slow-mode changes,
+ * the end) in log order to edges and other backends.
  *
  * @generated from service livecomments.v1.FanoutRelay
  */
 export const FanoutRelay: GenService<{
   /**
-   * Replays the comments after from_seq that the relay still holds, then goes live with no gap
-   * and no duplicate at the seam. Without from_seq the subscription starts live.
+   * Replays the events after from_seq that the relay still holds, then goes live with no gap
+   * and no duplicate at the seam. Without from_seq the subscription starts live, after the
+   * stream's recent comments when history asks for them.
    *
    * @generated from rpc livecomments.v1.FanoutRelay.Subscribe
    */

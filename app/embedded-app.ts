@@ -12,6 +12,7 @@ import { createSqliteArchiveStore } from "../ports/archive-store/sqlite.js";
 import { createSqliteCommentLog } from "../ports/comment-log/sqlite.js";
 import { createMemoryIdempotencyStore } from "../ports/idempotency-store/memory.js";
 import { createMemoryRateLimiter } from "../ports/rate-limiter/memory.js";
+import { createSqliteModerationStore } from "../ports/moderation-store/sqlite.js";
 import { createMemoryViewerCounts } from "../ports/viewer-count/memory.js";
 import { openDatabase } from "../ports/sqlite/open-database.js";
 import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
@@ -61,11 +62,14 @@ export async function startEmbeddedApp(
   const mounts = createRoleMounts();
   const authenticator = authenticatorFor(config, jwtSecret)!;
 
+  const archiveStore = createSqliteArchiveStore(db);
   const ingest = await startIngest(mounts, {
     log,
     registry,
     rateLimiter: createMemoryRateLimiter({ clock }),
     idempotency: createMemoryIdempotencyStore({ clock }),
+    moderationStore: createSqliteModerationStore(db, clock),
+    comments: archiveStore,
     authenticator,
     limits: config,
     clock,
@@ -101,7 +105,7 @@ export async function startEmbeddedApp(
   });
   const archive = await startArchive(mounts, {
     log,
-    archive: createSqliteArchiveStore(db),
+    archive: archiveStore,
     registry,
     paginationKey: paginationKey(env, jwtSecret),
     settleMs: config.archiveSettleMs,

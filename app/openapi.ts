@@ -1,6 +1,7 @@
 import { MAX_PAGE_LIMIT, MAX_START_MS, MAX_WINDOW_MS } from "../archive/defaults.js";
 import { STREAM_ID_PATTERN } from "../core/stream.js";
-import { MAX_POLL_TIMEOUT_MS, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
+import { DEFAULT_HISTORY, MAX_HISTORY, MAX_POLL_TIMEOUT_MS, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
+import { MAX_BAN_REASON_LENGTH, MAX_BAN_S, MAX_SLOW_MODE_S } from "../ingest/defaults.js";
 
 /**
  * The OpenAPI 3.1 description of the HTTP API, served at /openapi.json by every role. Each
@@ -33,6 +34,13 @@ const streamIdParam: Json = {
 };
 const bearer: Json = [{ bearer: [] }];
 const unauthenticated = error("No token, or a token that is invalid or expired", ["unauthenticated"]);
+/** What every moderation route answers to a caller who may not moderate, or for an unknown stream. */
+const moderatorErrors: Record<string, Json> = {
+  "401": unauthenticated,
+  "403": error("The token lacks scope comments:moderate (or streams:admin)", ["permission_denied"]),
+  "404": error("No such stream", ["stream_not_found"]),
+};
+const userIdParam: Json = { name: "user_id", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 128 } };
 
 const operation = (role: string, summary: string, fields: Record<string, Json>): Json => ({
   summary,
@@ -67,12 +75,94 @@ export const OPENAPI_DOCUMENT: Json = {
       }),
     },
     "/v1/streams/{stream_id}": {
-      get: operation("archive", "A stream and its number of comments", {
+      get: operation("archive", "A stream, its pin, slow mode and revision, and its number of comments (deleted ones never counted)", {
         parameters: [streamIdParam],
         responses: {
           "200": { description: "The stream", content: json(ref("StreamSummary")) },
           "404": error("No such stream", ["stream_not_found"]),
         },
+      }),
+      patch: operation("ingest", "Set slow mode (scope comments:moderate): a user posting again sooner is refused with 429 slow_mode", {
+        security: bearer,
+        parameters: [streamIdParam],
+        requestBody: {
+          required: true,
+          content: json({ type: "object", required: ["slow_mode_s"], properties: { slow_mode_s: { type: "integer", minimum: 0, maximum: MAX_SLOW_MODE_S } } }),
+        },
+        responses: {
+          "200": { description: "The stream", content: json(ref("Stream")) },
+          "400": error("Bad slow_mode_s", ["invalid_argument", "invalid_json"]),
+          ...moderatorErrors,
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/comments/{comment_id}": {
+      delete: operation(
+        "ingest",
+        "Delete a comment for good (scope comments:moderate): live viewers get delete_comment; it leaves history, resumes, replays and comment_count",
+        {
+          security: bearer,
+          parameters: [streamIdParam, { name: "comment_id", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": {
+              description: "Deleted; a repeat answers the same",
+              content: json({
+                type: "object",
+                required: ["comment_id", "deleted_at"],
+                properties: { comment_id: { type: "string" }, deleted_at: { type: "integer" } },
+              }),
+            },
+            ...moderatorErrors,
+            "404": error("No such stream or comment", ["stream_not_found", "comment_not_found"]),
+          },
+        },
+      ),
+    },
+    "/v1/streams/{stream_id}/bans/{user_id}": {
+      put: operation("ingest", "Ban a user from posting to the stream (scope comments:moderate), for duration_s or for good", {
+        security: bearer,
+        parameters: [streamIdParam, userIdParam],
+        requestBody: {
+          content: json({
+            type: "object",
+            properties: { duration_s: { type: "integer", minimum: 1, maximum: MAX_BAN_S }, reason: { type: "string", maxLength: MAX_BAN_REASON_LENGTH } },
+          }),
+        },
+        responses: {
+          "200": {
+            description: "Banned: the user's posts are refused with 403 user_banned",
+            content: json({
+              type: "object",
+              required: ["user_id", "until"],
+              properties: { user_id: { type: "string" }, until: { type: ["integer", "null"] } },
+            }),
+          },
+          "400": error("Bad duration_s or reason", ["invalid_argument", "invalid_json"]),
+          ...moderatorErrors,
+        },
+      }),
+      delete: operation("ingest", "Lift a ban (scope comments:moderate)", {
+        security: bearer,
+        parameters: [streamIdParam, userIdParam],
+        responses: { "204": { description: "Lifted (or there was none)" }, ...moderatorErrors },
+      }),
+    },
+    "/v1/streams/{stream_id}/pin": {
+      put: operation("ingest", "Pin a comment (scope comments:moderate): live viewers get pinned_comment", {
+        security: bearer,
+        parameters: [streamIdParam],
+        requestBody: { required: true, content: json({ type: "object", required: ["comment_id"], properties: { comment_id: { type: "string" } } }) },
+        responses: {
+          "200": { description: "Pinned; the stream with its pin", content: json(ref("Stream")) },
+          "400": error("No comment_id", ["invalid_argument", "invalid_json"]),
+          ...moderatorErrors,
+          "404": error("No such stream or comment (or it was deleted)", ["stream_not_found", "comment_not_found"]),
+        },
+      }),
+      delete: operation("ingest", "Unpin (scope comments:moderate): live viewers get pinned_comment with null", {
+        security: bearer,
+        parameters: [streamIdParam],
+        responses: { "204": { description: "Unpinned (or nothing was)" }, ...moderatorErrors },
       }),
     },
     "/v1/streams/{stream_id}/end": {
@@ -110,11 +200,15 @@ export const OPENAPI_DOCUMENT: Json = {
           "202": { description: "Accepted and durable", content: json(ref("Accepted")) },
           "400": error("Invalid text, client_ts, meta or Idempotency-Key", ["invalid_argument", "invalid_json"]),
           "401": unauthenticated,
+          "403": error("The user is banned from this stream", ["user_banned"]),
           "404": error("No such stream", ["stream_not_found"]),
           "409": error("The stream has ended, or the Idempotency-Key is in use by a request still running", ["stream_ended", "idempotency_key_in_use"]),
           "413": error("Body larger than LC_MAX_BODY_BYTES", ["payload_too_large"]),
           "415": error("Body not application/json", ["unsupported_media_type"]),
-          "429": error("Too many comments from this user, address or to this stream", ["rate_limited"]),
+          "429": error("Too many comments from this user, address or to this stream, or sooner than the stream's slow mode allows", [
+            "rate_limited",
+            "slow_mode",
+          ]),
         },
       }),
       get: operation("archive", "Replay: the comments whose offset_ms is in [start_time, start_time + duration)", {
@@ -174,6 +268,13 @@ export const OPENAPI_DOCUMENT: Json = {
           },
           { name: "last_event_id", in: "query", schema: { type: "string", pattern: "^\\d{1,15}$" } },
           {
+            name: "history",
+            in: "query",
+            schema: { type: "integer", minimum: 0, maximum: MAX_HISTORY, default: DEFAULT_HISTORY },
+            description:
+              "Without a cursor: how many of the most recent comments come first, in one comments event (new_comment events with batch_ms=0) whose id is the last one's seq; deleted comments never. The current pin follows as pinned_comment, also with history=0.",
+          },
+          {
             name: "access_token",
             in: "query",
             schema: { type: "string" },
@@ -182,10 +283,11 @@ export const OPENAPI_DOCUMENT: Json = {
         ],
         responses: {
           "200": {
-            description: "Events comments, new_comment, omitted, viewers, reset; heartbeats on quiet streams",
+            description:
+              "Events comments, new_comment, omitted, viewers, reset, delete_comment ({comment_id}), pinned_comment (the comment, or null), slow_mode ({slow_mode_s}), stream_ended ({stream_id, ended_at}); heartbeats on quiet streams",
             content: { "text/event-stream": { schema: { type: "string" } } },
           },
-          "400": error("Bad batch_ms, max_rate or Last-Event-ID", ["invalid_argument"]),
+          "400": error("Bad batch_ms, max_rate, history or Last-Event-ID", ["invalid_argument"]),
           "401": unauthenticated,
           "404": error("No such stream", ["stream_not_found"]),
           "429": error("Too many viewers from this address", ["too_many_connections"]),
@@ -200,7 +302,7 @@ export const OPENAPI_DOCUMENT: Json = {
           { name: "timeout_ms", in: "query", schema: { type: "integer", minimum: 0, maximum: MAX_POLL_TIMEOUT_MS } },
         ],
         responses: {
-          "200": { description: "The comments after after_seq, or none at the timeout", content: json(ref("PollResult")) },
+          "200": { description: "The comments and the changes of the stream after after_seq, or none at the timeout", content: json(ref("PollResult")) },
           "400": error("Bad after_seq or timeout_ms", ["invalid_argument"]),
           "404": error("No such stream", ["stream_not_found"]),
         },
@@ -275,8 +377,16 @@ export const OPENAPI_DOCUMENT: Json = {
       CreateStream: { type: "object", properties: { stream_id: { type: "string", pattern: STREAM_ID_PATTERN.source }, title: { type: "string" } } },
       Stream: {
         type: "object",
-        required: ["stream_id", "title", "started_at", "ended_at"],
-        properties: { stream_id: { type: "string" }, title: { type: "string" }, started_at: { type: "integer" }, ended_at: { type: ["integer", "null"] } },
+        required: ["stream_id", "title", "started_at", "ended_at", "pinned", "slow_mode_s", "revision"],
+        properties: {
+          stream_id: { type: "string" },
+          title: { type: "string" },
+          started_at: { type: "integer" },
+          ended_at: { type: ["integer", "null"] },
+          pinned: { oneOf: [{ type: "null" }, ref("Comment")] },
+          slow_mode_s: { type: "integer" },
+          revision: { type: "integer", description: "When replays last changed (a deletion), ms since the epoch; 0: never" },
+        },
       },
       StreamSummary: { allOf: [ref("Stream"), { type: "object", required: ["comment_count"], properties: { comment_count: { type: "integer" } } }] },
       PostComment: {
@@ -315,9 +425,18 @@ export const OPENAPI_DOCUMENT: Json = {
       },
       PollResult: {
         type: "object",
-        required: ["comments", "last_seq", "reset"],
+        required: ["comments", "events", "last_seq", "reset"],
         properties: {
           comments: { type: "array", items: ref("Comment") },
+          events: {
+            type: "array",
+            description: "The stream's changes among them, as the SSE events of the same names",
+            items: {
+              type: "object",
+              required: ["event", "data", "seq"],
+              properties: { event: { enum: ["delete_comment", "pinned_comment", "slow_mode", "stream_ended"] }, data: {}, seq: { type: "integer" } },
+            },
+          },
           last_seq: { type: ["integer", "null"] },
           reset: {
             oneOf: [

@@ -14,6 +14,13 @@ export interface Stream {
   readonly pinned?: Comment;
   /** The shortest interval between two comments of one user, in seconds; 0 or unset: none. */
   readonly slowModeS?: number;
+  /** When replays last changed (a deletion), ms since the epoch; replay windows are addressed by it. */
+  readonly revision?: number;
+}
+
+/** A stream with its moderation fields, each only when set, as registries read them back. */
+export function streamWithModeration(stream: Stream, pinned: Comment | undefined, slowModeS: number, revision: number): Stream {
+  return { ...stream, ...(pinned ? { pinned } : {}), ...(slowModeS > 0 ? { slowModeS } : {}), ...(revision > 0 ? { revision } : {}) };
 }
 
 /** Stream ids as DESIGN.md fixes them; a UUID fits. */
@@ -49,6 +56,7 @@ export interface StreamJson {
   ended_at: number | null;
   pinned: CommentJson | null;
   slow_mode_s: number;
+  revision: number;
 }
 
 /** Maps a stream to its HTTP JSON shape. */
@@ -60,5 +68,6 @@ export function streamToJson(stream: Stream): StreamJson {
     ended_at: stream.endedAt ?? null,
     pinned: stream.pinned ? commentToJson(stream.pinned) : null,
     slow_mode_s: stream.slowModeS ?? 0,
+    revision: stream.revision ?? 0,
   };
 }

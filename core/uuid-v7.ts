@@ -62,3 +62,9 @@ export function createUuidV7(clock: Clock = systemClock, random: RandomSource = 
     return out;
   };
 }
+
+/** The Unix milliseconds a UUIDv7 carries, or undefined for a string that is not one. */
+export function uuidV7Millis(id: string): number | undefined {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}

@@ -36,8 +36,13 @@ class StreamState {
       case "history":
         // A fresh snapshot (a second one after a quick re-subscription replaces the first).
         this.hasHistory = true;
-        this.recent = [...event.comments];
-        for (const comment of event.comments) this.ids.add(comment.commentId);
+        this.recent = [];
+        for (const comment of event.comments) {
+          // A second copy of a comment in the log's history is shown once.
+          if (this.recent.some((c) => c.commentId === comment.commentId)) continue;
+          this.ids.add(comment.commentId);
+          this.recent.push(comment);
+        }
         this.throughSeq = Math.max(this.throughSeq, event.comments.at(-1)?.seq ?? Number.MIN_SAFE_INTEGER);
         return true;
       case "comment":

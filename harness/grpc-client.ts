@@ -8,8 +8,9 @@ import type { SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.j
 import { FanoutRelay } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import type { CreateStreamRequestSchema, GetStreamRequestSchema } from "../gen/livecomments/v1/stream_service_pb.js";
 import { StreamService } from "../gen/livecomments/v1/stream_service_pb.js";
+import { ModerationService } from "../gen/livecomments/v1/moderation_service_pb.js";
 
-function bearer(token: string | undefined): Metadata {
+export function bearer(token: string | undefined): Metadata {
   const metadata = new Metadata();
   if (token) metadata.set("authorization", `Bearer ${token}`);
   return metadata;
@@ -20,9 +21,12 @@ export class GrpcClients {
   private readonly comments;
   private readonly streams;
   private readonly relay;
+  /** ModerationService, called with a moderator's token as `bearer(token)` metadata. */
+  readonly moderation;
 
   constructor(ingestAddress: string, relayAddress: string) {
     this.comments = createGrpcClient(CommentService, ingestAddress);
+    this.moderation = createGrpcClient(ModerationService, ingestAddress);
     this.streams = createGrpcClient(StreamService, ingestAddress);
     this.relay = createGrpcClient(FanoutRelay, relayAddress);
   }
@@ -63,6 +67,6 @@ export class GrpcClients {
   }
 
   close(): void {
-    for (const client of [this.comments, this.streams, this.relay]) client.close();
+    for (const client of [this.comments, this.streams, this.relay, this.moderation]) client.close();
   }
 }

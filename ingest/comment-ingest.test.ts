@@ -10,6 +10,7 @@ import { createMemoryIdempotencyStore } from "../ports/idempotency-store/memory.
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
 import { createMemoryRateLimiter } from "../ports/rate-limiter/memory.js";
 import { openDatabase } from "../ports/sqlite/open-database.js";
+import { createSqliteModerationStore } from "../ports/moderation-store/sqlite.js";
 import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
 import { DEFAULT_COMMENT_INPUT_LIMITS } from "./defaults.js";
 import type { CommentIngestOptions } from "./comment-ingest.js";
@@ -45,6 +46,7 @@ async function fixture(overrides: Partial<CommentIngestOptions> = {}) {
     streams,
     rateLimiter: createMemoryRateLimiter(),
     idempotency: createMemoryIdempotencyStore(),
+    moderation: createSqliteModerationStore(db),
     rateLimits: {},
     inputLimits: DEFAULT_COMMENT_INPUT_LIMITS,
     clock: systemClock,

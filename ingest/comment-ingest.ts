@@ -4,6 +4,10 @@ import { dependency } from "../core/dependency.js";
 import { LcError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
+import type { ModerationStore } from "../ports/moderation-store/index.js";
+import { canModerate } from "../core/auth/scopes.js";
+import type { Stream } from "../core/stream.js";
+import { uuidV7Millis } from "../core/uuid-v7.js";
 import { appendComment } from "../ports/comment-log/index.js";
 import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
@@ -43,6 +47,8 @@ export interface CommentIngestOptions {
   readonly streams: StreamRegistry;
   readonly rateLimiter: RateLimiter;
   readonly idempotency: IdempotencyStore;
+  /** Bans and slow mode. */
+  readonly moderation: ModerationStore;
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly idempotencyTtlMs?: number;
@@ -93,6 +99,7 @@ export class CommentIngest {
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
     if (stream.endedAt !== undefined) throw new LcError("stream_ended", `stream ${streamId} has ended`);
     const admitThenAppend = async () => {
+      await this.admitPoster(principal, stream);
       const { perUser, perStream } = this.options.rateLimits;
       await this.takeTokens([
         [`user:${principal.userId}`, perUser],
@@ -119,6 +126,19 @@ export class CommentIngest {
     return this.confirmInTime(appending);
   }
 
+  /** Refuses a banned user (403 user_banned) and a post too soon in slow mode (429 slow_mode); moderators have no slow mode. */
+  private async admitPoster(principal: Principal, stream: Stream): Promise<void> {
+    const slowModeMs = canModerate(principal.scopes) ? 0 : (stream.slowModeS ?? 0) * 1000;
+    const admission = await dependency("moderation store", this.options.moderation.admitPoster(stream.streamId, principal.userId, slowModeMs));
+    if (admission.status === "banned") {
+      const until = admission.until === null ? "for good" : `until ${new Date(admission.until).toISOString()}`;
+      throw new LcError("user_banned", `you are banned from this stream ${until}`);
+    }
+    if (admission.status === "slow_mode") {
+      throw new LcError("slow_mode", `slow mode: one comment every ${stream.slowModeS} s`, { retryAfterMs: admission.retryAfterMs });
+    }
+  }
+
   /** Resolves with the append, or rejects with 503 if the log takes longer than the timeout. */
   private confirmInTime(appending: Promise<AcceptedComment>): Promise<AcceptedComment> {
     let timer: NodeJS.Timeout | undefined;
@@ -136,9 +156,12 @@ export class CommentIngest {
     requestId: string | undefined,
     clientAddress: string | undefined,
   ): Promise<AcceptedComment> {
-    const serverTs = this.options.clock.now();
+    // The id's time is the comment's server_ts, so its place on the timeline follows from its
+    // id alone (moderators address comments by id).
+    const commentId = this.options.newId();
+    const serverTs = uuidV7Millis(commentId) ?? this.options.clock.now();
     const record: CommentRecord = {
-      commentId: this.options.newId(),
+      commentId,
       streamId,
       userId: principal.userId,
       username: principal.username,

@@ -23,3 +23,8 @@ export const DEFAULT_RATE_LIMIT_RULES: RateLimitRules = {
   perClientIp: { ratePerSec: 100, burst: 200 },
   perStream: { ratePerSec: 2_000, burst: 4_000 },
 };
+/** Longest slow-mode interval a moderator may set, in seconds. */
+export const MAX_SLOW_MODE_S = 3_600;
+/** Longest ban with a duration, in seconds (a year); a ban without one is permanent. */
+export const MAX_BAN_S = 365 * 24 * 3_600;
+export const MAX_BAN_REASON_LENGTH = 500;

@@ -10,6 +10,7 @@ import { createSqliteCommentLog } from "../ports/comment-log/sqlite.js";
 import { createMemoryIdempotencyStore } from "../ports/idempotency-store/memory.js";
 import { createMemoryRateLimiter } from "../ports/rate-limiter/memory.js";
 import { openDatabase } from "../ports/sqlite/open-database.js";
+import { createSqliteModerationStore } from "../ports/moderation-store/sqlite.js";
 import { createSqliteStreamRegistry } from "../ports/stream-registry/sqlite.js";
 import type { HttpServer } from "../host/http-server.js";
 import { startHttpServer } from "../host/http-server.js";
@@ -35,6 +36,7 @@ beforeAll(async () => {
     streams: registry,
     rateLimiter: createMemoryRateLimiter(),
     idempotency: createMemoryIdempotencyStore(),
+    moderation: createSqliteModerationStore(db),
     rateLimits: {},
     inputLimits: DEFAULT_COMMENT_INPUT_LIMITS,
     clock: systemClock,
@@ -42,7 +44,7 @@ beforeAll(async () => {
   });
   const router = ingestRoutes(new Router(), {
     ingest,
-    streams: new StreamAdmin(registry, systemClock, newId),
+    streams: new StreamAdmin(registry, log, systemClock, newId),
     authenticator: createHs256Authenticator({ secret }),
     maxBodyBytes: 16_384,
     metrics: new IngestMetrics(unreadRegistry()),

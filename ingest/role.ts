@@ -15,6 +15,11 @@ import { IngestMetrics } from "./ingest-metrics.js";
 import { ingestRoutes } from "./http-routes.js";
 import type { RateLimitRules } from "./rate-limits.js";
 import { StreamAdmin } from "./stream-admin.js";
+import { Moderation } from "./moderation.js";
+import { addModerationGrpcService, moderationConnectRoutes } from "./moderation-rpc.js";
+import { moderationRoutes } from "./moderation-routes.js";
+import type { ModerationStore } from "../ports/moderation-store/index.js";
+import type { ArchiveStore } from "../ports/archive-store/index.js";
 
 /** The configured limits of the write path (a ServerConfig carries them all). */
 export interface IngestLimits {
@@ -32,6 +37,10 @@ export interface IngestRoleOptions {
   readonly registry: StreamRegistry;
   readonly rateLimiter: RateLimiter;
   readonly idempotency: IdempotencyStore;
+  /** Bans, slow-mode slots and deletions. */
+  readonly moderationStore: ModerationStore;
+  /** Where moderators' comments are found by id: the archive. */
+  readonly comments: Pick<ArchiveStore, "find">;
   readonly authenticator: Authenticator;
   readonly limits: IngestLimits;
   readonly clock: Clock;
@@ -40,14 +49,15 @@ export interface IngestRoleOptions {
   readonly metrics: Registry;
 }
 
-/** Puts the write path on the HTTP router and the gRPC server; it holds nothing to stop. */
-export async function startIngest({ router, grpc }: RoleMounts, options: IngestRoleOptions): Promise<StartedRole> {
+/** Puts the write path and moderation on the HTTP router, Connect and the gRPC server; it holds nothing to stop. */
+export async function startIngest({ router, grpc, connectRoutes }: RoleMounts, options: IngestRoleOptions): Promise<StartedRole> {
   const metrics = new IngestMetrics(options.metrics);
   const ingest = new CommentIngest({
     log: options.log,
     streams: options.registry,
     rateLimiter: options.rateLimiter,
     idempotency: options.idempotency,
+    moderation: options.moderationStore,
     rateLimits: options.limits.rateLimits,
     inputLimits: options.limits.inputLimits,
     idempotencyTtlMs: options.limits.idempotencyTtlMs,
@@ -57,7 +67,14 @@ export async function startIngest({ router, grpc }: RoleMounts, options: IngestR
     observeAppend: (seconds) => metrics.appendSeconds.observe(seconds),
     logger: options.logger,
   });
-  const streams = new StreamAdmin(options.registry, options.clock, options.newId);
+  const streams = new StreamAdmin(options.registry, options.log, options.clock, options.newId);
+  const moderation = new Moderation({
+    registry: options.registry,
+    log: options.log,
+    store: options.moderationStore,
+    comments: options.comments,
+    clock: options.clock,
+  });
   ingestRoutes(router, {
     ingest,
     streams,
@@ -66,6 +83,14 @@ export async function startIngest({ router, grpc }: RoleMounts, options: IngestR
     bodyTimeoutMs: options.limits.bodyTimeoutMs,
     metrics,
   });
+  moderationRoutes(router, {
+    moderation,
+    authenticator: options.authenticator,
+    maxBodyBytes: options.limits.maxBodyBytes,
+    bodyTimeoutMs: options.limits.bodyTimeoutMs,
+  });
   addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger, metrics });
+  addModerationGrpcService(grpc, moderation, options.authenticator, options.logger);
+  connectRoutes.push(moderationConnectRoutes(moderation, options.authenticator));
   return NOTHING_TO_STOP;
 }

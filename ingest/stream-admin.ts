@@ -3,11 +3,14 @@ import { LcError } from "../core/errors.js";
 import type { Stream } from "../core/stream.js";
 import { MAX_TITLE_CODE_POINTS, assertStreamId, streamIdFromPath } from "../core/stream.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
+import type { CommentLog } from "../ports/comment-log/index.js";
+import { dependency } from "../core/dependency.js";
 
 /** Creating, ending and reading streams. Callers check the streams:admin scope. */
 export class StreamAdmin {
   constructor(
     private readonly registry: StreamRegistry,
+    private readonly log: CommentLog,
     private readonly clock: Clock,
     private readonly newId: () => string,
   ) {}
@@ -28,10 +31,14 @@ export class StreamAdmin {
     return this.registry.create({ streamId: id, title: cleanTitle, startedAt: this.clock.now() });
   }
 
-  /** Ends a stream; ending it again keeps the first end time. */
+  /**
+   * Ends a stream and tells its live viewers (`stream_ended`, through the log); ending it again
+   * keeps the first end time and tells them again, so an end whose append failed is retried.
+   */
   async end(streamId: string): Promise<Stream> {
     const stream = await this.registry.end(streamIdFromPath(streamId), this.clock.now());
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
+    await dependency("comment log", this.log.append({ kind: "stream_end", streamId: stream.streamId, endedAt: stream.endedAt! }), "log_unavailable");
     return stream;
   }
 

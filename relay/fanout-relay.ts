@@ -7,6 +7,7 @@ import { silentLogger } from "../core/logger.js";
 import type { StreamHistory } from "../ports/comment-log/index.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { StreamEventRing } from "./event-ring.js";
+import { RecentIds } from "../core/recent-ids.js";
 import {
   DEFAULT_RING_MAX_COUNT,
   DEFAULT_RING_MAX_BYTES,
@@ -302,6 +303,8 @@ export class FanoutRelay {
       listener({ kind: "reset", afterSeq, oldestAvailableSeq: this.oldestAvailable(streamId) });
       return Number.MIN_SAFE_INTEGER; // after a reset every queued live comment is new to the subscriber
     };
+    // The log may hold a second copy of a comment: a replay sends it once.
+    const replayedIds = new RecentIds(this.maxReplay);
     void (async () => {
       let lastSent = afterSeq;
       let replayed = 0;
@@ -313,7 +316,7 @@ export class FanoutRelay {
             lastSent = reset();
             break;
           }
-          for (const event of page) listener(event);
+          for (const event of page) if (event.kind !== "comment" || replayedIds.add(event.comment.commentId)) listener(event);
           replayed += page.length;
           if (page.length > 0) lastSent = page[page.length - 1]!.seq;
           // Done once history has nothing more, or reaches what the live queue already holds.

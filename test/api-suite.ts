@@ -8,7 +8,8 @@ import { PlaybackService } from "../gen/livecomments/v1/playback_service_pb.js";
 import type { SystemUnderTest } from "../harness/system.js";
 import { ApiClient, errorCode } from "../harness/http-client.js";
 import { SseRecorder } from "../harness/sse-client.js";
-import { GrpcClients } from "../harness/grpc-client.js";
+import { GrpcClients, bearer } from "../harness/grpc-client.js";
+import { ModerationService } from "../gen/livecomments/v1/moderation_service_pb.js";
 import { scrape } from "../harness/prometheus-text.js";
 import { healthStatus, reflectedMethods, reflectedServices } from "../harness/grpc-introspection-client.js";
 
@@ -574,6 +575,205 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal(after.value("livecomments_playback_duration_seconds_count") - before.value("livecomments_playback_duration_seconds_count"), 1);
         assert.ok(after.value("livecomments_archive_comments_written_total") >= 1);
         assert.ok(after.types.has("livecomments_archive_lag_comments"));
+      });
+    });
+
+    describe("moderation and the viewer's first second", () => {
+      const moderatorToken = () => api.token("mod", "comments:moderate");
+      const sseUrl = (streamId: string, query = "") => api.url(`/v1/streams/${streamId}/comments/subscribe?batch_ms=0${query}`);
+      const eventsOf = (viewer: SseRecorder, type: string) => viewer.events.filter((e) => e.type === type).map((e) => JSON.parse(e.data) as unknown);
+
+      it("should start a new viewer with the recent comments and the pin, never a deleted one, then go live", async () => {
+        const streamId = await api.createStream();
+        const posted = [];
+        for (let i = 0; i < 5; i++) posted.push(await api.post(streamId, user(), `c${i}`));
+        const token = await moderatorToken();
+        const deleted = await api.request("DELETE", `${postPath(streamId)}/${posted[3]!.comment_id}`, { token });
+        assert.equal(deleted.status, 200, deleted.text);
+        const pinned = await api.request("PUT", `/v1/streams/${streamId}/pin`, { token, json: { comment_id: posted[1]!.comment_id } });
+        assert.equal(pinned.status, 200, pinned.text);
+        assert.equal((pinned.json.pinned as CommentJson).text, "c1");
+        const viewer = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe?history=3`));
+        const bare = new SseRecorder(sseUrl(streamId, "&history=0"));
+        try {
+          await viewer.until(() => viewer.events.some((e) => e.type === "pinned_comment"));
+          assert.deepEqual(
+            viewer.events.map((e) => e.type),
+            ["comments", "pinned_comment"],
+          );
+          assert.deepEqual(
+            viewer.comments().map((c) => c.text),
+            ["c1", "c2", "c4"],
+          );
+          assert.equal(viewer.events[0]!.lastEventId, String(posted[4]!.seq), "the id of the history is its last seq");
+          assert.equal((eventsOf(viewer, "pinned_comment")[0] as CommentJson).comment_id, posted[1]!.comment_id);
+          await bare.until(() => bare.events.length > 0);
+          assert.deepEqual(
+            bare.events.map((e) => e.type),
+            ["pinned_comment"],
+            "history=0: the pin only",
+          );
+          await api.post(streamId, user(), "live");
+          await viewer.until(() => viewer.comments().some((c) => c.text === "live"));
+          const unpinned = await api.request("DELETE", `/v1/streams/${streamId}/pin`, { token });
+          assert.equal(unpinned.status, 204);
+          await viewer.until(() => eventsOf(viewer, "pinned_comment").length === 2);
+          assert.equal(eventsOf(viewer, "pinned_comment")[1], null);
+          assert.equal((await api.request("GET", `/v1/streams/${streamId}`)).json.pinned, null);
+        } finally {
+          viewer.close();
+          bare.close();
+        }
+      });
+
+      it("should delete a comment for good: live, from replays, comment_count and resumes, the same answer on repeat", async () => {
+        const streamId = await api.createStream();
+        const viewer = new SseRecorder(sseUrl(streamId));
+        try {
+          await viewer.opened();
+          const opening = await api.post(streamId, user(), "opening");
+          const doomed = await api.post(streamId, user(), "abusive");
+          const kept = await api.post(streamId, user(), "kind");
+          await viewer.until(() => viewer.comments().length === 3);
+          const token = await moderatorToken();
+          const first = await api.request("DELETE", `${postPath(streamId)}/${doomed.comment_id}`, { token });
+          assert.equal(first.status, 200, first.text);
+          assert.equal(first.json.comment_id, doomed.comment_id);
+          await viewer.until(() => eventsOf(viewer, "delete_comment").length === 1);
+          assert.deepEqual(eventsOf(viewer, "delete_comment"), [{ comment_id: doomed.comment_id }]);
+          const again = await api.request("DELETE", `${postPath(streamId)}/${doomed.comment_id}`, { token });
+          assert.deepEqual(again.json, first.json, "the same answer on repeat");
+          const refusals = [
+            [await api.request("DELETE", `${postPath(streamId)}/01890000-0000-7000-8000-000000000000`, { token }), 404, "comment_not_found"],
+            [await api.request("DELETE", `${postPath(streamId)}/${kept.comment_id}`, { token: await api.token(user()) }), 403, "permission_denied"],
+            [await api.request("DELETE", `${postPath(streamId)}/${kept.comment_id}`), 401, "unauthenticated"],
+          ] as const;
+          for (const [response, status, code] of refusals) {
+            assert.equal(response.status, status, response.text);
+            assert.equal(errorCode(response), code);
+          }
+          // Replays, the count, resumes and polls from before it never show it again.
+          for (const deadline = Date.now() + 10_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+            const window = (await api.request("GET", `${postPath(streamId)}?start_time=0&duration=3600`)).json.comments as CommentJson[];
+            const count = (await api.request("GET", `/v1/streams/${streamId}`)).json.comment_count;
+            if (window.map((c) => c.text).join() === "opening,kind" && count === 2) break;
+            if (Date.now() > deadline) assert.fail(`replay still shows ${window.map((c) => c.text).join()} (count ${String(count)})`);
+          }
+          const resumed = new SseRecorder(sseUrl(streamId), String(opening.seq));
+          try {
+            await resumed.until(() => resumed.events.some((e) => e.type === "delete_comment"));
+            assert.deepEqual(
+              resumed.comments().map((c) => c.text),
+              ["kind"],
+            );
+          } finally {
+            resumed.close();
+          }
+          const polled = await api.request("GET", `${postPath(streamId)}/poll?after_seq=${opening.seq}&timeout_ms=5000`);
+          assert.deepEqual(
+            (polled.json.comments as CommentJson[]).map((c) => c.text),
+            ["kind"],
+          );
+          const fresh = new SseRecorder(sseUrl(streamId));
+          try {
+            await fresh.until(() => fresh.comments().length > 0);
+            assert.deepEqual(
+              fresh.comments().map((c) => c.text),
+              ["opening", "kind"],
+              "recent history",
+            );
+          } finally {
+            fresh.close();
+          }
+        } finally {
+          viewer.close();
+        }
+      });
+
+      it("should refuse a banned user with 403 user_banned until unbanned, and a post too soon in slow mode with 429 slow_mode", async () => {
+        const streamId = await api.createStream();
+        const token = await moderatorToken();
+        const troll = user();
+        const banned = await api.request("PUT", `/v1/streams/${streamId}/bans/${troll}`, { token, json: { reason: "spam" } });
+        assert.deepEqual([banned.status, banned.json], [200, { user_id: troll, until: null }]);
+        const refused = await api.request("POST", postPath(streamId), { token: await api.token(troll), json: { text: "again" } });
+        assert.deepEqual([refused.status, errorCode(refused)], [403, "user_banned"]);
+        const timed = await api.request("PUT", `/v1/streams/${streamId}/bans/${user()}`, { token, json: { duration_s: 60 } });
+        assert.ok(Math.abs((timed.json.until as number) - Date.now() - 60_000) < 10_000);
+        assert.equal((await api.request("DELETE", `/v1/streams/${streamId}/bans/${troll}`, { token })).status, 204);
+        await api.post(streamId, troll, "behaving now");
+
+        const slow = await api.request("PATCH", `/v1/streams/${streamId}`, { token, json: { slow_mode_s: 30 } });
+        assert.equal(slow.status, 200, slow.text);
+        assert.equal(slow.json.slow_mode_s, 30);
+        assert.equal((await api.request("GET", `/v1/streams/${streamId}`)).json.slow_mode_s, 30);
+        const chatty = await api.token(user());
+        assert.equal((await api.request("POST", postPath(streamId), { token: chatty, json: { text: "one" } })).status, 202);
+        const tooSoon = await api.request("POST", postPath(streamId), { token: chatty, json: { text: "two" } });
+        assert.deepEqual([tooSoon.status, errorCode(tooSoon)], [429, "slow_mode"]);
+        assert.ok(Number(tooSoon.headers.get("retry-after")) > 0 && Number(tooSoon.headers.get("retry-after")) <= 30);
+        for (const text of ["a moderator", "is not slowed"])
+          assert.equal((await api.request("POST", postPath(streamId), { token, json: { text } })).status, 202);
+        for (const [body, status] of [
+          [{ slow_mode_s: 3601 }, 400],
+          [{ slow_mode_s: "fast" }, 400],
+        ] as const) {
+          assert.equal((await api.request("PATCH", `/v1/streams/${streamId}`, { token, json: body })).status, status);
+        }
+        const forbidden = await api.request("PATCH", `/v1/streams/${streamId}`, { token: chatty, json: { slow_mode_s: 0 } });
+        assert.equal(forbidden.status, 403);
+        assert.equal((await api.request("PATCH", `/v1/streams/${streamId}`, { token, json: { slow_mode_s: 0 } })).json.slow_mode_s, 0);
+      });
+
+      it("should tell live viewers the stream ended after its last comment, and a viewer who comes later at once", async () => {
+        const streamId = await api.createStream();
+        const viewer = new SseRecorder(sseUrl(streamId));
+        try {
+          await viewer.opened();
+          await api.post(streamId, user(), "last words");
+          const ended = await api.request("POST", `/v1/streams/${streamId}/end`, { token: await api.token("admin", "streams:admin") });
+          await viewer.until(() => viewer.events.some((e) => e.type === "stream_ended"));
+          assert.deepEqual(
+            viewer.events.map((e) => e.type),
+            ["new_comment", "stream_ended"],
+          );
+          assert.deepEqual(eventsOf(viewer, "stream_ended"), [{ stream_id: streamId, ended_at: ended.json.ended_at }]);
+        } finally {
+          viewer.close();
+        }
+        const late = new SseRecorder(sseUrl(streamId));
+        try {
+          await late.until(() => late.events.some((e) => e.type === "stream_ended"));
+          assert.deepEqual(
+            late.comments().map((c) => c.text),
+            ["last words"],
+          );
+        } finally {
+          late.close();
+        }
+      });
+
+      it("should moderate through ModerationService over gRPC and Connect", async () => {
+        const streamId = await api.createStream();
+        const token = await moderatorToken();
+        const doomed = await api.post(streamId, user(), "doomed");
+        const deleted = await grpc.moderation.deleteComment({ streamId, commentId: doomed.comment_id }, bearer(token));
+        assert.equal(deleted.commentId, doomed.comment_id);
+        const troll = user();
+        await grpc.moderation.banUser({ streamId, userId: troll, reason: "grpc" }, bearer(token));
+        const refused = await api.request("POST", postPath(streamId), { token: await api.token(troll), json: { text: "x" } });
+        assert.equal(errorCode(refused), "user_banned");
+        await assert.rejects(
+          grpc.moderation.unbanUser({ streamId, userId: troll }, bearer(await api.token(user()))),
+          (error: { code?: number }) => error.code === 7,
+        );
+        const connect = createClient(ModerationService, createConnectTransport({ baseUrl: system.http.ingest, httpVersion: "1.1" }));
+        const headers = { authorization: `Bearer ${token}` };
+        const slowed = await connect.setSlowMode({ streamId, slowModeS: 5 }, { headers });
+        assert.equal(slowed.stream?.slowModeS, 5);
+        await connect.unbanUser({ streamId, userId: troll }, { headers });
+        await api.post(streamId, troll, "back");
+        await assert.rejects(connect.deleteComment({ streamId, commentId: doomed.comment_id }, {}), (error: { code?: number }) => error.code === 16);
       });
     });
 

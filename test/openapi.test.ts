@@ -102,7 +102,51 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
       if (answer.status !== 202 || i > 100) return answer;
     }
   };
+  // Moderation acts on a stream of its own; its comments are archived before they are acted on.
+  const moderator = await api.token("mod", "comments:moderate");
+  const moderated = await api.createStream();
+  const doomed = await api.post(moderated, "author", "doomed");
+  const pinnable = await api.post(moderated, "author", "pinnable");
+  await api.waitForArchive(moderated, 2);
+  const banned = "banned-user";
+  await api.request("PUT", `/v1/streams/${moderated}/bans/${banned}`, { token: moderator, json: {} });
+  const send =
+    (method: string, path: string, options: Parameters<ApiClient["request"]>[2] = {}): Probe =>
+    () =>
+      api.request(method, path, options);
+  const moderation = (method: string, path: string, body?: unknown) => ({
+    "401": send(method, path, body === undefined ? {} : { json: body }),
+    "403": send(method, path, { token: viewer, ...(body === undefined ? {} : { json: body }) }),
+    "404": send(method, path.replace(moderated, "nope"), { token: moderator, ...(body === undefined ? {} : { json: body }) }),
+  });
   return {
+    "PATCH /v1/streams/{stream_id}": {
+      "200": send("PATCH", `/v1/streams/${moderated}`, { token: moderator, json: { slow_mode_s: 0 } }),
+      "400": send("PATCH", `/v1/streams/${moderated}`, { token: moderator, json: { slow_mode_s: -1 } }),
+      ...moderation("PATCH", `/v1/streams/${moderated}`, { slow_mode_s: 0 }),
+    },
+    "DELETE /v1/streams/{stream_id}/comments/{comment_id}": {
+      "200": send("DELETE", `${comments(moderated)}/${doomed.comment_id}`, { token: moderator }),
+      ...moderation("DELETE", `${comments(moderated)}/${doomed.comment_id}`),
+    },
+    "PUT /v1/streams/{stream_id}/bans/{user_id}": {
+      "200": send("PUT", `/v1/streams/${moderated}/bans/someone`, { token: moderator, json: { duration_s: 60, reason: "probe" } }),
+      "400": send("PUT", `/v1/streams/${moderated}/bans/someone`, { token: moderator, json: { duration_s: 0 } }),
+      ...moderation("PUT", `/v1/streams/${moderated}/bans/someone`, {}),
+    },
+    "DELETE /v1/streams/{stream_id}/bans/{user_id}": {
+      "204": send("DELETE", `/v1/streams/${moderated}/bans/someone`, { token: moderator }),
+      ...moderation("DELETE", `/v1/streams/${moderated}/bans/someone`),
+    },
+    "PUT /v1/streams/{stream_id}/pin": {
+      "200": send("PUT", `/v1/streams/${moderated}/pin`, { token: moderator, json: { comment_id: pinnable.comment_id } }),
+      "400": send("PUT", `/v1/streams/${moderated}/pin`, { token: moderator, json: {} }),
+      ...moderation("PUT", `/v1/streams/${moderated}/pin`, { comment_id: pinnable.comment_id }),
+    },
+    "DELETE /v1/streams/{stream_id}/pin": {
+      "204": send("DELETE", `/v1/streams/${moderated}/pin`, { token: moderator }),
+      ...moderation("DELETE", `/v1/streams/${moderated}/pin`),
+    },
     "POST /v1/streams": {
       "201": post("/v1/streams", { token: admin, json: { stream_id: `doc-${Date.now()}` } }),
       "400": post("/v1/streams", { token: admin, json: { stream_id: "not ok!" } }),
@@ -123,6 +167,7 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
       "202": post(comments(streamId), { token: viewer, json: { text: "hello" } }),
       "400": post(comments(streamId), { token: viewer, json: { text: " " } }),
       "401": post(comments(streamId), { json: { text: "hello" } }),
+      "403": post(comments(moderated), { token: await api.token(banned), json: { text: "hello" } }),
       "404": post(comments("nope"), { token: viewer, json: { text: "hello" } }),
       "409": post(comments(ended), { token: viewer, json: { text: "too late" } }),
       "413": post(comments(streamId), { token: viewer, body: tooLarge, headers: { "content-type": "application/json" } }),
@@ -198,7 +243,7 @@ test("should serve an OpenAPI 3.1 document whose every route and status the serv
   );
   // Every route the server has is documented (the demo page's static files aside).
   const staticFiles = new Set(["GET /", "GET /demo/demo.css", "GET /demo/demo.js", "GET /demo/replay.webm", "GET /sdk/livecomments.js"]);
-  const served_routes = app.routes.filter((route) => !staticFiles.has(route)).map((route) => route.replace(/:id\b/g, "{stream_id}"));
+  const served_routes = app.routes.filter((route) => !staticFiles.has(route)).map((route) => route.replace(/:id\b/g, "{stream_id}").replace(/:(\w+)/g, "{$1}"));
   assert.deepEqual(
     served_routes.filter((route) => !documented.some((d) => d.key === route)),
     [],

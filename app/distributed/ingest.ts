@@ -5,6 +5,8 @@ import { createMetricsRegistry } from "../../core/metrics.js";
 import { createUuidV7 } from "../../core/uuid-v7.js";
 import { createRedisIdempotencyStore } from "../../ports/idempotency-store/redis.js";
 import { createRedisRateLimiter } from "../../ports/rate-limiter/redis.js";
+import { createRedisModerationStore } from "../../ports/moderation-store/redis.js";
+import { createCassandraArchiveStore } from "../../ports/archive-store/cassandra.js";
 import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.js";
 import type { RunningRole } from "../engines.js";
 import { openCassandra, openKafkaLog, openRedis, openStreamRegistry, probes } from "../engines.js";
@@ -28,6 +30,8 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     registry: await openStreamRegistry(cassandra, metrics),
     rateLimiter: createRedisRateLimiter(redis, engines.redisKeyPrefix),
     idempotency: createRedisIdempotencyStore(redis, engines.redisKeyPrefix),
+    moderationStore: createRedisModerationStore(redis, engines.redisKeyPrefix),
+    comments: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs }),
     authenticator,
     limits: config,
     clock: systemClock,

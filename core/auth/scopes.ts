@@ -5,3 +5,11 @@ export const STREAMS_ADMIN_SCOPE = "streams:admin";
 
 /** The scope that may subscribe to the relay (FanoutRelay.Subscribe): edges and other backends. */
 export const RELAY_SUBSCRIBE_SCOPE = "relay:subscribe";
+
+/** The scope that may delete and pin comments, ban users and set slow mode; streams:admin implies it. */
+export const COMMENTS_MODERATE_SCOPE = "comments:moderate";
+
+/** Whether scopes allow moderating comments. */
+export function canModerate(scopes: ReadonlySet<string>): boolean {
+  return scopes.has(COMMENTS_MODERATE_SCOPE) || scopes.has(STREAMS_ADMIN_SCOPE);
+}

@@ -44,5 +44,8 @@ export function streamToMessage(stream: Stream): MessageInitShape<typeof StreamS
     title: stream.title,
     startedAt: BigInt(stream.startedAt),
     ...(stream.endedAt === undefined ? {} : { endedAt: BigInt(stream.endedAt) }),
+    ...(stream.pinned ? { pinned: commentToMessage(stream.pinned) } : {}),
+    slowModeS: stream.slowModeS ?? 0,
+    revision: BigInt(stream.revision ?? 0),
   };
 }

@@ -21,6 +21,14 @@ function slowRegistry() {
       streams.set(streamId, ended);
       return ended;
     },
+    async update(streamId, change) {
+      const stream = streams.get(streamId);
+      if (!stream) return undefined;
+      const { pinned, ...rest } = change;
+      const updated: Stream = { ...stream, ...rest, ...(pinned ? { pinned } : {}) };
+      streams.set(streamId, updated);
+      return updated;
+    },
     async get(streamId) {
       lookups++;
       const before = streams.get(streamId);

@@ -47,6 +47,11 @@ export function createCachedStreamRegistry(
       lookups.delete(streamId);
       return remember(streamId, ended);
     },
+    async update(streamId, change) {
+      const updated = await inner.update(streamId, change);
+      lookups.delete(streamId);
+      return remember(streamId, updated);
+    },
     get(streamId) {
       const hit = cache.get(streamId);
       const fresh = hit !== undefined && hit.until > clock.now();

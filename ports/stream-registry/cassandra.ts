@@ -1,17 +1,33 @@
 import type cassandra from "cassandra-driver";
 import { LcError } from "../../core/errors.js";
+import type { Comment } from "../../core/comment.js";
 import type { Stream } from "../../core/stream.js";
+import { streamWithModeration } from "../../core/stream.js";
 import type { StreamRegistry } from "./index.js";
 
 /** The stream registry on Cassandra; creation and ending use lightweight transactions. */
 export async function createCassandraStreamRegistry(client: cassandra.Client): Promise<StreamRegistry> {
   await client.execute("CREATE TABLE IF NOT EXISTS streams (stream_id text PRIMARY KEY, title text, started_at bigint, ended_at bigint)");
-  const select = "SELECT stream_id, title, started_at, ended_at FROM streams WHERE stream_id = ?";
+  const existing = new Set(
+    (await client.execute("SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'streams'", [client.keyspace])).rows.map(
+      (row) => row.column_name as string,
+    ),
+  );
+  for (const [column, type] of [
+    ["pinned", "text"],
+    ["slow_mode_s", "int"],
+    ["revision", "bigint"],
+  ] as const) {
+    if (!existing.has(column)) await client.execute(`ALTER TABLE streams ADD ${column} ${type}`);
+  }
+  const select = "SELECT stream_id, title, started_at, ended_at, pinned, slow_mode_s, revision FROM streams WHERE stream_id = ?";
   const get = async (streamId: string): Promise<Stream | undefined> => {
     const row = (await client.execute(select, [streamId])).first();
     if (!row) return undefined;
-    const stream = { streamId: row.stream_id as string, title: (row.title as string | null) ?? "", startedAt: Number(row.started_at) };
-    return row.ended_at === null ? stream : { ...stream, endedAt: Number(row.ended_at) };
+    const base = { streamId: row.stream_id as string, title: (row.title as string | null) ?? "", startedAt: Number(row.started_at) };
+    const stream = row.ended_at === null ? base : { ...base, endedAt: Number(row.ended_at) };
+    const pinned = row.pinned === null ? undefined : (JSON.parse(row.pinned as string) as Comment);
+    return streamWithModeration(stream, pinned, Number(row.slow_mode_s ?? 0), Number(row.revision ?? 0));
   };
   return {
     async create(stream) {
@@ -27,6 +43,25 @@ export async function createCassandraStreamRegistry(client: cassandra.Client): P
       // Read first: a conditional UPDATE of a missing row would create it.
       if (!(await get(streamId))) return undefined;
       await client.execute("UPDATE streams SET ended_at = ? WHERE stream_id = ? IF ended_at = null", [endedAt, streamId]);
+      return get(streamId);
+    },
+    async update(streamId, change) {
+      if (!(await get(streamId))) return undefined;
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      if (change.pinned !== undefined) {
+        sets.push("pinned = ?");
+        params.push(change.pinned ? JSON.stringify(change.pinned) : null);
+      }
+      if (change.slowModeS !== undefined) {
+        sets.push("slow_mode_s = ?");
+        params.push(change.slowModeS);
+      }
+      if (change.revision !== undefined) {
+        sets.push("revision = ?");
+        params.push(change.revision);
+      }
+      if (sets.length > 0) await client.execute(`UPDATE streams SET ${sets.join(", ")} WHERE stream_id = ?`, [...params, streamId], { prepare: true });
       return get(streamId);
     },
     get,

@@ -24,4 +24,28 @@ export function streamRegistryContract(name: string, open: () => Promise<{ regis
       await dispose();
     }
   });
+
+  test(`${name}: should change only the moderation fields it is given, and keep them`, async () => {
+    const { registry, dispose } = await open();
+    const id = `s${Math.random().toString(36).slice(2, 10)}`;
+    const pinned = { commentId: "c1", streamId: id, userId: "u", username: "U", text: "pinned", serverTs: 1500, offsetMs: 500, seq: 3 };
+    try {
+      assert.equal(await registry.update(id, { slowModeS: 5 }), undefined, "an unknown stream");
+      await registry.create({ streamId: id, title: "Final", startedAt: 1000 });
+      assert.deepEqual(await registry.update(id, { pinned, slowModeS: 30 }), { streamId: id, title: "Final", startedAt: 1000, pinned, slowModeS: 30 });
+      assert.deepEqual(await registry.update(id, { revision: 7 }), { streamId: id, title: "Final", startedAt: 1000, pinned, slowModeS: 30, revision: 7 });
+      await registry.end(id, 5000);
+      assert.deepEqual(await registry.update(id, { pinned: null, slowModeS: 0 }), {
+        streamId: id,
+        title: "Final",
+        startedAt: 1000,
+        endedAt: 5000,
+        revision: 7,
+      });
+      assert.deepEqual(await registry.get(id), { streamId: id, title: "Final", startedAt: 1000, endedAt: 5000, revision: 7 });
+    } finally {
+      await registry.close();
+      await dispose();
+    }
+  });
 }

@@ -4,13 +4,15 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Comment } from "./comment_pb.js";
+import { file_livecomments_v1_comment } from "./comment_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file livecomments/v1/stream_service.proto.
  */
 export const file_livecomments_v1_stream_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRsaXZlY29tbWVudHMvdjEvc3RyZWFtX3NlcnZpY2UucHJvdG8SD2xpdmVjb21tZW50cy52MSJiCgZTdHJlYW0SEQoJc3RyZWFtX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEhIKCnN0YXJ0ZWRfYXQYAyABKAMSFQoIZW5kZWRfYXQYBCABKANIAIgBAUILCglfZW5kZWRfYXQiNwoTQ3JlYXRlU3RyZWFtUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDQoFdGl0bGUYAiABKAkiPwoUQ3JlYXRlU3RyZWFtUmVzcG9uc2USJwoGc3RyZWFtGAEgASgLMhcubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbSIlChBFbmRTdHJlYW1SZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSI8ChFFbmRTdHJlYW1SZXNwb25zZRInCgZzdHJlYW0YASABKAsyFy5saXZlY29tbWVudHMudjEuU3RyZWFtIiUKEEdldFN0cmVhbVJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJIjwKEUdldFN0cmVhbVJlc3BvbnNlEicKBnN0cmVhbRgBIAEoCzIXLmxpdmVjb21tZW50cy52MS5TdHJlYW0ylAIKDVN0cmVhbVNlcnZpY2USWwoMQ3JlYXRlU3RyZWFtEiQubGl2ZWNvbW1lbnRzLnYxLkNyZWF0ZVN0cmVhbVJlcXVlc3QaJS5saXZlY29tbWVudHMudjEuQ3JlYXRlU3RyZWFtUmVzcG9uc2USUgoJRW5kU3RyZWFtEiEubGl2ZWNvbW1lbnRzLnYxLkVuZFN0cmVhbVJlcXVlc3QaIi5saXZlY29tbWVudHMudjEuRW5kU3RyZWFtUmVzcG9uc2USUgoJR2V0U3RyZWFtEiEubGl2ZWNvbW1lbnRzLnYxLkdldFN0cmVhbVJlcXVlc3QaIi5saXZlY29tbWVudHMudjEuR2V0U3RyZWFtUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CiRsaXZlY29tbWVudHMvdjEvc3RyZWFtX3NlcnZpY2UucHJvdG8SD2xpdmVjb21tZW50cy52MSKzAQoGU3RyZWFtEhEKCXN0cmVhbV9pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRISCgpzdGFydGVkX2F0GAMgASgDEhUKCGVuZGVkX2F0GAQgASgDSACIAQESKAoGcGlubmVkGAUgASgLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQSEwoLc2xvd19tb2RlX3MYBiABKAUSEAoIcmV2aXNpb24YByABKANCCwoJX2VuZGVkX2F0IjcKE0NyZWF0ZVN0cmVhbVJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJIj8KFENyZWF0ZVN0cmVhbVJlc3BvbnNlEicKBnN0cmVhbRgBIAEoCzIXLmxpdmVjb21tZW50cy52MS5TdHJlYW0iJQoQRW5kU3RyZWFtUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkiPAoRRW5kU3RyZWFtUmVzcG9uc2USJwoGc3RyZWFtGAEgASgLMhcubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbSIlChBHZXRTdHJlYW1SZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSI8ChFHZXRTdHJlYW1SZXNwb25zZRInCgZzdHJlYW0YASABKAsyFy5saXZlY29tbWVudHMudjEuU3RyZWFtMpQCCg1TdHJlYW1TZXJ2aWNlElsKDENyZWF0ZVN0cmVhbRIkLmxpdmVjb21tZW50cy52MS5DcmVhdGVTdHJlYW1SZXF1ZXN0GiUubGl2ZWNvbW1lbnRzLnYxLkNyZWF0ZVN0cmVhbVJlc3BvbnNlElIKCUVuZFN0cmVhbRIhLmxpdmVjb21tZW50cy52MS5FbmRTdHJlYW1SZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLkVuZFN0cmVhbVJlc3BvbnNlElIKCUdldFN0cmVhbRIhLmxpdmVjb21tZW50cy52MS5HZXRTdHJlYW1SZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLkdldFN0cmVhbVJlc3BvbnNlYgZwcm90bzM", [file_livecomments_v1_comment]);
 
 /**
  * @generated from message livecomments.v1.Stream
@@ -41,6 +43,27 @@ export type Stream = Message<"livecomments.v1.Stream"> & {
    * @generated from field: optional int64 ended_at = 4;
    */
   endedAt?: bigint | undefined;
+
+  /**
+   * The comment moderators pinned, if any.
+   *
+   * @generated from field: livecomments.v1.Comment pinned = 5;
+   */
+  pinned?: Comment | undefined;
+
+  /**
+   * The shortest interval between two comments of one user, in seconds; 0: none.
+   *
+   * @generated from field: int32 slow_mode_s = 6;
+   */
+  slowModeS: number;
+
+  /**
+   * When replays last changed (a deletion), milliseconds since the Unix epoch; 0: never.
+   *
+   * @generated from field: int64 revision = 7;
+   */
+  revision: bigint;
 };
 
 /**

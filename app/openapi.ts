@@ -1,4 +1,4 @@
-import { MAX_PAGE_LIMIT, MAX_START_MS, MAX_WINDOW_MS } from "../archive/defaults.js";
+import { MAX_PAGE_LIMIT, MAX_REPLAY_RATE, MAX_START_MS, MAX_WINDOW_MS } from "../archive/defaults.js";
 import { STREAM_ID_PATTERN } from "../core/stream.js";
 import { DEFAULT_HISTORY, MAX_HISTORY, MAX_POLL_TIMEOUT_MS, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
 import { MAX_BAN_REASON_LENGTH, MAX_BAN_S, MAX_SLOW_MODE_S } from "../ingest/defaults.js";
@@ -230,6 +230,18 @@ export const OPENAPI_DOCUMENT: Json = {
           },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_LIMIT } },
           { name: "pagination_token", in: "query", schema: { type: "string" } },
+          {
+            name: "max_rate",
+            in: "query",
+            schema: { type: "integer", minimum: 1, maximum: MAX_REPLAY_RATE },
+            description: "At most this many comments per second of video, an evenly spread sample of each second; pages then hold whole seconds.",
+          },
+          {
+            name: "rev",
+            in: "query",
+            schema: { type: "integer", minimum: 0 },
+            description: "The stream's revision (GET /v1/streams/{id}): a final page that names the current one is cached for good; without it, for 60 s.",
+          },
           { name: "If-None-Match", in: "header", schema: { type: "string" } },
         ],
         responses: {
@@ -239,7 +251,7 @@ export const OPENAPI_DOCUMENT: Json = {
             content: json(ref("WindowPage")),
           },
           "304": { description: "The client's copy (If-None-Match) is current" },
-          "400": error("Bad window, limit or pagination token", ["invalid_argument", "invalid_pagination_token"]),
+          "400": error("Bad window, limit, max_rate, rev or pagination token", ["invalid_argument", "invalid_pagination_token"]),
           "404": error("No such stream", ["stream_not_found"]),
         },
       }),

@@ -17,6 +17,7 @@ export function archiveConnectRoutes(playback: Playback): (router: ConnectRouter
             durationMs: Number(request.durationMs),
             limit: request.limit,
             ...(request.paginationToken ? { paginationToken: request.paginationToken } : {}),
+            ...(request.maxRate ? { maxRate: request.maxRate } : {}),
           });
           return { comments: page.comments.map(commentToMessage), nextPaginationToken: page.nextPaginationToken ?? "" };
         } catch (error) {

@@ -15,3 +15,11 @@ export const MAX_START_MS = 7 * 24 * 60 * 60 * 1000;
 export const SETTLE_MS = 10_000;
 /** How often the writer asks the log how far behind it is. */
 export const LAG_POLL_MS = 2_000;
+/** Largest max_rate of a replay window (comments per second of video). */
+export const MAX_REPLAY_RATE = 1_000;
+/**
+ * Cache lifetime of a final page fetched without naming the stream's revision (`rev`): how long
+ * a deletion after the end may stay in such a cached copy. Pages that name the current revision
+ * are immutable; the SDK always names it.
+ */
+export const UNREVISED_FINAL_MAX_AGE_S = 60;

@@ -6,14 +6,21 @@ import { sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import { streamIdFromPath, streamToJson } from "../core/stream.js";
 import type { Playback } from "./playback.js";
+import { UNREVISED_FINAL_MAX_AGE_S } from "./defaults.js";
 
-/** Cache-Control of a page that can never change, and of one that still can. */
+/**
+ * Cache-Control of a page that can never change (final, addressed by the stream's current
+ * revision), of a final page addressed without it (a later deletion reaches it within the
+ * max-age), and of one that still can change.
+ */
 export const FINAL_CACHE_CONTROL = "public, max-age=31536000, immutable";
+export const UNREVISED_CACHE_CONTROL = `public, max-age=${UNREVISED_FINAL_MAX_AGE_S}`;
 export const LIVE_CACHE_CONTROL = "public, max-age=2";
 
 /**
- * Adds `GET /v1/streams/{id}/comments?start_time=&duration=&limit=&pagination_token=` (with an
- * ETag, 304 for a matching If-None-Match, and caching by whether the page can still change) and
+ * Adds `GET /v1/streams/{id}/comments?start_time=&duration=&limit=&pagination_token=&max_rate=&rev=`
+ * (with an ETag, 304 for a matching If-None-Match, and caching by whether the page can still
+ * change and whether it names the stream's current revision) and
  * `GET /v1/streams/{id}` (the stream with its comment count) and `GET /v1/archive/status`.
  */
 export function archiveRoutes(router: Router, playback: Playback, status: () => ArchiveStatus, onNotModified: () => void = () => {}): Router {
@@ -34,10 +41,14 @@ export function archiveRoutes(router: Router, playback: Playback, status: () => 
       durationMs: secondsToMs(query.get("duration"), "duration"),
       limit: query.has("limit") ? integer(query.get("limit")!, "limit") : 0,
       ...(token ? { paginationToken: token } : {}),
+      ...(query.has("max_rate") ? { maxRate: integer(query.get("max_rate")!, "max_rate") } : {}),
     });
+    const rev = query.get("rev");
+    if (rev !== null && !/^\d{1,15}$/.test(rev)) throw new LcError("invalid_argument", "rev must be the stream's revision (an integer)");
     const body = JSON.stringify({ comments: page.comments.map(commentToJson), next_pagination_token: page.nextPaginationToken });
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
-    const headers = { etag, "cache-control": page.final ? FINAL_CACHE_CONTROL : LIVE_CACHE_CONTROL };
+    const cacheControl = !page.final ? LIVE_CACHE_CONTROL : rev === String(page.revision) ? FINAL_CACHE_CONTROL : UNREVISED_CACHE_CONTROL;
+    const headers = { etag, "cache-control": cacheControl };
     if (matchesEtag(req.headers["if-none-match"], etag)) {
       onNotModified();
       res.writeHead(304, headers).end();

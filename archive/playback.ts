@@ -2,11 +2,12 @@ import type { Comment } from "../core/comment.js";
 import { makeRoom } from "../core/bounded-map.js";
 import type { Stream } from "../core/stream.js";
 import { LcError } from "../core/errors.js";
-import type { ArchiveStore } from "../ports/archive-store/index.js";
+import type { ArchiveStore, WindowCursor } from "../ports/archive-store/index.js";
+import { readThinnedPage } from "./thinned-window.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { PaginationTokens } from "./pagination-token.js";
 import { dependency } from "../core/dependency.js";
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_WINDOW_MS, MAX_START_MS, SETTLE_MS } from "./defaults.js";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_REPLAY_RATE, MAX_WINDOW_MS, MAX_START_MS, SETTLE_MS } from "./defaults.js";
 
 /** A request for one page of a window. */
 export interface WindowRequest {
@@ -16,14 +17,21 @@ export interface WindowRequest {
   /** 0 or undefined means the default. */
   readonly limit?: number;
   readonly paginationToken?: string;
+  /** At most this many comments per second of video, an evenly spread sample; all when unset. */
+  readonly maxRate?: number;
 }
 
 /** One page, and the token for the next when there is more. */
 export interface WindowPage {
   readonly comments: Comment[];
   readonly nextPaginationToken: string | null;
-  /** The page can never change: the stream ended and the archive has all of it. */
+  /**
+   * The page can change no more until the stream's next revision: the stream ended and the
+   * archive holds everything, every deletion so far applied.
+   */
   readonly final: boolean;
+  /** The stream's revision the page reflects (0: never revised). */
+  readonly revision: number;
 }
 
 /** A stream with the number of comments its archive holds. */
@@ -98,16 +106,27 @@ export class Playback {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
       throw new LcError("invalid_argument", `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
     }
+    const { maxRate } = request;
+    if (maxRate !== undefined && (!Number.isSafeInteger(maxRate) || maxRate < 1 || maxRate > MAX_REPLAY_RATE)) {
+      throw new LcError("invalid_argument", `max_rate must be an integer from 1 to ${MAX_REPLAY_RATE}`);
+    }
     const stream = await this.knownStream(streamId);
     const complete = this.completeThrough();
-    const final = stream.endedAt !== undefined && complete !== undefined && complete > stream.endedAt + this.settleMs;
+    const revision = stream.revision ?? 0;
+    // A deletion changes pages: they are final again once the archive has surely applied it.
+    const final = stream.endedAt !== undefined && complete !== undefined && complete > Math.max(stream.endedAt, revision) + this.settleMs;
     const window = { streamId, fromMs: startMs, toMs: startMs + durationMs };
     const after = request.paginationToken ? this.tokens.decode(request.paginationToken, window) : undefined;
+    const tokenAt = (cursor: WindowCursor | null) => (cursor ? this.tokens.encode({ ...window, ...cursor }) : null);
+    if (maxRate !== undefined) {
+      const page = await dependency("archive store", readThinnedPage(this.archive, window, after, limit, maxRate));
+      return { comments: page.comments, nextPaginationToken: tokenAt(page.next), final, revision };
+    }
     const rows = await dependency("archive store", this.archive.window({ ...window, limit: limit + 1, ...(after ? { after } : {}) }));
-    if (rows.length <= limit) return { comments: rows, nextPaginationToken: null, final };
+    if (rows.length <= limit) return { comments: rows, nextPaginationToken: null, final, revision };
     const comments = rows.slice(0, limit);
     const last = comments[comments.length - 1]!;
-    return { comments, nextPaginationToken: this.tokens.encode({ ...window, offsetMs: last.offsetMs, seq: last.seq }), final };
+    return { comments, nextPaginationToken: tokenAt({ offsetMs: last.offsetMs, seq: last.seq }), final, revision };
   }
 
   private async knownStream(streamId: string): Promise<Stream> {

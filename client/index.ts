@@ -3,6 +3,8 @@ export { CommentPoster } from "./comment-poster.js";
 export type { CommentPosterOptions, PostExtras, PostedComment } from "./comment-poster.js";
 export { LiveFeed } from "./live-feed.js";
 export type { CommentSource, ConnectionState, EventSourceLike, LiveFeedOptions, SseMessage } from "./live-feed.js";
+export { ModerationClient, canModerate, tokenScopes } from "./moderation-client.js";
+export type { ModerationClientOptions } from "./moderation-client.js";
 export { PlaybackSync } from "./playback-sync.js";
 export type { PlaybackSyncOptions, PlayerLike } from "./playback-sync.js";
 export { LiveCommentsError, getStream, getWindow } from "./wire.js";

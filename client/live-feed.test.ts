@@ -119,3 +119,42 @@ test("should reload the recent window on reset, delivering only what it had not"
   assert.match(requests[1]!, /\/v1\/streams\/s\/comments\?start_time=0\.000&duration=90\.\d{3}&limit=500$/);
   feed.close();
 });
+
+test("should tell the page of deletions, the pin, slow mode and the end, and never deliver a deleted comment", () => {
+  FakeEventSource.opened = [];
+  const shown: number[] = [];
+  const deleted: string[] = [];
+  const pins: (string | null)[] = [];
+  const slow: number[] = [];
+  const ended: number[] = [];
+  const feed = new LiveFeed({
+    baseUrl: "http://edge",
+    streamId: "s",
+    history: 20,
+    eventSource: (url) => new FakeEventSource(url),
+    fetch: () => Promise.reject(new Error("no fetch expected")),
+    onComments: (comments) => shown.push(...comments.map((c) => c.seq)),
+    onDelete: (id) => deleted.push(id),
+    onPinned: (pinned) => pins.push(pinned?.comment_id ?? null),
+    onSlowMode: (seconds) => slow.push(seconds),
+    onEnded: (endedAt) => ended.push(endedAt),
+  });
+  const source = FakeEventSource.opened[0]!;
+  assert.match(source.url, /[?&]history=20\b/);
+  source.open();
+  source.emit("comments", [comment(1), comment(2)], "2");
+  source.emit("pinned_comment", comment(1));
+  source.emit("delete_comment", { comment_id: "c-3" }, "4");
+  source.emit("new_comment", comment(3), "3"); // deleted before it arrived: never shown
+  source.emit("slow_mode", { slow_mode_s: 10 }, "5");
+  source.emit("pinned_comment", null, "6");
+  assert.equal(feed.cursor, 6);
+  source.emit("stream_ended", { stream_id: "s", ended_at: 99 });
+  assert.deepEqual(shown, [1, 2]);
+  assert.deepEqual(deleted, ["c-3"]);
+  assert.deepEqual(pins, ["c-1", null]);
+  assert.deepEqual(slow, [10]);
+  assert.deepEqual(ended, [99]);
+  assert.equal(feed.state, "closed", "an ended stream's feed closes and does not reconnect");
+  assert.ok(source.closed);
+});

@@ -35,6 +35,16 @@ export interface LiveFeedOptions {
   readonly onViewers?: (count: number) => void;
   /** Comments the server's rate cap left out of a hot stream. */
   readonly onOmitted?: (count: number) => void;
+  /** A moderator took a comment down: remove it from the page. It is never delivered again. */
+  readonly onDelete?: (commentId: string) => void;
+  /** The pinned comment, on open when there is one and whenever it changes; null once unpinned. */
+  readonly onPinned?: (comment: WireComment | null) => void;
+  /** The stream's slow mode changed: seconds between two comments of one user (0: off). */
+  readonly onSlowMode?: (seconds: number) => void;
+  /** The stream ended after its last comment: the feed closes itself; show the replay. */
+  readonly onEnded?: (endedAt: number) => void;
+  /** How many recent comments come first on open (the server's default, 50, when unset; at most 200). */
+  readonly history?: number;
   /** A reset or reload that failed; the feed goes on live. */
   readonly onError?: (error: unknown) => void;
   /** Server-side batching window (0 = one event per comment); the server's default when unset. */
@@ -58,7 +68,9 @@ const MAX_RETRY_MS = 30_000;
 
 /**
  * A stream's live comments over Server-Sent Events. Wraps EventSource: reads batched and
- * single events, delivers each comment once (by comment_id, across reconnects), resumes with
+ * single events (the recent comments on open first), delivers each comment once (by
+ * comment_id, across reconnects) and never one a moderator deleted, tells the page of
+ * deletions, the pin, slow mode and the stream's end (closing itself then), resumes with
  * Last-Event-ID (the browser's own reconnects send it; when the browser gives up, the feed
  * reconnects itself with `last_event_id`), and on `reset` reloads the recent window from the
  * playback API so a gap the live path cannot fill is filled from the archive.
@@ -70,11 +82,14 @@ export class LiveFeed {
   private retryMs = FIRST_RETRY_MS;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly seen: RecentIds;
+  /** Comments a moderator took down: never delivered, even if a reload brings them. */
+  private readonly deleted: RecentIds;
   private readonly fetcher: Fetch;
   private closed = false;
 
   constructor(private readonly options: LiveFeedOptions) {
     this.seen = new RecentIds(options.rememberIds ?? 10_000);
+    this.deleted = new RecentIds(options.rememberIds ?? 10_000);
     this.fetcher = options.fetch ?? defaultFetch();
     this.open();
   }
@@ -97,9 +112,10 @@ export class LiveFeed {
   }
 
   private open(): void {
-    const { baseUrl, streamId, batchMs, maxRate, accessToken } = this.options;
+    const { baseUrl, streamId, batchMs, maxRate, accessToken, history } = this.options;
     const query = new URLSearchParams();
     if (batchMs !== undefined) query.set("batch_ms", String(batchMs));
+    if (history !== undefined) query.set("history", String(history));
     if (maxRate !== undefined) query.set("max_rate", String(maxRate));
     if (accessToken !== undefined) query.set("access_token", accessToken);
     if (this.lastSeq !== undefined) query.set("last_event_id", String(this.lastSeq));
@@ -123,6 +139,26 @@ export class LiveFeed {
     });
     source.addEventListener("viewers", (event) => this.options.onViewers?.((JSON.parse(event.data) as { count: number }).count));
     source.addEventListener("reset", () => void this.reload());
+    source.addEventListener("delete_comment", (event) => {
+      this.moveCursor(event.lastEventId);
+      const { comment_id: commentId } = JSON.parse(event.data) as { comment_id: string };
+      this.deleted.add(commentId);
+      this.options.onDelete?.(commentId);
+    });
+    source.addEventListener("pinned_comment", (event) => {
+      this.moveCursor(event.lastEventId);
+      const pinned = JSON.parse(event.data) as WireComment | null;
+      this.options.onPinned?.(pinned && !this.deleted.has(pinned.comment_id) ? pinned : null);
+    });
+    source.addEventListener("slow_mode", (event) => {
+      this.moveCursor(event.lastEventId);
+      this.options.onSlowMode?.((JSON.parse(event.data) as { slow_mode_s: number }).slow_mode_s);
+    });
+    source.addEventListener("stream_ended", (event) => {
+      const { ended_at: endedAt } = JSON.parse(event.data) as { ended_at: number };
+      this.close();
+      this.options.onEnded?.(endedAt);
+    });
   }
 
   /** The browser gave up (an HTTP error answer): try again with backoff, from the cursor. */
@@ -137,7 +173,7 @@ export class LiveFeed {
   }
 
   private receive(comments: readonly WireComment[], lastEventId: string): void {
-    const fresh = comments.filter((comment) => this.seen.add(comment.comment_id));
+    const fresh = comments.filter((comment) => !this.deleted.has(comment.comment_id) && this.seen.add(comment.comment_id));
     for (const comment of fresh) if (this.lastSeq === undefined || comment.seq > this.lastSeq) this.lastSeq = comment.seq;
     this.moveCursor(lastEventId);
     if (fresh.length > 0) this.options.onComments(fresh, "live");
@@ -156,8 +192,13 @@ export class LiveFeed {
       const reloadMs = this.options.reloadWindowMs ?? 120_000;
       const nowOffset = Math.max(0, Date.now() - stream.started_at);
       const startMs = Math.max(0, nowOffset - reloadMs);
-      const comments = await getWindow(this.fetcher, baseUrl, streamId, { startMs, durationMs: nowOffset - startMs + 60_000 });
-      const fresh = comments.filter((comment) => this.seen.add(comment.comment_id)).sort((a, b) => a.seq - b.seq);
+      const { maxRate } = this.options;
+      const comments = await getWindow(this.fetcher, baseUrl, streamId, {
+        startMs,
+        durationMs: nowOffset - startMs + 60_000,
+        ...(maxRate === undefined ? {} : { maxRate }),
+      });
+      const fresh = comments.filter((comment) => !this.deleted.has(comment.comment_id) && this.seen.add(comment.comment_id)).sort((a, b) => a.seq - b.seq);
       if (fresh.length > 0 && !this.closed) this.options.onComments(fresh, "reload");
     } catch (error) {
       this.options.onError?.(error);

@@ -54,7 +54,8 @@ function fakeArchive(comments: readonly WireComment[], options: { hold?: boolean
     if (from === 0) requests.push({ startMs, signal: init?.signal ?? undefined });
     if (options.hold) await new Promise<void>((resolve) => held.push(resolve));
     if (init?.signal?.aborted) throw new DOMException("aborted", "AbortError");
-    const inWindow = comments.filter((c) => c.offset_ms >= startMs && c.offset_ms < endMs);
+    // In the API's order: by offset, then seq.
+    const inWindow = comments.filter((c) => c.offset_ms >= startMs && c.offset_ms < endMs).sort((a, b) => a.offset_ms - b.offset_ms || a.seq - b.seq);
     const page = inWindow.slice(from, from + limit);
     const next = from + limit < inWindow.length ? String(from + limit) : null;
     return new Response(JSON.stringify({ comments: page, next_pagination_token: next }), { headers: { "content-type": "application/json" } });
@@ -200,5 +201,58 @@ test("should retry a window whose fetch failed", async () => {
   player.at(0.2);
   await settle();
   assert.deepEqual(shown, [100]);
+  sync.stop();
+});
+
+test("should show a window's first page before its other pages arrive, fetch them as the clock nears, and never drop the window's end", async () => {
+  const comments = Array.from({ length: 40 }, (_, i) => comment(i * 200, i + 1)); // 0 .. 7.8 s
+  const archive = fakeArchive(comments);
+  const pages: string[] = [];
+  let failNext = true;
+  const fetch = async (input: string, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input, "http://x");
+    pages.push(url.searchParams.get("pagination_token") ?? "first");
+    assert.equal(url.searchParams.get("max_rate"), "50", "asks for the replay thinned like the live view");
+    // The third page fails once: it is asked for again, not skipped.
+    if (url.searchParams.get("pagination_token") === "20" && failNext) {
+      failNext = false;
+      return new Response(JSON.stringify({ error: { code: "unavailable", message: "try again" } }), { status: 503 });
+    }
+    return archive.fetch(input, init);
+  };
+  const player = new FakePlayer();
+  const shown: number[] = [];
+  const errors: unknown[] = [];
+  const sync = new PlaybackSync({
+    baseUrl: "",
+    streamId: "s",
+    player,
+    windowMs: 10_000,
+    prefetchMs: 500,
+    backfillMs: 0,
+    pageLimit: 10,
+    revisionPollMs: 0,
+    fetch,
+    onComments: (list) => shown.push(...list.map((c) => c.seq)),
+    onError: (error) => errors.push(error),
+  });
+  await settle();
+  assert.deepEqual(pages, ["first"], "one page is enough to start");
+  assert.deepEqual(shown, [1]);
+  player.at(1.5); // the first page reaches 1.8 s: the next is fetched as the clock nears it
+  await settle();
+  assert.deepEqual(pages, ["first", "10"]);
+  player.at(3.8);
+  await settle();
+  assert.equal(errors.length, 1, "the failed page is reported");
+  await new Promise((resolve) => setTimeout(resolve, 2_200)); // asked for again after the pause
+  player.at(9.9);
+  await settle();
+  player.at(9.95);
+  assert.deepEqual(
+    shown,
+    comments.map((c) => c.seq),
+    "every comment of the window, the end included, in order",
+  );
   sync.stop();
 });

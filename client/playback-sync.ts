@@ -1,5 +1,5 @@
 import type { Fetch, WireComment } from "./wire.js";
-import { defaultFetch, getWindow } from "./wire.js";
+import { defaultFetch, getStream, getWindowPage } from "./wire.js";
 
 /** The part of an HTMLMediaElement the sync reads: its clock and its play, pause and seek events. */
 export interface PlayerLike {
@@ -34,13 +34,31 @@ export interface PlaybackSyncOptions {
   readonly tickMs?: number;
   /** Comments per page of the playback API (default 500). */
   readonly pageLimit?: number;
+  /**
+   * At most this many comments per second of video (default 50, what a live viewer is shown by
+   * default); the server thins hotter seconds to an evenly spread sample. 0 asks for all.
+   */
+  readonly maxRate?: number;
+  /** The stream's revision (`GET /v1/streams/{id}`): pages that name it are cached for good. */
+  readonly revision?: number;
+  /**
+   * How often the stream's revision is read again (default 30 s; 0: never): a comment deleted
+   * after the stream ended leaves the replay within this long.
+   */
+  readonly revisionPollMs?: number;
   readonly fetch?: Fetch;
 }
 
 interface Window {
   readonly controller: AbortController;
-  state: "loading" | "ready" | "failed";
-  comments: readonly WireComment[];
+  /** Fetched and not yet shown, in replay order. */
+  comments: WireComment[];
+  /** Every comment with an offset up to here is fetched: the pages read so far cover it. */
+  completeThroughMs: number;
+  /** The next page's token; null once the last page is read. */
+  next: string | null;
+  fetching: boolean;
+  /** When a failed page may be asked for again; 0 when none failed. */
   retryAt: number;
 }
 
@@ -49,10 +67,15 @@ const RETRY_MS = 2_000;
 
 /**
  * Shows a replay's comments in step with a video player. Windows of the stream's timeline,
- * aligned to `windowMs`, are fetched just in time and the next one before the current one runs
- * out; a comment is handed to `onComments` when the player's clock reaches its offset. Pausing
- * stops the clock; a seek drops the buffer, cancels fetches in flight, clears the view and loads
- * the window at the new position. At most three windows are held: previous, current and next.
+ * aligned to `windowMs`, are read page by page just in time: a window's first page is shown as
+ * soon as it arrives, its next pages are fetched as the clock approaches the end of what is
+ * read, and the next window before the current one runs out; nothing of a window is ever
+ * skipped (a page that fails is asked for again, and reported). A comment is handed to
+ * `onComments` when the player's clock reaches its offset and then forgotten. Pausing stops the
+ * clock; a seek drops the buffer, cancels fetches in flight, clears the view and loads the
+ * window at the new position. At most three windows are held: previous, current and next. Hot
+ * streams are thinned by the server (`maxRate`), so memory stays bounded by the rate, not by
+ * the stream.
  */
 export class PlaybackSync {
   private readonly windows = new Map<number, Window>();
@@ -63,6 +86,8 @@ export class PlaybackSync {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners: [string, () => void][];
   private stopped = false;
+  private revision: number | undefined;
+  private revisionTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: PlaybackSyncOptions) {
     this.windowMs = options.windowMs ?? 180_000;
@@ -77,14 +102,31 @@ export class PlaybackSync {
       ["pause", () => this.tick()],
     ];
     for (const [type, listener] of this.listeners) options.player.addEventListener(type, listener);
+    this.revision = options.revision;
+    const pollMs = options.revisionPollMs ?? 30_000;
+    if (pollMs > 0) this.revisionTimer = setInterval(() => void this.readRevision(), pollMs);
     this.tick();
     this.run();
+  }
+
+  /** A new revision (a deletion after the end): the view is rebuilt from the revised pages. */
+  private async readRevision(): Promise<void> {
+    try {
+      const stream = await getStream(this.fetcher, this.options.baseUrl, this.options.streamId);
+      const revision = stream.revision ?? 0;
+      if (this.stopped || revision === (this.revision ?? 0)) return;
+      this.revision = revision;
+      this.jump();
+    } catch (error) {
+      this.options.onError?.(error);
+    }
   }
 
   /** Detaches from the player and cancels every fetch. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.revisionTimer);
     for (const [type, listener] of this.listeners) this.options.player.removeEventListener(type, listener);
     this.dropWindows();
   }
@@ -126,21 +168,27 @@ export class PlaybackSync {
     if (now - this.shownThroughMs > this.windowMs + 1) this.shownThroughMs = this.backfillStart();
     const first = Math.floor(Math.max(0, this.shownThroughMs + 1) / this.windowMs);
     const current = Math.floor(now / this.windowMs);
+    const prefetchMs = this.options.prefetchMs ?? 30_000;
     const due: WireComment[] = [];
     let reached = now;
     for (let index = first; index <= current; index++) {
       const window = this.load(index);
-      if (window.state !== "ready") {
-        // Nothing past this window's start can be shown until it is here.
-        reached = Math.min(now, index * this.windowMs - 1);
-        break;
+      const through = Math.min(now, window.completeThroughMs);
+      let taken = 0;
+      while (taken < window.comments.length && window.comments[taken]!.offset_ms <= through) {
+        const comment = window.comments[taken++]!;
+        if (comment.offset_ms > this.shownThroughMs) due.push(comment);
       }
-      for (const comment of window.comments) {
-        if (comment.offset_ms > this.shownThroughMs && comment.offset_ms <= reached) due.push(comment);
+      if (taken > 0) window.comments = window.comments.slice(taken);
+      if (window.next !== null && window.completeThroughMs - now <= prefetchMs) this.fetchPage(index, window);
+      if (through < Math.min(now, (index + 1) * this.windowMs - 1)) {
+        // Nothing past what this window has read can be shown until its next page is here.
+        reached = through;
+        break;
       }
     }
     this.shownThroughMs = Math.max(this.shownThroughMs, reached);
-    if ((current + 1) * this.windowMs - now <= (this.options.prefetchMs ?? 30_000)) this.load(current + 1);
+    if ((current + 1) * this.windowMs - now <= prefetchMs) this.load(current + 1);
     for (const [index, window] of this.windows) {
       if (index < current - 1 || index > current + 1) {
         window.controller.abort();
@@ -150,33 +198,64 @@ export class PlaybackSync {
     if (due.length > 0) this.options.onComments(due);
   }
 
-  /** The window at `index`, fetching it when it is missing or its last fetch failed long enough ago. */
+  /** The window at `index`, asking for its first page when it is new. */
   private load(index: number): Window {
     const known = this.windows.get(index);
-    if (known && (known.state !== "failed" || Date.now() < known.retryAt)) return known;
-    const window: Window = { controller: new AbortController(), state: "loading", comments: [], retryAt: 0 };
+    if (known) return known;
+    const window: Window = {
+      controller: new AbortController(),
+      comments: [],
+      completeThroughMs: index * this.windowMs - 1,
+      next: "",
+      fetching: false,
+      retryAt: 0,
+    };
     this.windows.set(index, window);
-    getWindow(
+    this.fetchPage(index, window);
+    return window;
+  }
+
+  /** Asks for a window's next page, unless one is on its way or a failed one must wait. */
+  private fetchPage(index: number, window: Window): void {
+    if (window.fetching || window.next === null || Date.now() < window.retryAt) return;
+    window.fetching = true;
+    const maxRate = this.options.maxRate ?? 50;
+    const revision = this.revision;
+    const windowEndMs = (index + 1) * this.windowMs - 1;
+    getWindowPage(
       this.fetcher,
       this.options.baseUrl,
       this.options.streamId,
-      { startMs: index * this.windowMs, durationMs: this.windowMs, pageLimit: this.options.pageLimit ?? 500 },
+      {
+        startMs: index * this.windowMs,
+        durationMs: this.windowMs,
+        pageLimit: this.options.pageLimit ?? 500,
+        ...(maxRate > 0 ? { maxRate } : {}),
+        ...(revision === undefined ? {} : { revision }),
+      },
+      window.next || null,
       window.controller.signal,
     ).then(
-      (comments) => {
+      (page) => {
         if (this.windows.get(index) !== window) return;
-        window.comments = comments.sort((a, b) => a.offset_ms - b.offset_ms || a.seq - b.seq);
-        window.state = "ready";
+        window.fetching = false;
+        window.retryAt = 0;
+        const sorted = page.comments.sort((a, b) => a.offset_ms - b.offset_ms || a.seq - b.seq);
+        window.comments = window.comments.concat(sorted);
+        window.next = page.next;
+        // The next page may hold more comments at this page's last offset.
+        const last = sorted[sorted.length - 1];
+        window.completeThroughMs = page.next === null ? windowEndMs : Math.max(window.completeThroughMs, last ? last.offset_ms - 1 : window.completeThroughMs);
         this.tick();
       },
       (error: unknown) => {
         if (this.windows.get(index) !== window || window.controller.signal.aborted) return;
-        window.state = "failed";
+        window.fetching = false;
         window.retryAt = Date.now() + RETRY_MS;
         this.options.onError?.(error);
+        setTimeout(() => this.tick(), RETRY_MS);
       },
     );
-    return window;
   }
 
   private dropWindows(): void {

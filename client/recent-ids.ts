@@ -4,6 +4,10 @@ export class RecentIds {
 
   constructor(private readonly capacity: number) {}
 
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   /** Remembers `id`; false when it was already remembered. */
   add(id: string): boolean {
     if (this.ids.has(id)) return false;

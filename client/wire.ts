@@ -18,6 +18,11 @@ export interface WireStream {
   /** When the stream ended; null (or absent) while it runs. */
   readonly ended_at?: number | null;
   readonly comment_count?: number;
+  /** The pinned comment, or null. */
+  readonly pinned?: WireComment | null;
+  readonly slow_mode_s?: number;
+  /** When replays last changed (a deletion), ms since the epoch; 0: never. Replay windows are addressed by it. */
+  readonly revision?: number;
 }
 
 /** The fetch the SDK calls: the browser's by default, injectable for tests and other runtimes. */
@@ -68,34 +73,62 @@ export async function getStream(fetcher: Fetch, baseUrl: string, streamId: strin
   return (await response.json()) as WireStream;
 }
 
-/** Most pages read for one window; a window holds at most this many times the page limit. */
+/** Most pages {@link getWindow} reads for one window before it gives up loudly. */
 const MAX_PAGES_PER_WINDOW = 200;
 
-/** Reads every comment with an offset in [startMs, startMs + durationMs), following pages. */
-export async function getWindow(
+/** A window of a stream's timeline and how to read it. */
+export interface WindowSpec {
+  readonly startMs: number;
+  readonly durationMs: number;
+  /** Comments per page (the server's default when unset). */
+  readonly pageLimit?: number;
+  /** At most this many comments per second of video, thinned by the server; all when unset. */
+  readonly maxRate?: number;
+  /** The stream's revision: pages that name the current one are cached for good. */
+  readonly revision?: number;
+}
+
+/** One page of a window, and the token of the next (null: the window is done). */
+export interface WindowPage {
+  readonly comments: WireComment[];
+  readonly next: string | null;
+}
+
+/** Reads one page of a window: the first without `token`, the next with the previous page's. */
+export async function getWindowPage(
   fetcher: Fetch,
   baseUrl: string,
   streamId: string,
-  window: { readonly startMs: number; readonly durationMs: number; readonly pageLimit?: number },
+  window: WindowSpec,
+  token: string | null,
   signal?: AbortSignal,
-): Promise<WireComment[]> {
+): Promise<WindowPage> {
+  const query = new URLSearchParams({ start_time: (window.startMs / 1000).toFixed(3), duration: (window.durationMs / 1000).toFixed(3) });
+  if (window.pageLimit !== undefined) query.set("limit", String(window.pageLimit));
+  if (window.maxRate !== undefined) query.set("max_rate", String(window.maxRate));
+  if (window.revision !== undefined) query.set("rev", String(window.revision));
+  if (token) query.set("pagination_token", token);
+  const response = await fetcher(apiUrl(baseUrl, streamPath(streamId, `/comments?${query}`)), signal ? { signal } : {});
+  if (!response.ok) throw await errorFromResponse(response);
+  const body = (await response.json()) as { comments: WireComment[]; next_pagination_token: string | null };
+  return { comments: body.comments, next: body.next_pagination_token };
+}
+
+/**
+ * Reads every comment of a window, following pages. A window of more than 200 pages is refused
+ * with `window_too_large` rather than cut short: ask for it thinned (`maxRate`) or page it with
+ * {@link getWindowPage}.
+ */
+export async function getWindow(fetcher: Fetch, baseUrl: string, streamId: string, window: WindowSpec, signal?: AbortSignal): Promise<WireComment[]> {
   const comments: WireComment[] = [];
   let token: string | null = null;
   for (let page = 0; page < MAX_PAGES_PER_WINDOW; page++) {
-    const query = new URLSearchParams({
-      start_time: (window.startMs / 1000).toFixed(3),
-      duration: (window.durationMs / 1000).toFixed(3),
-      limit: String(window.pageLimit ?? 500),
-    });
-    if (token) query.set("pagination_token", token);
-    const response = await fetcher(apiUrl(baseUrl, streamPath(streamId, `/comments?${query}`)), signal ? { signal } : {});
-    if (!response.ok) throw await errorFromResponse(response);
-    const body = (await response.json()) as { comments: WireComment[]; next_pagination_token: string | null };
-    comments.push(...body.comments);
-    token = body.next_pagination_token;
+    const read: WindowPage = await getWindowPage(fetcher, baseUrl, streamId, { pageLimit: 500, ...window }, token, signal);
+    comments.push(...read.comments);
+    token = read.next;
     if (!token) return comments;
   }
-  return comments;
+  throw new LiveCommentsError("window_too_large", `the window holds more than ${MAX_PAGES_PER_WINDOW} pages; ask for it thinned with maxRate`);
 }
 
 /** The default fetch, bound so that browsers accept it as a detached function. */

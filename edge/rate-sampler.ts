@@ -1,4 +1,5 @@
 import type { Comment } from "../core/comment.js";
+import { evenSample } from "../core/even-sample.js";
 
 /** What a sampler keeps of a batch. */
 export interface Sample {
@@ -43,14 +44,7 @@ export class RateSampler {
       return undefined;
     }
     this.tokens -= keep;
-    let kept: readonly Comment[] = batch;
-    let omitted: Comment[] = [];
-    if (keep < batch.length) {
-      const picked = new Set<number>();
-      for (let i = 0; i < keep; i++) picked.add(Math.floor(((i + 0.5) * batch.length) / keep));
-      kept = batch.filter((_, i) => picked.has(i));
-      omitted = batch.filter((_, i) => !picked.has(i));
-    }
+    const { kept, omitted } = keep < batch.length ? evenSample(batch, keep) : { kept: batch, omitted: [] };
     const sample = { kept, omitted, omittedCount: this.carriedOmitted + omitted.length, firstSeq: this.carriedFirstSeq };
     this.carriedOmitted = 0;
     this.carriedFirstSeq = undefined;

@@ -438,8 +438,8 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal((await api.request("GET", "/v1/streams/unknown-one/comments?start_time=0&duration=10")).status, 404);
       });
 
-      it("should serve pages with an ETag, answer 304 to a match, and cache an ended stream's pages for good", async () => {
-        const { streamId } = await fill(2);
+      it("should serve pages with an ETag, answer 304 to a match, and cache an ended stream's pages for good, per revision", async () => {
+        const { streamId, all: posted } = await fill(2);
         const path = `/v1/streams/${streamId}/comments?start_time=0&duration=180`;
         const live = await api.request("GET", path);
         const etag = live.headers.get("etag")!;
@@ -451,17 +451,70 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal((await api.request("GET", path, { headers: { "if-none-match": '"other"' } })).status, 200);
 
         await api.request("POST", `/v1/streams/${streamId}/end`, { token: await api.token("admin", "streams:admin") });
-        const deadline = Date.now() + 10_000;
-        let cacheControl: string | null = null;
-        while (cacheControl !== "public, max-age=31536000, immutable" && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          cacheControl = (await api.request("GET", path)).headers.get("cache-control");
-        }
-        assert.equal(cacheControl, "public, max-age=31536000, immutable", "final once ended and fully archived");
+        /** Waits until the page at `query` is cached as `expected`, and answers it. */
+        const cachedAs = async (query: string, expected: string) => {
+          const deadline = Date.now() + 15_000;
+          for (;;) {
+            const page = await api.request("GET", `${path}${query}`);
+            if (page.headers.get("cache-control") === expected) return page;
+            if (Date.now() > deadline) assert.fail(`${query}: cache-control ${page.headers.get("cache-control")}, expected ${expected}`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        };
+        await cachedAs("&rev=0", "public, max-age=31536000, immutable");
+        await cachedAs("", "public, max-age=60");
         const status = await api.request("GET", "/v1/archive/status");
         assert.equal(status.json.lag_comments, 0);
         assert.equal(status.json.lag_seconds, 0);
         assert.ok((status.json.written as number) >= 2);
+
+        // A deletion after the end makes a new revision: its pages are final without the comment.
+        const deleted = await api.request("DELETE", `/v1/streams/${streamId}/comments/${posted[0]!.comment_id}`, {
+          token: await api.token("mod", "comments:moderate"),
+        });
+        assert.equal(deleted.status, 200, deleted.text);
+        // Other processes see a stream's change within their registry cache's second.
+        let revision = 0;
+        for (const deadline = Date.now() + 5_000; revision === 0 && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100)))
+          revision = (await api.request("GET", `/v1/streams/${streamId}`)).json.revision as number;
+        assert.ok(revision > 0, "the deletion made a new revision");
+        const revised = await cachedAs(`&rev=${revision}`, "public, max-age=31536000, immutable");
+        assert.deepEqual(
+          (revised.json.comments as CommentJson[]).map((c) => c.comment_id),
+          [posted[1]!.comment_id],
+        );
+        assert.equal((await api.request("GET", `${path}&rev=0`)).headers.get("cache-control"), "public, max-age=60", "an old revision is cached briefly");
+      });
+
+      it("should thin a window to at most max_rate comments per second of video, evenly spread, in whole-second pages", async () => {
+        const streamId = await api.createStream();
+        // 20 comments at once: most within one second of video.
+        await Promise.all(Array.from({ length: 20 }, (_, i) => api.post(streamId, user(), `b${i}`)));
+        const all = await api.waitForArchive(streamId, 20);
+        const perSecond = new Map<number, number>();
+        for (const c of all) perSecond.set(Math.floor(c.offset_ms / 1000), (perSecond.get(Math.floor(c.offset_ms / 1000)) ?? 0) + 1);
+        const thinned = await api.request("GET", `${postPath(streamId)}?start_time=0&duration=60&max_rate=3`);
+        assert.equal(thinned.status, 200, thinned.text);
+        const kept = thinned.json.comments as CommentJson[];
+        const expected = [...perSecond.values()].reduce((sum, n) => sum + Math.min(3, n), 0);
+        assert.equal(kept.length, expected, "at most 3 of each second");
+        assert.ok(kept.every((c) => all.some((a) => a.comment_id === c.comment_id)));
+        // Paged by whole seconds: pages of one comment still cover every second once.
+        let token: string | null = null;
+        const paged: CommentJson[] = [];
+        do {
+          const page = await api.request(
+            "GET",
+            `${postPath(streamId)}?start_time=0&duration=60&max_rate=3&limit=1${token ? `&pagination_token=${token}` : ""}`,
+          );
+          paged.push(...(page.json.comments as CommentJson[]));
+          token = page.json.next_pagination_token as string | null;
+        } while (token);
+        assert.deepEqual(
+          paged.map((c) => c.comment_id),
+          kept.map((c) => c.comment_id),
+        );
+        assert.equal((await api.request("GET", `${postPath(streamId)}?start_time=0&duration=60&max_rate=0`)).status, 400);
       });
 
       it("should count a stream's archived comments in its metadata", async () => {

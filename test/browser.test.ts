@@ -2,6 +2,7 @@
 // chromium, driven by playwright-core), against the one-process system as `npm start` runs it.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { ApiClient } from "../harness/http-client.js";
@@ -9,6 +10,9 @@ import type { Accepted } from "../harness/http-client.js";
 import { startEmbeddedSystem, withEmbeddedSystem } from "../harness/embedded-system.js";
 import { freePort } from "../harness/free-port.js";
 import { launchChromium } from "../harness/chromium.js";
+import { DATABASE_FILE } from "../app/embedded-app.js";
+import { createSqliteArchiveStore } from "../ports/archive-store/sqlite.js";
+import { openDatabase } from "../ports/sqlite/open-database.js";
 
 /** LC_SCREENSHOTS=<folder> keeps pictures of the live and replay views (the README's). */
 const SCREENSHOTS = process.env.LC_SCREENSHOTS;
@@ -243,3 +247,162 @@ test("should show exactly the comments due after seeking a replay forward and ba
     await page.close();
   });
 });
+
+test("should take a comment a moderator deletes on one page off another within a second, keep it out of the replay, and switch to the replay when the stream ends", async () => {
+  await withEmbeddedSystem({ env: { LC_RATE_LIMITS: "off" } }, async (system, api) => {
+    const streamId = await api.createStream();
+    const moderatorToken = await api.token("mod", "comments:moderate");
+    const [moderator, viewer] = await Promise.all([
+      openPage(`${system.http.edge}/?stream=${streamId}#token=${moderatorToken}`),
+      openPage(`${system.http.edge}/?stream=${streamId}`),
+    ]);
+    await Promise.all([waitForState(moderator, "open"), waitForState(viewer, "open")]);
+    await api.post(streamId, "ada", "a kind word");
+    const doomed = await api.post(streamId, "troll", "an abusive one");
+    await Promise.all([waitForCount(moderator, 2), waitForCount(viewer, 2)]);
+    assert.equal(await viewer.locator("#comments button").count(), 0, "a viewer's page has no moderation controls");
+    await api.waitForArchive(streamId, 2); // what a moderator sees is archived within moments
+    if (SCREENSHOTS) await moderator.screenshot({ path: `${SCREENSHOTS}/moderation.png` });
+
+    const started = Date.now();
+    await moderator.click(`#comments li[data-comment-id="${doomed.comment_id}"] button[data-action="delete"]`);
+    await viewer.waitForFunction(`!document.querySelector('#comments li[data-comment-id="${doomed.comment_id}"]')`, undefined, { timeout: 5_000, polling: 20 });
+    const elapsedMs = Date.now() - started;
+    assert.ok(elapsedMs <= 1_000, `the other page dropped the comment after ${elapsedMs} ms`);
+    assert.deepEqual(
+      (await shown(moderator)).map((item) => item.text),
+      ["a kind word"],
+    );
+
+    const admin = await api.token("admin", "streams:admin");
+    assert.equal((await api.request("POST", `/v1/streams/${streamId}/end`, { token: admin })).status, 200);
+    await waitForState(viewer, "replay");
+    await viewer.waitForFunction(`document.getElementById("player").readyState >= 1`);
+    await viewer.evaluate(`document.getElementById("player").currentTime = 20`);
+    await waitForCount(viewer, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(
+      (await shown(viewer)).map((item) => item.text),
+      ["a kind word"],
+      "the replay never shows the deleted comment",
+    );
+    await Promise.all([moderator.close(), viewer.close()]);
+  });
+});
+
+test("should open a new page with the stream's recent comments and its pin at once", async () => {
+  await withEmbeddedSystem({ env: { LC_RATE_LIMITS: "off" } }, async (system, api) => {
+    const streamId = await api.createStream();
+    const posted: Accepted[] = [];
+    for (const [who, text] of [
+      ["ada", "first!"],
+      ["host", "Welcome, the match starts at 8"],
+      ["bob", "can't wait"],
+    ] as const)
+      posted.push(await api.post(streamId, who, text));
+    await api.waitForArchive(streamId, posted.length);
+    const pinned = await api.request("PUT", `/v1/streams/${streamId}/pin`, {
+      token: await api.token("mod", "comments:moderate"),
+      json: { comment_id: posted[1]!.comment_id },
+    });
+    assert.equal(pinned.status, 200);
+    const started = Date.now();
+    const page = await openPage(`${system.http.edge}/?stream=${streamId}`);
+    await waitForCount(page, 3);
+    await page.waitForSelector("#pinned:not([hidden])");
+    const elapsedMs = Date.now() - started;
+    assert.deepEqual(
+      (await shown(page)).map((item) => item.text),
+      ["first!", "Welcome, the match starts at 8", "can't wait"],
+    );
+    assert.equal(await page.locator("#pinned .text").textContent(), "Welcome, the match starts at 8");
+    assert.ok(elapsedMs < 5_000, `the page showed its first second after ${elapsedMs} ms`);
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/first-second.png` });
+    await page.close();
+  });
+});
+
+/** Most JavaScript heap the replay tab of a 2,000 comments/s stream may use (measured: see the README). */
+const HOT_REPLAY_MAX_HEAP_BYTES = 64 * 1024 * 1024;
+
+test(
+  "should replay 3 minutes of a 2,000 comments/s stream (360,000 comments) to its end, thinned, within a bounded tab heap",
+  { timeout: 180_000 },
+  async () => {
+    const total = 360_000;
+    const spanMs = 180_000;
+    const first = await startEmbeddedSystem();
+    const { dataDir, jwtSecret } = first;
+    let api = new ApiClient(first.http, jwtSecret);
+    const streamId = await api.createStream();
+    assert.equal((await api.request("POST", `/v1/streams/${streamId}/end`, { token: await api.token("admin", "streams:admin") })).status, 200);
+    const startedAt = (await api.request("GET", `/v1/streams/${streamId}`)).json.started_at as number;
+    await first.stop();
+    // The archive as 3 minutes at 2,000 comments/s leave it, written straight into the file.
+    const db = openDatabase(join(dataDir, DATABASE_FILE));
+    const archive = createSqliteArchiveStore(db);
+    for (let i = 0; i < total; i += 20_000) {
+      await archive.write(
+        Array.from({ length: 20_000 }, (_, j) => {
+          const n = i + j;
+          const offsetMs = Math.floor((n * spanMs) / total);
+          return {
+            commentId: `00000000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`,
+            streamId,
+            userId: `viewer-${n % 5_000}`,
+            username: `Viewer ${n % 5_000}`,
+            text: `comment number ${n}, about as long as a live comment tends to be`,
+            serverTs: startedAt + offsetMs,
+            offsetMs,
+            seq: n + 1,
+          };
+        }),
+      );
+    }
+    db.close();
+    const system = await startEmbeddedSystem({ dataDir, env: { LC_JWT_SECRET: jwtSecret } });
+    try {
+      api = new ApiClient(system.http, jwtSecret);
+      assert.equal((await api.request("GET", `/v1/streams/${streamId}`)).json.comment_count, total);
+      const page = await openPage(`${system.http.archive}/?stream=${streamId}`);
+      const pages: string[] = [];
+      page.on("request", (request) => {
+        if (request.url().includes("/comments?")) pages.push(request.url());
+      });
+      await waitForState(page, "replay");
+      await page.waitForFunction(`document.getElementById("player").readyState >= 1`);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Performance.enable");
+      const heapUsed = async () => {
+        await cdp.send("HeapProfiler.collectGarbage");
+        const { metrics } = (await cdp.send("Performance.getMetrics")) as { metrics: { name: string; value: number }[] };
+        return metrics.find((m) => m.name === "JSHeapUsedSize")!.value;
+      };
+      // Play the 3 minutes at 16x, sampling the heap as it goes.
+      await page.evaluate(`(() => { const p = document.getElementById("player"); p.playbackRate = 16; p.play(); })()`);
+      let peakHeap = 0;
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        peakHeap = Math.max(peakHeap, await heapUsed());
+        if ((await page.evaluate<number>(`document.getElementById("player").currentTime`)) >= spanMs / 1000 + 1) break;
+      }
+      await page.evaluate(`document.getElementById("player").pause()`);
+      const items = await shown(page);
+      const lastOffset = items.at(-1)?.offset ?? 0;
+      assert.ok(lastOffset >= spanMs - 1_000, `the replay reached ${lastOffset} ms of ${spanMs}: its end was dropped`);
+      assert.ok(items.length <= 300, "the page keeps at most 300 comments");
+      assert.ok(
+        pages.every((url) => new URL(url).searchParams.get("max_rate") === "50"),
+        "every page is asked for thinned to what a live viewer sees",
+      );
+      assert.ok(peakHeap < HOT_REPLAY_MAX_HEAP_BYTES, `the tab's JS heap reached ${(peakHeap / 2 ** 20).toFixed(1)} MiB`);
+      process.stdout.write(
+        `hot replay: ${total} comments over ${spanMs / 1000} s of video, ${pages.length} pages fetched, peak JS heap ${(peakHeap / 2 ** 20).toFixed(1)} MiB\n`,
+      );
+      await page.close();
+    } finally {
+      await system.stop();
+      system.dispose();
+    }
+  },
+);

@@ -31,7 +31,7 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     rateLimiter: createRedisRateLimiter(redis, engines.redisKeyPrefix),
     idempotency: createRedisIdempotencyStore(redis, engines.redisKeyPrefix),
     moderationStore: createRedisModerationStore(redis, engines.redisKeyPrefix),
-    comments: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs }),
+    comments: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs, createSchema: false }),
     authenticator,
     limits: config,
     clock: systemClock,

@@ -1,7 +1,7 @@
 // The demo page: a live view of a running stream (comments, post box, connection state) and a
 // replay view of an ended one (a video with its comments in sync). Comment text only ever
 // reaches the page through textContent.
-import { CommentPoster, LiveCommentsError, LiveFeed, PlaybackSync, getStream } from "../index.js";
+import { CommentPoster, LiveCommentsError, LiveFeed, ModerationClient, PlaybackSync, canModerate, getStream } from "../index.js";
 import type { WireComment, WireStream } from "../index.js";
 
 const params = new URLSearchParams(location.search);
@@ -29,14 +29,35 @@ function formatOffset(ms: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
+/** What a moderator can do to a comment from the list. */
+interface CommentActions {
+  delete(comment: WireComment): void;
+  pin(comment: WireComment): void;
+  ban(comment: WireComment): void;
+}
+
 /**
  * The comment list. Comments are queued and added once per animation frame, in one fragment,
- * and the list keeps at most MAX_SHOWN items, so hundreds per second stay smooth.
+ * and the list keeps at most MAX_SHOWN items, so hundreds per second stay smooth. With
+ * `actions` (a moderator's page) each comment has delete, pin and ban buttons.
  */
 class CommentList {
   readonly root = element("ol", { id: "comments", "aria-live": "polite" });
   private queue: WireComment[] = [];
   private scheduled = false;
+
+  constructor(private readonly actions?: CommentActions) {}
+
+  /** Whether the list shows a moderator's controls. */
+  get moderated(): boolean {
+    return this.actions !== undefined;
+  }
+
+  /** Takes a comment off the page, shown or still queued. */
+  remove(commentId: string): void {
+    this.queue = this.queue.filter((c) => c.comment_id !== commentId);
+    for (const item of this.root.querySelectorAll<HTMLElement>("li[data-comment-id]")) if (item.dataset.commentId === commentId) item.remove();
+  }
 
   add(comments: readonly WireComment[]): void {
     this.queue.push(...comments);
@@ -52,6 +73,21 @@ class CommentList {
     this.root.replaceChildren();
   }
 
+  /** A moderator's buttons for one comment. */
+  private controls(comment: WireComment, actions: CommentActions): HTMLElement {
+    const controls = element("span", { class: "moderate" });
+    for (const [action, label] of [
+      ["delete", "Delete"],
+      ["pin", "Pin"],
+      ["ban", "Ban"],
+    ] as const) {
+      const button = element("button", { type: "button", "data-action": action, title: `${label} this comment` }, label);
+      button.addEventListener("click", () => actions[action](comment));
+      controls.append(button);
+    }
+    return controls;
+  }
+
   private flush(): void {
     this.scheduled = false;
     const stick = this.root.scrollHeight - this.root.scrollTop - this.root.clientHeight < 40;
@@ -63,6 +99,7 @@ class CommentList {
         element("span", { class: "who" }, comment.username),
         element("span", { class: "text" }, comment.text),
       );
+      if (this.actions) item.append(this.controls(comment, this.actions));
       fragment.append(item);
     }
     this.queue = [];
@@ -80,10 +117,12 @@ function describe(error: unknown): string {
   return error instanceof LiveCommentsError ? `${error.message} (${error.code})` : String(error);
 }
 
+/** The token the page was opened with (#token=...), if any: a moderator's shows moderation controls. */
+const fragmentToken = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
+
 /** A token to post with: from the URL fragment (#token=...), or a guest token from a development server. */
 async function postingToken(name: string): Promise<string> {
-  const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
-  if (fromFragment) return fromFragment;
+  if (fragmentToken) return fragmentToken;
   const key = `livecomments-guest:${name}`;
   const remembered = sessionStorage.getItem(key);
   if (remembered) return remembered;
@@ -94,16 +133,60 @@ async function postingToken(name: string): Promise<string> {
   return body.token;
 }
 
+/** The moderator's actions on a comment, when the page's token may moderate. */
+function moderatorActions(streamId: string): CommentActions | undefined {
+  if (!fragmentToken || !canModerate(fragmentToken)) return undefined;
+  const token = fragmentToken;
+  const moderation = new ModerationClient({ baseUrl: "", token: () => token });
+  const report = (error: unknown) => showNotice(describe(error));
+  return {
+    delete: (comment) => void moderation.deleteComment(streamId, comment.comment_id).catch(report),
+    pin: (comment) => void moderation.pin(streamId, comment.comment_id).catch(report),
+    ban: (comment) =>
+      void moderation
+        .ban(streamId, comment.user_id, { reason: "from the demo page" })
+        .then(() => showNotice(`${comment.username} is banned from this stream`), report),
+  };
+}
+
+/** The pinned comment above the list; hidden when nothing is pinned. */
+class PinnedBanner {
+  readonly root = element("aside", { id: "pinned", hidden: "" });
+
+  show(comment: WireComment | null): void {
+    if (!comment) {
+      this.root.hidden = true;
+      this.root.replaceChildren();
+      delete this.root.dataset.commentId;
+      return;
+    }
+    this.root.replaceChildren(
+      element("span", { class: "label" }, "Pinned"),
+      element("span", { class: "who" }, comment.username),
+      element("span", { class: "text" }, comment.text),
+    );
+    this.root.dataset.commentId = comment.comment_id;
+    this.root.hidden = false;
+  }
+
+  /** Hides the banner when its comment was deleted. */
+  removed(commentId: string): void {
+    if (this.root.dataset.commentId === commentId) this.show(null);
+  }
+}
+
 function liveView(stream: WireStream): void {
-  const list = new CommentList();
+  const list = new CommentList(moderatorActions(stream.stream_id));
+  const pinned = new PinnedBanner();
   const form = element("form", { id: "post" });
   const name = element("input", { name: "name", id: "post-name", placeholder: "your name", maxlength: "40", value: params.get("name") ?? "" });
   const text = element("input", { name: "text", id: "post-text", placeholder: "say something", maxlength: "300", autocomplete: "off" });
   const send = element("button", { type: "submit", id: "post-button" }, "Send");
   form.append(name, text, send);
   const column = element("section", { class: "column" });
-  column.append(list.root, form, element("div", { id: "notice", role: "status" }));
+  column.append(pinned.root, list.root, form, element("div", { id: "notice", role: "status" }));
   app.replaceChildren(column);
+  if (list.moderated) document.body.dataset.moderator = "true";
 
   const feed = new LiveFeed({
     baseUrl: "",
@@ -111,6 +194,14 @@ function liveView(stream: WireStream): void {
     ...(params.has("batch_ms") ? { batchMs: Number(params.get("batch_ms")) } : {}),
     ...(params.has("max_rate") ? { maxRate: Number(params.get("max_rate")) } : {}),
     onComments: (comments) => list.add(comments),
+    onDelete: (commentId) => {
+      list.remove(commentId);
+      pinned.removed(commentId);
+    },
+    onPinned: (comment) => pinned.show(comment),
+    onSlowMode: (seconds) => showNotice(seconds > 0 ? `Slow mode: one comment every ${seconds} s` : ""),
+    // The stream is over: the page becomes its replay.
+    onEnded: () => void main(),
     onStateChange: (state) => {
       stateBadge.dataset.state = state;
       stateBadge.textContent = state;
@@ -158,6 +249,8 @@ function replayView(stream: WireStream): void {
     player,
     windowMs: secondsParam("window", 180_000),
     backfillMs: params.has("backfill") ? Number(params.get("backfill")) * 1000 || 0 : 30_000,
+    ...(stream.revision === undefined ? {} : { revision: stream.revision }),
+    ...(params.has("replay_rate") ? { maxRate: Number(params.get("replay_rate")) } : {}),
     onComments: (comments) => list.add(comments),
     onClear: () => list.clear(),
     onError: (error) => showNotice(describe(error)),

@@ -68,6 +68,8 @@ function matchSegments(pattern: readonly string[], parts: readonly string[]): Re
     const expected = pattern[i]!;
     const actual = parts[i]!;
     if (expected.startsWith(":")) {
+      // A trailing slash names no resource: `/comments/` is not a comment with an empty id.
+      if (actual === "" && i === pattern.length - 1) return undefined;
       try {
         params[expected.slice(1)] = decodeURIComponent(actual);
       } catch {

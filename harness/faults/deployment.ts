@@ -106,6 +106,7 @@ export async function startDeployment(options: {
     const tokens = await Promise.all(Array.from({ length: Math.max(100, options.posters) }, (_, i) => mintToken(secret, { sub: `poster-${i}` })));
     // The canary posts as a user of its own, so the posters' per-user limit never shapes it.
     const canaryToken = await mintToken(secret, { sub: "canary" });
+    const moderatorToken = await mintToken(secret, { sub: "moderator", scope: "comments:moderate" });
     for (let i = 0; i < options.viewers; i++) viewers.push(new Viewer(streams[i % streams.length]!, edgePort!, `127.0.0.${2 + (i % 250)}`));
     const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
     await until(() => viewers.every((viewer) => viewer.open) && canaryViewer.open, 30_000, "every viewer connected");
@@ -117,6 +118,7 @@ export async function startDeployment(options: {
       streams,
       tokens,
       canaryToken,
+      moderatorToken,
       ingestUrl,
       archiveUrl,
       edgePort: edgePort!,

@@ -30,6 +30,8 @@ export interface FaultRow {
   readonly duplicated: number;
   readonly viewersWithGaps: number;
   readonly viewersOutOfOrder: number;
+  /** Comments a moderator deleted under load (in this phase or before) that the archive shows again. */
+  readonly undeleted: number;
   readonly recoveryMs: number;
 }
 
@@ -43,14 +45,17 @@ interface Fault {
  * The fault suite: the distributed mode on engines of its own, under steady load (posters
  * with Idempotency-Keys, SSE viewers that resume with Last-Event-ID), with each role and each
  * engine in turn killed with SIGKILL and started again, and one engine paused (SIGSTOP) and
- * resumed. After each fault it stops the load, lets everything settle, and checks that every
- * comment answered 202 is in the archive once, that no comment is stored twice, and that every
- * viewer saw every comment of its stream in order.
+ * resumed; before each fault a moderator deletes a comment under the load. After each fault it
+ * stops the load, lets everything settle, and checks that every comment answered 202 (and not
+ * deleted) is in the archive once, that no comment is stored twice, that no deleted comment came
+ * back, and that every viewer saw every comment of its stream in order.
  */
 export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   const say = options.progress ?? (() => {});
   const deployment = await startDeployment({ streams: options.streams, posters: options.ratePerSec * 4, viewers: options.viewers, say });
-  const { engines, roles, streams, tokens, canaryToken, ingestUrl, archiveUrl, viewers, canaryViewer } = deployment;
+  const { engines, roles, streams, tokens, canaryToken, moderatorToken, ingestUrl, archiveUrl, viewers, canaryViewer } = deployment;
+  /** Comments deleted under load so far: each must stay out of the archive through every later fault. */
+  const deleted = new Set<string>();
   try {
     const engineFault = (engine: OwnEngine): Fault => ({
       name: `kill -9 ${engine.name}`,
@@ -80,6 +85,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       const posters = new Posters({ baseUrl: ingestUrl, streams, tokens, ratePerSec: options.ratePerSec, maxInFlight: Math.max(200, options.ratePerSec * 2) });
       posters.start(`p${index}`);
       await sleep(options.beforeMs);
+      await deleteOneUnderLoad(ingestUrl, moderatorToken, posters, deleted, say);
       const repair = await fault.inject();
       await sleep(options.downMs);
       const repairedAt = Date.now();
@@ -88,9 +94,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       await sleep(options.afterMs);
       await posters.stop();
       say(`  ${fault.name}: recovered in ${recoveryMs} ms; checking`);
-      const row: FaultRow = { fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers, `p${index}-`)) };
+      const row: FaultRow = { fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers, `p${index}-`, deleted)) };
       rows.push(row);
-      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder > 0) deployment.sayRoleOutputs();
+      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder + row.undeleted > 0) deployment.sayRoleOutputs();
     }
     return rows;
   } catch (error) {
@@ -99,6 +105,19 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   } finally {
     await deployment.stop();
   }
+}
+
+/** A moderator deletes one comment accepted in this phase, while the load runs. */
+async function deleteOneUnderLoad(ingestUrl: string, token: string, posters: Posters, deleted: Set<string>, say: (line: string) => void): Promise<void> {
+  const target = posters.outcomes.find((outcome) => outcome.commentId !== undefined);
+  if (!target) return say("  no comment accepted yet to delete");
+  const response = await fetch(`${ingestUrl}/v1/streams/${target.streamId}/comments/${target.commentId}`, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status !== 200) throw new Error(`deleting ${target.commentId} under load: ${response.status} ${await response.text()}`);
+  deleted.add(target.commentId!);
 }
 
 /** Milliseconds from the repair until a canary comment is accepted and reaches a viewer. */
@@ -139,8 +158,10 @@ export async function check(
   streams: readonly string[],
   viewers: readonly Viewer[],
   label: string,
+  deleted: ReadonlySet<string> = new Set(),
 ): Promise<Omit<FaultRow, "fault" | "recoveryMs">> {
-  const accepted = posters.outcomes.filter((outcome) => outcome.commentId !== undefined);
+  // A deleted comment is accepted but gone from the archive for good.
+  const accepted = posters.outcomes.filter((outcome) => outcome.commentId !== undefined && !deleted.has(outcome.commentId));
   const refused = posters.outcomes.length - accepted.length;
   // The archive is asynchronous: wait until it holds every accepted comment, or give up and count.
   let archived = new Map<string, { commentId: string; seq: number; text: string }[]>();
@@ -153,6 +174,7 @@ export async function check(
   } while (Date.now() < deadline);
   const archivedIds = new Set([...archived.values()].flat().map((c) => c.commentId));
   const lost = accepted.filter((outcome) => !archivedIds.has(outcome.commentId!)).length;
+  const undeleted = [...deleted].filter((commentId) => archivedIds.has(commentId)).length;
   const texts = [...archived.values()].flat().map((c) => c.text);
   const duplicated = texts.length - new Set(texts).size;
 
@@ -167,7 +189,7 @@ export async function check(
     if (phase.get(viewer.streamId)!.some((seq) => !seen.has(seq))) viewersWithGaps++;
     if (viewer.seqs.some((seq, i) => i > 0 && seq <= viewer.seqs[i - 1]!)) viewersOutOfOrder++;
   }
-  return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder };
+  return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder, undeleted };
 }
 
 /** Every comment of a stream in the archive (its first hour), through the playback API. */

@@ -17,6 +17,12 @@ const TABLE = "comments_by_bucket";
 /** Options of {@link createCassandraArchiveStore}. */
 export interface CassandraArchiveOptions {
   readonly bucketMs?: number;
+  /**
+   * Whether this process creates the archive's tables (the archive role does). Other roles only
+   * read through it (ingest finds comments for moderators): they must not race the archive's
+   * schema changes.
+   */
+  readonly createSchema?: boolean;
 }
 
 /**
@@ -49,7 +55,7 @@ export async function createArchiveSchema(client: cassandra.Client, bucketMs: nu
  */
 export async function createCassandraArchiveStore(client: cassandra.Client, options: CassandraArchiveOptions = {}): Promise<ArchiveStore> {
   const bucketMs = options.bucketMs ?? DEFAULT_BUCKET_MS;
-  await createArchiveSchema(client, bucketMs);
+  if (options.createSchema ?? true) await createArchiveSchema(client, bucketMs);
   const insert = `INSERT INTO ${TABLE} (stream_id, bucket, offset_ms, seq, comment_id, user_id, username, text, server_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   const columns = "stream_id, offset_ms, seq, comment_id, user_id, username, text, server_ts";
   const firstPage = `SELECT ${columns} FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND offset_ms >= ? AND offset_ms < ? LIMIT ?`;

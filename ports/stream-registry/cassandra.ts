@@ -8,17 +8,25 @@ import type { StreamRegistry } from "./index.js";
 /** The stream registry on Cassandra; creation and ending use lightweight transactions. */
 export async function createCassandraStreamRegistry(client: cassandra.Client): Promise<StreamRegistry> {
   await client.execute("CREATE TABLE IF NOT EXISTS streams (stream_id text PRIMARY KEY, title text, started_at bigint, ended_at bigint)");
-  const existing = new Set(
-    (await client.execute("SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'streams'", [client.keyspace])).rows.map(
-      (row) => row.column_name as string,
-    ),
-  );
+  const columnsOfStreams = async () =>
+    new Set(
+      (await client.execute("SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'streams'", [client.keyspace])).rows.map(
+        (row) => row.column_name as string,
+      ),
+    );
+  const existing = await columnsOfStreams();
   for (const [column, type] of [
     ["pinned", "text"],
     ["slow_mode_s", "int"],
     ["revision", "bigint"],
   ] as const) {
-    if (!existing.has(column)) await client.execute(`ALTER TABLE streams ADD ${column} ${type}`);
+    if (existing.has(column)) continue;
+    try {
+      await client.execute(`ALTER TABLE streams ADD ${column} ${type}`);
+    } catch (error) {
+      // Every role opens the registry: another may have added the column a moment ago.
+      if (!(await columnsOfStreams()).has(column)) throw error;
+    }
   }
   const select = "SELECT stream_id, title, started_at, ended_at, pinned, slow_mode_s, revision FROM streams WHERE stream_id = ?";
   const get = async (streamId: string): Promise<Stream | undefined> => {

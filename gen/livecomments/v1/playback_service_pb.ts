@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/playback_service.proto.
  */
 export const file_livecomments_v1_playback_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZsaXZlY29tbWVudHMvdjEvcGxheWJhY2tfc2VydmljZS5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxInUKEEdldFdpbmRvd1JlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEhAKCHN0YXJ0X21zGAIgASgDEhMKC2R1cmF0aW9uX21zGAMgASgDEg0KBWxpbWl0GAQgASgFEhgKEHBhZ2luYXRpb25fdG9rZW4YBSABKAkiXgoRR2V0V2luZG93UmVzcG9uc2USKgoIY29tbWVudHMYASADKAsyGC5saXZlY29tbWVudHMudjEuQ29tbWVudBIdChVuZXh0X3BhZ2luYXRpb25fdG9rZW4YAiABKAkyZQoPUGxheWJhY2tTZXJ2aWNlElIKCUdldFdpbmRvdxIhLmxpdmVjb21tZW50cy52MS5HZXRXaW5kb3dSZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLkdldFdpbmRvd1Jlc3BvbnNlYgZwcm90bzM", [file_livecomments_v1_comment]);
+  fileDesc("CiZsaXZlY29tbWVudHMvdjEvcGxheWJhY2tfc2VydmljZS5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxIocBChBHZXRXaW5kb3dSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCRIQCghzdGFydF9tcxgCIAEoAxITCgtkdXJhdGlvbl9tcxgDIAEoAxINCgVsaW1pdBgEIAEoBRIYChBwYWdpbmF0aW9uX3Rva2VuGAUgASgJEhAKCG1heF9yYXRlGAYgASgFIl4KEUdldFdpbmRvd1Jlc3BvbnNlEioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQSHQoVbmV4dF9wYWdpbmF0aW9uX3Rva2VuGAIgASgJMmUKD1BsYXliYWNrU2VydmljZRJSCglHZXRXaW5kb3cSIS5saXZlY29tbWVudHMudjEuR2V0V2luZG93UmVxdWVzdBoiLmxpdmVjb21tZW50cy52MS5HZXRXaW5kb3dSZXNwb25zZWIGcHJvdG8z", [file_livecomments_v1_comment]);
 
 /**
  * @generated from message livecomments.v1.GetWindowRequest
@@ -46,6 +46,14 @@ export type GetWindowRequest = Message<"livecomments.v1.GetWindowRequest"> & {
    * @generated from field: string pagination_token = 5;
    */
   paginationToken: string;
+
+  /**
+   * At most this many comments per second of video, an evenly spread sample (the rule of the
+   * live rate cap); 0 means every comment. Pages then hold whole seconds.
+   *
+   * @generated from field: int32 max_rate = 6;
+   */
+  maxRate: number;
 };
 
 /**

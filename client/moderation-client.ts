@@ -1,0 +1,86 @@
+import type { Fetch, WireStream } from "./wire.js";
+import { apiUrl, defaultFetch, errorFromResponse, streamPath } from "./wire.js";
+
+/** Options of {@link ModerationClient}. */
+export interface ModerationClientOptions {
+  readonly baseUrl: string;
+  /** The moderator's token (scope comments:moderate or streams:admin), asked for each call. */
+  readonly token: () => string | Promise<string>;
+  readonly fetch?: Fetch;
+}
+
+/** The scopes a JWT claims, read from its payload without verifying it (the server does). */
+export function tokenScopes(token: string): Set<string> {
+  try {
+    const payload = token.split(".")[1] ?? "";
+    const json = atob(
+      payload
+        .replace(/-/g, "+")
+        .replace(/_/g, "/")
+        .padEnd(Math.ceil(payload.length / 4) * 4, "="),
+    );
+    const scope = (JSON.parse(json) as { scope?: unknown }).scope;
+    return new Set(typeof scope === "string" ? scope.split(" ").filter(Boolean) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Whether a token claims what moderation needs; the page shows moderators' controls by it. */
+export function canModerate(token: string): boolean {
+  const scopes = tokenScopes(token);
+  return scopes.has("comments:moderate") || scopes.has("streams:admin");
+}
+
+/**
+ * The moderation API for a moderator's page: delete and pin comments, ban users, slow mode.
+ * Refusals reject with a LiveCommentsError carrying the API's code (`comment_not_found`,
+ * `permission_denied`, ...).
+ */
+export class ModerationClient {
+  private readonly fetcher: Fetch;
+
+  constructor(private readonly options: ModerationClientOptions) {
+    this.fetcher = options.fetch ?? defaultFetch();
+  }
+
+  deleteComment(streamId: string, commentId: string): Promise<{ comment_id: string; deleted_at: number }> {
+    return this.call("DELETE", streamPath(streamId, `/comments/${encodeURIComponent(commentId)}`));
+  }
+
+  pin(streamId: string, commentId: string): Promise<WireStream> {
+    return this.call("PUT", streamPath(streamId, "/pin"), { comment_id: commentId });
+  }
+
+  unpin(streamId: string): Promise<void> {
+    return this.call("DELETE", streamPath(streamId, "/pin"));
+  }
+
+  /** Bans a user from posting to the stream: for `durationS` seconds, or for good without it. */
+  ban(streamId: string, userId: string, ban: { durationS?: number; reason?: string } = {}): Promise<{ user_id: string; until: number | null }> {
+    return this.call("PUT", streamPath(streamId, `/bans/${encodeURIComponent(userId)}`), {
+      ...(ban.durationS === undefined ? {} : { duration_s: ban.durationS }),
+      ...(ban.reason === undefined ? {} : { reason: ban.reason }),
+    });
+  }
+
+  unban(streamId: string, userId: string): Promise<void> {
+    return this.call("DELETE", streamPath(streamId, `/bans/${encodeURIComponent(userId)}`));
+  }
+
+  setSlowMode(streamId: string, seconds: number): Promise<WireStream> {
+    return this.call("PATCH", streamPath(streamId), { slow_mode_s: seconds });
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${await this.options.token()}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await this.fetcher(apiUrl(this.options.baseUrl, path), {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw await errorFromResponse(response);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+}

@@ -100,3 +100,31 @@ test("should let an operator follow a comment by its request id through the logs
       assert.equal(line.role, role, `${role}: lines name their role`);
     }
   }));
+
+test("should carry a deletion, a pin and the end through Kafka and Redis Pub/Sub to live viewers, and the recent comments to a new one", () =>
+  withLiveViewer(async (api, streamId, viewer) => {
+    const kept = await api.post(streamId, "walker", "kept");
+    const doomed = await api.post(streamId, "walker", "doomed");
+    await viewer.until(() => viewer.comments().length >= 2, 10_000);
+    const moderator = await api.token("mod", "comments:moderate");
+    assert.equal((await api.request("DELETE", `/v1/streams/${streamId}/comments/${doomed.comment_id}`, { token: moderator })).status, 200);
+    assert.equal((await api.request("PUT", `/v1/streams/${streamId}/pin`, { token: moderator, json: { comment_id: kept.comment_id } })).status, 200);
+    assert.equal((await api.request("POST", `/v1/streams/${streamId}/end`, { token: await api.token("admin", "streams:admin") })).status, 200);
+    await viewer.until(() => viewer.events.some((e) => e.type === "stream_ended"), 10_000);
+    assert.deepEqual(
+      viewer.events.filter((e) => !["viewers", "comments", "new_comment"].includes(e.type)).map((e) => e.type),
+      ["delete_comment", "pinned_comment", "stream_ended"],
+      "in the log's order",
+    );
+    const fresh = new SseRecorder(api.url(`/v1/streams/${streamId}/comments/subscribe`));
+    try {
+      await fresh.until(() => fresh.events.some((e) => e.type === "stream_ended"), 10_000);
+      assert.deepEqual(
+        fresh.comments().map((c) => c.text),
+        ["kept"],
+      );
+      assert.equal((JSON.parse(fresh.events.find((e) => e.type === "pinned_comment")!.data) as { text: string }).text, "kept");
+    } finally {
+      fresh.close();
+    }
+  }));

@@ -309,11 +309,12 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal((await api.request("GET", "/v1/streams/no-such-stream/viewers")).status, 404);
       });
 
-      it("should refuse a bad batch_ms", async () => {
+      it("should refuse a bad batch_ms or history", async () => {
         const streamId = await api.createStream();
-        for (const value of ["-1", "1001", "abc", "1.5"]) {
-          const response = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe?batch_ms=${value}`);
-          assert.equal(response.status, 400, value);
+        for (const query of ["batch_ms=-1", "batch_ms=1001", "batch_ms=abc", "batch_ms=1.5", "history=201", "history=-1", "history=few"]) {
+          const response = await api.request("GET", `/v1/streams/${streamId}/comments/subscribe?${query}`);
+          assert.equal(response.status, 400, query);
+          assert.equal(errorCode(response), "invalid_argument", query);
         }
       });
     });

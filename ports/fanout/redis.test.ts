@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "vitest";
 import { Redis } from "ioredis";
-import { firstValueFrom, take, toArray } from "rxjs";
+import { firstValueFrom, of, take, toArray } from "rxjs";
 import { testCommentEvent } from "../../core/comment-fixtures.js";
 import { engineAddress } from "../../harness/engines.js";
-import type { RelayEvent } from "./index.js";
+import type { FanoutSource, RelayEvent } from "./index.js";
 import { channelOf, createRedisFanoutPublisher, createRedisFanoutSource } from "./redis.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { sequencedRecordOf } from "../../core/log-record.js";
@@ -59,4 +59,21 @@ test("should fail the stream's subscription, not skip silently, when a message w
     await publisher.publish(channelOf(stream), Buffer.from(toBinary(PubSubMessageSchema, gap)));
     assert.match(String(await failed), /missed/);
     assert.deepEqual(seen, [1]);
+  }));
+
+test("should start a subscription that asks for history with the catch-up source's recent comments, then go live without repeating them", () =>
+  withRedisTier(async ({ publisher, stream }) => {
+    const recent = [testCommentEvent(1, stream).comment, testCommentEvent(2, stream).comment];
+    const catchUp: FanoutSource = {
+      subscribe: (_streamId, _afterSeq, history) => of<RelayEvent>({ kind: "history", comments: recent.slice(-(history ?? 0)) }),
+    };
+    const source = createRedisFanoutSource(new Redis(engineAddress("LC_REDIS_URL")), { catchUp });
+    const received = firstValueFrom(source.subscribe(stream, undefined, 50).pipe(take(2), toArray()));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let SUBSCRIBE reach Redis
+    // 2 again (the relay had it when the history was read), then 3: only 3 is new.
+    await createRedisFanoutPublisher(publisher)([testCommentEvent(2, stream), testCommentEvent(3, stream)]);
+    const [history, live] = await received;
+    assert.deepEqual(history?.kind === "history" && history.comments.map((c) => c.seq), [1, 2]);
+    assert.equal(live?.kind === "comment" && live.seq, 3);
+    source.close();
   }));

@@ -163,9 +163,13 @@ export async function check(
   // A deleted comment is accepted but gone from the archive for good.
   const accepted = posters.outcomes.filter((outcome) => outcome.commentId !== undefined && !deleted.has(outcome.commentId));
   const refused = posters.outcomes.length - accepted.length;
-  // The archive is asynchronous: wait until it holds every accepted comment, or give up and count.
+  // The archive is asynchronous: wait until it holds every accepted comment and has applied every
+  // deletion (a batch's comments and its deletions are written one after the other, and a
+  // restarting Cassandra can fail the second until it is back), or give up and count.
   let archived = new Map<string, { commentId: string; seq: number; text: string }[]>();
-  const holdsAll = () => accepted.every((outcome) => archived.get(outcome.streamId)?.some((c) => c.commentId === outcome.commentId));
+  const holdsAll = () =>
+    accepted.every((outcome) => archived.get(outcome.streamId)?.some((c) => c.commentId === outcome.commentId)) &&
+    ![...archived.values()].some((comments) => comments.some((c) => deleted.has(c.commentId)));
   const deadline = Date.now() + 60_000;
   do {
     archived = new Map(await Promise.all(streams.map(async (streamId) => [streamId, await archiveOf(archiveUrl, streamId)] as const)));

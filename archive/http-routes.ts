@@ -35,6 +35,8 @@ export function archiveRoutes(router: Router, playback: Playback, status: () => 
   return router.add("GET", "/v1/streams/:id/comments", async (req, res, params, url) => {
     const query = url.searchParams;
     const token = query.get("pagination_token");
+    const rev = query.get("rev");
+    if (rev !== null && !/^\d{1,15}$/.test(rev)) throw new LcError("invalid_argument", "rev must be the stream's revision (an integer)");
     const page = await playback.window({
       streamId: streamIdFromPath(params.id),
       startMs: secondsToMs(query.get("start_time"), "start_time"),
@@ -43,8 +45,6 @@ export function archiveRoutes(router: Router, playback: Playback, status: () => 
       ...(token ? { paginationToken: token } : {}),
       ...(query.has("max_rate") ? { maxRate: integer(query.get("max_rate")!, "max_rate") } : {}),
     });
-    const rev = query.get("rev");
-    if (rev !== null && !/^\d{1,15}$/.test(rev)) throw new LcError("invalid_argument", "rev must be the stream's revision (an integer)");
     const body = JSON.stringify({ comments: page.comments.map(commentToJson), next_pagination_token: page.nextPaginationToken });
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
     const cacheControl = !page.final ? LIVE_CACHE_CONTROL : rev === String(page.revision) ? FINAL_CACHE_CONTROL : UNREVISED_CACHE_CONTROL;

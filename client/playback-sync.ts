@@ -55,7 +55,7 @@ interface Window {
   comments: WireComment[];
   /** Every comment with an offset up to here is fetched: the pages read so far cover it. */
   completeThroughMs: number;
-  /** The next page's token; null once the last page is read. */
+  /** The next page's token: "" before the first page, null once the last page is read. */
   next: string | null;
   fetching: boolean;
   /** When a failed page may be asked for again; 0 when none failed. */

@@ -58,6 +58,12 @@ export function placeEntry(entry: LogEntry, seq: number): LogEvent {
   return commentEvent({ ...comment, seq });
 }
 
+/**
+ * Most recent comments a new subscriber can be given before live events: the edge's `history`
+ * bound and the relay's, which must agree since the edge asks the relay for this many.
+ */
+export const MAX_RECENT_COMMENTS = 200;
+
 /** The comments among events, in order. */
 export function commentsOf(events: readonly LogEvent[]): Comment[] {
   const comments: Comment[] = [];

@@ -18,8 +18,4 @@ export class RecentIds {
     if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
     return true;
   }
-
-  get size(): number {
-    return this.ids.size;
-  }
 }

@@ -21,6 +21,6 @@ export const DEFAULT_MAX_VIEWERS_PER_IP = 500;
 export const DEFAULT_VIEWER_COUNT_INTERVAL_MS = 5_000;
 /** Recent comments a viewer without a cursor gets first when it asks for none, and the most it may ask for. */
 export const DEFAULT_HISTORY = 50;
-export const MAX_HISTORY = 200;
+export { MAX_RECENT_COMMENTS as MAX_HISTORY } from "../core/log-event.js";
 /** Comment ids an edge remembers per stream, to drop a second copy of a comment. */
 export const RECENT_IDS_PER_STREAM = 5_000;

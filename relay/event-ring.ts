@@ -12,7 +12,7 @@ export function approximateEventBytes(event: LogEvent): number {
 }
 
 /** Approximate memory a comment holds. */
-export function approximateCommentBytes(comment: Comment): number {
+function approximateCommentBytes(comment: Comment): number {
   return EVENT_OVERHEAD_BYTES + 2 * (comment.text.length + comment.username.length + comment.userId.length);
 }
 

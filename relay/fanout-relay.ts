@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Comment } from "../core/comment.js";
 import type { LogEvent } from "../core/log-event.js";
+import { MAX_RECENT_COMMENTS } from "../core/log-event.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { StreamHistory } from "../ports/comment-log/index.js";
@@ -46,9 +47,6 @@ interface StreamRing {
   readonly ring: StreamEventRing;
   lastActivity: number;
 }
-
-/** Most recent comments a subscriber may ask for before its live events. */
-export const MAX_HISTORY = 200;
 
 /**
  * Holds the recent events of every stream and hands them to subscribers: a replay from a
@@ -142,12 +140,12 @@ export class FanoutRelay {
   /**
    * Subscribes to a stream. With `afterSeq`, the events after it come first: from the ring
    * when it covers them, else from history, else a reset. Without it, `history` asks for the
-   * stream's most recent comments first (at most {@link MAX_HISTORY}). Returns the unsubscribe
+   * stream's most recent comments first (at most {@link MAX_RECENT_COMMENTS}). Returns the unsubscribe
    * function.
    */
   subscribe(streamId: string, afterSeq: number | undefined, listener: RelayListener, history = 0): () => void {
     if (afterSeq === undefined) {
-      if (history > 0) return this.recentThenLive(streamId, Math.min(history, MAX_HISTORY), listener);
+      if (history > 0) return this.recentThenLive(streamId, Math.min(history, MAX_RECENT_COMMENTS), listener);
       this.announcePosition(streamId, listener);
       return this.addListener(streamId, listener);
     }
@@ -180,20 +178,12 @@ export class FanoutRelay {
       this.announcePosition(streamId, listener);
       return this.addListener(streamId, listener);
     }
-    let waiting: LogEvent[] | undefined = [];
-    let overflowed = false;
-    let active = true;
     let throughHistory = Number.MIN_SAFE_INTEGER;
     // The log may hold comments the relay has not read yet: they come in history, not again live.
     const live: RelayListener = (event) => {
       if (event.kind !== "comment" || event.seq > throughHistory) listener(event);
     };
-    const remove = this.addListener(streamId, (event) => {
-      if (!waiting) return live(event);
-      if (!("seq" in event)) return;
-      if (waiting.length < this.maxReplay) waiting.push(event);
-      else overflowed = true;
-    });
+    const hold = this.holdLive(streamId, live);
     void (async () => {
       let comments: Comment[];
       try {
@@ -202,18 +192,53 @@ export class FanoutRelay {
         this.logger.warn("relay history read failed; sending the recent comments the ring holds", { streamId, err: error });
         comments = fromRing;
       }
-      if (!active) return;
+      if (!hold.active) return;
       throughHistory = comments.at(-1)?.seq ?? Number.MIN_SAFE_INTEGER;
       listener({ kind: "history", comments });
       this.announcePosition(streamId, listener);
-      const queued = waiting ?? [];
-      waiting = undefined;
+      const overflowed = hold.overflowed;
+      const queued = hold.release();
       if (overflowed) listener({ kind: "reset", afterSeq: queued.at(-1)?.seq ?? throughHistory, oldestAvailableSeq: this.oldestAvailable(streamId) });
       for (const event of queued) live(event);
     })();
-    return () => {
-      active = false;
-      remove();
+    return () => hold.unsubscribe();
+  }
+
+  /**
+   * Subscribes `deliver` to the stream's live events but holds them back, in a queue bounded by
+   * `maxReplay`, while something is read for the subscriber first; `release` hands back what
+   * waited (the caller delivers it) and lets live events through from then on.
+   */
+  private holdLive(streamId: string, deliver: RelayListener) {
+    let waiting: LogEvent[] | undefined = [];
+    let overflowed = false;
+    let active = true;
+    const remove = this.addListener(streamId, (event) => {
+      if (!waiting) return deliver(event);
+      if (!("seq" in event)) return;
+      if (waiting.length < this.maxReplay) waiting.push(event);
+      else overflowed = true;
+    });
+    return {
+      /** False once the subscriber left. */
+      get active() {
+        return active;
+      },
+      /** Whether live events were dropped because the queue was full. */
+      get overflowed() {
+        return overflowed;
+      },
+      /** The seq of the oldest live event waiting, if any. */
+      firstWaitingSeq: (): number | undefined => waiting?.[0]?.seq,
+      release(): LogEvent[] {
+        const queued = waiting ?? [];
+        waiting = undefined;
+        return queued;
+      },
+      unsubscribe() {
+        active = false;
+        remove();
+      },
     };
   }
 
@@ -285,19 +310,9 @@ export class FanoutRelay {
       return this.addListener(streamId, listener);
     }
     // Live events wait here until the history read has caught up with them.
-    let waiting: LogEvent[] | undefined = [];
-    let overflowed = false;
-    let active = true;
-    const remove = this.addListener(streamId, (event) => {
-      if (!waiting) return listener(event);
-      if (!("seq" in event)) return;
-      if (waiting.length < this.maxReplay) waiting.push(event);
-      else overflowed = true;
-    });
+    const hold = this.holdLive(streamId, listener);
     const goLive = (lastSent: number) => {
-      const queued = waiting ?? [];
-      waiting = undefined;
-      for (const event of queued) if (event.seq > lastSent) listener(event);
+      for (const event of hold.release()) if (event.seq > lastSent) listener(event);
     };
     const reset = () => {
       listener({ kind: "reset", afterSeq, oldestAvailableSeq: this.oldestAvailable(streamId) });
@@ -309,10 +324,10 @@ export class FanoutRelay {
       let lastSent = afterSeq;
       let replayed = 0;
       try {
-        while (active) {
+        while (hold.active) {
           const page = await history.readAfter(streamId, lastSent, HISTORY_PAGE);
-          if (!active) return;
-          if (replayed + page.length > this.maxReplay || overflowed) {
+          if (!hold.active) return;
+          if (replayed + page.length > this.maxReplay || hold.overflowed) {
             lastSent = reset();
             break;
           }
@@ -320,18 +335,16 @@ export class FanoutRelay {
           replayed += page.length;
           if (page.length > 0) lastSent = page[page.length - 1]!.seq;
           // Done once history has nothing more, or reaches what the live queue already holds.
-          if (page.length < HISTORY_PAGE || (waiting && waiting.length > 0 && lastSent >= waiting[0]!.seq)) break;
+          const firstWaiting = hold.firstWaitingSeq();
+          if (page.length < HISTORY_PAGE || (firstWaiting !== undefined && lastSent >= firstWaiting)) break;
         }
       } catch (error) {
         this.logger.warn("relay history read failed; telling the subscriber to reset", { streamId, err: error });
-        if (!active) return;
+        if (!hold.active) return;
         lastSent = reset();
       }
-      if (active) goLive(lastSent);
+      if (hold.active) goLive(lastSent);
     })();
-    return () => {
-      active = false;
-      remove();
-    };
+    return () => hold.unsubscribe();
   }
 }

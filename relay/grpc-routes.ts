@@ -14,7 +14,7 @@ import type { SubscribeResponseSchema } from "../gen/livecomments/v1/fanout_rela
 import { FanoutRelay as FanoutRelayService } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import type { FanoutRelay } from "./fanout-relay.js";
-import { MAX_HISTORY } from "./fanout-relay.js";
+import { MAX_RECENT_COMMENTS } from "../core/log-event.js";
 import { sequencedRecordOf } from "../core/log-record.js";
 
 /** Events queued for one gRPC subscriber before it is cut off with RESOURCE_EXHAUSTED. */
@@ -82,7 +82,7 @@ export function addRelayGrpcService(server: Server, relay: FanoutRelay, options:
         const queue = new BoundedQueue<RelayEvent>(queueLimit);
         const fromSeq = request.fromSeq === undefined ? undefined : Number(request.fromSeq);
         const history = request.history ?? 0;
-        if (history < 0 || history > MAX_HISTORY) throw new LcError("invalid_argument", `history must be from 0 to ${MAX_HISTORY}`);
+        if (history < 0 || history > MAX_RECENT_COMMENTS) throw new LcError("invalid_argument", `history must be from 0 to ${MAX_RECENT_COMMENTS}`);
         // A full queue ends this subscription at once with RESOURCE_EXHAUSTED; the others never
         // wait for it, and its memory goes with it.
         let overflowed = false;

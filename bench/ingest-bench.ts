@@ -1,12 +1,13 @@
 // The ingest benchmark: one `livecomments ingest` process on real Kafka, Redis and Cassandra,
-// driven by many concurrent clients over raw keep-alive sockets, with every limit on (per
-// user, per stream; the per-IP one is raised because the clients all come from loopback).
-// Prints accepted comments/s and latency percentiles.
+// driven by many concurrent clients over raw keep-alive sockets, one request in flight each as
+// browsers post, with every limit on (per user, per stream; the per-IP one is raised because
+// the clients all come from loopback). Prints accepted comments/s and latency percentiles, the
+// latency at half that rate, and the same load's answers/s from a bare node:http server.
 //
 //   node scripts/engines.mjs run -- node dist/bench/ingest-bench.js [--quick]
 //   (npm run bench:ingest does exactly that)
 //
-// LC_BENCH_OPTIONS='{"streams":10,"users":2000}' overrides the load's shape, LC_BENCH_ENV='{"LC_RATE_LIMITS":"off"}'
+// LC_BENCH_OPTIONS='{"streams":10,"users":2000,"depth":8}' overrides the load's shape, LC_BENCH_ENV='{"LC_RATE_LIMITS":"off"}'
 // adds settings to the ingest process, LC_BENCH_NODE_ARGS="--cpu-prof" passes flags to its node.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -23,17 +24,22 @@ import { cpuSeconds } from "./process-stats.js";
 interface Options {
   seconds: number;
   connections: number;
-  /** Requests each connection keeps in flight (HTTP/1.1 pipelining). */
+  /** Requests each connection keeps in flight (above 1: HTTP/1.1 pipelining, which browsers never do). */
   depth: number;
   users: number;
   streams: number;
 }
 
+/** A paced load: each connection sends one request every `connections / rate` s, timed from when it was due. */
+interface Pace {
+  readonly rate: number;
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const options: Options = quick
-    ? { seconds: 5, connections: 64, depth: 8, users: 5_000, streams: 100 }
-    : { seconds: 20, connections: 64, depth: 8, users: 40_000, streams: 1_000 };
+    ? { seconds: 5, connections: 512, depth: 1, users: 5_000, streams: 100 }
+    : { seconds: 20, connections: 512, depth: 1, users: 40_000, streams: 1_000 };
   Object.assign(options, JSON.parse(process.env.LC_BENCH_OPTIONS ?? "{}"));
   const secret = randomBytes(24).toString("hex");
   const env = deploymentEnv(secret, {
@@ -76,9 +82,17 @@ async function main(): Promise<void> {
     const clientUsage = process.cpuUsage(clientCpuBefore);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
     const accepted = statuses.get("202") ?? 0;
+    const acceptedPerSec = accepted / elapsed;
+    // The latency a deployment sized with headroom sees: half the rate just measured, paced.
+    const halfRate = Math.max(1, Math.round(acceptedPerSec / 2));
+    const paced = await driveLoad(port, request, { ...options, seconds: Math.min(options.seconds, 10), depth: 1 }, { rate: halfRate });
     const rows: string[][] = [
-      ["accepted comments/s", Math.round(accepted / elapsed).toLocaleString("en")],
+      ["accepted comments/s", Math.round(acceptedPerSec).toLocaleString("en")],
       ["latency p50 / p90 / p99 / max (ms)", [0.5, 0.9, 0.99, 1].map((f) => percentile(histogram, f)).join(" / ")],
+      [
+        `at half that rate (${halfRate.toLocaleString("en")}/s, paced): latency p50 / p90 / p99 / max (ms)`,
+        [0.5, 0.9, 0.99, 1].map((f) => percentile(paced.histogram, f)).join(" / "),
+      ],
       ["answers by status", [...statuses].map(([status, count]) => `${status}: ${count}`).join(", ")],
       ["ingest CPU s per 1,000 accepted", ((cpu / Math.max(1, accepted)) * 1000).toFixed(3)],
       ["CPU used: ingest / load generator (cores)", `${(cpu / elapsed).toFixed(2)} / ${(clientCpu / elapsed).toFixed(2)}`],
@@ -89,7 +103,9 @@ async function main(): Promise<void> {
     try {
       const bareLoad = await driveLoad(bare.port, request, { ...options, seconds: Math.min(options.seconds, 10) });
       const bareCount = bareLoad.statuses.get("202") ?? 0;
-      rows.push(["bare node:http server, same load (answers/s)", Math.round(bareCount / bareLoad.elapsed).toLocaleString("en")]);
+      const barePerSec = bareCount / bareLoad.elapsed;
+      rows.push(["bare node:http server, same load (answers/s)", Math.round(barePerSec).toLocaleString("en")]);
+      rows.push(["accepted comments/s as a share of the bare server's answers", `${Math.round((100 * acceptedPerSec) / barePerSec)} %`]);
     } finally {
       bare.stop();
     }
@@ -99,11 +115,16 @@ async function main(): Promise<void> {
   }
 }
 
-/** Drives `options.connections` keep-alive sockets with `options.depth` pipelined requests each. */
+/**
+ * Drives `options.connections` keep-alive sockets with `options.depth` pipelined requests each,
+ * as fast as they are answered, or paced at `pace.rate` in all (latency then counts from when a
+ * request was due, so a slow answer that delays the next request is not hidden).
+ */
 async function driveLoad(
   port: number,
   request: () => string,
   options: Options,
+  pace?: Pace,
 ): Promise<{ histogram: Uint32Array; statuses: Map<string, number>; elapsed: number }> {
   const histogram = new Uint32Array(HISTOGRAM_BUCKETS);
   const statuses = new Map<string, number>();
@@ -114,9 +135,20 @@ async function driveLoad(
       const sent: number[] = [];
       let pending = "";
       socket.setNoDelay(true);
+      const interval = pace ? (options.connections * 1000) / pace.rate : 0;
+      let due = performance.now() + Math.random() * interval;
+      let waiting: NodeJS.Timeout | undefined;
       const fill = () => {
         while (!stopping && sent.length < options.depth) {
-          sent.push(performance.now());
+          if (pace) {
+            const now = performance.now();
+            if (due > now) {
+              waiting ??= setTimeout(() => ((waiting = undefined), fill()), due - now);
+              break;
+            }
+            sent.push(due);
+            due += interval;
+          } else sent.push(performance.now());
           socket.write(request());
         }
         if (stopping && sent.length === 0) socket.end();

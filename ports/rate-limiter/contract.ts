@@ -37,6 +37,30 @@ export function rateLimiterContract(name: string, open: () => Promise<RateLimite
     }
   });
 
+  test(`${name}: should answer each of many concurrent checks on its own buckets`, async () => {
+    const limiter = await open();
+    try {
+      const [spent, fresh, other] = [key(), key(), key()];
+      const rule = { ratePerSec: 0.001, burst: 1 };
+      assert.deepEqual(await limiter.take([{ key: spent, rule }]), { allowed: true });
+      const decisions = await Promise.all([
+        limiter.take([{ key: spent, rule }]),
+        limiter.take([{ key: fresh, rule }]),
+        limiter.take([
+          { key: other, rule },
+          { key: spent, rule },
+        ]),
+      ]);
+      assert.deepEqual(
+        decisions.map((d) => d.allowed),
+        [false, true, false],
+      );
+      assert.deepEqual(await limiter.take([{ key: other, rule }]), { allowed: true }, "the refused check took nothing from its other bucket");
+    } finally {
+      await limiter.close();
+    }
+  });
+
   test(`${name}: should refill with time`, async () => {
     const limiter = await open();
     try {

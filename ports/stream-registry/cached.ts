@@ -13,8 +13,9 @@ export const DEFAULT_REGISTRY_STALE_IF_ERROR_MS = 10 * 60_000;
 
 /**
  * Caches `get` in front of a shared registry, since ingest and the edge look a stream up on
- * every request. Another process ending a stream is seen within `ttlMs`; this process's own
- * create and end are seen at once. Absent streams are cached too, so a flood of requests for
+ * every request. A stream older than `ttlMs` in the cache is answered from it while it is looked
+ * up again, so another process ending or changing a stream is seen within `ttlMs` plus one
+ * lookup; this process's own create and end are seen at once. Absent streams are cached too, so a flood of requests for
  * made-up ids does not reach the store, and concurrent misses of one stream share one lookup.
  * When the registry cannot be reached, what was last looked up is answered for a while longer
  * (`staleIfErrorMs`), so a registry outage does not stop comments on streams already known.
@@ -35,6 +36,23 @@ export function createCachedStreamRegistry(
     cache.set(streamId, { stream, until: now + ttlMs });
     return stream;
   };
+  const lookUp = (streamId: string): Promise<Stream | undefined> => {
+    const lookup = inner.get(streamId).then(
+      (stream) => {
+        if (lookups.get(streamId) !== lookup) return stream;
+        lookups.delete(streamId);
+        return remember(streamId, stream);
+      },
+      (error: unknown) => {
+        if (lookups.get(streamId) === lookup) lookups.delete(streamId);
+        const stale = cache.get(streamId);
+        if (stale && stale.until + staleIfErrorMs > clock.now()) return stale.stream;
+        throw error;
+      },
+    );
+    lookups.set(streamId, lookup);
+    return lookup;
+  };
   return {
     async create(stream) {
       const created = await inner.create(stream);
@@ -54,25 +72,18 @@ export function createCachedStreamRegistry(
     },
     get(streamId) {
       const hit = cache.get(streamId);
-      const fresh = hit !== undefined && hit.until > clock.now();
+      const now = clock.now();
+      const fresh = hit !== undefined && hit.until > now;
       options.onLookup?.(fresh);
       if (fresh) return Promise.resolve(hit.stream);
-      const pending = lookups.get(streamId);
-      if (pending) return pending;
-      const lookup = inner.get(streamId).then(
-        (stream) => {
-          if (lookups.get(streamId) !== lookup) return stream;
-          lookups.delete(streamId);
-          return remember(streamId, stream);
-        },
-        (error: unknown) => {
-          if (lookups.get(streamId) === lookup) lookups.delete(streamId);
-          const stale = cache.get(streamId);
-          if (stale && stale.until + staleIfErrorMs > clock.now()) return stale.stream;
-          throw error;
-        },
-      );
-      lookups.set(streamId, lookup);
+      const lookup = lookups.get(streamId) ?? lookUp(streamId);
+      // A stream looked up before is answered at once while it is looked up again: a post
+      // never waits for the registry of a stream it already knows (unless what is known is
+      // older than a registry outage may keep it).
+      if (hit !== undefined && hit.until + staleIfErrorMs > now) {
+        lookup.catch(() => {});
+        return Promise.resolve(hit.stream);
+      }
       return lookup;
     },
     close: () => inner.close(),

@@ -112,20 +112,24 @@ export interface LiveCommentsTarget extends BenchTarget {
 export async function startLiveComments(port: number, batchMs: number, env: Readonly<Record<string, string>> = {}): Promise<LiveCommentsTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "lc-bench-"));
   const secret = randomBytes(16).toString("hex");
-  const child = spawnWithFileLimit(process.execPath, [...SERVER_NODE_FLAGS, MAIN, "all"], {
-    PATH: process.env.PATH,
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    GRPC_PORT: "0",
-    LC_DATA_DIR: dataDir,
-    LC_JWT_SECRET: secret,
-    LC_LOG: "quiet",
-    LC_RATE_LIMITS: "off",
-    LC_MAX_VIEWERS: "30000",
-    LC_MAX_VIEWERS_PER_IP: "30000",
-    LC_MAX_CONNECTIONS: "30000",
-    ...env,
-  });
+  const child = spawnWithFileLimit(
+    process.execPath,
+    [...SERVER_NODE_FLAGS, ...(process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN, "all"],
+    {
+      PATH: process.env.PATH,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      GRPC_PORT: "0",
+      LC_DATA_DIR: dataDir,
+      LC_JWT_SECRET: secret,
+      LC_LOG: "quiet",
+      LC_RATE_LIMITS: "off",
+      LC_MAX_VIEWERS: "30000",
+      LC_MAX_VIEWERS_PER_IP: "30000",
+      LC_MAX_CONNECTIONS: "30000",
+      ...env,
+    },
+  );
   // Spawned through bash with exec: the pid is node's.
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -37,7 +37,7 @@ export const MEASURED: Figures = {
   edgeKiBPerViewer: 4.4,
   edgeViewersPerProcess: 15_000,
   relayCpuPerCommentEdge: 0.0001,
-  ingestCpuPerThousand: 0.328,
+  ingestCpuPerThousand: 0.22,
   archiveWritesPerProcess: 36_464,
   cassandraWritesPerNode: 36_464,
   kafkaAppendsPerBroker: 23_000,
@@ -98,7 +98,9 @@ export function capacityPlan(peak: Peak, f: Figures): PlanRow[] {
   const archives = Math.max(2, Math.ceil(peak.rate / (f.archiveWritesPerProcess * peak.utilisation)));
   const brokers = Math.max(peak.replication, Math.ceil((peak.rate * peak.replication) / (f.kafkaAppendsPerBroker * peak.utilisation)));
   const partitions = Math.max(12, 2 * archives);
-  const redisCalls = peak.rate * 2;
+  // Three checks per post (per-IP limit, ban and slow mode, user and stream limits); the checks of
+  // one event-loop turn share a script call, so this is an upper bound.
+  const redisCalls = peak.rate * 3;
   const redis = Math.max(1, Math.ceil(redisCalls / (f.redisScriptsPerInstance * peak.utilisation)));
   const cassandra = Math.max(peak.replication, Math.ceil((peak.rate * peak.replication) / (f.cassandraWritesPerNode * peak.utilisation)));
   const u = peak.utilisation;
@@ -119,7 +121,7 @@ export function capacityPlan(peak: Peak, f: Figures): PlanRow[] {
     { component: "archive processes", count: archives, cores: archives, formula: `max(2, rate / (${f.archiveWritesPerProcess}/s x ${u}))` },
     { component: "Kafka brokers", count: brokers, cores: brokers * 2, formula: `max(RF, rate x RF / (${f.kafkaAppendsPerBroker}/s x ${u})), 2 cores each` },
     { component: "Kafka partitions", count: partitions, cores: 0, formula: "max(12, 2 x archive processes): each archive process owns some" },
-    { component: "Redis instances", count: redis, cores: redis, formula: `rate x 2 scripts / (${f.redisScriptsPerInstance}/s x ${u})` },
+    { component: "Redis instances", count: redis, cores: redis, formula: `rate x 3 checks / (${f.redisScriptsPerInstance}/s x ${u})` },
     {
       component: "Cassandra nodes",
       count: cassandra,

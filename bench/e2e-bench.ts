@@ -6,6 +6,7 @@
 //
 //   npm run bench:e2e                                   5,000 comments/s over 1,000 streams, 20,000 viewers, 20 s
 //   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10] [--warm-up 60] [--edge-workers 2] [--trace]
+//   npm run bench:e2e -- --idle --streams 1000 --viewers 20000 --seconds 30   the cost at rest: viewers connected, no comments
 import { Agent, request } from "node:http";
 import { cpus } from "node:os";
 import { startDeployment } from "../harness/faults/deployment.js";
@@ -27,6 +28,8 @@ interface Options {
   readonly warmUp: number;
   /** Roles log every comment (LC_LOG=debug), and the report says where the time went. */
   readonly trace: boolean;
+  /** No comments: the CPU the roles and engines spend per second with the viewers connected. */
+  readonly idle: boolean;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -45,6 +48,7 @@ function parseOptions(args: readonly string[]): Options {
     edgeWorkers: value("edge-workers", 2),
     warmUp: args.includes("--warm-up") ? value("warm-up", 0) : 0,
     trace: args.includes("--trace"),
+    idle: args.includes("--idle"),
   };
 }
 
@@ -158,7 +162,9 @@ async function main(): Promise<void> {
       }
       connected += (await Promise.all(opens)).reduce((sum, o) => sum + o.connected, 0);
     }
-    say(`${connected.toLocaleString("en")} viewers connected; posting ${options.rate}/s for ${options.seconds} s after ${options.warm} s`);
+    say(
+      `${connected.toLocaleString("en")} viewers connected; ${options.idle ? "measuring at rest" : `posting ${options.rate}/s`} for ${options.seconds} s after ${options.warm} s`,
+    );
     await new Promise((resolve) => setTimeout(resolve, options.warm * 1000));
     if (options.warmUp > 0) {
       say(`warming up: ${options.rate}/s for ${options.warmUp} s, not measured`);
@@ -175,6 +181,24 @@ async function main(): Promise<void> {
     const otherBefore = otherCpu();
     const posterBefore = process.cpuUsage();
     const machineBefore = machineCpuSeconds();
+    if (options.idle) {
+      await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+      const perSecond = (seconds: number) => `${((100 * seconds) / options.seconds).toFixed(1)} %`;
+      const roleCpu = roles.map((role, i) => cpuSeconds(role.process!.process.pid!) - cpuBefore[i]!);
+      const engineCpu = otherCpu().map((seconds, i) => seconds - (otherBefore[i] ?? 0));
+      process.stdout.write(
+        [
+          "",
+          `At rest: ${connected.toLocaleString("en")} viewers on ${options.streams} streams, no comments, ${options.seconds} s. CPU as a share of one core:`,
+          "",
+          `| ${roles.map((role) => role.role).join(" | ")} | roles together | ${others.map((other) => other.name).join(" | ")} |`,
+          `| ${[...roles, {}, ...others].map(() => "---").join(" | ")} |`,
+          `| ${roleCpu.map(perSecond).join(" | ")} | ${perSecond(roleCpu.reduce((a, b) => a + b, 0))} | ${engineCpu.map(perSecond).join(" | ")} |`,
+          "",
+        ].join("\n"),
+      );
+      return;
+    }
     const postStarted = Date.now();
     const outcome = await post(deployment.ingestUrl, deployment.streams, deployment.tokens, options);
     const postSeconds = (Date.now() - postStarted) / 1000;
@@ -199,6 +223,7 @@ async function main(): Promise<void> {
     const machineBusy = machineAfter.busy - machineBefore.busy;
     const machineTotal = machineAfter.total - machineBefore.total;
     const histogram = mergeHistograms(reports.map((report) => report.histogram));
+    const perComment = (seconds: number) => ((seconds * 1000) / Math.max(1, outcome.accepted)).toFixed(2);
     const deliveries = reports.reduce((sum, r) => sum + r.deliveries, 0);
     const duplicates = reports.reduce((sum, r) => sum + r.duplicates, 0);
     const closedByServer = reports.reduce((sum, r) => sum + r.closed, 0);
@@ -213,6 +238,10 @@ async function main(): Promise<void> {
         "",
         `viewers missing comments: ${reports.reduce((sum, r) => sum + r.viewersMissing, 0)}, of which only a head (the first comments of their stream): ${reports.reduce((sum, r) => sum + r.viewersMissingHead, 0)}, only a tail (late or cut off): ${reports.reduce((sum, r) => sum + r.viewersMissingTail, 0)}`,
         `viewers the server closed during the run (a swarm viewer does not reconnect, so it misses what followed): ${closedByServer}; \`reset\` events received (a swarm viewer does not reload, so it misses the gap): ${resets}`,
+        `CPU ms per accepted comment: ${roles.map((role, i) => `${role.role} ${perComment(cpu[i]!)}`).join(", ")}, the four roles together ${perComment(cpu.reduce((a, b) => a + b, 0))}; ${others
+          .slice(0, 3)
+          .map((other, i) => `${other.name} ${perComment(otherUsed[i]!)}`)
+          .join(", ")}`,
         `CPU seconds over the ${(machineTotal / cpus().length).toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}; ${others.map((other, i) => `${other.name} ${otherUsed[i]!.toFixed(1)}`).join(", ")}, poster ${((poster.user + poster.system) / 1e6).toFixed(1)}; the machine was busy ${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} CPU seconds (${Math.round((100 * machineBusy) / machineTotal)}%)`,
         "",
         ...(options.trace

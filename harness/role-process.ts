@@ -22,10 +22,14 @@ export interface RoleProcess {
  * until its output matches `ready`; fails with that output if it exits or takes too long.
  */
 export async function startRole(role: string, env: Record<string, string>, ready: RegExp, nodeArgs: readonly string[] = []): Promise<RoleProcess> {
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, MAIN_JS, role], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVER_NODE_FLAGS, ...nodeArgs, ...(process.env.LC_ROLE_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN_JS, role],
+    {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {

@@ -9,11 +9,13 @@
 //   npm run bench:e2e -- --idle --streams 1000 --viewers 20000 --seconds 30   the cost at rest: viewers connected, no comments
 import { Agent, request } from "node:http";
 import { cpus } from "node:os";
-import { startDeployment } from "../harness/faults/deployment.js";
+import { DEPLOYMENT_KEYSPACE, startDeployment } from "../harness/faults/deployment.js";
 import { mergeHistograms, percentile } from "./latency-histogram.js";
 import { stageTable } from "./stage-trace.js";
 import { cpuSeconds, machineCpuSeconds } from "./process-stats.js";
 import { Swarm, VIEWERS_PER_SWARM } from "./swarm.js";
+import { LAG_POLL_MS, SETTLE_MS } from "../archive/defaults.js";
+import { cassandraTableCounts, tableWorkPer } from "./cassandra-table-counts.js";
 import type { SwarmReport } from "./viewer-swarm.js";
 
 interface Options {
@@ -141,6 +143,9 @@ async function main(): Promise<void> {
       },
       ingest: { ...traceEnv, LC_STREAM_RATE_PER_SEC: "100000", LC_STREAM_BURST: "100000" },
       relay: traceEnv,
+      // The product's defaults, not the fault suite's quick ones: a benchmark measures what a
+      // deployment costs, polling the log's lag five times a second included.
+      archive: { LC_ARCHIVE_LAG_POLL_MS: String(LAG_POLL_MS), LC_ARCHIVE_SETTLE_MS: String(SETTLE_MS) },
     },
   });
   const swarms: Swarm[] = [];
@@ -179,6 +184,8 @@ async function main(): Promise<void> {
     ];
     const otherCpu = (): number[] => others.map((other) => other.pids.reduce<number>((sum, pid) => sum + (pid === undefined ? 0 : cpuSeconds(pid)), 0));
     const otherBefore = otherCpu();
+    const cassandraEnv = deployment.engines.cassandra.env;
+    const tablesBefore = await cassandraTableCounts(cassandraEnv, DEPLOYMENT_KEYSPACE);
     const posterBefore = process.cpuUsage();
     const machineBefore = machineCpuSeconds();
     if (options.idle) {
@@ -186,6 +193,7 @@ async function main(): Promise<void> {
       const perSecond = (seconds: number) => `${((100 * seconds) / options.seconds).toFixed(1)} %`;
       const roleCpu = roles.map((role, i) => cpuSeconds(role.process!.process.pid!) - cpuBefore[i]!);
       const engineCpu = otherCpu().map((seconds, i) => seconds - (otherBefore[i] ?? 0));
+      const tablesAtRest = await cassandraTableCounts(cassandraEnv, DEPLOYMENT_KEYSPACE);
       process.stdout.write(
         [
           "",
@@ -194,6 +202,8 @@ async function main(): Promise<void> {
           `| ${roles.map((role) => role.role).join(" | ")} | roles together | ${others.map((other) => other.name).join(" | ")} |`,
           `| ${[...roles, {}, ...others].map(() => "---").join(" | ")} |`,
           `| ${roleCpu.map(perSecond).join(" | ")} | ${perSecond(roleCpu.reduce((a, b) => a + b, 0))} | ${engineCpu.map(perSecond).join(" | ")} |`,
+          "",
+          `Cassandra's work per second at rest, by table: ${tableWorkPer(tablesBefore, tablesAtRest, options.seconds) || "none"}`,
           "",
         ].join("\n"),
       );
@@ -217,6 +227,7 @@ async function main(): Promise<void> {
       if (now >= connected * perStream || Date.now() - grewAt > 10_000 || Date.now() > settleDeadline) break;
     }
     const cpu = roles.map((role, i) => cpuSeconds(role.process!.process.pid!) - cpuBefore[i]!);
+    const tablesAfter = await cassandraTableCounts(cassandraEnv, DEPLOYMENT_KEYSPACE);
     const otherUsed = otherCpu().map((seconds, i) => seconds - (otherBefore[i] ?? 0));
     const poster = process.cpuUsage(posterBefore);
     const machineAfter = machineCpuSeconds();
@@ -242,6 +253,7 @@ async function main(): Promise<void> {
           .slice(0, 3)
           .map((other, i) => `${other.name} ${perComment(otherUsed[i]!)}`)
           .join(", ")}`,
+        `Cassandra's work per accepted comment, by table (its own counts): ${tableWorkPer(tablesBefore, tablesAfter, outcome.accepted)}`,
         `CPU seconds over the ${(machineTotal / cpus().length).toFixed(1)} s of posting and the wait for the last deliveries: ${roles.map((role, i) => `${role.role} ${cpu[i]!.toFixed(1)}`).join(", ")}; ${others.map((other, i) => `${other.name} ${otherUsed[i]!.toFixed(1)}`).join(", ")}, poster ${((poster.user + poster.system) / 1e6).toFixed(1)}; the machine was busy ${machineBusy.toFixed(1)} of ${machineTotal.toFixed(1)} CPU seconds (${Math.round((100 * machineBusy) / machineTotal)}%)`,
         "",
         ...(options.trace

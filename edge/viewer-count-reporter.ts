@@ -6,12 +6,15 @@ import type { Viewers } from "./viewers.js";
 
 /**
  * Every interval: reports this edge's viewers per stream, reads the totals across all edges,
- * and sends each stream's viewers one `viewers` event, serialised once per stream. The totals
- * are kept to answer `GET /v1/streams/{id}/viewers` without asking the store each time.
+ * and sends a stream's viewers a `viewers` event, serialised once per stream, when the total
+ * changed (and to viewers who have not had one yet): an audience at rest costs no writes. The
+ * totals are kept to answer `GET /v1/streams/{id}/viewers` without asking the store each time.
  */
 export class ViewerCountReporter {
   readonly edgeId = randomUUID();
   private readonly latest = new Map<string, { count: number; at: number }>();
+  /** The count last sent to each stream's viewers on this edge. */
+  private readonly told = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -39,8 +42,10 @@ export class ViewerCountReporter {
       const at = Date.now();
       for (const [streamId, count] of totals) {
         this.latest.set(streamId, { count, at });
-        this.viewers.broadcast(streamId, Buffer.from(formatSseEvent({ event: "viewers", data: JSON.stringify({ count }) })));
+        this.viewers.tellCount(streamId, Buffer.from(formatSseEvent({ event: "viewers", data: JSON.stringify({ count }) })), this.told.get(streamId) !== count);
+        this.told.set(streamId, count);
       }
+      for (const streamId of this.told.keys()) if (!local.has(streamId)) this.told.delete(streamId);
       for (const [streamId, entry] of this.latest) if (at - entry.at > this.intervalMs * 3) this.latest.delete(streamId);
     } catch (error) {
       this.logger.warn("viewer count round failed", { err: error });

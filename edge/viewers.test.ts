@@ -50,20 +50,23 @@ test("should end every viewer with a spread-out retry on drain, and refuse new o
   );
 });
 
-test("should broadcast to the viewers of one stream only", () => {
+test("should tell the viewers of one stream only its count: all when it changed, else only those never told", () => {
   const viewers = new Viewers();
   const got: string[] = [];
   viewers.admit("1.1.1.1", "s", { write: (b) => got.push(`a:${b}`), lastWriteAt: 0, closeWithRetry() {} });
   const b = viewers.admit("1.1.1.2", "s", { write: (x) => got.push(`b:${x}`), lastWriteAt: 0, closeWithRetry() {} });
   viewers.admit("1.1.1.3", "t", { write: (x) => got.push(`c:${x}`), lastWriteAt: 0, closeWithRetry() {} });
-  viewers.broadcast("s", Buffer.from("hi"));
+  viewers.tellCount("s", Buffer.from("2"), true);
+  viewers.tellCount("s", Buffer.from("2"), false);
+  viewers.admit("1.1.1.4", "s", { write: (x) => got.push(`d:${x}`), lastWriteAt: 0, closeWithRetry() {} });
+  viewers.tellCount("s", Buffer.from("3"), false);
   b.leave();
-  viewers.broadcast("s", Buffer.from("again"));
-  assert.deepEqual(got, ["a:hi", "b:hi", "a:again"]);
+  viewers.tellCount("s", Buffer.from("2"), true);
+  assert.deepEqual(got, ["a:2", "b:2", "d:3", "a:2", "d:2"]);
   assert.deepEqual(
     viewers.counts(),
     new Map([
-      ["s", 1],
+      ["s", 2],
       ["t", 1],
     ]),
   );

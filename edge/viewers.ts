@@ -29,6 +29,8 @@ interface Entry {
   readonly ip: string;
   readonly streamId: string;
   readonly connection: ViewerConnection;
+  /** Whether the viewer was told its stream's viewer count. */
+  toldCount: boolean;
 }
 
 /**
@@ -78,9 +80,16 @@ export class Viewers {
     return new Map([...this.perStream].map(([streamId, set]) => [streamId, set.size]));
   }
 
-  /** Writes the same bytes to every viewer of a stream on this edge. */
-  broadcast(streamId: string, bytes: Buffer): void {
-    for (const entry of this.perStream.get(streamId) ?? []) entry.connection.write(bytes);
+  /**
+   * Tells a stream's viewers its viewer count (`bytes`): all of them when it `changed`, else
+   * only those who were never told, so a steady audience costs no writes.
+   */
+  tellCount(streamId: string, bytes: Buffer, changed: boolean): void {
+    for (const entry of this.perStream.get(streamId) ?? []) {
+      if (!changed && entry.toldCount) continue;
+      entry.toldCount = true;
+      entry.connection.write(bytes);
+    }
   }
 
   /** Admits a viewer or throws `too_many_connections` (per IP) or `overloaded` (this process). */
@@ -89,7 +98,7 @@ export class Viewers {
     if (this.entries.size >= this.maxViewers) throw new LcError("overloaded", "this edge holds all the viewers it can", { retryAfterMs: 1000 });
     const fromIp = this.perIp.get(ip) ?? 0;
     if (fromIp >= this.maxPerIp) throw new LcError("too_many_connections", "too many open streams from this address", { retryAfterMs: 5000 });
-    const entry: Entry = { ip, streamId, connection };
+    const entry: Entry = { ip, streamId, connection, toldCount: false };
     this.entries.add(entry);
     this.perIp.set(ip, fromIp + 1);
     let streamViewers = this.perStream.get(streamId);

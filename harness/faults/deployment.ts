@@ -27,6 +27,9 @@ export class RoleSlot {
   }
 }
 
+/** The Cassandra keyspace of a deployment. */
+export const DEPLOYMENT_KEYSPACE = "faults";
+
 /**
  * The distributed mode on engines of its own, with streams, poster tokens and connected SSE
  * viewers (plus a canary stream and viewer): what the fault suite and the soak run drive.
@@ -71,7 +74,7 @@ export async function startDeployment(options: {
       ...engines.env(),
       LC_KAFKA_TOPIC: "comments",
       LC_KAFKA_PARTITIONS: "6",
-      LC_CASSANDRA_KEYSPACE: "faults",
+      LC_CASSANDRA_KEYSPACE: DEPLOYMENT_KEYSPACE,
       LC_IP_RATE_PER_SEC: "1000000",
       LC_IP_BURST: "1000000",
       LC_SSE_HEARTBEAT_MS: "1000",

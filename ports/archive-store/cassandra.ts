@@ -19,6 +19,9 @@ const WRITE_CONCURRENCY = 64;
  */
 const DELETED_IDS_TTL_MS = 30_000;
 const MAX_STREAMS_REMEMBERED = 10_000;
+/** Largest unlogged batch of one partition's comments, estimated from their fields. */
+const MAX_BATCH_BYTES = 16 * 1024;
+const ROW_OVERHEAD_BYTES = 96;
 
 const TABLE = "comments_by_bucket";
 
@@ -135,12 +138,35 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
         makeRoom(notedBuckets, MAX_STREAMS_REMEMBERED, () => false);
         notedBuckets.set(key, true);
       }
-      for (let i = 0; i < batch.length; i += WRITE_CONCURRENCY) {
+      // One unlogged batch per partition (a stream's bucket): Cassandra applies it as one
+      // mutation, where a statement per comment cost a request, a mutation and a commit-log
+      // entry each.
+      // Batches stay far under Cassandra's 50 KiB refusal threshold (batch_size_fail_threshold).
+      const partitions = new Map<string, { comments: Comment[]; bytes: number }>();
+      const groups: Comment[][] = [];
+      for (const c of batch) {
+        const key = `${bucketOf(c.offsetMs)}:${c.streamId}`;
+        const bytes = ROW_OVERHEAD_BYTES + Buffer.byteLength(c.text) + Buffer.byteLength(c.username) + c.userId.length + c.streamId.length;
+        const open = partitions.get(key);
+        if (open && open.bytes + bytes <= MAX_BATCH_BYTES) {
+          open.comments.push(c);
+          open.bytes += bytes;
+        } else {
+          const started = { comments: [c], bytes };
+          partitions.set(key, started);
+          groups.push(started.comments);
+        }
+      }
+      const row = (c: Comment) => [c.streamId, bucketOf(c.offsetMs), c.offsetMs, c.seq, c.commentId, c.userId, c.username, c.text, c.serverTs];
+      for (let i = 0; i < groups.length; i += WRITE_CONCURRENCY) {
         await Promise.all(
-          batch.slice(i, i + WRITE_CONCURRENCY).map((c) =>
-            client.execute(insert, [c.streamId, bucketOf(c.offsetMs), c.offsetMs, c.seq, c.commentId, c.userId, c.username, c.text, c.serverTs], {
-              isIdempotent: true,
-            }),
+          groups.slice(i, i + WRITE_CONCURRENCY).map((comments) =>
+            comments.length === 1
+              ? client.execute(insert, row(comments[0]!), { isIdempotent: true })
+              : client.batch(
+                  comments.map((c) => ({ query: insert, params: row(c) })),
+                  { logged: false, isIdempotent: true },
+                ),
           ),
         );
       }

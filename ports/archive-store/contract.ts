@@ -27,6 +27,15 @@ export function archiveStoreContract(name: string, open: () => Promise<{ store: 
       assert.deepEqual(await store.window({ streamId: id, fromMs: 5000, toMs: 6000, limit: 100 }), []);
     }));
 
+  test(`${name}: should keep every comment of a large write to one stream, long texts included`, () =>
+    withStore(async (store, id) => {
+      const many = Array.from({ length: 300 }, (_, i) => ({ ...at(id, i + 1, 1000 + i), text: `${i} ${"é".repeat(200)}` }));
+      await store.write(many);
+      const read = await store.window({ streamId: id, fromMs: 0, toMs: 10_000, limit: 500 });
+      assert.deepEqual(seqs(read), seqs(many));
+      assert.equal(read[299]!.text, many[299]!.text);
+    }));
+
   test(`${name}: should page after a cursor`, () =>
     withStore(async (store, id) => {
       await store.write([1, 2, 3, 4, 5].map((seq) => at(id, seq, 100)));

@@ -6,6 +6,9 @@ import { silentLogger } from "../../core/logger.js";
 import type { CommentLog, ConsumerLag, Consumption } from "./index.js";
 import { startKafkaConsumption } from "./kafka-consumer.js";
 import { startKafkaAppends } from "./kafka-producer.js";
+import { applyKafkajsIdleFix } from "./kafkajs-idle-fix.js";
+
+applyKafkajsIdleFix();
 
 /** Defaults of {@link KafkaCommentLogOptions}. */
 export const DEFAULT_KAFKA_TOPIC = "comments";

@@ -89,9 +89,9 @@ export interface FrameOptions {
  * a comment after a quiet spell leaves at once (with whatever else this turn of the event loop
  * brings), the ones that follow within `batchMs` of it leave together when that time is up.
  * So a quiet stream's comments wait for nothing, and a busy one's cost one write per viewer
- * per window. With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap each batch is
- * sampled fairly and the frame says how many were left out. A reset or a change of the stream
- * flushes the window and passes at once, keeping order.
+ * per window. With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap
+ * each batch is sampled fairly and the frame says how many were left out. A reset or a change
+ * of the stream flushes the window and passes at once, keeping order.
  */
 export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorFunction<RelayEvent, Frame> {
   const single = batchMs === 0;

@@ -23,6 +23,8 @@ function viewer(): EventStream & { writes: string[]; ended: boolean } {
 
 const frameOf = (seq: number): Frame => commentsFrame([testComment(seq)], true);
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** The ids each write carried, per write. */
+const idsPerWrite = (writes: readonly string[]) => writes.map((w) => [...w.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]).join(","));
 
 test("should write the frames of one turn to each member in one write, and a late joiner only what follows", async () => {
   const feed = new Subject<Frame>();
@@ -36,27 +38,13 @@ test("should write the frames of one turn to each member in one write, and a lat
   feed.next(frameOf(3));
   await turn();
   assert.equal(early.writes.length, 2, "frames 1 and 2 together, before the late viewer joined, then frame 3");
-  assert.deepEqual(
-    early.writes.map((w) => [...w.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]).join(",")),
-    ["1,2", "3"],
-  );
-  assert.deepEqual(
-    told.writes.map((w) => [...w.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]).join(",")),
-    ["2", "3"],
-    "told through 1",
-  );
-  assert.deepEqual(
-    late.writes.map((w) => [...w.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]).join(",")),
-    ["3"],
-  );
+  assert.deepEqual(idsPerWrite(early.writes), ["1,2", "3"]);
+  assert.deepEqual(idsPerWrite(told.writes), ["2", "3"], "told through 1");
+  assert.deepEqual(idsPerWrite(late.writes), ["3"]);
   feed.next(frameOf(4));
   feed.next(frameOf(5));
   await turn();
-  assert.deepEqual(
-    early.writes.slice(2).map((w) => [...w.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]).join(",")),
-    ["4,5"],
-    "one write for the two frames of a turn",
-  );
+  assert.deepEqual(idsPerWrite(early.writes.slice(2)), ["4,5"], "one write for the two frames of a turn");
   feed.complete();
   assert.ok(early.ended && told.ended && late.ended);
   assert.equal(groups.size, 0);

@@ -14,9 +14,10 @@ export const DEFAULT_REGISTRY_STALE_IF_ERROR_MS = 10 * 60_000;
 /**
  * Caches `get` in front of a shared registry, since ingest and the edge look a stream up on
  * every request. A stream older than `ttlMs` in the cache is answered from it while it is looked
- * up again, so another process ending or changing a stream is seen within `ttlMs` plus one
- * lookup; this process's own create and end are seen at once. Absent streams are cached too, so a flood of requests for
- * made-up ids does not reach the store, and concurrent misses of one stream share one lookup.
+ * up again, so another process creating, ending or changing a stream is seen within `ttlMs`
+ * plus one lookup; this process's own changes are seen at once. Absent streams are cached too,
+ * so a flood of requests for made-up ids does not reach the store, and concurrent misses of one
+ * stream share one lookup.
  * When the registry cannot be reached, what was last looked up is answered for a while longer
  * (`staleIfErrorMs`), so a registry outage does not stop comments on streams already known.
  */

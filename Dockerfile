@@ -18,6 +18,5 @@ USER node
 EXPOSE 8080 50051
 # /healthz of the role in this container (HTTP or HTTPS on $PORT); no curl in the slim image.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "dist/app/main.js", "healthcheck"]
-# A larger young generation: objects of requests waiting for the log die young (see harness/project-root.ts).
-ENTRYPOINT ["node", "--max-semi-space-size=32", "dist/app/main.js"]
+ENTRYPOINT ["node", "dist/app/main.js"]
 CMD ["all"]

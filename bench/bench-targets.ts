@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mintToken } from "../core/auth/dev-token.js";
 import { nginxMainConf } from "../harness/nginx.js";
-import { MAIN_JS as MAIN, SERVER_NODE_FLAGS } from "../harness/project-root.js";
+import { MAIN_JS as MAIN } from "../harness/project-root.js";
 
 /** nginx's nchan module, from Debian's libnginx-mod-nchan. */
 export const NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so";
@@ -112,24 +112,20 @@ export interface LiveCommentsTarget extends BenchTarget {
 export async function startLiveComments(port: number, batchMs: number, env: Readonly<Record<string, string>> = {}): Promise<LiveCommentsTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "lc-bench-"));
   const secret = randomBytes(16).toString("hex");
-  const child = spawnWithFileLimit(
-    process.execPath,
-    [...SERVER_NODE_FLAGS, ...(process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN, "all"],
-    {
-      PATH: process.env.PATH,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      GRPC_PORT: "0",
-      LC_DATA_DIR: dataDir,
-      LC_JWT_SECRET: secret,
-      LC_LOG: "quiet",
-      LC_RATE_LIMITS: "off",
-      LC_MAX_VIEWERS: "30000",
-      LC_MAX_VIEWERS_PER_IP: "30000",
-      LC_MAX_CONNECTIONS: "30000",
-      ...env,
-    },
-  );
+  const child = spawnWithFileLimit(process.execPath, [...(process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN, "all"], {
+    PATH: process.env.PATH,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    GRPC_PORT: "0",
+    LC_DATA_DIR: dataDir,
+    LC_JWT_SECRET: secret,
+    LC_LOG: "quiet",
+    LC_RATE_LIMITS: "off",
+    LC_MAX_VIEWERS: "30000",
+    LC_MAX_VIEWERS_PER_IP: "30000",
+    LC_MAX_CONNECTIONS: "30000",
+    ...env,
+  });
   // Spawned through bash with exec: the pid is node's.
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));

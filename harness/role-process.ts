@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { MAIN_JS, SERVER_NODE_FLAGS } from "./project-root.js";
+import { MAIN_JS, serverNodeFlags } from "./project-root.js";
 
 const START_TIMEOUT_MS = 60_000;
 
@@ -24,7 +24,7 @@ export interface RoleProcess {
 export async function startRole(role: string, env: Record<string, string>, ready: RegExp, nodeArgs: readonly string[] = []): Promise<RoleProcess> {
   const child = spawn(
     process.execPath,
-    [...SERVER_NODE_FLAGS, ...nodeArgs, ...(process.env.LC_ROLE_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN_JS, role],
+    [...serverNodeFlags(role), ...nodeArgs, ...(process.env.LC_ROLE_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN_JS, role],
     {
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mintToken } from "../core/auth/dev-token.js";
 import { nginxMainConf } from "../harness/nginx.js";
-import { MAIN_JS as MAIN } from "../harness/project-root.js";
+import { MAIN_JS as MAIN, nodeFlagsFrom } from "../harness/project-root.js";
 
 /** nginx's nchan module, from Debian's libnginx-mod-nchan. */
 export const NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so";
@@ -112,7 +112,7 @@ export interface LiveCommentsTarget extends BenchTarget {
 export async function startLiveComments(port: number, batchMs: number, env: Readonly<Record<string, string>> = {}): Promise<LiveCommentsTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "lc-bench-"));
   const secret = randomBytes(16).toString("hex");
-  const child = spawnWithFileLimit(process.execPath, [...(process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN, "all"], {
+  const child = spawnWithFileLimit(process.execPath, [...nodeFlagsFrom("LC_BENCH_NODE_ARGS"), MAIN, "all"], {
     PATH: process.env.PATH,
     HOST: "127.0.0.1",
     PORT: String(port),

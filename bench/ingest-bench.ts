@@ -18,6 +18,7 @@ import { READY, deploymentEnv } from "../harness/distributed-system.js";
 import type { ResponseHead } from "../harness/raw-http.js";
 import { readResponseHead } from "../harness/raw-http.js";
 import { startRole } from "../harness/role-process.js";
+import { nodeFlagsFrom } from "../harness/project-root.js";
 import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
 import { cpuSeconds } from "./process-stats.js";
 
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     ...(process.env.LC_BENCH_ENV ? JSON.parse(process.env.LC_BENCH_ENV) : {}),
     LC_KAFKA_COMPRESSION: process.env.LC_KAFKA_COMPRESSION ?? "none",
   });
-  const ingest = await startRole("ingest", env, READY.ingest, (process.env.LC_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean));
+  const ingest = await startRole("ingest", env, READY.ingest, nodeFlagsFrom("LC_BENCH_NODE_ARGS"));
   try {
     const base = ingest.ready[1]!;
     const port = Number(new URL(base).port);

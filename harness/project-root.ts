@@ -31,3 +31,8 @@ export const MAIN_JS = join(PROJECT_ROOT, "dist", "app", "main.js");
 export function serverNodeFlags(role: string): readonly string[] {
   return role === "ingest" ? ["--max-semi-space-size=32"] : [];
 }
+
+/** Node flags given in an environment variable, space-separated (`--cpu-prof --cpu-prof-dir=/tmp/p`). */
+export function nodeFlagsFrom(variable: string): string[] {
+  return (process.env[variable] ?? "").split(" ").filter(Boolean);
+}

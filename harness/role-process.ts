@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { MAIN_JS, serverNodeFlags } from "./project-root.js";
+import { MAIN_JS, nodeFlagsFrom, serverNodeFlags } from "./project-root.js";
 
 const START_TIMEOUT_MS = 60_000;
 
@@ -22,14 +22,10 @@ export interface RoleProcess {
  * until its output matches `ready`; fails with that output if it exits or takes too long.
  */
 export async function startRole(role: string, env: Record<string, string>, ready: RegExp, nodeArgs: readonly string[] = []): Promise<RoleProcess> {
-  const child = spawn(
-    process.execPath,
-    [...serverNodeFlags(role), ...nodeArgs, ...(process.env.LC_ROLE_NODE_ARGS ?? "").split(" ").filter(Boolean), MAIN_JS, role],
-    {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, [...serverNodeFlags(role), ...nodeArgs, ...nodeFlagsFrom("LC_ROLE_NODE_ARGS"), MAIN_JS, role], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {

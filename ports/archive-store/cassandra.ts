@@ -128,34 +128,32 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
       const deleted = await Promise.all(streams.map(deletedIn));
       const deletedOf = new Map(streams.map((streamId, i) => [streamId, deleted[i]!]));
       const batch = written.filter((c) => !deletedOf.get(c.streamId)!.has(c.commentId));
-      const buckets = new Map<string, [string, number]>();
-      for (const c of batch) {
-        const key = `${bucketOf(c.offsetMs)}:${c.streamId}`;
-        if (!notedBuckets.has(key)) buckets.set(key, [c.streamId, bucketOf(c.offsetMs)]);
-      }
-      await Promise.all([...buckets.values()].map((params) => client.execute(noteBucket, params, { isIdempotent: true })));
-      for (const key of buckets.keys()) {
-        makeRoom(notedBuckets, MAX_STREAMS_REMEMBERED, () => false);
-        notedBuckets.set(key, true);
-      }
       // One unlogged batch per partition (a stream's bucket): Cassandra applies it as one
       // mutation, where a statement per comment cost a request, a mutation and a commit-log
-      // entry each.
-      // Batches stay far under Cassandra's 50 KiB refusal threshold (batch_size_fail_threshold).
-      const partitions = new Map<string, { comments: Comment[]; bytes: number }>();
+      // entry each. Batches stay far under Cassandra's 50 KiB refusal threshold
+      // (batch_size_fail_threshold). A bucket this process has not noted yet is noted first.
+      const open = new Map<string, { comments: Comment[]; bytes: number }>();
       const groups: Comment[][] = [];
+      const toNote = new Map<string, [string, number]>();
       for (const c of batch) {
-        const key = `${bucketOf(c.offsetMs)}:${c.streamId}`;
+        const bucket = bucketOf(c.offsetMs);
+        const key = `${bucket}:${c.streamId}`;
+        if (!notedBuckets.has(key)) toNote.set(key, [c.streamId, bucket]);
         const bytes = ROW_OVERHEAD_BYTES + Buffer.byteLength(c.text) + Buffer.byteLength(c.username) + c.userId.length + c.streamId.length;
-        const open = partitions.get(key);
-        if (open && open.bytes + bytes <= MAX_BATCH_BYTES) {
-          open.comments.push(c);
-          open.bytes += bytes;
+        const group = open.get(key);
+        if (group && group.bytes + bytes <= MAX_BATCH_BYTES) {
+          group.comments.push(c);
+          group.bytes += bytes;
         } else {
           const started = { comments: [c], bytes };
-          partitions.set(key, started);
+          open.set(key, started);
           groups.push(started.comments);
         }
+      }
+      await Promise.all([...toNote.values()].map((params) => client.execute(noteBucket, params, { isIdempotent: true })));
+      for (const key of toNote.keys()) {
+        makeRoom(notedBuckets, MAX_STREAMS_REMEMBERED, () => false);
+        notedBuckets.set(key, true);
       }
       const row = (c: Comment) => [c.streamId, bucketOf(c.offsetMs), c.offsetMs, c.seq, c.commentId, c.userId, c.username, c.text, c.serverTs];
       for (let i = 0; i < groups.length; i += WRITE_CONCURRENCY) {

@@ -85,13 +85,11 @@ export interface FrameOptions {
 }
 
 /**
- * Turns relay events into frames. Comments are coalesced into at most one frame per `batchMs`:
- * a comment after a quiet spell leaves at once (with whatever else this turn of the event loop
- * brings), the ones that follow within `batchMs` of it leave together when that time is up.
- * So a quiet stream's comments wait for nothing, and a busy one's cost one write per viewer
- * per window. With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap
- * each batch is sampled fairly and the frame says how many were left out. A reset or a change
- * of the stream flushes the window and passes at once, keeping order.
+ * Turns relay events into frames. Comments are coalesced: the first comment after a quiet
+ * spell opens a window of `batchMs`, and everything that arrives in it leaves as one frame.
+ * With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap each batch is
+ * sampled fairly and the frame says how many were left out. A reset or a change of the stream
+ * flushes the window and passes at once, keeping order.
  */
 export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorFunction<RelayEvent, Frame> {
   const single = batchMs === 0;
@@ -102,12 +100,10 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
       const sampler = options.maxRate === undefined ? undefined : new RateSampler(options.maxRate, () => scheduler.now());
       let buffer: Comment[] = [];
       let timer: Subscription | undefined;
-      let lastFlushAt = Number.NEGATIVE_INFINITY;
       const flush = () => {
         timer?.unsubscribe();
         timer = undefined;
         if (buffer.length === 0) return;
-        lastFlushAt = scheduler.now();
         const batch = buffer;
         buffer = [];
         if (!sampler) return subscriber.next(commentsFrame(batch, single));
@@ -131,7 +127,7 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
           }
           buffer.push(event.comment);
           if (single || buffer.length >= maxBatch) flush();
-          else timer ??= scheduler.schedule(flush, Math.max(0, lastFlushAt + batchMs - scheduler.now()));
+          else timer ??= scheduler.schedule(flush, batchMs);
         },
         error(error) {
           flush();

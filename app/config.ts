@@ -24,7 +24,15 @@ import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_COMMENT_INPUT_LIMITS, DEFAULT_IDEMPO
 import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
 import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
-import { DEFAULT_RELAY_WARMUP_MS, DEFAULT_RING_IDLE_MS, DEFAULT_RING_MAX_BYTES, DEFAULT_RING_MAX_COUNT, DEFAULT_RINGS_MAX_BYTES } from "../relay/defaults.js";
+import {
+  DEFAULT_FIREHOSE_MAX_SUBSCRIBERS,
+  DEFAULT_FIREHOSE_STALL_MS,
+  DEFAULT_RELAY_WARMUP_MS,
+  DEFAULT_RING_IDLE_MS,
+  DEFAULT_RING_MAX_BYTES,
+  DEFAULT_RING_MAX_COUNT,
+  DEFAULT_RINGS_MAX_BYTES,
+} from "../relay/defaults.js";
 import { EnvReader } from "./env.js";
 import type { KeyspaceReplication } from "../ports/cassandra/connect-cassandra.js";
 
@@ -57,6 +65,9 @@ export interface ServerConfig extends HostConfig {
   readonly ringIdleMs: number;
   /** How far back a relay on a log without history reads when it starts. */
   readonly relayWarmupMs: number;
+  /** FanoutRelay.SubscribeAll: subscriptions at once, and how long a full one may go unread. */
+  readonly firehoseMaxSubscribers: number;
+  readonly firehoseStallMs: number;
   readonly viewerMaxRate: number;
   readonly archiveSettleMs: number;
   readonly archiveLagPollMs: number;
@@ -226,6 +237,8 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     ringsMaxBytes: read.integer("LC_RINGS_MAX_BYTES", DEFAULT_RINGS_MAX_BYTES, 1024 * 1024, 64 * 1024 ** 3),
     ringIdleMs: read.integer("LC_RING_IDLE_MS", DEFAULT_RING_IDLE_MS, 1_000, 7 * 24 * 60 * 60 * 1000),
     relayWarmupMs: read.integer("LC_RELAY_WARMUP_MS", DEFAULT_RELAY_WARMUP_MS, 0, 24 * 60 * 60 * 1000),
+    firehoseMaxSubscribers: read.integer("LC_FIREHOSE_MAX_SUBSCRIBERS", DEFAULT_FIREHOSE_MAX_SUBSCRIBERS, 0, 10_000),
+    firehoseStallMs: read.integer("LC_FIREHOSE_STALL_MS", DEFAULT_FIREHOSE_STALL_MS, 100, 24 * 60 * 60 * 1000),
     archiveSettleMs: read.integer("LC_ARCHIVE_SETTLE_MS", SETTLE_MS, 0, 24 * 60 * 60 * 1000),
     archiveLagPollMs: read.integer("LC_ARCHIVE_LAG_POLL_MS", LAG_POLL_MS, 50, 600_000),
     viewerCountIntervalMs: read.integer("LC_VIEWER_COUNT_INTERVAL_MS", DEFAULT_VIEWER_COUNT_INTERVAL_MS, 100, 600_000),

@@ -85,6 +85,7 @@ export async function startEmbeddedApp(
     ringsMaxBytes: config.ringsMaxBytes,
     ringIdleMs: config.ringIdleMs,
     warmupMs: config.relayWarmupMs,
+    firehose: { maxSubscribers: config.firehoseMaxSubscribers, stallMs: config.firehoseStallMs },
     authenticator,
     logger,
     metrics,

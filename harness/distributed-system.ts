@@ -8,6 +8,8 @@ import type { SystemUnderTest } from "./system.js";
 /** A distributed deployment: each role its own process, on the engines `npm test` started. */
 export interface DistributedSystem extends SystemUnderTest {
   readonly roles: { readonly ingest: RoleProcess; readonly relay: RoleProcess; readonly edge: RoleProcess; readonly archive: RoleProcess };
+  /** The deployment's environment, to start more roles on the same topic, keyspace and secret. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 const ADDRESS = "(127\\.0\\.0\\.1:\\d+)";
@@ -75,6 +77,7 @@ export async function startDistributedSystem(extraEnv: Record<string, string> = 
       grpc: { ingest: ingest.ready[2]!, relay: relayAddress },
       jwtSecret,
       roles: { ingest, relay, edge, archive },
+      env,
       stop: async () => {
         await Promise.all(started.map((role) => role.stop()));
       },

@@ -1,10 +1,10 @@
 import { Metadata } from "@grpc/grpc-js";
-import type { ServiceError } from "@grpc/grpc-js";
+import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createGrpcClient } from "../core/grpc/grpc-client.js";
 import type { PostCommentRequestSchema } from "../gen/livecomments/v1/comment_service_pb.js";
 import { CommentService } from "../gen/livecomments/v1/comment_service_pb.js";
-import type { SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
+import type { SubscribeAllResponse, SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import { FanoutRelay } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import type { CreateStreamRequestSchema, GetStreamRequestSchema } from "../gen/livecomments/v1/stream_service_pb.js";
 import { StreamService } from "../gen/livecomments/v1/stream_service_pb.js";
@@ -45,28 +45,37 @@ export class GrpcClients {
 
   /** Opens FanoutRelay.Subscribe with `token` (scope relay:subscribe) and records what arrives. */
   subscribe(streamId: string, fromSeq: number | undefined, token: string | undefined) {
-    const call = this.relay.subscribe({ streamId, ...(fromSeq === undefined ? {} : { fromSeq: BigInt(fromSeq) }) }, bearer(token));
-    const events: SubscribeResponse[] = [];
-    let failure: ServiceError | undefined;
-    call.on("data", (event: SubscribeResponse) => events.push(event));
-    call.on("error", (error: ServiceError) => (failure = error));
-    return {
-      events,
-      async until(predicate: (events: SubscribeResponse[]) => boolean, timeoutMs = 5_000) {
-        const deadline = Date.now() + timeoutMs;
-        while (!predicate(events)) {
-          if (failure) throw failure;
-          if (Date.now() > deadline) throw new Error(`subscription got ${events.length} events`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      },
-      /** The status the call failed with, if it did. */
-      failure: () => failure,
-      cancel: () => call.cancel(),
-    };
+    return recorded<SubscribeResponse>(this.relay.subscribe({ streamId, ...(fromSeq === undefined ? {} : { fromSeq: BigInt(fromSeq) }) }, bearer(token)));
+  }
+
+  /** Opens FanoutRelay.SubscribeAll (the firehose) with `token`, from `cursor`, and records what arrives. */
+  subscribeAll(cursor: string | undefined, token: string | undefined) {
+    return recorded<SubscribeAllResponse>(this.relay.subscribeAll(cursor === undefined ? {} : { cursor }, bearer(token)));
   }
 
   close(): void {
     for (const client of [this.comments, this.streams, this.relay, this.moderation]) client.close();
   }
+}
+
+/** Records the messages of a server-streaming call, with a wait for what the test expects. */
+function recorded<T>(call: ClientReadableStream<T>) {
+  const events: T[] = [];
+  let failure: ServiceError | undefined;
+  call.on("data", (event: T) => events.push(event));
+  call.on("error", (error: ServiceError) => (failure = error));
+  return {
+    events,
+    async until(predicate: (events: T[]) => boolean, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(events)) {
+        if (failure) throw failure;
+        if (Date.now() > deadline) throw new Error(`subscription got ${events.length} events`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    /** The status the call failed with, if it did. */
+    failure: () => failure,
+    cancel: () => call.cancel(),
+  };
 }

@@ -4,7 +4,7 @@ import { MAIN_JS, nodeFlagsFrom, serverNodeFlags } from "./project-root.js";
 
 const START_TIMEOUT_MS = 60_000;
 
-/** A `livecomments <role>` process started by a test. */
+/** A process a test started (a `livecomments <role>`, a consumer): its output, and ways to end it. */
 export interface RoleProcess {
   readonly process: ChildProcess;
   /** The match of the ready pattern against what the process printed. */
@@ -21,15 +21,20 @@ export interface RoleProcess {
  * Starts `node [nodeArgs] dist/app/main.js <role>` with exactly `env` (plus PATH) and waits
  * until its output matches `ready`; fails with that output if it exits or takes too long.
  */
-export async function startRole(role: string, env: Record<string, string>, ready: RegExp, nodeArgs: readonly string[] = []): Promise<RoleProcess> {
-  const child = spawn(process.execPath, [...serverNodeFlags(role), ...nodeArgs, ...nodeFlagsFrom("LC_ROLE_NODE_ARGS"), MAIN_JS, role], {
+export function startRole(role: string, env: Record<string, string>, ready: RegExp, nodeArgs: readonly string[] = []): Promise<RoleProcess> {
+  return startNodeProcess([...serverNodeFlags(role), ...nodeArgs, ...nodeFlagsFrom("LC_ROLE_NODE_ARGS"), MAIN_JS, role], env, ready, `livecomments ${role}`);
+}
+
+/** Starts `node <args>` with exactly `env` (plus PATH) and waits until its output matches `ready`. */
+export async function startNodeProcess(args: readonly string[], env: Record<string, string>, ready: RegExp, name: string): Promise<RoleProcess> {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`livecomments ${role} did not start in time:\n${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${output}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const found = ready.exec(output);
@@ -42,7 +47,7 @@ export async function startRole(role: string, env: Record<string, string>, ready
     child.stderr.on("data", onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`livecomments ${role} exited with ${code} before it was ready:\n${output}`));
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${output}`));
     });
   });
   const waitForExit = async (signal: NodeJS.Signals) => {

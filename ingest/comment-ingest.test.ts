@@ -24,6 +24,7 @@ function heldLog(inner: CommentLog) {
   const gate = new Promise<void>((resolve) => (release = resolve));
   let appends = 0;
   const log: CommentLog = {
+    id: inner.id,
     async append(entry: LogEntry): Promise<LogEvent> {
       appends++;
       const placed = await inner.append(entry);

@@ -12,3 +12,10 @@ export const DEFAULT_MAX_REPLAY = 10_000;
  * minute, so edges that re-subscribe after a relay restart resume without a gap.
  */
 export const DEFAULT_RELAY_WARMUP_MS = 60_000;
+
+/** FanoutRelay.SubscribeAll: subscriptions at once (each reads the whole log). */
+export const DEFAULT_FIREHOSE_MAX_SUBSCRIBERS = 16;
+/** Records read ahead for one firehose subscriber before its log reader waits. */
+export const DEFAULT_FIREHOSE_QUEUE = 10_000;
+/** How long a firehose subscriber may leave a full queue unread before it is cut off. */
+export const DEFAULT_FIREHOSE_STALL_MS = 30_000;

@@ -7,16 +7,23 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { createHs256Authenticator } from "../core/auth/authenticator.js";
 import { mintToken } from "../core/auth/dev-token.js";
 import { RELAY_SUBSCRIBE_SCOPE } from "../core/auth/scopes.js";
-import { testCommentEvent } from "../core/comment-fixtures.js";
+import { testComment, testCommentEvent } from "../core/comment-fixtures.js";
 import { createGrpcClient } from "../core/grpc/grpc-client.js";
+import type { GrpcClient } from "../core/grpc/grpc-client.js";
 import { silentLogger } from "../core/logger.js";
-import type { SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
-import { FanoutRelay as FanoutRelayService, SubscribeRequestSchema } from "../gen/livecomments/v1/fanout_relay_pb.js";
+import type { SubscribeAllResponse, SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
+import { FanoutRelay as FanoutRelayService, SubscribeAllRequestSchema, SubscribeRequestSchema } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import { closeGrpc, createGrpcServer, listenGrpc } from "../host/grpc-server.js";
+import { createSqliteCommentLog } from "../ports/comment-log/sqlite.js";
+import { openDatabase } from "../ports/sqlite/open-database.js";
+import { commentEntry } from "../core/log-event.js";
 import { FanoutRelay } from "./fanout-relay.js";
+import { Firehose } from "./firehose.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
 
 const relay = new FanoutRelay({ ringMaxCount: 10_000, ringMaxBytes: 1 << 30 });
+const log = createSqliteCommentLog({ db: openDatabase(":memory:"), consumeBatch: 50 });
+const firehose = new Firehose(log, { logger: silentLogger, maxSubscribers: 3, queueLimit: 100, stallMs: 300 });
 const server = createGrpcServer();
 
 let address = "";
@@ -29,22 +36,28 @@ async function bearer(scope?: string): Promise<Metadata> {
 }
 
 beforeAll(async () => {
-  addRelayGrpcService(server, relay, { logger: silentLogger, authenticator: createHs256Authenticator({ secret: SECRET }), queueLimit: 200 });
+  addRelayGrpcService(server, relay, firehose, { logger: silentLogger, authenticator: createHs256Authenticator({ secret: SECRET }), queueLimit: 200 });
   address = `127.0.0.1:${await listenGrpc(server, "127.0.0.1", 0)}`;
 });
-afterAll(() => closeGrpc(server, 100));
+afterAll(async () => {
+  await closeGrpc(server, 100);
+  await log.close();
+});
 
 /** A raw HTTP/2 gRPC call that subscribes and then never reads: flow control stalls the server. */
-async function stalledSubscriber(streamId: string) {
+async function stalledSubscriber(streamId: string | undefined) {
   const session = connect(`http://${address}`);
   const call = session.request({
     ":method": "POST",
-    ":path": "/livecomments.v1.FanoutRelay/Subscribe",
+    ":path": `/livecomments.v1.FanoutRelay/${streamId === undefined ? "SubscribeAll" : "Subscribe"}`,
     "content-type": "application/grpc",
     te: "trailers",
     authorization: (await bearer(RELAY_SUBSCRIBE_SCOPE)).get("authorization")[0] as string,
   });
-  const body = toBinary(SubscribeRequestSchema, create(SubscribeRequestSchema, { streamId }));
+  const body =
+    streamId === undefined
+      ? toBinary(SubscribeAllRequestSchema, create(SubscribeAllRequestSchema, {}))
+      : toBinary(SubscribeRequestSchema, create(SubscribeRequestSchema, { streamId }));
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);
   frame.set(body, 5);
@@ -112,6 +125,93 @@ test("should admit only subscribers with a token of scope relay:subscribe", asyn
     assert.equal(await outcome(await bearer("streams:admin")), status.PERMISSION_DENIED);
     assert.equal(await outcome(await bearer(RELAY_SUBSCRIBE_SCOPE)), "subscribed");
   } finally {
+    grpc.close();
+  }
+});
+
+/** Appends comment `n` of `streamId` to the firehose's log. */
+async function appendComment(n: number, streamId: string): Promise<void> {
+  const { seq: _seq, ...record } = testComment(n, streamId);
+  await log.append(commentEntry({ ...record, commentId: `firehose-${n}` }));
+}
+
+/** Opens SubscribeAll and records the comment ids and cursors that arrive. */
+async function firehoseCall(grpc: GrpcClient<typeof FanoutRelayService.method>, cursor?: string) {
+  const call = grpc.subscribeAll(cursor === undefined ? {} : { cursor }, await bearer(RELAY_SUBSCRIBE_SCOPE));
+  const ids: string[] = [];
+  const cursors: string[] = [];
+  /** How many comments had arrived with each message, so a cursor's place is known. */
+  const seenAt: number[] = [];
+  let failure: ServiceError | undefined;
+  call.on("data", (message: SubscribeAllResponse) => {
+    for (const { record } of message.records) if (record?.event.case === "comment") ids.push(record.event.value.comment!.commentId);
+    cursors.push(message.cursor);
+    seenAt.push(ids.length);
+  });
+  call.on("error", (error: ServiceError) => (failure = error));
+  const until = async (predicate: () => boolean) => {
+    for (const deadline = Date.now() + 5_000; !predicate() && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(predicate(), "in time");
+  };
+  return { call, ids, cursors, seenAt, until, failure: () => failure };
+}
+
+test("should send every stream's records through SubscribeAll and resume from a cursor with nothing missed or repeated", async () => {
+  const grpc = createGrpcClient(FanoutRelayService, address);
+  try {
+    const first = await firehoseCall(grpc);
+    await first.until(() => first.cursors.length === 1); // the starting cursor
+    for (let n = 1; n <= 120; n++) await appendComment(n, `stream-${n % 7}`);
+    await first.until(() => first.ids.length === 120);
+    assert.deepEqual(
+      first.ids,
+      Array.from({ length: 120 }, (_, i) => `firehose-${i + 1}`),
+    );
+    // A subscriber that stopped after any message resumes with exactly what followed it.
+    first.call.cancel();
+    for (const stoppedAt of [0, Math.floor(first.cursors.length / 2), first.cursors.length - 1]) {
+      const resumed = await firehoseCall(grpc, first.cursors[stoppedAt]!);
+      await resumed.until(() => resumed.ids.length === 120 - first.seenAt[stoppedAt]!);
+      assert.deepEqual(resumed.ids, first.ids.slice(first.seenAt[stoppedAt]!));
+      resumed.call.cancel();
+    }
+    const replayed = await firehoseCall(grpc, first.cursors.at(-1)!);
+    await replayed.until(() => replayed.cursors.length >= 1);
+    await appendComment(121, "stream-late");
+    await replayed.until(() => replayed.ids.length === 1);
+    assert.deepEqual(replayed.ids, ["firehose-121"]);
+    replayed.call.cancel();
+
+    const malformed = await firehoseCall(grpc, "bm90IGEgY3Vyc29y");
+    await malformed.until(() => malformed.failure() !== undefined);
+    assert.equal(malformed.failure()!.code, status.INVALID_ARGUMENT);
+    const elsewhere = await firehoseCall(grpc, Buffer.from(JSON.stringify({ l: "kafka:comments", p: [[0, 1]] })).toString("base64url"));
+    await elsewhere.until(() => elsewhere.failure() !== undefined);
+    assert.equal(elsewhere.failure()!.code, status.INVALID_ARGUMENT);
+  } finally {
+    grpc.close();
+  }
+});
+
+test("should cut off a firehose subscriber that leaves its full queue unread, keep serving the others, and refuse subscribers past the limit", async () => {
+  const grpc = createGrpcClient(FanoutRelayService, address);
+  const closeStalled = await stalledSubscriber(undefined);
+  try {
+    const healthy = await firehoseCall(grpc);
+    const third = await firehoseCall(grpc);
+    await healthy.until(() => healthy.cursors.length === 1 && third.cursors.length === 1 && firehose.subscriberCount === 3);
+    const refused = await firehoseCall(grpc);
+    await refused.until(() => refused.failure() !== undefined);
+    assert.equal(refused.failure()!.code, status.RESOURCE_EXHAUSTED);
+    const base = 1_000;
+    for (let n = 1; n <= 1_000; n++) await appendComment(base + n, "busy");
+    await healthy.until(() => healthy.ids.length === 1_000 && firehose.subscriberCount === 2);
+    assert.equal(healthy.failure(), undefined);
+    healthy.call.cancel();
+    third.call.cancel();
+    await healthy.until(() => firehose.subscriberCount === 0);
+  } finally {
+    closeStalled();
     grpc.close();
   }
 });

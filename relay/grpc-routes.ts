@@ -14,6 +14,7 @@ import type { SubscribeResponseSchema } from "../gen/livecomments/v1/fanout_rela
 import { FanoutRelay as FanoutRelayService } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import type { FanoutRelay } from "./fanout-relay.js";
+import type { Firehose } from "./firehose.js";
 import { MAX_RECENT_COMMENTS } from "../core/log-event.js";
 import { sequencedRecordOf } from "../core/log-record.js";
 
@@ -65,11 +66,11 @@ export interface RelayGrpcOptions {
 }
 
 /**
- * Serves FanoutRelay.Subscribe from the relay, to callers with a bearer JWT of scope
- * relay:subscribe (edges present their own): the relay hands out every event of every
- * stream, so it is never open to anyone who can reach its port.
+ * Serves FanoutRelay.Subscribe from the relay's rings and SubscribeAll from the firehose, to
+ * callers with a bearer JWT of scope relay:subscribe (edges present their own): the relay hands
+ * out every event of every stream, so it is never open to anyone who can reach its port.
  */
-export function addRelayGrpcService(server: Server, relay: FanoutRelay, options: RelayGrpcOptions): void {
+export function addRelayGrpcService(server: Server, relay: FanoutRelay, firehose: Firehose, options: RelayGrpcOptions): void {
   const { logger, authenticator } = options;
   const queueLimit = options.queueLimit ?? DEFAULT_SUBSCRIBER_QUEUE;
   addGrpcService(
@@ -105,6 +106,12 @@ export function addRelayGrpcService(server: Server, relay: FanoutRelay, options:
           if (logger.debugging) logger.debug("unsubscribed", { streamId, aborted: signal.aborted });
           unsubscribe();
         }
+      },
+
+      async *subscribeAll(request, call, { signal, fail }) {
+        await callPrincipalWithScope(authenticator, call.metadata, RELAY_SUBSCRIBE_SCOPE);
+        if (logger.debugging) logger.debug("firehose subscribed", { resuming: Boolean(request.cursor) });
+        yield* firehose.subscribe(request.cursor, signal, fail);
       },
     },
     logger,

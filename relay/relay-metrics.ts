@@ -4,14 +4,21 @@ import { commentsOf } from "../core/log-event.js";
 import type { Registry } from "../core/metrics.js";
 import { LATENCY_BUCKETS, METRIC_PREFIX, scrapedGauge } from "../core/metrics.js";
 import type { FanoutRelay } from "./fanout-relay.js";
+import type { Firehose } from "./firehose.js";
 
 /** What the relay reports: its subscribers and rings (read at scrape time) and what it reads. */
 export class RelayMetrics {
   private readonly consumed: Counter;
   private readonly delay: Histogram;
 
-  constructor(registry: Registry, relay: FanoutRelay) {
+  constructor(registry: Registry, relay: FanoutRelay, firehose: Firehose) {
     scrapedGauge(registry, "relay_subscribers", "Live subscriptions of edges, all streams together.", () => relay.subscriberCount);
+    scrapedGauge(
+      registry,
+      "relay_firehose_subscribers",
+      "Open FanoutRelay.SubscribeAll calls, each a reader of the whole log.",
+      () => firehose.subscriberCount,
+    );
     scrapedGauge(registry, "relay_rings", "Streams with a ring of recent comments.", () => relay.ringCount);
     scrapedGauge(registry, "relay_ring_bytes", "Approximate bytes held by all rings.", () => relay.ringBytes);
     this.consumed = new Counter({

@@ -9,6 +9,8 @@ import { hasStreamHistory } from "../ports/comment-log/index.js";
 import { FanoutRelay } from "./fanout-relay.js";
 import { createInProcessFanout } from "./in-process-fanout.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
+import { Firehose } from "./firehose.js";
+import type { FirehoseOptions } from "./firehose.js";
 import { RelayMetrics } from "./relay-metrics.js";
 
 /** How often idle rings are looked for. */
@@ -30,6 +32,8 @@ export interface RelayRoleOptions {
   readonly warmupMs: number;
   /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
   readonly publish?: (batch: readonly LogEvent[]) => Promise<void>;
+  /** Limits of FanoutRelay.SubscribeAll. */
+  readonly firehose?: Omit<FirehoseOptions, "logger">;
   /** Verifies the tokens of FanoutRelay subscribers (scope relay:subscribe). */
   readonly authenticator: Authenticator;
   readonly logger: Logger;
@@ -41,7 +45,7 @@ export interface StartedRelay extends StartedRole {
   readonly fanout: FanoutSource;
 }
 
-/** Starts reading the log into the rings and serves FanoutRelay.Subscribe on the gRPC server. */
+/** Starts reading the log into the rings and serves FanoutRelay (Subscribe, SubscribeAll) on the gRPC server. */
 export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions): Promise<StartedRelay> {
   const relay = new FanoutRelay({
     ...(hasStreamHistory(options.log) ? { history: options.log } : {}),
@@ -51,10 +55,11 @@ export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions
     ringIdleMs: options.ringIdleMs,
     logger: options.logger,
   });
-  const metrics = new RelayMetrics(options.metrics, relay);
+  const firehose = new Firehose(options.log, { ...options.firehose, logger: options.logger });
+  const metrics = new RelayMetrics(options.metrics, relay, firehose);
   const sweeper = setInterval(() => relay.sweep(), Math.min(RING_SWEEP_MS, options.ringIdleMs));
   sweeper.unref();
-  addRelayGrpcService(grpc, relay, { logger: options.logger, authenticator: options.authenticator });
+  addRelayGrpcService(grpc, relay, firehose, { logger: options.logger, authenticator: options.authenticator });
   const { publish } = options;
   // With history (SQLite) a resuming subscriber is served from the log; without it (Kafka), the
   // rings are filled with the recent past first.

@@ -2,6 +2,7 @@
 //
 //   app/ -> roles (ingest/, relay/, edge/, archive/) -> ports/ -> core/ -> gen/
 //   host/ -> core/          client/ (the browser SDK) -> client/
+//   examples/ (services built on the public contracts) -> gen/
 //
 // A folder may import itself and any layer to its right; roles never import each other, and
 // nothing in product code imports harness/, test/ or bench/. Tests (*.test.ts anywhere),
@@ -26,6 +27,7 @@ const ALLOWED = {
   core: ["gen"],
   gen: [],
   client: [],
+  examples: ["gen"],
   harness: PRODUCT,
   bench: [...PRODUCT, "harness"],
   test: [...PRODUCT, "harness"],

@@ -5,8 +5,10 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { SignJWT } from "jose";
 import type { CommentJson } from "../core/comment.js";
 import { PlaybackService } from "../gen/livecomments/v1/playback_service_pb.js";
+import type { SubscribeAllResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
 import type { SystemUnderTest } from "../harness/system.js";
 import { ApiClient, errorCode } from "../harness/http-client.js";
+import type { Accepted } from "../harness/http-client.js";
 import { SseRecorder } from "../harness/sse-client.js";
 import { GrpcClients, bearer } from "../harness/grpc-client.js";
 import { ModerationService } from "../gen/livecomments/v1/moderation_service_pb.js";
@@ -575,7 +577,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           for (const service of [...served, "grpc.health.v1.Health"]) assert.ok(listed.includes(service), `${address} lists ${service}: ${listed.join(", ")}`);
         }
         assert.deepEqual(await reflectedMethods(system.grpc.ingest, "livecomments.v1.CommentService"), ["PostComment"]);
-        assert.deepEqual(await reflectedMethods(system.grpc.relay, "livecomments.v1.FanoutRelay"), ["Subscribe"]);
+        assert.deepEqual(await reflectedMethods(system.grpc.relay, "livecomments.v1.FanoutRelay"), ["Subscribe", "SubscribeAll"]);
       });
 
       it("should count accepted and refused comments and append latency on ingest's /metrics", async () => {
@@ -858,21 +860,71 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         }
       });
 
-      it("should refuse FanoutRelay.Subscribe without a token (UNAUTHENTICATED) or without scope relay:subscribe (PERMISSION_DENIED)", async () => {
+      it("should stream every stream's records from FanoutRelay.SubscribeAll and resume from any cursor with nothing missed or repeated", async () => {
+        const [a, b] = [await api.createStream(), await api.createStream()];
+        const token = await api.token("backend", "relay:subscribe");
+        const ours = (events: readonly SubscribeAllResponse[]) =>
+          events.flatMap((e) =>
+            e.records.filter((r) => r.record?.streamId === a || r.record?.streamId === b).map((r) => `${r.record!.streamId} ${r.record!.event.case}:${r.seq}`),
+          );
+        // Streams in different partitions interleave as they come; each keeps its order.
+        const perStream = (records: readonly string[]) => [a, b].map((streamId) => records.filter((r) => r.startsWith(`${streamId} `)));
+        const firehose = grpc.subscribeAll(undefined, token);
+        try {
+          await firehose.until((events) => events.length >= 1); // the starting cursor
+          const posted: Accepted[] = [];
+          for (let i = 0; i < 6; i++) posted.push(await api.post(i % 2 ? a : b, user(), `firehose ${i}`));
+          const deleted = await api.request("DELETE", `/v1/streams/${a}/comments/${posted[1]!.comment_id}`, {
+            token: await api.token("mod", "comments:moderate"),
+          });
+          assert.equal(deleted.status, 200);
+          await firehose.until((events) => ours(events).length === 7, 10_000);
+          const seen = ours(firehose.events);
+          const [ofA, ofB] = perStream(seen);
+          assert.deepEqual(
+            ofA!.slice(0, 3),
+            [1, 3, 5].map((i) => `${a} comment:${posted[i]!.seq}`),
+          );
+          assert.match(ofA![3]!, new RegExp(`^${a} deletion:`));
+          assert.deepEqual(
+            ofB,
+            [0, 2, 4].map((i) => `${b} comment:${posted[i]!.seq}`),
+          );
+          for (const [index, message] of firehose.events.entries()) {
+            const resumed = grpc.subscribeAll(message.cursor, token);
+            try {
+              const expected = seen.slice(ours(firehose.events.slice(0, index + 1)).length);
+              await resumed.until((events) => events.length >= 1 && ours(events).length >= expected.length);
+              await new Promise((resolve) => setTimeout(resolve, 200));
+              assert.deepEqual(perStream(ours(resumed.events)), perStream(expected), `resumed after message ${index}`);
+            } finally {
+              resumed.cancel();
+            }
+          }
+        } finally {
+          firehose.cancel();
+        }
+        const refused = grpc.subscribeAll("not-a-cursor", token);
+        await refused.until(() => refused.failure() !== undefined).catch(() => {});
+        assert.equal(refused.failure()?.code, 3);
+      });
+
+      it("should refuse FanoutRelay.Subscribe and SubscribeAll without a token (UNAUTHENTICATED) or without scope relay:subscribe (PERMISSION_DENIED)", async () => {
         const streamId = await api.createStream();
         for (const [token, code] of [
           [undefined, 16],
           [await api.token(user()), 7],
           [await api.token("admin", "streams:admin"), 7],
         ] as const) {
-          const subscription = grpc.subscribe(streamId, undefined, token);
-          try {
-            for (const deadline = Date.now() + 5_000; !subscription.failure() && Date.now() < deadline;)
-              await new Promise((resolve) => setTimeout(resolve, 20));
-            assert.equal(subscription.failure()?.code, code);
-            assert.deepEqual(subscription.events, [], "nothing was sent to a refused caller");
-          } finally {
-            subscription.cancel();
+          for (const subscription of [grpc.subscribe(streamId, undefined, token), grpc.subscribeAll(undefined, token)]) {
+            try {
+              for (const deadline = Date.now() + 5_000; !subscription.failure() && Date.now() < deadline;)
+                await new Promise((resolve) => setTimeout(resolve, 20));
+              assert.equal(subscription.failure()?.code, code);
+              assert.deepEqual(subscription.events, [], "nothing was sent to a refused caller");
+            } finally {
+              subscription.cancel();
+            }
           }
         }
       });

@@ -28,6 +28,7 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     ringsMaxBytes: config.ringsMaxBytes,
     ringIdleMs: config.ringIdleMs,
     warmupMs: config.relayWarmupMs,
+    firehose: { maxSubscribers: config.firehoseMaxSubscribers, stallMs: config.firehoseStallMs },
     ...(redis ? { publish: createRedisFanoutPublisher(redis, logger) } : {}),
     authenticator,
     logger,

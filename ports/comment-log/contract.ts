@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "vitest";
 import type { Comment, CommentRecord } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
-import type { CommentLog } from "./index.js";
+import type { CommentLog, LogPosition } from "./index.js";
 import { appendComment, hasConsumerLag, hasStreamHistory } from "./index.js";
 import type { LogEntry, LogEvent } from "../../core/log-event.js";
 import { commentsOf } from "../../core/log-event.js";
@@ -153,6 +153,48 @@ export function commentLogContract(name: string, fixture: () => Promise<CommentL
         seen.received.map((c) => c.text),
         ["a second ago", "after"],
       );
+    }));
+
+  test(`${name}: should resume a consumer at the position another reached, nothing missed or repeated, and refuse positions outside the log`, () =>
+    withLog(async (log) => {
+      const [a, b] = [stream(), stream()];
+      const ours = (batch: readonly LogEvent[]) => commentsOf(batch).filter((c) => c.streamId === a || c.streamId === b);
+      const first = collector(30);
+      /** The position after each batch, with how many of our comments had arrived by then. */
+      const reached: { after: LogPosition; seen: number }[] = [];
+      const consumption = await log.consume({ group: `g-${a}`, from: "latest", commit: false }, (batch, after) => {
+        first.handler(ours(batch));
+        reached.push({ after, seen: first.received.length });
+      });
+      for (let i = 0; i < 30; i++) await appendComment(log, record(i % 2 ? a : b, `t${i}`));
+      await first.enough();
+      await consumption.stop();
+      const ids = first.received.map((c) => c.commentId);
+      const streamOf = new Map(first.received.map((c) => [c.commentId, c.streamId]));
+      const resumeFrom = async (at: LogPosition, expected: readonly string[]) => {
+        const seen = collector(expected.length);
+        const resumed = await log.consume({ group: `g-${a}-${expected.length}`, from: { at }, commit: false }, (batch) => seen.handler(ours(batch)));
+        if (expected.length > 0) await seen.enough();
+        else await new Promise((resolve) => setTimeout(resolve, 500));
+        await resumed.stop();
+        // Partitions interleave as they come; each stream keeps its order.
+        for (const streamId of [a, b]) {
+          assert.deepEqual(
+            seen.received.filter((c) => c.streamId === streamId).map((c) => c.commentId),
+            expected.filter((id) => streamOf.get(id) === streamId),
+          );
+        }
+      };
+      await resumeFrom(consumption.start, ids);
+      const middle = reached.find((r) => r.seen >= 10 && r.seen < 30) ?? reached[0]!;
+      await resumeFrom(middle.after, ids.slice(middle.seen));
+      await resumeFrom(reached.at(-1)!.after, []);
+      for (const outside of [new Map([[9_999, 0]]), new Map([...consumption.start].map(([partition]) => [partition, Number.MAX_SAFE_INTEGER]))]) {
+        await assert.rejects(
+          log.consume({ group: `g-${a}-outside`, from: { at: outside }, commit: false }, () => {}),
+          (error: unknown) => error instanceof LcError && error.reason === "invalid_argument",
+        );
+      }
     }));
 
   test(`${name}: should redeliver a batch whose handler failed`, () =>

@@ -18,6 +18,8 @@ import { commentEntry } from "../../core/log-event.js";
  * - After `close()`, `append` rejects with `LcError("log_unavailable")`.
  */
 export interface CommentLog {
+  /** Which log this is (engine and topic), so a position read from another log is refused. */
+  readonly id: string;
   /** Appends an entry and resolves with it as placed (with its seq). */
   append(entry: LogEntry): Promise<LogEvent>;
   /** Starts delivering the log to `handler`; see {@link ConsumeOptions}. */
@@ -28,24 +30,33 @@ export interface CommentLog {
   close(): Promise<void>;
 }
 
+/**
+ * A reader's place in the whole log: for each partition, the next offset to read. Kafka has a
+ * partition per share of the topic; the embedded log is one partition, 0, of global positions.
+ */
+export type LogPosition = ReadonlyMap<number, number>;
+
 /** Where and how a consumer reads the log. */
 export interface ConsumeOptions {
   /** Consumer group name; a committed group resumes where it stopped. */
   readonly group: string;
   /**
    * Where a group with no committed position starts: the beginning, the end, or the first
-   * comment stored at or after `since` (milliseconds since the epoch, compared with server_ts).
+   * comment stored at or after `since` (milliseconds since the epoch, compared with server_ts),
+   * or a position an earlier consumer reached (`at`; a partition it does not name starts at its
+   * beginning). A position outside this log is refused with `invalid_argument`.
    */
-  readonly from: "earliest" | "latest" | { readonly since: number };
+  readonly from: "earliest" | "latest" | { readonly since: number } | { readonly at: LogPosition };
   /** Whether to commit the position after each handled batch (at-least-once). */
   readonly commit: boolean;
 }
 
 /**
- * Receives batches in log order. The next batch is not delivered until the returned promise
- * settles; the position is committed only after it resolves. A rejection is retried.
+ * Receives batches in log order, with the consumer's position once the batch is handled (exact
+ * for a consumer that does not commit). The next batch is not delivered until the returned
+ * promise settles; the position is committed only after it resolves. A rejection is retried.
  */
-export type BatchHandler = (batch: readonly LogEvent[]) => Promise<void> | void;
+export type BatchHandler = (batch: readonly LogEvent[], after: LogPosition) => Promise<void> | void;
 
 /** A running consumer. */
 export interface Consumption {
@@ -56,6 +67,10 @@ export interface Consumption {
    * tell a cursor it simply has nothing after from one whose comments it never saw.
    */
   coversAfter(streamId: string): number | undefined;
+  /** Where the consumer started: its first batch follows this position. */
+  readonly start: LogPosition;
+  /** Records the log no longer held between `from.at` and where reading began (retention). */
+  readonly skipped: number;
 }
 
 /**

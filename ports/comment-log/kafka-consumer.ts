@@ -9,6 +9,8 @@ import { decodeKafkaValue } from "./kafka-record.js";
 const GROUP_JOIN_TIMEOUT_MS = 30_000;
 /** Pause before a consumer retries a batch its handler rejected. */
 const CONSUMER_RETRY_MS = 200;
+/** How often a member heartbeats while its handler works on a batch (the session timeout is 10 s). */
+const HEARTBEAT_WHILE_HANDLING_MS = 3_000;
 
 /** The topic a {@link startKafkaConsumption} reads. */
 export interface KafkaTopic {
@@ -33,19 +35,17 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
   const { kafka, admin, topic, logger } = source;
   // A latest consumer starts from the end offsets as they are now, so nothing appended after
   // consume() resolves can slip past it.
-  const { from } = options;
-  const startAt =
-    from === "earliest"
-      ? undefined
-      : new Map(
-          (from === "latest" ? await admin.fetchTopicOffsets(topic) : await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [
-            p.partition,
-            p.offset,
-          ]),
-        );
+  const { startAt, skipped } = await startOffsets(admin, topic, options.from);
   let stopped = false;
   /** Next offset to read per partition, as far as this consumer has handled the log. */
   const positions = new Map<number, string>();
+  /** Where the consumer is in every partition it knows. */
+  const position = (): Map<number, number> => {
+    const at = new Map<number, number>();
+    for (const [partition, offset] of startAt ?? []) at.set(partition, Number(offset));
+    for (const [partition, offset] of positions) at.set(partition, Number(offset));
+    return at;
+  };
   let consumer: Consumer;
 
   /** Starts a member of the group; resolves once it joined. */
@@ -105,18 +105,24 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
           if (event) events.push(event);
           else logger.warn("skipping a log message that is not a record this version can read", { partition: batch.partition, offset: message.offset });
         }
+        const next = String(Number(batch.lastOffset()) + 1);
+        const after = position().set(batch.partition, Number(next));
         for (;;) {
           if (stopped || !isRunning() || isStale()) return;
+          // A handler may wait long (a firehose subscriber that does not read): the member
+          // keeps heartbeating meanwhile, so the group does not drop it after the session timeout.
+          const beating = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_WHILE_HANDLING_MS);
           try {
-            if (events.length > 0) await handler(events);
+            if (events.length > 0) await handler(events, after);
             break;
           } catch (error) {
             logger.warn("log consumer handler failed; retrying the batch", { group: options.group, err: error });
             await new Promise((resolve) => setTimeout(resolve, CONSUMER_RETRY_MS));
             await heartbeat();
+          } finally {
+            clearInterval(beating);
           }
         }
-        const next = String(Number(batch.lastOffset()) + 1);
         positions.set(batch.partition, next);
         if (options.commit) await current.commitOffsets([{ topic, partition: batch.partition, offset: next }]);
       },
@@ -136,10 +142,37 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
       const offset = startAt.get(source.partitionFor(streamId));
       return offset === undefined ? undefined : Number(offset) - 1;
     },
+    start: new Map([...(startAt ?? [])].map(([partition, offset]) => [partition, Number(offset)])),
+    skipped,
     async stop() {
       if (stopped) return;
       stopped = true;
       await consumer.disconnect();
     },
   };
+}
+
+/**
+ * Where a consumption starts in each partition (undefined: at the beginning, as Kafka's
+ * `fromBeginning` does), and how many records a position older than the log skips.
+ */
+async function startOffsets(admin: Admin, topic: string, from: ConsumeOptions["from"]): Promise<{ startAt: Map<number, string> | undefined; skipped: number }> {
+  if (from === "earliest") return { startAt: undefined, skipped: 0 };
+  if (from === "latest") return { startAt: new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.offset])), skipped: 0 };
+  if ("since" in from)
+    return { startAt: new Map((await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [p.partition, p.offset])), skipped: 0 };
+  const offsets = await admin.fetchTopicOffsets(topic);
+  if ([...from.at.keys()].some((partition) => !offsets.some((p) => p.partition === partition))) {
+    throw new LcError("invalid_argument", "the position names a partition this topic does not have");
+  }
+  const startAt = new Map<number, string>();
+  let skipped = 0;
+  for (const { partition, low, high } of offsets) {
+    const wanted = from.at.get(partition) ?? Number(low);
+    if (wanted > Number(high)) throw new LcError("invalid_argument", "the position is ahead of the log");
+    // Retention removed what lies before the low watermark: counted, then read from there.
+    skipped += Math.max(0, Number(low) - wanted);
+    startAt.set(partition, String(Math.max(wanted, Number(low))));
+  }
+  return { startAt, skipped };
 }

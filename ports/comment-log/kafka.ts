@@ -90,6 +90,7 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
   const consumers = new Set<Consumption>();
 
   return {
+    id: `kafka:${topic}`,
     append: (record) => appends.append(record),
 
     async consume(consumeOptions, handler) {
@@ -98,6 +99,8 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       consumers.add(consumption);
       return {
         coversAfter: (streamId) => consumption.coversAfter(streamId),
+        start: consumption.start,
+        skipped: consumption.skipped,
         stop() {
           consumers.delete(consumption);
           return consumption.stop();

@@ -163,6 +163,19 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
     }),
   );
 
+  /** The last position a consumer starting `from` has read. */
+  const startPosition = (from: ConsumeOptions["from"]): number => {
+    const end = lastPos.get()?.pos ?? 0;
+    if (from === "earliest") return 0;
+    if (from === "latest") return end;
+    if ("since" in from) return (firstPosSince.get(from.since)?.pos ?? end + 1) - 1;
+    const next = from.at.get(0) ?? 1;
+    if ([...from.at.keys()].some((partition) => partition !== 0) || next < 1 || next > end + 1) {
+      throw new LcError("invalid_argument", "the position is not one of this log's");
+    }
+    return next - 1;
+  };
+
   let flushScheduled = false;
   let closed = false;
   const wakers = new Set<() => void>();
@@ -193,14 +206,14 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
   const queue = new AppendQueue(maxPending, scheduleFlush);
 
   return {
+    id: "embedded",
     append: (record) => queue.enqueue(record),
 
     async consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Consumption> {
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");
-      const { from } = consumeOptions;
-      let position =
-        committedPos.get(consumeOptions.group)?.pos ??
-        (from === "earliest" ? 0 : from === "latest" ? (lastPos.get()?.pos ?? 0) : (firstPosSince.get(from.since)?.pos ?? (lastPos.get()?.pos ?? 0) + 1) - 1);
+      // `position` is the last position read; a LogPosition names the next one.
+      let position = committedPos.get(consumeOptions.group)?.pos ?? startPosition(consumeOptions.from);
+      const start = new Map([[0, position + 1]]);
       let stopped = false;
       let wakeUp: (() => void) | undefined;
       const waker = () => wakeUp?.();
@@ -223,7 +236,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
             continue;
           }
           try {
-            await handler(rowsToEvents(rows));
+            await handler(rowsToEvents(rows), new Map([[0, rows[rows.length - 1]!.pos + 1]]));
           } catch (error) {
             logger.warn("log consumer handler failed; retrying the batch", { group: consumeOptions.group, err: error });
             await sleep(CONSUMER_RETRY_MS);
@@ -238,6 +251,8 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
         // Seqs count per stream here while positions are global: no per-stream answer (and
         // readers of this log read history instead).
         coversAfter: () => undefined,
+        start,
+        skipped: 0,
         async stop() {
           stopped = true;
           wakers.delete(waker);

@@ -14,7 +14,63 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/fanout_relay.proto.
  */
 export const file_livecomments_v1_fanout_relay: GenFile = /*@__PURE__*/
-  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiawoQU3Vic2NyaWJlUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSFQoIZnJvbV9zZXEYAiABKANIAIgBARIUCgdoaXN0b3J5GAMgASgFSAGIAQFCCwoJX2Zyb21fc2VxQgoKCF9oaXN0b3J5IogCChFTdWJzY3JpYmVSZXNwb25zZRIxCghjb21tZW50cxgBIAEoCzIdLmxpdmVjb21tZW50cy52MS5Db21tZW50QmF0Y2hIABInCgVyZXNldBgCIAEoCzIWLmxpdmVjb21tZW50cy52MS5SZXNldEgAEi0KCHBvc2l0aW9uGAMgASgLMhkubGl2ZWNvbW1lbnRzLnYxLlBvc2l0aW9uSAASKwoHaGlzdG9yeRgEIAEoCzIYLmxpdmVjb21tZW50cy52MS5IaXN0b3J5SAASMgoGcmVjb3JkGAUgASgLMiAubGl2ZWNvbW1lbnRzLnYxLlNlcXVlbmNlZFJlY29yZEgAQgcKBWV2ZW50IjUKB0hpc3RvcnkSKgoIY29tbWVudHMYASADKAsyGC5saXZlY29tbWVudHMudjEuQ29tbWVudCIdCghQb3NpdGlvbhIRCglhZnRlcl9zZXEYASABKAMiOgoMQ29tbWVudEJhdGNoEioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQiOAoFUmVzZXQSHAoUb2xkZXN0X2F2YWlsYWJsZV9zZXEYASABKAMSEQoJYWZ0ZXJfc2VxGAIgASgDMmMKC0Zhbm91dFJlbGF5ElQKCVN1YnNjcmliZRIhLmxpdmVjb21tZW50cy52MS5TdWJzY3JpYmVSZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLlN1YnNjcmliZVJlc3BvbnNlMAFiBnByb3RvMw", [file_livecomments_v1_comment, file_livecomments_v1_log_record]);
+  fileDesc("CiJsaXZlY29tbWVudHMvdjEvZmFub3V0X3JlbGF5LnByb3RvEg9saXZlY29tbWVudHMudjEiNQoTU3Vic2NyaWJlQWxsUmVxdWVzdBITCgZjdXJzb3IYASABKAlIAIgBAUIJCgdfY3Vyc29yImoKFFN1YnNjcmliZUFsbFJlc3BvbnNlEjEKB3JlY29yZHMYASADKAsyIC5saXZlY29tbWVudHMudjEuU2VxdWVuY2VkUmVjb3JkEg4KBmN1cnNvchgCIAEoCRIPCgdza2lwcGVkGAMgASgDImsKEFN1YnNjcmliZVJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEhUKCGZyb21fc2VxGAIgASgDSACIAQESFAoHaGlzdG9yeRgDIAEoBUgBiAEBQgsKCV9mcm9tX3NlcUIKCghfaGlzdG9yeSKIAgoRU3Vic2NyaWJlUmVzcG9uc2USMQoIY29tbWVudHMYASABKAsyHS5saXZlY29tbWVudHMudjEuQ29tbWVudEJhdGNoSAASJwoFcmVzZXQYAiABKAsyFi5saXZlY29tbWVudHMudjEuUmVzZXRIABItCghwb3NpdGlvbhgDIAEoCzIZLmxpdmVjb21tZW50cy52MS5Qb3NpdGlvbkgAEisKB2hpc3RvcnkYBCABKAsyGC5saXZlY29tbWVudHMudjEuSGlzdG9yeUgAEjIKBnJlY29yZBgFIAEoCzIgLmxpdmVjb21tZW50cy52MS5TZXF1ZW5jZWRSZWNvcmRIAEIHCgVldmVudCI1CgdIaXN0b3J5EioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQiHQoIUG9zaXRpb24SEQoJYWZ0ZXJfc2VxGAEgASgDIjoKDENvbW1lbnRCYXRjaBIqCghjb21tZW50cxgBIAMoCzIYLmxpdmVjb21tZW50cy52MS5Db21tZW50IjgKBVJlc2V0EhwKFG9sZGVzdF9hdmFpbGFibGVfc2VxGAEgASgDEhEKCWFmdGVyX3NlcRgCIAEoAzLCAQoLRmFub3V0UmVsYXkSVAoJU3Vic2NyaWJlEiEubGl2ZWNvbW1lbnRzLnYxLlN1YnNjcmliZVJlcXVlc3QaIi5saXZlY29tbWVudHMudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJdCgxTdWJzY3JpYmVBbGwSJC5saXZlY29tbWVudHMudjEuU3Vic2NyaWJlQWxsUmVxdWVzdBolLmxpdmVjb21tZW50cy52MS5TdWJzY3JpYmVBbGxSZXNwb25zZTABYgZwcm90bzM", [file_livecomments_v1_comment, file_livecomments_v1_log_record]);
+
+/**
+ * @generated from message livecomments.v1.SubscribeAllRequest
+ */
+export type SubscribeAllRequest = Message<"livecomments.v1.SubscribeAllRequest"> & {
+  /**
+   * A cursor from an earlier SubscribeAllResponse of the same deployment; the records after it
+   * are sent. Unset or empty: the subscription starts at the end of the log, with what is
+   * appended from now on.
+   *
+   * @generated from field: optional string cursor = 1;
+   */
+  cursor?: string | undefined;
+};
+
+/**
+ * Describes the message livecomments.v1.SubscribeAllRequest.
+ * Use `create(SubscribeAllRequestSchema)` to create a new message.
+ */
+export const SubscribeAllRequestSchema: GenMessage<SubscribeAllRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_fanout_relay, 0);
+
+/**
+ * @generated from message livecomments.v1.SubscribeAllResponse
+ */
+export type SubscribeAllResponse = Message<"livecomments.v1.SubscribeAllResponse"> & {
+  /**
+   * The records read since the previous message (possibly none), in log order per stream.
+   *
+   * @generated from field: repeated livecomments.v1.SequencedRecord records = 1;
+   */
+  records: SequencedRecord[];
+
+  /**
+   * Where the subscription is once these records are handled: send it back to resume after
+   * them. Opaque: its content is the log's business and may change between versions.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+
+  /**
+   * Records the log no longer held between the cursor asked for and what is sent (its
+   * retention removed them): nonzero only on a message after a cursor older than the log.
+   *
+   * @generated from field: int64 skipped = 3;
+   */
+  skipped: bigint;
+};
+
+/**
+ * Describes the message livecomments.v1.SubscribeAllResponse.
+ * Use `create(SubscribeAllResponseSchema)` to create a new message.
+ */
+export const SubscribeAllResponseSchema: GenMessage<SubscribeAllResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_fanout_relay, 1);
 
 /**
  * @generated from message livecomments.v1.SubscribeRequest
@@ -46,7 +102,7 @@ export type SubscribeRequest = Message<"livecomments.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 0);
+  messageDesc(file_livecomments_v1_fanout_relay, 2);
 
 /**
  * @generated from message livecomments.v1.SubscribeResponse
@@ -100,7 +156,7 @@ export type SubscribeResponse = Message<"livecomments.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 1);
+  messageDesc(file_livecomments_v1_fanout_relay, 3);
 
 /**
  * The stream's most recent comments, oldest first.
@@ -119,7 +175,7 @@ export type History = Message<"livecomments.v1.History"> & {
  * Use `create(HistorySchema)` to create a new message.
  */
 export const HistorySchema: GenMessage<History> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 2);
+  messageDesc(file_livecomments_v1_fanout_relay, 4);
 
 /**
  * Sent first on a subscription without from_seq, when the relay knows where it starts: every
@@ -140,7 +196,7 @@ export type Position = Message<"livecomments.v1.Position"> & {
  * Use `create(PositionSchema)` to create a new message.
  */
 export const PositionSchema: GenMessage<Position> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 3);
+  messageDesc(file_livecomments_v1_fanout_relay, 5);
 
 /**
  * @generated from message livecomments.v1.CommentBatch
@@ -157,7 +213,7 @@ export type CommentBatch = Message<"livecomments.v1.CommentBatch"> & {
  * Use `create(CommentBatchSchema)` to create a new message.
  */
 export const CommentBatchSchema: GenMessage<CommentBatch> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 4);
+  messageDesc(file_livecomments_v1_fanout_relay, 6);
 
 /**
  * Sent instead of a replay when the relay no longer holds the range after from_seq. The
@@ -186,11 +242,12 @@ export type Reset = Message<"livecomments.v1.Reset"> & {
  * Use `create(ResetSchema)` to create a new message.
  */
 export const ResetSchema: GenMessage<Reset> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_fanout_relay, 5);
+  messageDesc(file_livecomments_v1_fanout_relay, 7);
 
 /**
- * FanoutRelay streams one live stream's events (comments, deletions, pins, slow-mode changes,
- * the end) in log order to edges and other backends.
+ * FanoutRelay streams live streams' events (comments, deletions, pins, slow-mode changes, the
+ * end) in log order to edges and other backends: one stream per Subscribe call, or every stream
+ * at once through SubscribeAll (the firehose).
  *
  * @generated from service livecomments.v1.FanoutRelay
  */
@@ -206,6 +263,22 @@ export const FanoutRelay: GenService<{
     methodKind: "server_streaming";
     input: typeof SubscribeRequestSchema;
     output: typeof SubscribeResponseSchema;
+  },
+  /**
+   * Every record of every stream, read from the durable log: each stream's records in its
+   * order (streams interleave), from a cursor or from now on. The first message carries the
+   * starting cursor; each message's cursor covers its records, so a subscriber that stores the
+   * cursor together with what it did with the records resumes with nothing missed and nothing
+   * twice. A subscriber that stops reading holds the log back up to a bounded queue; one that
+   * reads nothing for the relay's stall limit is cut off with RESOURCE_EXHAUSTED and resumes
+   * from its cursor.
+   *
+   * @generated from rpc livecomments.v1.FanoutRelay.SubscribeAll
+   */
+  subscribeAll: {
+    methodKind: "server_streaming";
+    input: typeof SubscribeAllRequestSchema;
+    output: typeof SubscribeAllResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livecomments_v1_fanout_relay, 0);

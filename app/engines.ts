@@ -26,6 +26,7 @@ export function openKafkaLog(engines: EngineConfig, clientId: string, logger: Lo
     partitions: engines.kafkaPartitions,
     replicationFactor: engines.kafkaReplicationFactor,
     compression: engines.kafkaCompression,
+    fetchLingerMs: engines.kafkaFetchLingerMs,
     ...(engines.kafkaTls ? { tls: engines.kafkaTlsCaFile ? { ca: readFileSync(engines.kafkaTlsCaFile) } : {} } : {}),
     ...(engines.kafkaSasl ? { sasl: engines.kafkaSasl } : {}),
     logger,

@@ -5,7 +5,7 @@
 // viewers missed, and the CPU of every role.
 //
 //   npm run bench:e2e                                   5,000 comments/s over 1,000 streams, 20,000 viewers, 20 s
-//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10] [--warm-up 60] [--edge-workers 2] [--trace]
+//   npm run bench:e2e -- --rate 1000 --streams 200 --viewers 4000 --seconds 10 [--warm 10] [--warm-up 60] [--edge-workers 2] [--trace] [--fetch-linger MS]
 //   npm run bench:e2e -- --idle --streams 1000 --viewers 20000 --seconds 30   the cost at rest: viewers connected, no comments
 import { Agent, request } from "node:http";
 import { cpus } from "node:os";
@@ -32,6 +32,8 @@ interface Options {
   readonly trace: boolean;
   /** No comments: the CPU the roles and engines spend per second with the viewers connected. */
   readonly idle: boolean;
+  /** LC_KAFKA_FETCH_LINGER_MS of the roles that consume the log, when given. */
+  readonly fetchLingerMs: number | undefined;
 }
 
 function parseOptions(args: readonly string[]): Options {
@@ -51,6 +53,7 @@ function parseOptions(args: readonly string[]): Options {
     warmUp: args.includes("--warm-up") ? value("warm-up", 0) : 0,
     trace: args.includes("--trace"),
     idle: args.includes("--idle"),
+    fetchLingerMs: args.includes("--fetch-linger") ? Number(args[args.indexOf("--fetch-linger") + 1]) : undefined,
   };
 }
 
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
   // open-file limit (two workers share the edge's port).
   const users = Math.max(100, Math.ceil(options.rate * 1.5));
   const traceEnv: Record<string, string> = options.trace ? { LC_LOG: "debug" } : {};
+  const consumerEnv: Record<string, string> = options.fetchLingerMs === undefined ? {} : { LC_KAFKA_FETCH_LINGER_MS: String(options.fetchLingerMs) };
   const deployment = await startDeployment({
     streams: options.streams,
     posters: users,
@@ -142,10 +146,10 @@ async function main(): Promise<void> {
         LC_VIEWER_MAX_RATE: "1000",
       },
       ingest: { ...traceEnv, LC_STREAM_RATE_PER_SEC: "100000", LC_STREAM_BURST: "100000" },
-      relay: traceEnv,
+      relay: { ...traceEnv, ...consumerEnv },
       // The product's defaults (the log's lag polled every 2 s), not the fault suite's 200 ms:
       // a benchmark measures what a deployment costs.
-      archive: { LC_ARCHIVE_LAG_POLL_MS: String(LAG_POLL_MS), LC_ARCHIVE_SETTLE_MS: String(SETTLE_MS) },
+      archive: { LC_ARCHIVE_LAG_POLL_MS: String(LAG_POLL_MS), LC_ARCHIVE_SETTLE_MS: String(SETTLE_MS), ...consumerEnv },
     },
   });
   const swarms: Swarm[] = [];

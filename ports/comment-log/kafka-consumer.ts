@@ -4,6 +4,7 @@ import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { BatchHandler, ConsumeOptions, Consumption } from "./index.js";
 import { decodeKafkaValue } from "./kafka-record.js";
+import { lingerBetweenFetches } from "./kafkajs-fetch-linger.js";
 
 /** How long a consumption waits for its group to form before failing. */
 const GROUP_JOIN_TIMEOUT_MS = 30_000;
@@ -18,6 +19,8 @@ export interface KafkaTopic {
   readonly admin: Admin;
   readonly topic: string;
   readonly partitionFor: (streamId: string) => number;
+  /** How long a fetch after one that brought records waits, to gather more (0: not at all). */
+  readonly fetchLingerMs: number;
   readonly logger: Logger;
 }
 
@@ -135,7 +138,13 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
     }
   };
 
-  await startConsumer();
+  const removeLinger = lingerBetweenFetches(options.group, source.fetchLingerMs);
+  try {
+    await startConsumer();
+  } catch (error) {
+    removeLinger();
+    throw error;
+  }
   return {
     coversAfter(streamId) {
       if (!startAt) return -1; // from the earliest offset: everything is seen
@@ -148,6 +157,7 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
       if (stopped) return;
       stopped = true;
       await consumer.disconnect();
+      removeLinger();
     },
   };
 }

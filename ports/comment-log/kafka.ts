@@ -15,6 +15,7 @@ export const DEFAULT_KAFKA_TOPIC = "comments";
 export const DEFAULT_KAFKA_PARTITIONS = 12;
 export const DEFAULT_MAX_PRODUCE_BATCH = 1_000;
 export const DEFAULT_MAX_PENDING_APPENDS = 10_000;
+export const DEFAULT_FETCH_LINGER_MS = 0;
 
 /** Options of {@link createKafkaCommentLog}. */
 export interface KafkaCommentLogOptions {
@@ -29,6 +30,11 @@ export interface KafkaCommentLogOptions {
   /** Most appends waiting; past it `append` rejects with `overloaded`. */
   readonly maxPendingAppends?: number;
   readonly compression?: "none" | "gzip";
+  /**
+   * How long a consumer's fetch after one that brought records waits to gather more: fewer
+   * requests for the consumers and the brokers on a busy topic, at most this much latency.
+   */
+  readonly fetchLingerMs?: number;
   /** TLS to the brokers, verified against `ca` (PEM), or the system's CAs when it is unset. */
   readonly tls?: { readonly ca?: Buffer };
   /** SASL login (over TLS: SASL_SSL). */
@@ -95,7 +101,11 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
 
     async consume(consumeOptions, handler) {
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");
-      const consumption = await startKafkaConsumption({ kafka, admin, topic, partitionFor, logger }, consumeOptions, handler);
+      const consumption = await startKafkaConsumption(
+        { kafka, admin, topic, partitionFor, fetchLingerMs: options.fetchLingerMs ?? DEFAULT_FETCH_LINGER_MS, logger },
+        consumeOptions,
+        handler,
+      );
       consumers.add(consumption);
       return {
         coversAfter: (streamId) => consumption.coversAfter(streamId),

@@ -59,7 +59,7 @@ export class GrpcClients {
 }
 
 /** Records the messages of a server-streaming call, with a wait for what the test expects. */
-function recorded<T>(call: ClientReadableStream<T>) {
+export function recorded<T>(call: ClientReadableStream<T>) {
   const events: T[] = [];
   let failure: ServiceError | undefined;
   call.on("data", (event: T) => events.push(event));
@@ -76,6 +76,14 @@ function recorded<T>(call: ClientReadableStream<T>) {
     },
     /** The status the call failed with, if it did. */
     failure: () => failure,
+    /** Waits for the call to fail, and answers its status. */
+    async failed(timeoutMs = 5_000): Promise<ServiceError> {
+      for (const deadline = Date.now() + timeoutMs; !failure;) {
+        if (Date.now() > deadline) throw new Error(`the call did not fail; it got ${events.length} messages`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return failure;
+    },
     cancel: () => call.cancel(),
   };
 }

@@ -37,9 +37,10 @@ export function decodeFirehoseCursor(logId: string, cursor: string): LogPosition
   if (l !== logId) throw invalid(`it is a position in another log (${l.slice(0, 64)}), not in ${logId}`);
   if (p.length > MAX_CURSOR_PARTITIONS) throw invalid("too many partitions");
   const position = new Map<number, number>();
-  for (const pair of p) {
-    const [partition, offset] = Array.isArray(pair) ? pair : [];
-    if (pair.length !== 2 || !isCount(partition) || !isCount(offset) || position.has(partition)) throw invalid("malformed position");
+  for (const pair of p as readonly unknown[]) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw invalid("malformed position");
+    const [partition, offset] = pair as unknown[];
+    if (!isCount(partition) || !isCount(offset) || position.has(partition)) throw invalid("malformed position");
     position.set(partition, offset);
   }
   return position;

@@ -20,6 +20,7 @@ import { commentEntry } from "../core/log-event.js";
 import { FanoutRelay } from "./fanout-relay.js";
 import { Firehose } from "./firehose.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
+import { recorded } from "../harness/grpc-client.js";
 
 const relay = new FanoutRelay({ ringMaxCount: 10_000, ringMaxBytes: 1 << 30 });
 const log = createSqliteCommentLog({ db: openDatabase(":memory:"), consumeBatch: 50 });
@@ -135,59 +136,53 @@ async function appendComment(n: number, streamId: string): Promise<void> {
   await log.append(commentEntry({ ...record, commentId: `firehose-${n}` }));
 }
 
-/** Opens SubscribeAll and records the comment ids and cursors that arrive. */
+/** The ids of the comments among firehose messages. */
+function commentIdsOf(messages: readonly SubscribeAllResponse[]): string[] {
+  return messages.flatMap((m) => m.records.flatMap(({ record }) => (record?.event.case === "comment" ? [record.event.value.comment!.commentId] : [])));
+}
+
+/** Opens SubscribeAll and records what arrives, with the comment ids and cursors in it. */
 async function firehoseCall(grpc: GrpcClient<typeof FanoutRelayService.method>, cursor?: string) {
-  const call = grpc.subscribeAll(cursor === undefined ? {} : { cursor }, await bearer(RELAY_SUBSCRIBE_SCOPE));
-  const ids: string[] = [];
-  const cursors: string[] = [];
-  /** How many comments had arrived with each message, so a cursor's place is known. */
-  const seenAt: number[] = [];
-  let failure: ServiceError | undefined;
-  call.on("data", (message: SubscribeAllResponse) => {
-    for (const { record } of message.records) if (record?.event.case === "comment") ids.push(record.event.value.comment!.commentId);
-    cursors.push(message.cursor);
-    seenAt.push(ids.length);
-  });
-  call.on("error", (error: ServiceError) => (failure = error));
-  const until = async (predicate: () => boolean) => {
-    for (const deadline = Date.now() + 5_000; !predicate() && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.ok(predicate(), "in time");
+  const call = recorded<SubscribeAllResponse>(grpc.subscribeAll(cursor === undefined ? {} : { cursor }, await bearer(RELAY_SUBSCRIBE_SCOPE)));
+  return {
+    ...call,
+    ids: () => commentIdsOf(call.events),
+    cursors: () => call.events.map((m) => m.cursor),
+    /** How many comments had arrived with message `index`, so its cursor's place is known. */
+    seenAt: (index: number) => commentIdsOf(call.events.slice(0, index + 1)).length,
   };
-  return { call, ids, cursors, seenAt, until, failure: () => failure };
 }
 
 test("should send every stream's records through SubscribeAll and resume from a cursor with nothing missed or repeated", async () => {
   const grpc = createGrpcClient(FanoutRelayService, address);
   try {
     const first = await firehoseCall(grpc);
-    await first.until(() => first.cursors.length === 1); // the starting cursor
+    await first.until(() => first.cursors().length === 1); // the starting cursor
     for (let n = 1; n <= 120; n++) await appendComment(n, `stream-${n % 7}`);
-    await first.until(() => first.ids.length === 120);
+    await first.until(() => first.ids().length === 120);
     assert.deepEqual(
-      first.ids,
+      first.ids(),
       Array.from({ length: 120 }, (_, i) => `firehose-${i + 1}`),
     );
     // A subscriber that stopped after any message resumes with exactly what followed it.
-    first.call.cancel();
-    for (const stoppedAt of [0, Math.floor(first.cursors.length / 2), first.cursors.length - 1]) {
-      const resumed = await firehoseCall(grpc, first.cursors[stoppedAt]!);
-      await resumed.until(() => resumed.ids.length === 120 - first.seenAt[stoppedAt]!);
-      assert.deepEqual(resumed.ids, first.ids.slice(first.seenAt[stoppedAt]!));
-      resumed.call.cancel();
+    first.cancel();
+    for (const stoppedAt of [0, Math.floor(first.cursors().length / 2), first.cursors().length - 1]) {
+      const resumed = await firehoseCall(grpc, first.cursors()[stoppedAt]!);
+      await resumed.until(() => resumed.ids().length === 120 - first.seenAt(stoppedAt));
+      assert.deepEqual(resumed.ids(), first.ids().slice(first.seenAt(stoppedAt)));
+      resumed.cancel();
     }
-    const replayed = await firehoseCall(grpc, first.cursors.at(-1)!);
-    await replayed.until(() => replayed.cursors.length >= 1);
+    const replayed = await firehoseCall(grpc, first.cursors().at(-1)!);
+    await replayed.until(() => replayed.cursors().length >= 1);
     await appendComment(121, "stream-late");
-    await replayed.until(() => replayed.ids.length === 1);
-    assert.deepEqual(replayed.ids, ["firehose-121"]);
-    replayed.call.cancel();
+    await replayed.until(() => replayed.ids().length === 1);
+    assert.deepEqual(replayed.ids(), ["firehose-121"]);
+    replayed.cancel();
 
     const malformed = await firehoseCall(grpc, "bm90IGEgY3Vyc29y");
-    await malformed.until(() => malformed.failure() !== undefined);
-    assert.equal(malformed.failure()!.code, status.INVALID_ARGUMENT);
+    assert.equal((await malformed.failed()).code, status.INVALID_ARGUMENT);
     const elsewhere = await firehoseCall(grpc, Buffer.from(JSON.stringify({ l: "kafka:comments", p: [[0, 1]] })).toString("base64url"));
-    await elsewhere.until(() => elsewhere.failure() !== undefined);
-    assert.equal(elsewhere.failure()!.code, status.INVALID_ARGUMENT);
+    assert.equal((await elsewhere.failed()).code, status.INVALID_ARGUMENT);
   } finally {
     grpc.close();
   }
@@ -199,16 +194,15 @@ test("should cut off a firehose subscriber that leaves its full queue unread, ke
   try {
     const healthy = await firehoseCall(grpc);
     const third = await firehoseCall(grpc);
-    await healthy.until(() => healthy.cursors.length === 1 && third.cursors.length === 1 && firehose.subscriberCount === 3);
+    await healthy.until(() => healthy.cursors().length === 1 && third.cursors().length === 1 && firehose.subscriberCount === 3);
     const refused = await firehoseCall(grpc);
-    await refused.until(() => refused.failure() !== undefined);
-    assert.equal(refused.failure()!.code, status.RESOURCE_EXHAUSTED);
+    assert.equal((await refused.failed()).code, status.RESOURCE_EXHAUSTED);
     const base = 1_000;
     for (let n = 1; n <= 1_000; n++) await appendComment(base + n, "busy");
-    await healthy.until(() => healthy.ids.length === 1_000 && firehose.subscriberCount === 2);
+    await healthy.until(() => healthy.ids().length === 1_000 && firehose.subscriberCount === 2);
     assert.equal(healthy.failure(), undefined);
-    healthy.call.cancel();
-    third.call.cancel();
+    healthy.cancel();
+    third.cancel();
     await healthy.until(() => firehose.subscriberCount === 0);
   } finally {
     closeStalled();

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, test } from "vitest";
 import type { DistributedSystem } from "../harness/distributed-system.js";
 import { READY, startDistributedSystem } from "../harness/distributed-system.js";
+import { until } from "../harness/faults/deployment.js";
 import { readJournal } from "../harness/firehose-journal.js";
 import { freePort } from "../harness/free-port.js";
 import { ApiClient } from "../harness/http-client.js";
@@ -36,13 +37,6 @@ afterAll(async () => {
   await system?.stop();
   rmSync(folder, { recursive: true, force: true });
 });
-
-async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !predicate();) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test("should resume a firehose consumer killed with -9, and after its relay was, with every accepted comment once", async () => {
   // A relay of its own on a fixed port, so it can be killed and started again at its address.

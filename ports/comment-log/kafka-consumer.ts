@@ -40,15 +40,8 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
   // consume() resolves can slip past it.
   const { startAt, skipped } = await startOffsets(admin, topic, options.from);
   let stopped = false;
-  /** Next offset to read per partition, as far as this consumer has handled the log. */
-  const positions = new Map<number, string>();
-  /** Where the consumer is in every partition it knows. */
-  const position = (): Map<number, number> => {
-    const at = new Map<number, number>();
-    for (const [partition, offset] of startAt ?? []) at.set(partition, Number(offset));
-    for (const [partition, offset] of positions) at.set(partition, Number(offset));
-    return at;
-  };
+  /** Next offset to read per partition: where it started, then as far as it has handled the log. */
+  const positions = new Map<number, number>(startAt ?? []);
   let consumer: Consumer;
 
   /** Starts a member of the group; resolves once it joined. */
@@ -92,8 +85,8 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
         // silently skip what came in between. Committing groups resume from their commits.
         if (!options.commit) {
           for (const partition of event.payload.memberAssignment[topic] ?? []) {
-            const offset = positions.get(partition) ?? startAt?.get(partition);
-            if (offset !== undefined) current.seek({ topic, partition, offset });
+            const offset = positions.get(partition);
+            if (offset !== undefined) current.seek({ topic, partition, offset: String(offset) });
           }
         }
         resolve();
@@ -108,8 +101,8 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
           if (event) events.push(event);
           else logger.warn("skipping a log message that is not a record this version can read", { partition: batch.partition, offset: message.offset });
         }
-        const next = String(Number(batch.lastOffset()) + 1);
-        const after = position().set(batch.partition, Number(next));
+        const next = Number(batch.lastOffset()) + 1;
+        const after = new Map(positions).set(batch.partition, next);
         for (;;) {
           if (stopped || !isRunning() || isStale()) return;
           // A handler may wait long (a firehose subscriber that does not read): the member
@@ -127,7 +120,7 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
           }
         }
         positions.set(batch.partition, next);
-        if (options.commit) await current.commitOffsets([{ topic, partition: batch.partition, offset: next }]);
+        if (options.commit) await current.commitOffsets([{ topic, partition: batch.partition, offset: String(next) }]);
       },
     });
     try {
@@ -149,9 +142,9 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
     coversAfter(streamId) {
       if (!startAt) return -1; // from the earliest offset: everything is seen
       const offset = startAt.get(source.partitionFor(streamId));
-      return offset === undefined ? undefined : Number(offset) - 1;
+      return offset === undefined ? undefined : offset - 1;
     },
-    start: new Map([...(startAt ?? [])].map(([partition, offset]) => [partition, Number(offset)])),
+    start: startAt ?? new Map(),
     skipped,
     async stop() {
       if (stopped) return;
@@ -166,23 +159,23 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
  * Where a consumption starts in each partition (undefined: at the beginning, as Kafka's
  * `fromBeginning` does), and how many records a position older than the log skips.
  */
-async function startOffsets(admin: Admin, topic: string, from: ConsumeOptions["from"]): Promise<{ startAt: Map<number, string> | undefined; skipped: number }> {
+async function startOffsets(admin: Admin, topic: string, from: ConsumeOptions["from"]): Promise<{ startAt: Map<number, number> | undefined; skipped: number }> {
   if (from === "earliest") return { startAt: undefined, skipped: 0 };
-  if (from === "latest") return { startAt: new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.offset])), skipped: 0 };
+  if (from === "latest") return { startAt: new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.offset)])), skipped: 0 };
   if ("since" in from)
-    return { startAt: new Map((await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [p.partition, p.offset])), skipped: 0 };
+    return { startAt: new Map((await admin.fetchTopicOffsetsByTimestamp(topic, from.since)).map((p) => [p.partition, Number(p.offset)])), skipped: 0 };
   const offsets = await admin.fetchTopicOffsets(topic);
   if ([...from.at.keys()].some((partition) => !offsets.some((p) => p.partition === partition))) {
     throw new LcError("invalid_argument", "the position names a partition this topic does not have");
   }
-  const startAt = new Map<number, string>();
+  const startAt = new Map<number, number>();
   let skipped = 0;
   for (const { partition, low, high } of offsets) {
     const wanted = from.at.get(partition) ?? Number(low);
     if (wanted > Number(high)) throw new LcError("invalid_argument", "the position is ahead of the log");
     // Retention removed what lies before the low watermark: counted, then read from there.
     skipped += Math.max(0, Number(low) - wanted);
-    startAt.set(partition, String(Math.max(wanted, Number(low))));
+    startAt.set(partition, Math.max(wanted, Number(low)));
   }
   return { startAt, skipped };
 }

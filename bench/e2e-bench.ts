@@ -15,6 +15,7 @@ import { stageTable } from "./stage-trace.js";
 import { cpuSeconds, machineCpuSeconds } from "./process-stats.js";
 import { Swarm, VIEWERS_PER_SWARM } from "./swarm.js";
 import { LAG_POLL_MS, SETTLE_MS } from "../archive/defaults.js";
+import { DEFAULT_HEARTBEAT_MS } from "../edge/defaults.js";
 import { cassandraTableCounts, tableWorkPer } from "./cassandra-table-counts.js";
 import type { SwarmReport } from "./viewer-swarm.js";
 
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
         LC_WORKERS: String(options.edgeWorkers),
         LC_MAX_VIEWERS: "15000",
         LC_MAX_CONNECTIONS: "15000",
-        LC_SSE_HEARTBEAT_MS: "15000",
+        LC_SSE_HEARTBEAT_MS: String(DEFAULT_HEARTBEAT_MS),
         LC_VIEWER_MAX_RATE: "1000",
       },
       ingest: { ...traceEnv, LC_STREAM_RATE_PER_SEC: "100000", LC_STREAM_BURST: "100000" },

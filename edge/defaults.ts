@@ -3,7 +3,12 @@
 /** Batching, heartbeats and reconnection of the viewer endpoints. */
 export const DEFAULT_BATCH_MS = 150;
 export const MAX_BATCH_MS = 1000;
-export const DEFAULT_HEARTBEAT_MS = 15_000;
+/**
+ * Half the 60 s idle timeout of nginx's proxy_read_timeout and of common cloud load balancers,
+ * so one late heartbeat still keeps a quiet viewer's connection; at rest the heartbeats are
+ * most of an edge's work (one write per viewer each time).
+ */
+export const DEFAULT_HEARTBEAT_MS = 30_000;
 export const DEFAULT_RETRY_MS = 2_000;
 /** Bytes queued for one viewer before it counts as too slow and is disconnected. */
 export const DEFAULT_MAX_VIEWER_BUFFER_BYTES = 1024 * 1024;

@@ -96,3 +96,24 @@ test("should answer 503, not 500, when the rate limiter's engine fails", async (
   assert.equal(error.reason, "unavailable");
   assert.equal(error.retryAfterMs, 1000);
 });
+
+test("should take the address's, the user's and the stream's tokens in one call, all or none", async () => {
+  const inner = createMemoryRateLimiter();
+  const calls: string[][] = [];
+  const rateLimiter: RateLimiter = {
+    take: (claims) => {
+      calls.push(claims.map((claim) => claim.key));
+      return inner.take(claims);
+    },
+    close: async () => {},
+  };
+  const rateLimits = { perClientIp: { ratePerSec: 0.001, burst: 2 }, perUser: { ratePerSec: 0.001, burst: 3 } };
+  const { ingest } = await fixture({ rateLimiter, rateLimits });
+  const post = (clientAddress: string) => reasonOf(ingest.post({ principal, streamId: "s1", input: { text: "x" }, clientAddress }));
+  assert.deepEqual([await post("192.0.2.1"), await post("192.0.2.1"), await post("192.0.2.1")], ["accepted", "accepted", "rate_limited"]);
+  assert.deepEqual(calls[0], ["ip:192.0.2.1", "user:u1"], "one call per post; the stream has no limit here");
+  assert.equal(calls.length, 3);
+  // The refused post took none of the user's tokens: its third one is still there.
+  assert.equal(await post("192.0.2.2"), "accepted");
+  assert.equal(await post("192.0.2.3"), "rate_limited");
+});

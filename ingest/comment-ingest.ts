@@ -37,7 +37,7 @@ export interface PostCommentCommand {
   readonly idempotencyKey?: string;
   /** The id of the request, kept with the comment so every role's logs can follow it. */
   readonly requestId?: string;
-  /** Who sent it, by address, for the logs. */
+  /** Who sent it, by address: its per-address limit, and the logs. */
   readonly clientAddress?: string;
 }
 
@@ -64,7 +64,7 @@ export interface CommentIngestOptions {
 
 /**
  * The write path: checks, stamps and appends a comment, and answers only once the log holds
- * it. Protocol handlers call {@link admitClient} before authenticating and {@link post} after.
+ * it. Protocol handlers authenticate the poster and parse its input, then call {@link post}.
  */
 export class CommentIngest {
   readonly inputLimits: CommentInputLimits;
@@ -82,11 +82,6 @@ export class CommentIngest {
     return this.options.clock.now();
   }
 
-  /** Applies the per-IP limit; throws `rate_limited` with a retry time when it is exhausted. */
-  async admitClient(clientIp: string): Promise<void> {
-    await this.takeTokens([[`ip:${clientIp}`, this.options.rateLimits.perClientIp]]);
-  }
-
   /**
    * Posts a validated comment. Throws LcError for every refusal. When the log does not confirm
    * within the append timeout, the answer is 503 but the append goes on: with an
@@ -99,12 +94,22 @@ export class CommentIngest {
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
     if (stream.endedAt !== undefined) throw new LcError("stream_ended", `stream ${streamId} has ended`);
     const admitThenAppend = async () => {
-      await this.admitPoster(principal, stream);
-      const { perUser, perStream } = this.options.rateLimits;
-      await this.takeTokens([
-        [`user:${principal.userId}`, perUser],
-        [`stream:${streamId}`, perStream],
+      const { perClientIp, perUser, perStream } = this.options.rateLimits;
+      // The limits and the ban and slow-mode check are asked for in the same turn, so they reach
+      // a shared store in one round trip. The per-address limit is not checked on a trip of its
+      // own before the token: verifying a token costs microseconds, a round trip milliseconds of
+      // every post's latency. The buckets are taken together or not at all; a banned or slowed
+      // poster's refused post still takes its tokens, which its own user limit bounds.
+      const [admitted, tokens] = await Promise.allSettled([
+        this.admitPoster(principal, stream),
+        this.takeTokens([
+          [`ip:${command.clientAddress}`, command.clientAddress === undefined ? undefined : perClientIp],
+          [`user:${principal.userId}`, perUser],
+          [`stream:${streamId}`, perStream],
+        ]),
       ]);
+      if (admitted.status === "rejected") throw admitted.reason;
+      if (tokens.status === "rejected") throw tokens.reason;
       return this.append(principal, stream.startedAt, streamId, input, requestId, command.clientAddress);
     };
     if (idempotencyKey === undefined) return this.confirmInTime(admitThenAppend());

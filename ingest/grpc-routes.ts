@@ -36,7 +36,6 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
     {
       async postComment(request, call) {
         const accepted = await metrics.countPost(async () => {
-          await ingest.admitClient(peerAddress(call.getPeer()));
           const principal = await authenticate(call.metadata);
           const streamId = streamIdFromPath(request.streamId);
           const idempotencyKey = parseIdempotencyKey(request.idempotencyKey);
@@ -46,7 +45,14 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
             ingest.now(),
           );
           const requestId = acceptRequestId(metadataString(call.metadata, REQUEST_ID_HEADER));
-          return ingest.post({ principal, streamId, input, ...(idempotencyKey ? { idempotencyKey } : {}), requestId });
+          return ingest.post({
+            principal,
+            streamId,
+            input,
+            ...(idempotencyKey ? { idempotencyKey } : {}),
+            requestId,
+            clientAddress: peerAddress(call.getPeer()),
+          });
         });
         return {
           commentId: accepted.commentId,

@@ -44,7 +44,6 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
     })
     .add("POST", "/v1/streams/:id/comments", async (req, res, params) => {
       const accepted = await metrics.countPost(async () => {
-        await ingest.admitClient(clientAddressOf(req));
         const principal = await authenticate(req);
         const streamId = streamIdFromPath(params.id);
         const idempotencyKey = parseIdempotencyKey(headerValue(req, "idempotency-key"));

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { resolve } from "node:path";
-import { SETTLE_MS, LAG_POLL_MS } from "../archive/defaults.js";
+import { FETCH_LINGER_MS, SETTLE_MS, LAG_POLL_MS } from "../archive/defaults.js";
 import { DEFAULT_JWKS_COOLDOWN_MS, createJwtAuthenticator } from "../core/auth/authenticator.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import { LcError } from "../core/errors.js";
@@ -71,6 +71,8 @@ export interface ServerConfig extends HostConfig {
   readonly viewerMaxRate: number;
   readonly archiveSettleMs: number;
   readonly archiveLagPollMs: number;
+  /** The archive's wait between Kafka reads (its own, in place of LC_KAFKA_FETCH_LINGER_MS). */
+  readonly archiveFetchLingerMs: number;
   readonly viewerCountIntervalMs: number;
   readonly maxViewers: number;
   readonly maxViewersPerIp: number;
@@ -243,6 +245,7 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
     firehoseStallMs: read.integer("LC_FIREHOSE_STALL_MS", DEFAULT_FIREHOSE_STALL_MS, 100, 24 * 60 * 60 * 1000),
     archiveSettleMs: read.integer("LC_ARCHIVE_SETTLE_MS", SETTLE_MS, 0, 24 * 60 * 60 * 1000),
     archiveLagPollMs: read.integer("LC_ARCHIVE_LAG_POLL_MS", LAG_POLL_MS, 50, 600_000),
+    archiveFetchLingerMs: read.integer("LC_ARCHIVE_FETCH_LINGER_MS", FETCH_LINGER_MS, 0, 1_000),
     viewerCountIntervalMs: read.integer("LC_VIEWER_COUNT_INTERVAL_MS", DEFAULT_VIEWER_COUNT_INTERVAL_MS, 100, 600_000),
     viewerMaxRate: read.integer("LC_VIEWER_MAX_RATE", DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE),
     maxViewers: read.integer("LC_MAX_VIEWERS", DEFAULT_MAX_VIEWERS, 1, 10_000_000),

@@ -15,6 +15,13 @@ export const MAX_START_MS = 7 * 24 * 60 * 60 * 1000;
 export const SETTLE_MS = 10_000;
 /** How often the writer asks the log how far behind it is. */
 export const LAG_POLL_MS = 2_000;
+/**
+ * How long the writer waits between reads of the Kafka log. Replays do not need a comment
+ * within a second, and Cassandra pays per request: at 200 comments/s over 100 streams, a read
+ * every second writes two of a stream's comments per request instead of one, and the archive
+ * and Cassandra each spent about half and a fifth less CPU per comment.
+ */
+export const FETCH_LINGER_MS = 1_000;
 /** Largest max_rate of a replay window (comments per second of video). */
 export const MAX_REPLAY_RATE = 1_000;
 /**

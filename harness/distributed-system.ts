@@ -46,6 +46,7 @@ export function deploymentEnv(jwtSecret: string, extraEnv: Record<string, string
     LC_VIEWER_COUNT_INTERVAL_MS: "1000",
     LC_ARCHIVE_SETTLE_MS: "200",
     LC_ARCHIVE_LAG_POLL_MS: "100",
+    LC_ARCHIVE_FETCH_LINGER_MS: "0",
     ...extraEnv,
   };
 }

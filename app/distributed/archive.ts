@@ -14,7 +14,7 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
   const engines = readEngineConfig(env);
   const key = paginationKey(env, config.jwtSecret);
   const cassandra = await openCassandra(engines);
-  const log = await openKafkaLog(engines, "archive", logger);
+  const log = await openKafkaLog({ ...engines, kafkaFetchLingerMs: config.archiveFetchLingerMs }, "archive", logger);
   const metrics = createMetricsRegistry("archive");
   const mounts = createRoleMounts();
   const archive = await startArchive(mounts, {

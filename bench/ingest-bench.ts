@@ -89,15 +89,14 @@ async function main(): Promise<void> {
     // The latency a deployment sized with headroom sees: half the rate just measured, paced.
     const halfRate = Math.max(1, Math.round(acceptedPerSec / 2));
     const appendsBefore = await appendHistogram(base);
-    const paced = await driveLoad(port, request, { ...options, seconds: Math.min(options.seconds, 10), depth: 1 }, { rate: halfRate });
+    // The later phases: at most 10 s, one request in flight per connection, paced.
+    const pacedOptions = { ...options, seconds: Math.min(options.seconds, 10), depth: 1 };
+    const paced = await driveLoad(port, request, pacedOptions, { rate: halfRate });
     const pacedAppends = bucketDifference(await appendHistogram(base), appendsBefore);
     const rows: string[][] = [
       ["accepted comments/s", Math.round(acceptedPerSec).toLocaleString("en")],
-      ["latency p50 / p90 / p99 / max (ms)", [0.5, 0.9, 0.99, 1].map((f) => percentile(histogram, f)).join(" / ")],
-      [
-        `at half that rate (${halfRate.toLocaleString("en")}/s, paced): latency p50 / p90 / p99 / max (ms)`,
-        [0.5, 0.9, 0.99, 1].map((f) => percentile(paced.histogram, f)).join(" / "),
-      ],
+      ["latency p50 / p90 / p99 / max (ms)", latencySummary(histogram)],
+      [`at half that rate (${halfRate.toLocaleString("en")}/s, paced): latency p50 / p90 / p99 / max (ms)`, latencySummary(paced.histogram)],
       [
         "of which waiting for the log's acknowledgement, at half the rate: p50 / p90 / p99 (ms, bucket bounds)",
         [0.5, 0.9, 0.99].map((f) => bucketPercentile(pacedAppends, f)).join(" / "),
@@ -112,19 +111,15 @@ async function main(): Promise<void> {
     try {
       // At a light load every request wakes the processes it passes through, and a wake-up costs
       // more than the work: this is the floor the distributed benchmark's 200/s stands on.
-      const light = { ...options, seconds: Math.min(options.seconds, 10), depth: 1 };
-      const ingestLight = await cpuPerAnswer(ingest.process.pid!, () => driveLoad(port, request, light, { rate: LIGHT_RATE }));
-      const bareLight = await cpuPerAnswer(bare.pid, () => driveLoad(bare.port, request, light, { rate: LIGHT_RATE }));
+      const ingestLight = await cpuPerAnswer(ingest.process.pid!, () => driveLoad(port, request, pacedOptions, { rate: LIGHT_RATE }));
+      const bareLight = await cpuPerAnswer(bare.pid, () => driveLoad(bare.port, request, pacedOptions, { rate: LIGHT_RATE }));
       const bareLoad = await driveLoad(bare.port, request, { ...options, seconds: Math.min(options.seconds, 10) });
       const bareCount = bareLoad.statuses.get("202") ?? 0;
       const barePerSec = bareCount / bareLoad.elapsed;
       rows.push(["bare node:http server, same load (answers/s)", Math.round(barePerSec).toLocaleString("en")]);
       rows.push(["accepted comments/s as a share of the bare server's answers", `${Math.round((100 * acceptedPerSec) / barePerSec)} %`]);
-      const barePaced = await driveLoad(bare.port, request, { ...options, seconds: Math.min(options.seconds, 10), depth: 1 }, { rate: halfRate });
-      rows.push([
-        `bare node:http server paced at ${halfRate.toLocaleString("en")}/s: latency p50 / p90 / p99 / max (ms)`,
-        [0.5, 0.9, 0.99, 1].map((f) => percentile(barePaced.histogram, f)).join(" / "),
-      ]);
+      const barePaced = await driveLoad(bare.port, request, pacedOptions, { rate: halfRate });
+      rows.push([`bare node:http server paced at ${halfRate.toLocaleString("en")}/s: latency p50 / p90 / p99 / max (ms)`, latencySummary(barePaced.histogram)]);
       rows.push([
         `at ${LIGHT_RATE}/s, paced: CPU ms per answer, ingest / bare node:http server`,
         `${ingestLight.toFixed(3)} / ${bareLight.toFixed(3)} (${(ingestLight / bareLight).toFixed(1)}x)`,
@@ -156,8 +151,14 @@ function bucketDifference(after: Map<number, number>, before: Map<number, number
 function bucketPercentile(cumulative: Map<number, number>, f: number): string {
   const total = cumulative.get(Infinity) ?? 0;
   if (total === 0) return "-";
-  const le = [...cumulative.keys()].sort((a, b) => a - b).find((bound) => cumulative.get(bound)! >= f * total)!;
-  return le === Infinity ? "> 10,000" : `≤ ${le}`;
+  const bounds = [...cumulative.keys()].sort((a, b) => a - b);
+  const le = bounds.find((bound) => cumulative.get(bound)! >= f * total)!;
+  return le === Infinity ? `> ${bounds.at(-2)!.toLocaleString("en")}` : `≤ ${le}`;
+}
+
+/** p50 / p90 / p99 / max of a latency histogram, in ms. */
+function latencySummary(histogram: Uint32Array): string {
+  return [0.5, 0.9, 0.99, 1].map((f) => percentile(histogram, f)).join(" / ");
 }
 
 /**

@@ -12,6 +12,17 @@ import { EngineError, isPortOpen, log, mavenRuntime, startProcess, waitFor } fro
  */
 export const KAFKA_VERSION = "3.9.1";
 
+/**
+ * A cluster id as Kafka's own Uuid.randomUuid makes it: 16 random bytes in base64url, never one
+ * beginning with "-", which the storage tool's argument parser would read as an option.
+ */
+function newClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
 async function describe(brokers) {
   const admin = new Kafka({ clientId: "engines-probe", brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   try {
@@ -90,7 +101,7 @@ export async function ensureKafka({ port, runDir, controllerPort = port + 10_001
   const jvm = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true", `-Dlog4j.configuration=file:${log4j}`];
   // A restart on the same folder (the fault suite's) keeps its log: format only a new one.
   if (!existsSync(join(dir, "data", "meta.properties"))) {
-    const clusterId = randomBytes(16).toString("base64url");
+    const clusterId = newClusterId();
     try {
       // SCRAM credentials live in the cluster metadata: KRaft takes them at format time (KIP-900).
       const scram = (secured?.scramUsers ?? []).flatMap(({ name, password }) =>

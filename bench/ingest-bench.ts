@@ -33,6 +33,9 @@ interface Options {
   streams: number;
 }
 
+/** The rate of the light-load phase: the distributed benchmark's default. */
+const LIGHT_RATE = 200;
+
 /** A paced load: each connection sends one request every `connections / rate` s, timed from when it was due. */
 interface Pace {
   readonly rate: number;
@@ -226,10 +229,6 @@ async function driveLoad(
   return { histogram, statuses, elapsed: (performance.now() - started) / 1000 };
 }
 
-/** A node:http server in its own process that reads each JSON body and answers 202. */
-/** The rate of the light-load phase: the distributed benchmark's default. */
-const LIGHT_RATE = 200;
-
 /** CPU ms a process spent per answer of a load. */
 async function cpuPerAnswer(pid: number, load: () => Promise<{ statuses: Map<string, number> }>): Promise<number> {
   const before = cpuSeconds(pid);
@@ -238,6 +237,7 @@ async function cpuPerAnswer(pid: number, load: () => Promise<{ statuses: Map<str
   return ((cpuSeconds(pid) - before) * 1000) / Math.max(1, answers);
 }
 
+/** A node:http server in its own process that reads each JSON body and answers 202. */
 async function startBareServer(): Promise<{ port: number; pid: number; stop(): void }> {
   const script = `
     const { createServer } = require("node:http");

@@ -2,6 +2,7 @@ import { Metadata } from "@grpc/grpc-js";
 import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createGrpcClient } from "../core/grpc/grpc-client.js";
+import { until } from "./until.js";
 import type { PostCommentRequestSchema } from "../gen/livecomments/v1/comment_service_pb.js";
 import { CommentService } from "../gen/livecomments/v1/comment_service_pb.js";
 import type { SubscribeAllResponse, SubscribeResponse } from "../gen/livecomments/v1/fanout_relay_pb.js";
@@ -66,23 +67,29 @@ export function recorded<T>(call: ClientReadableStream<T>) {
   call.on("error", (error: ServiceError) => (failure = error));
   return {
     events,
-    async until(predicate: (events: T[]) => boolean, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(events)) {
-        if (failure) throw failure;
-        if (Date.now() > deadline) throw new Error(`subscription got ${events.length} events`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
+    /** Waits for `predicate` to hold over the messages so far; throws the call's status if it fails first. */
+    until: (predicate: (events: T[]) => boolean, timeoutMs = 5_000) =>
+      until(
+        () => {
+          if (predicate(events)) return true;
+          if (failure) throw failure;
+          return false;
+        },
+        timeoutMs,
+        () => `the messages the test expects; the subscription got ${events.length}`,
+        20,
+      ),
     /** The status the call failed with, if it did. */
     failure: () => failure,
     /** Waits for the call to fail, and answers its status. */
     async failed(timeoutMs = 5_000): Promise<ServiceError> {
-      for (const deadline = Date.now() + timeoutMs; !failure;) {
-        if (Date.now() > deadline) throw new Error(`the call did not fail; it got ${events.length} messages`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return failure;
+      await until(
+        () => failure !== undefined,
+        timeoutMs,
+        () => `the call to fail; it got ${events.length} messages`,
+        20,
+      );
+      return failure!;
     },
     cancel: () => call.cancel(),
   };

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, test } from "vitest";
 import type { DistributedSystem } from "../harness/distributed-system.js";
 import { READY, startDistributedSystem } from "../harness/distributed-system.js";
-import { until } from "../harness/faults/deployment.js";
+import { until } from "../harness/until.js";
 import { readJournal } from "../harness/firehose-journal.js";
 import { freePort } from "../harness/free-port.js";
 import { ApiClient } from "../harness/http-client.js";

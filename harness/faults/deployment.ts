@@ -6,6 +6,7 @@ import type { RoleProcess } from "../role-process.js";
 import { startRole } from "../role-process.js";
 import { Viewer } from "./load.js";
 import { startOwnEngines } from "./own-engines.js";
+import { until } from "../until.js";
 
 type RoleName = "ingest" | "relay" | "edge" | "archive";
 
@@ -134,18 +135,5 @@ export async function startDeployment(options: {
     sayRoleOutputs();
     await stop();
     throw error;
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Waits until `condition` holds, checking every 50 ms; fails after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
   }
 }

@@ -1,6 +1,7 @@
 import { LiveCommentsError, getWindow } from "../../client/wire.js";
 import type { RoleSlot } from "./deployment.js";
-import { sleep, startDeployment, until } from "./deployment.js";
+import { startDeployment } from "./deployment.js";
+import { sleep, until } from "../until.js";
 import { Posters } from "./load.js";
 import type { Viewer } from "./load.js";
 import type { OwnEngine } from "./own-engines.js";

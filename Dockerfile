@@ -8,9 +8,16 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
+# Keep VERSION equal to package.json's version (a test checks it); a release build may pass --build-arg VERSION=...
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="Live Comments" \
+      org.opencontainers.image.description="Live comments beside a live video: post, fan out over SSE, replay in sync." \
+      org.opencontainers.image.source="https://github.com/livecomments/livecomments" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=build /app/package.json ./
+COPY --from=build /app/package.json /app/LICENSE ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/client/demo ./client/demo

@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["gen/**", "dist/**", "node_modules/**", "client/demo/vendor/**"] },
+  { ignores: ["gen/**", "**/dist/**", "node_modules/**", "client/demo/vendor/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { LcError } from "../core/errors.js";
 
 /** Largest configuration file read. */
@@ -33,17 +34,28 @@ export function readConfigFile(path: string): Record<string, string> {
 
 const NAME = /^[A-Z][A-Z0-9_]*$/;
 
+/**
+ * A .env file as Node reads one (node:util parseEnv: quotes, `# comments`, `export`), with the
+ * mistakes it passes over silently named instead: a line that is no assignment, a bad name.
+ */
 function parseEnvConfig(path: string, text: string): Record<string, string> {
-  const values: Record<string, string> = {};
+  const values = parseEnv(text) as Record<string, string>;
+  const continuation = new Set(
+    Object.values(values)
+      .filter((value) => value.includes("\n"))
+      .flatMap((value) =>
+        value
+          .split("\n")
+          .slice(1)
+          .map((line) => line.trim()),
+      ),
+  );
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
-    const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
-    if (!match || !NAME.test(match[1]!))
-      throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}:${index + 1}: expected NAME=value, got "${line.slice(0, 80)}"`);
-    const value = match[2]!;
-    const quoted = /^(["'])(.*)\1$/.exec(value);
-    values[match[1]!] = quoted ? quoted[2]! : value.replace(/\s+#.*$/, "");
+    const assignment = /^(?:export\s+)?([^=\s]+)\s*=/.exec(line);
+    if (line === "" || line.startsWith("#") || (assignment && NAME.test(assignment[1]!)) || (!assignment && continuation.has(line.replace(/["'`]$/, ""))))
+      return;
+    throw new LcError("invalid_argument", `LC_CONFIG_FILE ${path}:${index + 1}: expected NAME=value, got "${line.slice(0, 80)}"`);
   });
   return values;
 }

@@ -19,6 +19,7 @@ import { ROLE_NAMES, effectiveConfig } from "./effective-config.js";
 import type { RoleName } from "./effective-config.js";
 import { runAll } from "./embedded-main.js";
 import type { RunningRole } from "./engines.js";
+import { packageVersion } from "./version.js";
 
 const ROLES: Record<RoleName, (env: Environment, logger: Logger) => Promise<RunningRole>> = {
   all: runAll,
@@ -27,46 +28,65 @@ const ROLES: Record<RoleName, (env: Environment, logger: Logger) => Promise<Runn
   edge: runEdge,
   archive: runArchive,
 };
-const COMMANDS = { config: configCommand, token: tokenCommand, post: postCommand, tail: tailCommand, healthcheck: healthcheckCommand } as const;
+/** A command other than running a role: what it does, and how it is called. */
+interface Command {
+  readonly run: (args: readonly string[], env: Environment) => Promise<void>;
+  readonly usage: string;
+}
+const COMMANDS: Record<string, Command> = {
+  config: { run: configCommand, usage: CONFIG_USAGE },
+  token: { run: tokenCommand, usage: TOKEN_USAGE },
+  post: { run: postCommand, usage: POST_USAGE },
+  tail: { run: tailCommand, usage: TAIL_USAGE },
+  healthcheck: { run: healthcheckCommand, usage: HEALTHCHECK_USAGE },
+};
 
+const ROLE_USAGE = `livecomments [${ROLE_NAMES.join("|")}]   # run a role (all: every role in one process on embedded storage)`;
 const USAGE = [
-  `usage: livecomments [${ROLE_NAMES.join("|")}]   run a role (all: every role in one process on embedded storage)`,
-  `       ${CONFIG_USAGE}`,
-  `       ${TOKEN_USAGE}`,
-  `       ${POST_USAGE}`,
-  `       ${TAIL_USAGE}`,
-  `       ${HEALTHCHECK_USAGE}`,
-  `Configuration: environment variables, under those of LC_CONFIG_FILE when set (see README).`,
+  `usage: ${ROLE_USAGE}`,
+  ...Object.values(COMMANDS).map((command) => `       ${command.usage}`),
+  `       livecomments --version`,
+  `       livecomments <command> --help`,
+  `Configuration: environment variables, under those of LC_CONFIG_FILE when set (docs/configuration.md).`,
 ].join("\n");
+
+const HELP = new Set(["--help", "-h"]);
 
 async function main(): Promise<void> {
   const [name = "all", ...args] = process.argv.slice(2);
-  if (name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(USAGE + "\n");
-    return;
-  }
-  if (name in COMMANDS) {
+  if (name === "help" || HELP.has(name)) return void process.stdout.write(USAGE + "\n");
+  if (name === "--version" || name === "-V" || name === "version") return void process.stdout.write(`livecomments ${packageVersion()}\n`);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command) {
+    if (args.some((arg) => HELP.has(arg))) return void process.stdout.write(`usage: ${command.usage}\n`);
     try {
-      await COMMANDS[name as keyof typeof COMMANDS](args, process.env);
+      await command.run(args, process.env);
     } catch (error) {
-      if (error instanceof UsageError) {
-        process.stderr.write(`livecomments ${name}: ${error.message}\nusage: ${error.usage}\n`);
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof UsageError || isArgumentParseError(error)) {
+        process.stderr.write(`livecomments ${name}: ${message}\nusage: ${command.usage}\n`);
         process.exit(2);
       }
-      if (error instanceof LcError && error.reason === "invalid_argument") {
-        process.stderr.write(`livecomments ${name}: ${error.message}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(`livecomments ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
+      process.stderr.write(`livecomments ${name}: ${message}\n`);
+      process.exit(error instanceof LcError && error.reason === "invalid_argument" ? 2 : 1);
     }
     return;
   }
-  if (!(name in ROLES) || args.length > 0) {
-    process.stderr.write(USAGE + "\n");
+  if (!Object.hasOwn(ROLES, name)) {
+    process.stderr.write(`livecomments: unknown command "${name}"\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (args.length === 1 && HELP.has(args[0]!)) return void process.stdout.write(`usage: ${ROLE_USAGE}\n`);
+  if (args.length > 0) {
+    process.stderr.write(`livecomments ${name}: takes no arguments (configure it with environment variables)\nusage: ${ROLE_USAGE}\n`);
     process.exit(2);
   }
   await runRole(name as RoleName);
+}
+
+/** node:util parseArgs refusing an option: a usage error like any other. */
+function isArgumentParseError(error: unknown): boolean {
+  return error instanceof TypeError && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS_");
 }
 
 /** Reads and checks the configuration once, then runs the role until SIGINT or SIGTERM. */

@@ -3,7 +3,7 @@ import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Comment } from "../core/comment.js";
-import { RecentIds } from "../core/recent-ids.js";
+import { RecentIds } from "../client/shared/recent-ids.js";
 import type { ArchiveStore, ArchivedDeletion } from "../ports/archive-store/index.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import { hasConsumerLag } from "../ports/comment-log/index.js";

@@ -64,3 +64,41 @@ test("should stop retrying when cancelled", async () => {
   setTimeout(() => controller.abort(), 20);
   await assert.rejects(posting, (error: unknown) => error instanceof LiveCommentsError && error.code === "aborted");
 });
+
+test("should ask a token function again and retry once when the post is answered 401, and no more", async () => {
+  const authorizations: string[] = [];
+  const answers = [401, 202, 401, 401];
+  const fetch = async (_input: string, init?: RequestInit) => {
+    authorizations.push(new Headers(init?.headers).get("authorization") ?? "");
+    const status = answers.shift()!;
+    return status === 202 ? json(202, accepted) : json(401, { error: { code: "unauthenticated", message: "token expired" } });
+  };
+  let issued = 0;
+  const poster = new CommentPoster({ baseUrl: "http://x", token: () => `t${++issued}`, fetch, sleep: async () => {} });
+  assert.deepEqual(await poster.post("s", "hello"), accepted);
+  assert.deepEqual(authorizations, ["Bearer t1", "Bearer t2"], "the retry carries the fresh token");
+  await assert.rejects(poster.post("s", "again"), (error: LiveCommentsError) => error.code === "unauthenticated" && error.status === 401);
+  assert.equal(authorizations.length, 4, "one retry, not a loop");
+
+  const fixed = new CommentPoster({
+    baseUrl: "http://x",
+    token: "old",
+    fetch: async () => json(401, { error: { code: "unauthenticated", message: "expired" } }),
+  });
+  await assert.rejects(fixed.post("s", "x"), /expired/, "a fixed token cannot be renewed: refused at once");
+});
+
+test("should send the browser's cookies with credentials include, and no Authorization header without a token", async () => {
+  const seen: RequestInit[] = [];
+  const poster = new CommentPoster({
+    baseUrl: "http://x",
+    credentials: "include",
+    fetch: async (_input, init) => {
+      seen.push(init ?? {});
+      return json(202, accepted);
+    },
+  });
+  await poster.post("s", "hello");
+  assert.equal(seen[0]!.credentials, "include");
+  assert.equal(new Headers(seen[0]!.headers).get("authorization"), null);
+});

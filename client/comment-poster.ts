@@ -1,5 +1,5 @@
-import type { Fetch } from "./wire.js";
-import { LiveCommentsError, apiUrl, defaultFetch, errorFromResponse, streamPath } from "./wire.js";
+import type { ApiOptions } from "./wire.js";
+import { LiveCommentsError, defaultFetch, errorFromResponse, sendRequest, streamPath } from "./wire.js";
 
 /** The 202 answer to a posted comment. */
 export interface PostedComment {
@@ -9,18 +9,17 @@ export interface PostedComment {
   readonly offset_ms: number;
 }
 
-/** Options of {@link CommentPoster}. */
-export interface CommentPosterOptions {
-  readonly baseUrl: string;
-  /** The viewer's JWT, or a function that gives a current one (called before each attempt). */
-  readonly token: string | (() => string | Promise<string>);
+/**
+ * Options of {@link CommentPoster}. `token` is the poster's JWT, or a function that gives a
+ * current one: it is called before each attempt, and asked once more when the API answers 401.
+ */
+export interface CommentPosterOptions extends ApiOptions {
   /** Attempts per comment, the first included (default 5). */
   readonly maxAttempts?: number;
   /** Longest wait between attempts when the server names none (default 8 s). */
   readonly maxBackoffMs?: number;
   /** Longest Retry-After honoured before giving up on the comment (default 60 s). */
   readonly maxRetryAfterMs?: number;
-  readonly fetch?: Fetch;
   /** Waits between attempts; injectable for tests. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -42,16 +41,16 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
  * any other refusal is thrown at once as a LiveCommentsError with the API's code.
  */
 export class CommentPoster {
-  private readonly fetcher: Fetch;
+  private readonly api: ApiOptions;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly options: CommentPosterOptions) {
-    this.fetcher = options.fetch ?? defaultFetch();
+    this.api = { ...options, fetch: options.fetch ?? defaultFetch() };
     this.sleep = options.sleep ?? abortableSleep;
   }
 
   async post(streamId: string, text: string, extras: PostExtras = {}): Promise<PostedComment> {
-    const { baseUrl, maxAttempts = 5, maxBackoffMs = 8_000, maxRetryAfterMs = 60_000 } = this.options;
+    const { maxAttempts = 5, maxBackoffMs = 8_000, maxRetryAfterMs = 60_000 } = this.options;
     const idempotencyKey = newIdempotencyKey();
     const body = JSON.stringify({
       text,
@@ -62,10 +61,9 @@ export class CommentPoster {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       let waitMs: number;
       try {
-        const token = typeof this.options.token === "function" ? await this.options.token() : this.options.token;
-        const response = await this.fetcher(apiUrl(baseUrl, streamPath(streamId, "/comments")), {
+        const response = await sendRequest(this.api, streamPath(streamId, "/comments"), {
           method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": idempotencyKey },
+          headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
           body,
           ...(extras.signal ? { signal: extras.signal } : {}),
         });

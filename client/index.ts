@@ -1,11 +1,12 @@
-// The browser SDK of Live Comments: live comments over SSE, safe posting, replay in sync.
+// @livecomments/client, the browser SDK of Live Comments: live comments over SSE, safe posting,
+// replay in sync, moderation. The React hook is the separate entry @livecomments/client/react.
 export { CommentPoster } from "./comment-poster.js";
 export type { CommentPosterOptions, PostExtras, PostedComment } from "./comment-poster.js";
 export { LiveFeed } from "./live-feed.js";
-export type { CommentSource, ConnectionState, EventSourceLike, LiveFeedOptions, SseMessage } from "./live-feed.js";
+export type { CommentSource, ConnectionState, EventSourceLike, LiveFeedOptions, SseMessage, VisibilityLike } from "./live-feed.js";
 export { ModerationClient, canModerate, tokenScopes } from "./moderation-client.js";
 export type { ModerationClientOptions } from "./moderation-client.js";
 export { PlaybackSync } from "./playback-sync.js";
 export type { PlaybackSyncOptions, PlayerLike } from "./playback-sync.js";
 export { LiveCommentsError, getStream, getWindow } from "./wire.js";
-export type { Fetch, WireComment, WireStream } from "./wire.js";
+export type { ApiOptions, Credentials, Fetch, TokenSource, WireComment, WireStream, WireStreamChange } from "./wire.js";

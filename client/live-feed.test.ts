@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "vitest";
 import { LiveFeed } from "./live-feed.js";
-import type { EventSourceLike, SseMessage } from "./live-feed.js";
+import type { EventSourceLike, LiveFeedOptions, SseMessage, VisibilityLike } from "./live-feed.js";
 import type { WireComment } from "./wire.js";
 
 /** An EventSource the test drives: it records the URLs opened and emits what the test says. */
@@ -12,7 +12,10 @@ class FakeEventSource implements EventSourceLike {
   onerror: ((event: unknown) => void) | null = null;
   closed = false;
   private readonly listeners = new Map<string, ((event: SseMessage) => void)[]>();
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly withCredentials = false,
+  ) {
     FakeEventSource.opened.push(this);
   }
   addEventListener(type: string, listener: (event: SseMessage) => void): void {
@@ -46,7 +49,7 @@ const comment = (seq: number, offsetMs = seq * 100): WireComment => ({
   seq,
 });
 
-function startFeed(fetch: (input: string) => Promise<Response> = () => Promise.reject(new Error("no fetch expected"))) {
+function startFeed(fetch: (input: string) => Promise<Response> = () => Promise.reject(new Error("no fetch expected")), options: Partial<LiveFeedOptions> = {}) {
   FakeEventSource.opened = [];
   const received: [number[], string][] = [];
   const states: string[] = [];
@@ -54,10 +57,11 @@ function startFeed(fetch: (input: string) => Promise<Response> = () => Promise.r
     baseUrl: "http://edge",
     streamId: "s",
     batchMs: 0,
-    eventSource: (url) => new FakeEventSource(url),
+    eventSource: (url, init) => new FakeEventSource(url, init.withCredentials),
     fetch,
     onComments: (comments, source) => received.push([comments.map((c) => c.seq), source]),
     onStateChange: (state) => states.push(state),
+    ...options,
   });
   return { feed, received, states, source: () => FakeEventSource.opened.at(-1)! };
 }
@@ -157,4 +161,71 @@ test("should tell the page of deletions, the pin, slow mode and the end, and nev
   assert.deepEqual(ended, [99]);
   assert.equal(feed.state, "closed", "an ended stream's feed closes and does not reconnect");
   assert.ok(source.closed);
+});
+
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("should ask a token function before every connect, and reconnect itself with a fresh token", async () => {
+  let issued = 0;
+  const { feed, source } = startFeed(undefined, { token: async () => `t${++issued}` });
+  assert.equal(FakeEventSource.opened.length, 0, "waits for the token");
+  await tick();
+  assert.match(source().url, /access_token=t1(&|$)/);
+  source().open();
+  source().emit("comments", [comment(4)], "4");
+  source().fail(0); // a dropped connection: the browser would resend the same URL and its old token
+  assert.equal(source().closed, true, "the feed takes over the reconnect");
+  await tick(1_100);
+  assert.equal(FakeEventSource.opened.length, 2);
+  assert.match(source().url, /access_token=t2&last_event_id=4$/);
+  feed.close();
+});
+
+test("should identify the viewer by the lc_token cookie with credentials include: no token in the URL", () => {
+  const { feed, source } = startFeed(undefined, { credentials: "include", token: () => "unused" });
+  assert.equal(source().withCredentials, true);
+  assert.doesNotMatch(source().url, /access_token/);
+  feed.close();
+});
+
+/** A page whose visibility the test sets. */
+class FakeDocument implements VisibilityLike {
+  visibilityState = "visible";
+  private listener: (() => void) | undefined;
+  addEventListener(_type: "visibilitychange", listener: () => void): void {
+    this.listener = listener;
+  }
+  removeEventListener(): void {
+    this.listener = undefined;
+  }
+  set(state: "visible" | "hidden"): void {
+    this.visibilityState = state;
+    this.listener?.();
+  }
+}
+
+test("should let go of the connection once the page is hidden long enough, and resume from its cursor when shown", async () => {
+  const page = new FakeDocument();
+  const { feed, states, source } = startFeed(undefined, { pauseWhenHidden: 50, visibility: page });
+  source().open();
+  source().emit("comments", [comment(1), comment(2)], "2");
+  page.set("hidden");
+  await tick(20);
+  page.set("visible"); // shown again before the delay: nothing happens
+  page.set("hidden");
+  await tick(30);
+  assert.equal(source().closed, false, "the delay starts again when the page is hidden again");
+  await tick(40);
+  assert.equal(source().closed, true);
+  assert.equal(feed.state, "paused");
+  source().emit("new_comment", comment(3), "3"); // a late event of the closed connection is not a resume point
+  page.set("visible");
+  assert.equal(FakeEventSource.opened.length, 2);
+  assert.match(source().url, /last_event_id=2$/);
+  source().open();
+  assert.deepEqual(states, ["open", "paused", "connecting", "open"]);
+  feed.close();
+  page.set("hidden");
+  await tick(70);
+  assert.equal(FakeEventSource.opened.length, 2, "a closed feed no longer listens to the page");
 });

@@ -1,13 +1,11 @@
-import type { Fetch, WireStream } from "./wire.js";
-import { apiUrl, defaultFetch, errorFromResponse, streamPath } from "./wire.js";
+import type { ApiOptions, WireStream } from "./wire.js";
+import { defaultFetch, requestJson, streamPath } from "./wire.js";
 
-/** Options of {@link ModerationClient}. */
-export interface ModerationClientOptions {
-  readonly baseUrl: string;
-  /** The moderator's token (scope comments:moderate or streams:admin), asked for each call. */
-  readonly token: () => string | Promise<string>;
-  readonly fetch?: Fetch;
-}
+/**
+ * Options of {@link ModerationClient}: `token` is the moderator's (scope comments:moderate or
+ * streams:admin), or a function asked before each call.
+ */
+export type ModerationClientOptions = ApiOptions;
 
 /** The scopes a JWT claims, read from its payload without verifying it (the server does). */
 export function tokenScopes(token: string): Set<string> {
@@ -38,10 +36,10 @@ export function canModerate(token: string): boolean {
  * `permission_denied`, ...).
  */
 export class ModerationClient {
-  private readonly fetcher: Fetch;
+  private readonly api: ApiOptions;
 
-  constructor(private readonly options: ModerationClientOptions) {
-    this.fetcher = options.fetch ?? defaultFetch();
+  constructor(options: ModerationClientOptions) {
+    this.api = { ...options, fetch: options.fetch ?? defaultFetch() };
   }
 
   deleteComment(streamId: string, commentId: string): Promise<{ comment_id: string; deleted_at: number }> {
@@ -72,15 +70,11 @@ export class ModerationClient {
     return this.call("PATCH", streamPath(streamId), { slow_mode_s: seconds });
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.options.token()}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const response = await this.fetcher(apiUrl(this.options.baseUrl, path), {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw await errorFromResponse(response);
-    return (response.status === 204 ? undefined : await response.json()) as T;
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return requestJson<T>(
+      this.api,
+      path,
+      body === undefined ? { method } : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { Fetch, WireComment } from "./wire.js";
+import type { ApiOptions, WireComment } from "./wire.js";
 import { defaultFetch, getStream, getWindowPage } from "./wire.js";
 
 /** The part of an HTMLMediaElement the sync reads: its clock and its play, pause and seek events. */
@@ -10,9 +10,8 @@ export interface PlayerLike {
   removeEventListener(type: string, listener: () => void): void;
 }
 
-/** Options of {@link PlaybackSync}. */
-export interface PlaybackSyncOptions {
-  readonly baseUrl: string;
+/** Options of {@link PlaybackSync}; a `token` is sent with every read, for an API behind a gateway that asks for one. */
+export interface PlaybackSyncOptions extends ApiOptions {
   readonly streamId: string;
   readonly player: PlayerLike;
   /** Comments whose offset the player's clock has just reached, in order. */
@@ -46,7 +45,6 @@ export interface PlaybackSyncOptions {
    * after the stream ended leaves the replay within this long.
    */
   readonly revisionPollMs?: number;
-  readonly fetch?: Fetch;
 }
 
 interface Window {
@@ -80,7 +78,7 @@ const RETRY_MS = 2_000;
 export class PlaybackSync {
   private readonly windows = new Map<number, Window>();
   private readonly windowMs: number;
-  private readonly fetcher: Fetch;
+  private readonly api: ApiOptions;
   /** Everything with an offset up to here has been shown (or skipped by a seek). */
   private shownThroughMs: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -91,7 +89,7 @@ export class PlaybackSync {
 
   constructor(private readonly options: PlaybackSyncOptions) {
     this.windowMs = options.windowMs ?? 180_000;
-    this.fetcher = options.fetch ?? defaultFetch();
+    this.api = { ...options, fetch: options.fetch ?? defaultFetch() };
     this.shownThroughMs = this.backfillStart();
     this.listeners = [
       ["seeking", () => this.jump()],
@@ -112,8 +110,8 @@ export class PlaybackSync {
   /** A new revision (a deletion after the end): the view is rebuilt from the revised pages. */
   private async readRevision(): Promise<void> {
     try {
-      const stream = await getStream(this.fetcher, this.options.baseUrl, this.options.streamId);
-      const revision = stream.revision ?? 0;
+      const stream = await getStream(this.api, this.options.streamId);
+      const revision = stream.revision;
       if (this.stopped || revision === (this.revision ?? 0)) return;
       this.revision = revision;
       this.jump();
@@ -223,8 +221,7 @@ export class PlaybackSync {
     const revision = this.revision;
     const windowEndMs = (index + 1) * this.windowMs - 1;
     getWindowPage(
-      this.fetcher,
-      this.options.baseUrl,
+      this.api,
       this.options.streamId,
       {
         startMs: index * this.windowMs,

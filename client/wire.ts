@@ -1,32 +1,64 @@
-/** A comment as the HTTP API sends it (SSE events and playback pages). */
-export interface WireComment {
-  readonly comment_id: string;
-  readonly stream_id: string;
-  readonly user_id: string;
-  readonly username: string;
-  readonly text: string;
-  readonly server_ts: number;
-  readonly offset_ms: number;
-  readonly seq: number;
-}
+import type { WireComment, WireStream } from "./shared/wire-types.js";
 
-/** A stream as `GET /v1/streams/{id}` answers it. */
-export interface WireStream {
-  readonly stream_id: string;
-  readonly title?: string;
-  readonly started_at: number;
-  /** When the stream ended; null (or absent) while it runs. */
-  readonly ended_at?: number | null;
-  readonly comment_count?: number;
-  /** The pinned comment, or null. */
-  readonly pinned?: WireComment | null;
-  readonly slow_mode_s?: number;
-  /** When replays last changed (a deletion), ms since the epoch; 0: never. Replay windows are addressed by it. */
-  readonly revision?: number;
-}
+export type { WireComment, WireStream, WireStreamChange } from "./shared/wire-types.js";
 
 /** The fetch the SDK calls: the browser's by default, injectable for tests and other runtimes. */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * A JWT, or a function that gives a current one. A function is called before every connect and
+ * every request, so a token that expires is replaced by the page's own means (its session).
+ */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/** Whether requests carry the browser's cookies for the API's origin (fetch's `credentials`). */
+export type Credentials = "omit" | "same-origin" | "include";
+
+/** How every class of the SDK reaches the API. */
+export interface ApiOptions {
+  /** The API's base URL, e.g. `https://comments.example.com`, or `""` for the page's origin. */
+  readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer`; none when unset. */
+  readonly token?: TokenSource;
+  /**
+   * `"include"` sends the browser's cookies to the API's origin (across origins too, when the
+   * API lists the page's origin): the live feed then identifies its viewer by the `lc_token`
+   * cookie instead of a token in its URL.
+   */
+  readonly credentials?: Credentials;
+  readonly fetch?: Fetch;
+}
+
+/** The token to send now: asks the function, if the token is one. */
+export async function currentToken(token: TokenSource | undefined): Promise<string | undefined> {
+  return typeof token === "function" ? await token() : token;
+}
+
+/**
+ * Sends one request to the API with the current token and the credentials asked for. An answer
+ * of 401 to a token from a function asks the function once more and sends the request once
+ * more: the token had expired between the function's answer and the server's check.
+ */
+export async function sendRequest(api: ApiOptions, path: string, init: RequestInit = {}): Promise<Response> {
+  const fetcher = api.fetch ?? defaultFetch();
+  const send = (token: string | undefined) => {
+    const headers = { ...(init.headers as Record<string, string> | undefined), ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
+    return fetcher(apiUrl(api.baseUrl, path), { ...init, headers, ...(api.credentials ? { credentials: api.credentials } : {}) });
+  };
+  const { token } = api;
+  if (typeof token !== "function") return send(token);
+  const response = await send(await token());
+  if (response.status !== 401) return response;
+  await response.body?.cancel();
+  return send(await token());
+}
+
+/** Sends a request and reads its JSON answer; a refusal rejects with a LiveCommentsError. */
+export async function requestJson<T>(api: ApiOptions, path: string, init: RequestInit = {}): Promise<T> {
+  const response = await sendRequest(api, path, init);
+  if (!response.ok) throw await errorFromResponse(response);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
 
 /** A refusal or failure the SDK reports: `code` is the API's stable error code when it sent one. */
 export class LiveCommentsError extends Error {
@@ -67,10 +99,8 @@ export async function errorFromResponse(response: Response): Promise<LiveComment
 }
 
 /** Reads a stream's description. */
-export async function getStream(fetcher: Fetch, baseUrl: string, streamId: string, signal?: AbortSignal): Promise<WireStream> {
-  const response = await fetcher(apiUrl(baseUrl, streamPath(streamId)), signal ? { signal } : {});
-  if (!response.ok) throw await errorFromResponse(response);
-  return (await response.json()) as WireStream;
+export function getStream(api: ApiOptions, streamId: string, signal?: AbortSignal): Promise<WireStream> {
+  return requestJson(api, streamPath(streamId), signal ? { signal } : {});
 }
 
 /** Most pages {@link getWindow} reads for one window before it gives up loudly. */
@@ -95,22 +125,17 @@ export interface WindowPage {
 }
 
 /** Reads one page of a window: the first without `token`, the next with the previous page's. */
-export async function getWindowPage(
-  fetcher: Fetch,
-  baseUrl: string,
-  streamId: string,
-  window: WindowSpec,
-  token: string | null,
-  signal?: AbortSignal,
-): Promise<WindowPage> {
+export async function getWindowPage(api: ApiOptions, streamId: string, window: WindowSpec, token: string | null, signal?: AbortSignal): Promise<WindowPage> {
   const query = new URLSearchParams({ start_time: (window.startMs / 1000).toFixed(3), duration: (window.durationMs / 1000).toFixed(3) });
   if (window.pageLimit !== undefined) query.set("limit", String(window.pageLimit));
   if (window.maxRate !== undefined) query.set("max_rate", String(window.maxRate));
   if (window.revision !== undefined) query.set("rev", String(window.revision));
   if (token) query.set("pagination_token", token);
-  const response = await fetcher(apiUrl(baseUrl, streamPath(streamId, `/comments?${query}`)), signal ? { signal } : {});
-  if (!response.ok) throw await errorFromResponse(response);
-  const body = (await response.json()) as { comments: WireComment[]; next_pagination_token: string | null };
+  const body = await requestJson<{ comments: WireComment[]; next_pagination_token: string | null }>(
+    api,
+    streamPath(streamId, `/comments?${query}`),
+    signal ? { signal } : {},
+  );
   return { comments: body.comments, next: body.next_pagination_token };
 }
 
@@ -119,11 +144,11 @@ export async function getWindowPage(
  * with `window_too_large` rather than cut short: ask for it thinned (`maxRate`) or page it with
  * {@link getWindowPage}.
  */
-export async function getWindow(fetcher: Fetch, baseUrl: string, streamId: string, window: WindowSpec, signal?: AbortSignal): Promise<WireComment[]> {
+export async function getWindow(api: ApiOptions, streamId: string, window: WindowSpec, signal?: AbortSignal): Promise<WireComment[]> {
   const comments: WireComment[] = [];
   let token: string | null = null;
   for (let page = 0; page < MAX_PAGES_PER_WINDOW; page++) {
-    const read: WindowPage = await getWindowPage(fetcher, baseUrl, streamId, { pageLimit: 500, ...window }, token, signal);
+    const read: WindowPage = await getWindowPage(api, streamId, { pageLimit: 500, ...window }, token, signal);
     comments.push(...read.comments);
     token = read.next;
     if (!token) return comments;

@@ -1,3 +1,5 @@
+import type { WireComment } from "../client/shared/wire-types.js";
+
 /**
  * A comment as it travels through the system once the log has given it its seq.
  * Times are integer milliseconds.
@@ -27,17 +29,8 @@ export interface CommentRecord extends Omit<Comment, "seq"> {
   readonly meta?: Readonly<Record<string, unknown>>;
 }
 
-/** The JSON shape of a comment on every HTTP API (snake_case, as DESIGN.md fixes it). */
-export interface CommentJson {
-  comment_id: string;
-  stream_id: string;
-  user_id: string;
-  username: string;
-  text: string;
-  server_ts: number;
-  offset_ms: number;
-  seq: number;
-}
+/** The JSON shape of a comment on every HTTP API. */
+export type CommentJson = WireComment;
 
 /** Maps a comment to its HTTP JSON shape. */
 export function commentToJson(comment: Comment): CommentJson {

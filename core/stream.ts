@@ -1,4 +1,5 @@
-import type { Comment, CommentJson } from "./comment.js";
+import type { WireStream } from "../client/shared/wire-types.js";
+import type { Comment } from "./comment.js";
 import { commentToJson } from "./comment.js";
 import { LcError } from "./errors.js";
 
@@ -23,7 +24,7 @@ export function streamWithModeration(stream: Stream, pinned: Comment | undefined
   return { ...stream, ...(pinned ? { pinned } : {}), ...(slowModeS > 0 ? { slowModeS } : {}), ...(revision > 0 ? { revision } : {}) };
 }
 
-/** Stream ids as DESIGN.md fixes them; a UUID fits. */
+/** Stream ids as the API fixes them; a UUID fits. */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
@@ -48,16 +49,8 @@ export function assertStreamId(streamId: string): string {
   return streamId;
 }
 
-/** The JSON shape of a stream on the HTTP API. */
-export interface StreamJson {
-  stream_id: string;
-  title: string;
-  started_at: number;
-  ended_at: number | null;
-  pinned: CommentJson | null;
-  slow_mode_s: number;
-  revision: number;
-}
+/** The JSON shape of a stream on the HTTP API (what `GET` adds is the archive's). */
+export type StreamJson = Omit<WireStream, "comment_count">;
 
 /** Maps a stream to its HTTP JSON shape. */
 export function streamToJson(stream: Stream): StreamJson {

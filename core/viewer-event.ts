@@ -1,15 +1,11 @@
-import type { CommentJson } from "./comment.js";
+import type { WireStreamChange } from "../client/shared/wire-types.js";
 import { commentToJson } from "./comment.js";
 import type { StreamChange } from "./log-event.js";
 
 /** A change of a stream as viewers receive it: the SSE event name and its JSON data. */
-export type ViewerEvent =
-  | { readonly event: "delete_comment"; readonly data: { comment_id: string } }
-  | { readonly event: "pinned_comment"; readonly data: CommentJson | null }
-  | { readonly event: "slow_mode"; readonly data: { slow_mode_s: number } }
-  | { readonly event: "stream_ended"; readonly data: { stream_id: string; ended_at: number } };
+export type ViewerEvent = WireStreamChange;
 
-/** The event every viewer of the stream gets for a change, named as DESIGN.md fixes it. */
+/** The event every viewer of the stream gets for a change. */
 export function viewerEventOf(change: StreamChange): ViewerEvent {
   switch (change.kind) {
     case "deletion":

@@ -1,7 +1,7 @@
 import type { Observable, SchedulerLike } from "rxjs";
 import { EMPTY, asyncScheduler, defer, filter, finalize, first, retry, share, tap, timeout, timer } from "rxjs";
 import type { Comment } from "../core/comment.js";
-import { RecentIds } from "../core/recent-ids.js";
+import { RecentIds } from "../client/shared/recent-ids.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";

@@ -14,7 +14,7 @@ export const DEFAULT_COMMENT_INPUT_LIMITS: CommentInputLimits = {
   maxClientSkewMs: 24 * 60 * 60 * 1000,
 };
 /**
- * DESIGN.md's defaults: per user a burst of 10 then 1/s; per IP a burst of 200 then 100/s.
+ * The API's documented defaults: per user a burst of 10 then 1/s; per IP a burst of 200 then 100/s.
  * Per stream, 2,000/s with a burst of 4,000: far above any crowd a viewer can read, far below
  * what would starve other streams.
  */

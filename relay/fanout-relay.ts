@@ -8,7 +8,7 @@ import { silentLogger } from "../core/logger.js";
 import type { StreamHistory } from "../ports/comment-log/index.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { StreamEventRing } from "./event-ring.js";
-import { RecentIds } from "../core/recent-ids.js";
+import { RecentIds } from "../client/shared/recent-ids.js";
 import {
   DEFAULT_RING_MAX_COUNT,
   DEFAULT_RING_MAX_BYTES,

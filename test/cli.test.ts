@@ -1,7 +1,7 @@
 // The `livecomments` command line: config, token, post and tail against a running process.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { decodeJwt } from "jose";
 import { freePort } from "../harness/free-port.js";
 import type { RoleProcess } from "../harness/role-process.js";
-import { MAIN_JS as MAIN } from "../harness/project-root.js";
+import { MAIN_JS as MAIN, PROJECT_ROOT } from "../harness/project-root.js";
 import { startRole } from "../harness/role-process.js";
 
 /** Runs `livecomments ...args` to its end: exit code and output. */
@@ -72,6 +72,33 @@ describe("livecomments command line", () => {
     const role = await cli(["all"], { ...env, LC_CONFIG_FILE: file });
     assert.equal(role.code, 2, "a role does not start on it either");
     assert.match(role.stderr, /bad configuration: .*LC_BATCHMS/);
+  });
+
+  it("should print its version, help on every subcommand, and refuse a wrong call with exit 2 and the usage", async () => {
+    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string };
+    const version = await cli(["--version"], env);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout, `livecomments ${manifest.version}\n`);
+    const names = ["config", "token", "post", "tail", "healthcheck", "all", "ingest", "relay", "edge", "archive"];
+    const helps = await Promise.all(names.map((name) => cli([name, "--help"], env)));
+    names.forEach((name, i) => {
+      assert.equal(helps[i]!.code, 0, `${name} --help: ${helps[i]!.stderr}`);
+      assert.match(helps[i]!.stdout, new RegExp(`^usage: livecomments (${name} |\\[)`), name);
+    });
+    const [unknownOption, missing, unknownCommand, roleArgs] = await Promise.all([
+      cli(["token", "--subject", "x"], env),
+      cli(["post", "only-a-stream"], env),
+      cli(["serve"], env),
+      cli(["edge", "--port", "1"], env),
+    ]);
+    assert.equal(unknownOption.code, 2);
+    assert.match(unknownOption.stderr, /livecomments token: .*--subject[\s\S]*usage: livecomments token /);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /usage: livecomments post /);
+    assert.equal(unknownCommand.code, 2);
+    assert.match(unknownCommand.stderr, /unknown command "serve"[\s\S]*usage: livecomments /);
+    assert.equal(roleArgs.code, 2);
+    assert.match(roleArgs.stderr, /usage: livecomments \[all/);
   });
 
   it("should mint a token, post with it and tail the stream from a seq and live", async () => {

@@ -80,6 +80,16 @@ test("should build the image on Node.js 24 with a HEALTHCHECK the command line a
   assert.equal(healthcheck[1], "healthcheck");
 });
 
+test("should label the image with the package's source, version and licence (OCI)", () => {
+  const dockerfile = readFileSync(join(DEPLOY, "..", "Dockerfile"), "utf8");
+  const manifest = JSON.parse(readFileSync(join(DEPLOY, "..", "package.json"), "utf8")) as { version: string; license: string; repository: { url: string } };
+  const label = (name: string) => new RegExp(`org\\.opencontainers\\.image\\.${name}="([^"]*)"`).exec(dockerfile)?.[1];
+  assert.equal(label("version"), "${VERSION}");
+  assert.equal(/^ARG VERSION=(\S+)$/m.exec(dockerfile)?.[1], manifest.version, "the image's default version is the package's");
+  assert.equal(label("licenses"), manifest.license);
+  assert.equal(label("source"), manifest.repository.url.replace(/^git\+/, "").replace(/\.git$/, ""));
+});
+
 test("should keep the compose file in step with the configuration", () => {
   const [compose] = read(join(DEPLOY, "compose.yaml")) as [
     { services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }> },

@@ -1,5 +1,5 @@
-// LC_TRUSTED_PROXIES and LC_CORS_ORIGINS (DESIGN.md, "Behind proxies, across origins, with
-// credentials") on both modes, every role, HTTP/1.1 (node:http and the raw SSE path) and HTTP/2.
+// LC_TRUSTED_PROXIES and LC_CORS_ORIGINS (docs/deploying.md, behind proxies and across origins)
+// on both modes, every role, HTTP/1.1 (node:http and the raw SSE path) and HTTP/2.
 import assert from "node:assert/strict";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { startDistributedSystem } from "../harness/distributed-system.js";

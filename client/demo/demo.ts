@@ -1,8 +1,8 @@
 // The demo page: a live view of a running stream (comments, post box, connection state) and a
 // replay view of an ended one (a video with its comments in sync). Comment text only ever
 // reaches the page through textContent.
-import { CommentPoster, LiveCommentsError, LiveFeed, ModerationClient, PlaybackSync, canModerate, getStream } from "../index.js";
-import type { WireComment, WireStream } from "../index.js";
+import { CommentPoster, LiveCommentsError, LiveFeed, ModerationClient, PlaybackSync, canModerate, getStream } from "@livecomments/client";
+import type { WireComment, WireStream } from "@livecomments/client";
 
 const params = new URLSearchParams(location.search);
 const streamId = params.get("stream");
@@ -278,7 +278,7 @@ function pickStreamView(): void {
 async function main(): Promise<void> {
   if (!streamId) return pickStreamView();
   try {
-    const stream = await getStream(fetch.bind(globalThis), "", streamId);
+    const stream = await getStream({ baseUrl: "" }, streamId);
     document.getElementById("title")!.textContent = stream.title || stream.stream_id;
     document.title = `${stream.title || stream.stream_id} · Live Comments`;
     if (stream.ended_at == null) liveView(stream);

@@ -201,7 +201,12 @@ export async function check(
 async function archiveOf(archiveUrl: string, streamId: string): Promise<{ commentId: string; seq: number; text: string }[]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const comments = await getWindow(fetch, archiveUrl, streamId, { startMs: 0, durationMs: 3_600_000, pageLimit: 1_000 }, AbortSignal.timeout(60_000));
+      const comments = await getWindow(
+        { baseUrl: archiveUrl, fetch },
+        streamId,
+        { startMs: 0, durationMs: 3_600_000, pageLimit: 1_000 },
+        AbortSignal.timeout(60_000),
+      );
       return comments.map((c) => ({ commentId: c.comment_id, seq: c.seq, text: c.text }));
     } catch (error) {
       // Just after a fault the archive may still answer "try again"; anything else is a failure.

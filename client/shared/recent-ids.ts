@@ -18,4 +18,8 @@ export class RecentIds {
     if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
     return true;
   }
+
+  clear(): void {
+    this.ids.clear();
+  }
 }

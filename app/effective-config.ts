@@ -1,64 +1,34 @@
 import { LcError } from "../core/errors.js";
-import type { LogLevel } from "../core/logger.js";
-import { paginationKey, readEmbeddedConfig, readEngineConfig, readServerConfig } from "./config.js";
+import { readSetting, readSettings, shownValue } from "../core/settings.js";
+import type { SettingRole } from "../core/settings.js";
+import { ALL_SETTINGS, PROCESS_SETTINGS, paginationKey, readEmbeddedConfig, readEngineConfig, readServerConfig } from "./config.js";
+import type { ProcessSettings } from "./config.js";
 import type { Environment } from "./config-file.js";
 import { readConfigFile } from "./config-file.js";
-import { EnvReader } from "./env.js";
-import { withoutCredentials } from "./engines.js";
 
 /** The roles a process can run. */
-export const ROLE_NAMES = ["all", "ingest", "relay", "edge", "archive"] as const;
+export const ROLE_NAMES = ["all", "ingest", "relay", "edge", "archive"] as const satisfies readonly SettingRole[];
 export type RoleName = (typeof ROLE_NAMES)[number];
 
 /** Variables read before any role's configuration: the process itself. */
-export interface ProcessConfig {
-  /** Edge worker processes (node:cluster). */
-  readonly workers: number;
-  readonly log: LogLevel;
+export function readProcessConfig(env: Environment): ProcessSettings {
+  return readSettings(env, PROCESS_SETTINGS);
 }
 
-export function readProcessConfig(env: Environment): ProcessConfig {
-  const read = new EnvReader(env);
-  return { workers: read.integer("LC_WORKERS", 1, 1, 64), log: read.oneOf<LogLevel>("LC_LOG", "info", ["info", "quiet", "debug"]) };
-}
-
-/** Variables read elsewhere than the roles' configuration: the command line, the engine scripts, the test and bench tools. */
-const OTHER_KNOWN = [
-  "LC_CONFIG_FILE",
-  "LC_URL",
-  "LC_ENGINES",
-  "LC_KAFKA_VERSION",
-  "LC_REDIS_SERVER",
-  "LC_JAVA17_HOME",
-  "LC_CHROMIUM",
-  "LC_SCREENSHOTS",
-  "LC_FAULTS_LOG",
-];
+/** Variables read elsewhere than the product's settings: the command line, the engine scripts, the test and bench tools. */
+const OTHER_KNOWN = ["LC_URL", "LC_ENGINES", "LC_KAFKA_VERSION", "LC_REDIS_SERVER", "LC_JAVA17_HOME", "LC_CHROMIUM", "LC_SCREENSHOTS", "LC_FAULTS_LOG"];
 const OTHER_KNOWN_PREFIXES = ["LC_ENGINE_", "LC_BENCH_", "LC_FUZZ_"];
 
-/** Every variable some role reads: what reading each configuration asks for. */
+/** Every variable some part of Live Comments reads. */
 export function knownVariables(): Set<string> {
-  const asked = new Set<string>(OTHER_KNOWN);
-  const recording = new Proxy<Environment>(
-    {},
-    {
-      get(_target, name) {
-        if (typeof name === "string") asked.add(name);
-        return undefined;
-      },
-    },
-  );
-  readProcessConfig(recording);
-  readEmbeddedConfig(recording);
-  readEngineConfig(recording);
-  paginationKey(recording, "any secret");
-  return asked;
+  return new Set([...Object.values(ALL_SETTINGS).map((setting) => setting.variable), ...OTHER_KNOWN]);
 }
 
 /** A role's whole configuration as validated at start, and what in the environment it ignored. */
 export interface EffectiveConfig {
   readonly role: RoleName;
   readonly configFile: string | null;
+  /** Every setting the role reads, by name, as it will run with it (secrets only as `set` or `not set`). */
   readonly config: Record<string, unknown>;
   /** LC_ variables set but read by nothing: most likely typos. */
   readonly unknown: readonly string[];
@@ -66,17 +36,22 @@ export interface EffectiveConfig {
 
 /**
  * Reads and validates everything `role` reads from `env`, once, failing with a message that
- * names the first bad variable. Secrets are shown only as whether they are set. A variable of
- * the configuration file that nothing reads is an error (a typo there would silently do
- * nothing); one of the environment is reported in `unknown`.
+ * names the first bad variable. A variable of the configuration file that nothing reads is an
+ * error (a typo there would silently do nothing); one of the environment is reported in
+ * `unknown`.
  */
 export function effectiveConfig(env: Environment, role: RoleName): EffectiveConfig {
-  const processConfig = readProcessConfig(env);
+  // Reading the whole configuration as the role will also checks what goes together.
   const server = role === "all" ? readEmbeddedConfig(env) : readServerConfig(env);
-  const engines = role === "all" ? undefined : readEngineConfig(env);
+  if (role !== "all") readEngineConfig(env);
   // The archive signs pagination tokens; in one process the development secret can stand in.
-  if (role === "archive") paginationKey(env, server.jwtSecret);
-  const { jwtSecret, ...shown } = server;
+  if (role === "archive") paginationKey(server, server.jwtSecret);
+  const config: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(ALL_SETTINGS)) {
+    if (setting.roles.includes(role)) config[name] = shownValue(setting, readSetting(env, setting));
+  }
+  if (role === "all" && server.jwtSecret === undefined) config.jwtSecret = "development secret in the data folder";
+  if (server.paginationSecret === undefined && "paginationSecret" in config) config.paginationSecret = "derived from the JWT secret";
   const known = knownVariables();
   const unknown = Object.keys(env).filter(
     (name) => name.startsWith("LC_") && !known.has(name) && !OTHER_KNOWN_PREFIXES.some((prefix) => name.startsWith(prefix)),
@@ -86,26 +61,5 @@ export function effectiveConfig(env: Environment, role: RoleName): EffectiveConf
     const typo = Object.keys(readConfigFile(configFile)).find((name) => unknown.includes(name));
     if (typo) throw new LcError("invalid_argument", `LC_CONFIG_FILE ${configFile}: ${typo} is not a variable of Live Comments`);
   }
-  return {
-    role,
-    configFile,
-    config: {
-      ...processConfig,
-      ...shown,
-      jwtSecret: jwtSecret === undefined ? (role === "all" ? "development secret in the data folder" : "not set") : "set",
-      paginationSecret: env.LC_PAGINATION_SECRET ? "set" : "derived from the JWT secret",
-      ...(engines
-        ? {
-            engines: {
-              ...engines,
-              redisUrl: withoutCredentials(engines.redisUrl),
-              cassandraPassword: engines.cassandraPassword === undefined ? "not set" : "set",
-              kafkaSasl: engines.kafkaSasl ? { ...engines.kafkaSasl, password: "set" } : "not set",
-              relayToken: engines.relayToken === undefined ? "not set" : "set",
-            },
-          }
-        : {}),
-    },
-    unknown,
-  };
+  return { role, configFile, config, unknown };
 }

@@ -46,12 +46,7 @@ export interface EmbeddedApp {
  * over one SQLite file, HTTP (REST, SSE, Connect) on one port and gRPC on another. The roles
  * are the same code the distributed mode runs, on the embedded adapters.
  */
-export async function startEmbeddedApp(
-  config: EmbeddedConfig,
-  logger: Logger,
-  env: Readonly<Record<string, string | undefined>> = {},
-  clock: Clock = systemClock,
-): Promise<EmbeddedApp> {
+export async function startEmbeddedApp(config: EmbeddedConfig, logger: Logger, clock: Clock = systemClock): Promise<EmbeddedApp> {
   const databaseFile = join(config.dataDir, DATABASE_FILE);
   const db = openDatabase(databaseFile);
   const newId = createUuidV7(clock);
@@ -71,7 +66,8 @@ export async function startEmbeddedApp(
     moderationStore: createSqliteModerationStore(db, clock),
     comments: archiveStore,
     authenticator,
-    limits: config,
+    settings: config,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     clock,
     newId,
     logger,
@@ -80,12 +76,7 @@ export async function startEmbeddedApp(
   const relay = await startRelay(mounts, {
     log,
     group: `relay-${newId()}`,
-    ringMaxCount: config.ringMaxCount,
-    ringMaxBytes: config.ringMaxBytes,
-    ringsMaxBytes: config.ringsMaxBytes,
-    ringIdleMs: config.ringIdleMs,
-    warmupMs: config.relayWarmupMs,
-    firehose: { maxSubscribers: config.firehoseMaxSubscribers, stallMs: config.firehoseStallMs },
+    settings: config,
     authenticator,
     logger,
     metrics,
@@ -93,14 +84,9 @@ export async function startEmbeddedApp(
   const edge = await startEdge(mounts, {
     fanout: relay.fanout,
     registry,
-    heartbeatMs: config.heartbeatMs,
-    defaultBatchMs: config.defaultBatchMs,
-    viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
-    maxViewerBufferBytes: config.maxViewerBufferBytes,
-    defaultMaxRate: config.viewerMaxRate,
+    settings: config,
     authenticator,
     viewerCounts: createMemoryViewerCounts(clock),
-    viewerCountIntervalMs: config.viewerCountIntervalMs,
     logger,
     metrics,
   });
@@ -108,14 +94,13 @@ export async function startEmbeddedApp(
     log,
     archive: archiveStore,
     registry,
-    paginationKey: paginationKey(env, jwtSecret),
-    settleMs: config.archiveSettleMs,
-    lagPollMs: config.archiveLagPollMs,
+    paginationKey: paginationKey(config, jwtSecret),
+    settings: config,
     logger,
     metrics,
   });
   demoRoutes(mounts.router, { guestTokenSecret: config.jwtSecret === undefined ? jwtSecret : undefined });
-  const host = await serveRoles(mounts, {
+  const host = await serveRoles(mounts, [ingest, relay, edge, archive], {
     config,
     logger,
     serveGrpc: true,
@@ -134,13 +119,9 @@ export async function startEmbeddedApp(
     routes: mounts.router.routes(),
     close() {
       closing ??= (async () => {
-        host.beginShutdown();
-        const roles = [ingest, relay, edge, archive];
-        await Promise.all(roles.map((role) => role.drain()));
         await host.close();
         // Appends already accepted are committed by log.close before the file closes.
         await log.close();
-        await Promise.all(roles.map((role) => role.stop()));
         db.close();
       })();
       return closing;

@@ -9,7 +9,7 @@ import { shownHost } from "../host/role-host.js";
 /** `livecomments all` (what `npm start` runs): every role in one process on embedded storage. */
 export async function runAll(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readEmbeddedConfig(env);
-  const app = await startEmbeddedApp(config, logger, env);
+  const app = await startEmbeddedApp(config, logger);
   const host = shownHost(config.host);
   const base = `${app.scheme}://${host}:${app.httpPort}`;
   const admin = await mintToken(app.jwtSecret, { sub: "admin", name: "Admin", scope: STREAMS_ADMIN_SCOPE });

@@ -16,6 +16,7 @@ import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import { createCachedStreamRegistry } from "../ports/stream-registry/cached.js";
 import { createCassandraStreamRegistry } from "../ports/stream-registry/cassandra.js";
 import type { EngineConfig } from "./config.js";
+import { withoutCredentials } from "../ports/engine-settings.js";
 
 /** The Kafka log as every distributed role opens it. */
 export function openKafkaLog(engines: EngineConfig, clientId: string, logger: Logger): Promise<CommentLog> {
@@ -69,17 +70,6 @@ async function connectRedis(engines: RedisConfig, options: RedisOptions): Promis
     throw new Error(`Redis at ${withoutCredentials(engines.redisUrl)}: ${(refusal ?? (error as Error)).message}`, { cause: error });
   }
   return redis;
-}
-
-/** A URL as it may be shown: without its password. */
-export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(a malformed URL)";
-  }
 }
 
 /** Cassandra on the configured keyspace. */

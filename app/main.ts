@@ -15,7 +15,7 @@ import { TOKEN_USAGE, tokenCommand } from "./cli/token-command.js";
 import { UsageError } from "./cli/usage-error.js";
 import type { Environment } from "./config-file.js";
 import { withConfigFile } from "./config-file.js";
-import { ROLE_NAMES, effectiveConfig } from "./effective-config.js";
+import { ROLE_NAMES, effectiveConfig, readProcessConfig } from "./effective-config.js";
 import type { RoleName } from "./effective-config.js";
 import { runAll } from "./embedded-main.js";
 import type { RunningRole } from "./engines.js";
@@ -97,8 +97,7 @@ async function runRole(role: RoleName): Promise<void> {
   try {
     env = withConfigFile(process.env);
     const checked = effectiveConfig(env, role);
-    workers = checked.config.workers as number;
-    level = checked.config.log as LogLevel;
+    ({ workers, log: level } = readProcessConfig(env));
     for (const name of checked.unknown) process.stderr.write(`livecomments ${role}: ignoring ${name}, which no part of Live Comments reads\n`);
   } catch (error) {
     process.stderr.write(`livecomments ${role}: bad configuration: ${error instanceof Error ? error.message : String(error)}\n`);

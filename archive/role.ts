@@ -9,6 +9,7 @@ import { startArchiveWriter } from "./archive-writer.js";
 import { archiveConnectRoutes } from "./connect-routes.js";
 import { archiveRoutes } from "./http-routes.js";
 import { PaginationTokens } from "./pagination-token.js";
+import type { ArchiveSettings } from "./settings.js";
 import { Playback } from "./playback.js";
 
 /** What the archive role runs on. */
@@ -16,25 +17,24 @@ export interface ArchiveRoleOptions {
   readonly log: CommentLog;
   readonly archive: ArchiveStore;
   readonly registry: StreamRegistry;
+  /** Signs pagination tokens: LC_PAGINATION_SECRET, else derived from the JWT secret. */
   readonly paginationKey: Buffer;
-  /** How long after a stream's end its pages still count as changing. */
-  readonly settleMs: number;
-  /** How often the writer measures its lag. */
-  readonly lagPollMs: number;
+  /** When pages become final, and how often the writer measures its lag. */
+  readonly settings: ArchiveSettings;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
 
 /** Starts copying the log into the archive and puts playback on the HTTP router and Connect. */
 export async function startArchive({ router, connectRoutes }: RoleMounts, options: ArchiveRoleOptions): Promise<StartedRole> {
-  const writer = await startArchiveWriter(options.log, options.archive, { logger: options.logger, lagPollMs: options.lagPollMs });
+  const writer = await startArchiveWriter(options.log, options.archive, { logger: options.logger, lagPollMs: options.settings.archiveLagPollMs });
   const metrics = new ArchiveMetrics(options.metrics, () => writer.status());
   const playback = new Playback(
     options.archive,
     options.registry,
     new PaginationTokens(options.paginationKey),
     () => writer.status().completeThrough,
-    options.settleMs,
+    options.settings.archiveSettleMs,
     metrics.playback,
   );
   archiveRoutes(

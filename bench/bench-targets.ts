@@ -205,7 +205,7 @@ export async function startPushpin(port: number): Promise<BenchTarget> {
   });
   // Pushpin asks the origin about every new viewer, so a burst of viewers is a burst of origin
   // connections: a deep accept queue. (Pushpin still answers 502 to part of a burst of
-  // thousands; the cause is not found, see README.)
+  // thousands; the cause is not found, see BENCHMARKS.md.)
   await new Promise<void>((resolve) => origin.listen({ port: 0, host: "127.0.0.1", backlog: 8192 }, () => resolve()));
   const originPort = (origin.address() as AddressInfo).port;
   const prefix = mkdtempSync(join(tmpdir(), "lc-pushpin-"));

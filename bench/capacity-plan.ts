@@ -7,7 +7,7 @@
 //   npm run capacity -- --edge-cpu-per-million 2.1 ...   plug in figures measured on your machines
 //
 // Every figure below is a flag; the defaults are what this repository's benchmarks measured on a
-// 2-core machine (see README, Performance), where the load generator and all engines shared the
+// 2-core machine (see BENCHMARKS.md), where the load generator and all engines shared the
 // cores: a dedicated server does better, so the plan errs on the side of more processes.
 
 /** Measured per-process figures. */

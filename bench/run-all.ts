@@ -5,7 +5,7 @@
 //   npm run bench              about 12 minutes
 //   npm run bench -- --quick   about 1 minute, small workloads
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { Result, Workload } from "./edge-workload.js";
 import { measure } from "./edge-workload.js";
@@ -163,9 +163,7 @@ async function main(): Promise<void> {
     );
   const idle = { viewers: plan.idleViewers, rate: 0, seconds: 0 };
   const cpu = cpus();
-  const markdown = `# Benchmarks
-
-Written by \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}, in ${Math.round((Date.now() - startedAt) / 1000)} s, on this machine:
+  const markdown = `Written by \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}, in ${Math.round((Date.now() - startedAt) / 1000)} s, on this machine:
 ${cpu.length} x ${cpu[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${version("nginx", ["-v"])} with nchan
 (Debian's libnginx-mod-nchan), ${version("pushpin", ["--version"])}. Each server runs as one process (Pushpin as its
 processes together) on loopback and is configured by the benchmark itself; Live Comments is
@@ -175,26 +173,26 @@ loopback addresses; each comment carries its send time, so latency is from the P
 event arriving at the viewer. The machine is shared and its figures move between runs:
 compare the ratios, which are measured side by side in one run.
 
-## Side by side (peer / Live Comments; above 1 means Live Comments is better)
+### Side by side (peer / Live Comments; above 1 means Live Comments is better)
 
 | workload | CPU per delivery, nchan | CPU per delivery, Pushpin | p99 latency, nchan | p99 latency, Pushpin |
 | --- | --- | --- | --- | --- |
 ${comparisons.join("\n")}
 | ${plan.idleViewers.toLocaleString("en")} idle viewers, memory per viewer | ${ratio(results, idle, (r) => r.rssPerViewerKiB, "nchan")} | ${ratio(results, idle, (r) => r.rssPerViewerKiB, "pushpin")} | | |
 
-## Latency against load
+### Latency against load
 
 ![latency](docs/bench/latency.svg)
 
-## Deliveries per core against viewers
+### Deliveries per core against viewers
 
 ![throughput](docs/bench/throughput.svg)
 
-## Memory per connection against viewers
+### Memory per connection against viewers
 
 ![memory](docs/bench/memory.svg)
 
-## Every run
+### Every run
 
 | server | viewers connected | load | deliveries/s | latency p50 / p90 / p99 (ms) | missing / duplicated | RSS KiB per viewer | deliveries per core-second |
 | --- | --- | --- | --- | --- | --- | --- | --- |
@@ -204,11 +202,22 @@ ${rows.map((row) => `| ${row} |`).join("\n")}
 (the posts' own cost included). "RSS per viewer" is the server's memory growth while the viewers
 connected, divided by their number.
 `;
-  writeFileSync("BENCHMARKS.md", markdown);
-  process.stdout.write(`${markdown}\nwrote BENCHMARKS.md and docs/bench/{latency,throughput,memory}.svg\n`);
+  writeFileSync("BENCHMARKS.md", withGeneratedSection(readFileSync("BENCHMARKS.md", "utf8"), markdown));
+  process.stdout.write(`${markdown}\nwrote its section of BENCHMARKS.md and docs/bench/{latency,throughput,memory}.svg\n`);
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`\nbenchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });
+
+/** BENCHMARKS.md holds every measurement; this run rewrites only its own section, between the markers. */
+const SECTION_START = "<!-- npm run bench writes from here to the end marker; edit the rest by hand. -->\n";
+const SECTION_END = "<!-- end of what npm run bench writes -->";
+
+function withGeneratedSection(document: string, section: string): string {
+  const start = document.indexOf(SECTION_START);
+  const end = document.indexOf(SECTION_END);
+  if (start < 0 || end < start) throw new Error("BENCHMARKS.md has lost the markers of the section npm run bench writes");
+  return `${document.slice(0, start + SECTION_START.length)}\n${section}${document.slice(end)}`;
+}

@@ -10,25 +10,19 @@ import { HEARTBEAT } from "./sse-format.js";
 import { StreamFeeds } from "./stream-feeds.js";
 import type { ViewerCounts } from "../ports/viewer-count/index.js";
 import { ViewerCountReporter } from "./viewer-count-reporter.js";
-import type { ViewersOptions } from "./viewers.js";
+import type { EdgeSettings } from "./settings.js";
 import { Viewers } from "./viewers.js";
 
 /** What the edge role runs on. */
 export interface EdgeRoleOptions {
   readonly fanout: FanoutSource;
   readonly registry: StreamRegistry;
-  readonly heartbeatMs: number;
-  readonly defaultBatchMs: number;
-  readonly viewerLimits: ViewersOptions;
-  /** Unsent bytes a viewer may have before it is cut off (it resumes where it was). */
-  readonly maxViewerBufferBytes: number;
-  /** Rate cap (comments/s) for viewers who ask for none. */
-  readonly defaultMaxRate: number;
+  /** Batching, heartbeats, rate caps and how many viewers it holds. */
+  readonly settings: EdgeSettings;
   /** Verifies the tokens of viewers who identify themselves. */
   readonly authenticator?: Authenticator;
   /** Where edges add up their viewers. */
   readonly viewerCounts: ViewerCounts;
-  readonly viewerCountIntervalMs: number;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -41,11 +35,12 @@ const DRAIN_SPREAD_MS = 5_000;
  * once they have all closed, or after a second.
  */
 export async function startEdge({ router, rawRoutes }: RoleMounts, options: EdgeRoleOptions): Promise<StartedRole> {
-  const viewers = new Viewers(options.viewerLimits);
+  const { settings } = options;
+  const viewers = new Viewers({ maxViewers: settings.maxViewers, maxViewersPerIp: settings.maxViewersPerIp });
   const metrics = new EdgeMetrics(options.metrics, viewers);
   const feeds = new StreamFeeds(options.fanout, { logger: options.logger, onFrame: (frame) => metrics.framed(frame) });
-  viewers.startHeartbeats(options.heartbeatMs, Buffer.from(HEARTBEAT));
-  const reporter = new ViewerCountReporter(viewers, options.viewerCounts, options.viewerCountIntervalMs, options.logger);
+  viewers.startHeartbeats(settings.heartbeatMs, Buffer.from(HEARTBEAT));
+  const reporter = new ViewerCountReporter(viewers, options.viewerCounts, settings.viewerCountIntervalMs, options.logger);
   reporter.start();
   edgeRoutes(
     router,
@@ -54,9 +49,9 @@ export async function startEdge({ router, rawRoutes }: RoleMounts, options: Edge
       fanout: options.fanout,
       streams: options.registry,
       viewers,
-      defaultBatchMs: options.defaultBatchMs,
-      defaultMaxRate: options.defaultMaxRate,
-      maxViewerBufferBytes: options.maxViewerBufferBytes,
+      defaultBatchMs: settings.defaultBatchMs,
+      defaultMaxRate: settings.viewerMaxRate,
+      maxViewerBufferBytes: settings.maxViewerBufferBytes,
       onDelivered(frame, viewers) {
         metrics.delivered(frame, viewers);
         if (frame.kind !== "comments" || !options.logger.debugging) return;

@@ -16,6 +16,7 @@ import { closeGrpc, createGrpcServer, listenGrpc } from "./grpc-server.js";
 import type { HostTls } from "./tls.js";
 import { addHealthAndReflection } from "../core/grpc/grpc-introspection.js";
 import { startHttpServer } from "./http-server.js";
+import type { HostSettings } from "./settings.js";
 
 /** The listening ports of a process. */
 export interface ListeningHost {
@@ -28,25 +29,6 @@ export interface ListeningHost {
   beginShutdown(): void;
   /** Stops accepting and closes connections; gRPC calls get a short grace period. */
   close(): Promise<void>;
-}
-
-/** Where and how a process listens (app's ServerConfig extends it). */
-export interface HostConfig {
-  readonly host: string;
-  readonly httpPort: number;
-  readonly grpcPort: number;
-  readonly maxConnections: number;
-  /** How long a client may take to send a request's head, then its body (slow posters are cut off). */
-  readonly headersTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  /** On SIGTERM, how long requests in progress may take to finish. */
-  readonly shutdownGraceMs: number;
-  /** How long an idle HTTP/1.1 keep-alive connection stays open. */
-  readonly keepAliveTimeoutMs: number;
-  /** LC_TRUSTED_PROXIES: proxies whose X-Forwarded-For / Forwarded name the client (addresses and CIDRs). */
-  readonly trustedProxies: readonly string[];
-  /** LC_CORS_ORIGINS: other origins whose pages may call the API (exact origins, or `*`). */
-  readonly corsOrigins: readonly string[];
 }
 
 /** Empty mounts for the roles of one process to put their endpoints on. */
@@ -62,7 +44,7 @@ export function createRoleMounts(): RoleMounts {
 export async function listen(
   mounts: RoleMounts,
   options: {
-    config: HostConfig;
+    config: HostSettings;
     logger: Logger;
     serveGrpc: boolean;
     /** Served at /metrics in the Prometheus text format. */

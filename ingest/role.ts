@@ -8,28 +8,18 @@ import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
-import type { CommentInputLimits } from "./comment-input.js";
 import { CommentIngest } from "./comment-ingest.js";
 import { addIngestGrpcServices } from "./grpc-routes.js";
 import { IngestMetrics } from "./ingest-metrics.js";
 import { ingestRoutes } from "./http-routes.js";
-import type { RateLimitRules } from "./rate-limits.js";
+import { commentInputLimits, rateLimitRules } from "./settings.js";
+import type { IngestSettings } from "./settings.js";
 import { StreamAdmin } from "./stream-admin.js";
 import { Moderation } from "./moderation.js";
 import { addModerationGrpcService, moderationConnectRoutes } from "./moderation-rpc.js";
 import { moderationRoutes } from "./moderation-routes.js";
 import type { ModerationStore } from "../ports/moderation-store/index.js";
 import type { ArchiveStore } from "../ports/archive-store/index.js";
-
-/** The configured limits of the write path (a ServerConfig carries them all). */
-export interface IngestLimits {
-  readonly rateLimits: RateLimitRules;
-  readonly inputLimits: CommentInputLimits;
-  readonly maxBodyBytes: number;
-  readonly bodyTimeoutMs: number;
-  readonly idempotencyTtlMs: number;
-  readonly appendTimeoutMs: number;
-}
 
 /** The ports and limits the ingest role runs on; the mode decides the adapters. */
 export interface IngestRoleOptions {
@@ -42,7 +32,9 @@ export interface IngestRoleOptions {
   /** Where moderators' comments are found by id: the archive. */
   readonly comments: Pick<ArchiveStore, "find">;
   readonly authenticator: Authenticator;
-  readonly limits: IngestLimits;
+  readonly settings: IngestSettings;
+  /** How long a request's body may take (the host's setting, which the JSON reader enforces too). */
+  readonly bodyTimeoutMs: number;
   readonly clock: Clock;
   readonly newId: () => string;
   readonly logger: Logger;
@@ -58,10 +50,10 @@ export async function startIngest({ router, grpc, connectRoutes }: RoleMounts, o
     rateLimiter: options.rateLimiter,
     idempotency: options.idempotency,
     moderation: options.moderationStore,
-    rateLimits: options.limits.rateLimits,
-    inputLimits: options.limits.inputLimits,
-    idempotencyTtlMs: options.limits.idempotencyTtlMs,
-    appendTimeoutMs: options.limits.appendTimeoutMs,
+    rateLimits: rateLimitRules(options.settings),
+    inputLimits: commentInputLimits(options.settings),
+    idempotencyTtlMs: options.settings.idempotencyTtlMs,
+    appendTimeoutMs: options.settings.appendTimeoutMs,
     clock: options.clock,
     newId: options.newId,
     observeAppend: (seconds) => metrics.appendSeconds.observe(seconds),
@@ -79,15 +71,15 @@ export async function startIngest({ router, grpc, connectRoutes }: RoleMounts, o
     ingest,
     streams,
     authenticator: options.authenticator,
-    maxBodyBytes: options.limits.maxBodyBytes,
-    bodyTimeoutMs: options.limits.bodyTimeoutMs,
+    maxBodyBytes: options.settings.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     metrics,
   });
   moderationRoutes(router, {
     moderation,
     authenticator: options.authenticator,
-    maxBodyBytes: options.limits.maxBodyBytes,
-    bodyTimeoutMs: options.limits.bodyTimeoutMs,
+    maxBodyBytes: options.settings.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
   });
   addIngestGrpcServices(grpc, { ingest, streams, authenticator: options.authenticator, logger: options.logger, metrics });
   addModerationGrpcService(grpc, moderation, options.authenticator, options.logger);

@@ -10,7 +10,7 @@ import { FanoutRelay } from "./fanout-relay.js";
 import { createInProcessFanout } from "./in-process-fanout.js";
 import { addRelayGrpcService } from "./grpc-routes.js";
 import { Firehose } from "./firehose.js";
-import type { FirehoseOptions } from "./firehose.js";
+import type { RelaySettings } from "./settings.js";
 import { RelayMetrics } from "./relay-metrics.js";
 
 /** How often idle rings are looked for. */
@@ -21,19 +21,13 @@ export interface RelayRoleOptions {
   readonly log: CommentLog;
   /** A consumer group of its own: every relay reads the whole log. */
   readonly group: string;
-  readonly ringMaxCount: number;
-  readonly ringMaxBytes: number;
-  readonly ringsMaxBytes: number;
-  readonly ringIdleMs: number;
   /**
-   * On a log without history (Kafka), how far back to start reading, so the rings cover the
-   * cursors of edges that were subscribed to a relay that restarted.
+   * Its rings, the firehose's limits, and, on a log without history (Kafka), how far back to
+   * start reading, so the rings cover the cursors of edges subscribed to a relay that restarted.
    */
-  readonly warmupMs: number;
+  readonly settings: RelaySettings;
   /** Also hands every batch on, e.g. to Redis Pub/Sub; awaited before the next batch. */
   readonly publish?: (batch: readonly LogEvent[]) => Promise<void>;
-  /** Limits of FanoutRelay.SubscribeAll. */
-  readonly firehose?: Omit<FirehoseOptions, "logger">;
   /** Verifies the tokens of FanoutRelay subscribers (scope relay:subscribe). */
   readonly authenticator: Authenticator;
   readonly logger: Logger;
@@ -47,23 +41,24 @@ export interface StartedRelay extends StartedRole {
 
 /** Starts reading the log into the rings and serves FanoutRelay (Subscribe, SubscribeAll) on the gRPC server. */
 export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions): Promise<StartedRelay> {
+  const { settings } = options;
   const relay = new FanoutRelay({
     ...(hasStreamHistory(options.log) ? { history: options.log } : {}),
-    ringMaxCount: options.ringMaxCount,
-    ringMaxBytes: options.ringMaxBytes,
-    ringsMaxBytes: options.ringsMaxBytes,
-    ringIdleMs: options.ringIdleMs,
+    ringMaxCount: settings.ringMaxCount,
+    ringMaxBytes: settings.ringMaxBytes,
+    ringsMaxBytes: settings.ringsMaxBytes,
+    ringIdleMs: settings.ringIdleMs,
     logger: options.logger,
   });
-  const firehose = new Firehose(options.log, { ...options.firehose, logger: options.logger });
+  const firehose = new Firehose(options.log, { maxSubscribers: settings.firehoseMaxSubscribers, stallMs: settings.firehoseStallMs, logger: options.logger });
   const metrics = new RelayMetrics(options.metrics, relay, firehose);
-  const sweeper = setInterval(() => relay.sweep(), Math.min(RING_SWEEP_MS, options.ringIdleMs));
+  const sweeper = setInterval(() => relay.sweep(), Math.min(RING_SWEEP_MS, settings.ringIdleMs));
   sweeper.unref();
   addRelayGrpcService(grpc, relay, firehose, { logger: options.logger, authenticator: options.authenticator });
   const { publish } = options;
   // With history (SQLite) a resuming subscriber is served from the log; without it (Kafka), the
   // rings are filled with the recent past first.
-  const from = hasStreamHistory(options.log) || options.warmupMs === 0 ? "latest" : { since: Date.now() - options.warmupMs };
+  const from = hasStreamHistory(options.log) || settings.relayWarmupMs === 0 ? "latest" : { since: Date.now() - settings.relayWarmupMs };
   const consumption = await options.log.consume({ group: options.group, from, commit: false }, async (batch) => {
     relay.publish(batch);
     metrics.consumedBatch(batch, Date.now());

@@ -14,7 +14,7 @@ import { DATABASE_FILE } from "../app/embedded-app.js";
 import { createSqliteArchiveStore } from "../ports/archive-store/sqlite.js";
 import { openDatabase } from "../ports/sqlite/open-database.js";
 
-/** LC_SCREENSHOTS=<folder> keeps pictures of the live and replay views (the README's). */
+/** LC_SCREENSHOTS=<folder> keeps pictures of the live and replay views (docs/screenshots/, shown by the README and docs/moderation.md). */
 const SCREENSHOTS = process.env.LC_SCREENSHOTS;
 
 let browser: Browser;
@@ -349,7 +349,7 @@ test("should open a new page with the stream's recent comments and its pin at on
   });
 });
 
-/** Most JavaScript heap the replay tab of a 2,000 comments/s stream may use (measured: see the README). */
+/** Most JavaScript heap the replay tab of a 2,000 comments/s stream may use (measured: see docs/replay.md and BENCHMARKS.md). */
 const HOT_REPLAY_MAX_HEAP_BYTES = 64 * 1024 * 1024;
 
 test(

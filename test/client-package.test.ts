@@ -262,6 +262,7 @@ describe("@livecomments/client as a package", () => {
       const page = await open(streamId);
       await page.fill("#text", "from the React page");
       await page.click("button");
+      await page.waitForFunction(`document.querySelectorAll("#comments li").length === 2`, undefined, { timeout: 10_000 });
       await api.post(streamId, "someone", "after the page opened");
       await page.waitForFunction(`document.querySelectorAll("#comments li").length === 3`, undefined, { timeout: 10_000 });
       assert.deepEqual(await shown(page), ["before the page opened", "from the React page", "after the page opened"]);

@@ -45,7 +45,7 @@ beforeAll(async () => {
     LC_ARCHIVE_SETTLE_MS: "100",
     LC_ARCHIVE_LAG_POLL_MS: "100",
   };
-  app = await startEmbeddedApp(readEmbeddedConfig(env), silentLogger, env);
+  app = await startEmbeddedApp(readEmbeddedConfig(env), silentLogger);
   const url = `http://127.0.0.1:${app.httpPort}`;
   api = new ApiClient({ ingest: url, edge: url, archive: url }, app.jwtSecret);
 });

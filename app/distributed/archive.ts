@@ -12,7 +12,7 @@ import { startArchive } from "../../archive/role.js";
 export async function runArchive(env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<RunningRole> {
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
-  const key = paginationKey(env, config.jwtSecret);
+  const key = paginationKey(config, config.jwtSecret);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog({ ...engines, kafkaFetchLingerMs: config.archiveFetchLingerMs }, "archive", logger);
   const metrics = createMetricsRegistry("archive");
@@ -22,12 +22,11 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
     archive: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs }),
     registry: await openStreamRegistry(cassandra, metrics),
     paginationKey: key,
-    settleMs: config.archiveSettleMs,
-    lagPollMs: config.archiveLagPollMs,
+    settings: config,
     logger,
     metrics,
   });
-  const host = await serveRoles(mounts, {
+  const host = await serveRoles(mounts, [archive], {
     config,
     logger,
     serveGrpc: false,
@@ -37,9 +36,7 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
   return {
     description: `archive ready: HTTP ${host.scheme}://${shownHost(config.host)}:${host.httpPort} (REST and PlaybackService)`,
     async close() {
-      await archive.drain();
       await host.close();
-      await archive.stop();
       await log.close();
       await cassandra.shutdown();
     },

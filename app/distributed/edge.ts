@@ -34,18 +34,13 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
   const edge = await startEdge(mounts, {
     fanout,
     registry: await openStreamRegistry(cassandra, metrics),
-    heartbeatMs: config.heartbeatMs,
-    defaultBatchMs: config.defaultBatchMs,
-    viewerLimits: { maxViewers: config.maxViewers, maxViewersPerIp: config.maxViewersPerIp },
-    maxViewerBufferBytes: config.maxViewerBufferBytes,
-    defaultMaxRate: config.viewerMaxRate,
+    settings: config,
     viewerCounts: createRedisViewerCounts(redis, engines.redisKeyPrefix),
-    viewerCountIntervalMs: config.viewerCountIntervalMs,
     ...(authenticator ? { authenticator } : {}),
     logger,
     metrics,
   });
-  const host = await serveRoles(mounts, {
+  const host = await serveRoles(mounts, [edge], {
     config,
     logger,
     serveGrpc: false,
@@ -55,10 +50,7 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
   return {
     description: `edge ready: HTTP ${host.scheme}://${shownHost(config.host)}:${host.httpPort}, upstream ${engines.edgeUpstream === "redis" ? `Redis Pub/Sub (catch-up from relay ${engines.relayAddress})` : `relay ${engines.relayAddress}`}`,
     async close() {
-      host.beginShutdown();
-      await edge.drain();
       await host.close();
-      await edge.stop();
       closeRedis();
       relay.close();
       redis.disconnect();

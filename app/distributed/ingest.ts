@@ -33,13 +33,14 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
     moderationStore: createRedisModerationStore(redis, engines.redisKeyPrefix),
     comments: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs, createSchema: false }),
     authenticator,
-    limits: config,
+    settings: config,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     clock: systemClock,
     newId: createUuidV7(),
     logger,
     metrics,
   });
-  const host = await serveRoles(mounts, {
+  const host = await serveRoles(mounts, [ingest], {
     config,
     logger,
     serveGrpc: true,
@@ -50,9 +51,7 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
   return {
     description: `ingest ready: HTTP ${host.scheme}://${at}:${host.httpPort}, gRPC ${at}:${host.grpcPort}`,
     async close() {
-      await ingest.drain();
       await host.close();
-      await ingest.stop();
       await log.close();
       redis.disconnect();
       await cassandra.shutdown();

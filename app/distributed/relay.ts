@@ -23,18 +23,13 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
   const relay = await startRelay(mounts, {
     log,
     group: `livecomments-relay-${randomUUID()}`,
-    ringMaxCount: config.ringMaxCount,
-    ringMaxBytes: config.ringMaxBytes,
-    ringsMaxBytes: config.ringsMaxBytes,
-    ringIdleMs: config.ringIdleMs,
-    warmupMs: config.relayWarmupMs,
-    firehose: { maxSubscribers: config.firehoseMaxSubscribers, stallMs: config.firehoseStallMs },
+    settings: config,
     ...(redis ? { publish: createRedisFanoutPublisher(redis, logger) } : {}),
     authenticator,
     logger,
     metrics,
   });
-  const host = await serveRoles(mounts, {
+  const host = await serveRoles(mounts, [relay], {
     config,
     logger,
     serveGrpc: true,
@@ -45,9 +40,7 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
   return {
     description: `relay ready: gRPC ${at}:${host.grpcPort}, HTTP ${host.scheme}://${at}:${host.httpPort}${redis ? ", publishing to Redis" : ""}`,
     async close() {
-      await relay.drain();
       await host.close();
-      await relay.stop();
       await log.close();
       redis?.disconnect();
     },

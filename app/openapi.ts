@@ -1,4 +1,5 @@
 import { MAX_PAGE_LIMIT, MAX_REPLAY_RATE, MAX_START_MS, MAX_WINDOW_MS } from "../archive/defaults.js";
+import type { WireComment, WireStream } from "../client/shared/wire-types.js";
 import { STREAM_ID_PATTERN } from "../core/stream.js";
 import { DEFAULT_HISTORY, MAX_HISTORY, MAX_POLL_TIMEOUT_MS, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
 import { MAX_BAN_REASON_LENGTH, MAX_BAN_S, MAX_SLOW_MODE_S } from "../ingest/defaults.js";
@@ -14,6 +15,30 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json) => ({ "application/json": { schema } });
+
+/**
+ * The schemas of the API's JSON shapes, keyed by the fields of the types the server builds and
+ * the SDK reads (client/shared/wire-types.ts): a field added there and not here fails to compile.
+ */
+const COMMENT_PROPERTIES = {
+  comment_id: { type: "string" },
+  stream_id: { type: "string" },
+  user_id: { type: "string" },
+  username: { type: "string" },
+  text: { type: "string" },
+  server_ts: { type: "integer" },
+  offset_ms: { type: "integer" },
+  seq: { type: "integer" },
+} satisfies Record<keyof WireComment, Json>;
+const STREAM_PROPERTIES = {
+  stream_id: { type: "string" },
+  title: { type: "string" },
+  started_at: { type: "integer" },
+  ended_at: { type: ["integer", "null"] },
+  pinned: { oneOf: [{ type: "null" }, ref("Comment")] },
+  slow_mode_s: { type: "integer" },
+  revision: { type: "integer", description: "When replays last changed (a deletion), ms since the epoch; 0: never" },
+} satisfies Record<keyof Omit<WireStream, "comment_count">, Json>;
 
 /** An error answer, with the codes this status carries on this route. */
 const error = (description: string, codes: string[]): Json => ({
@@ -387,19 +412,7 @@ export const OPENAPI_DOCUMENT: Json = {
         properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
       },
       CreateStream: { type: "object", properties: { stream_id: { type: "string", pattern: STREAM_ID_PATTERN.source }, title: { type: "string" } } },
-      Stream: {
-        type: "object",
-        required: ["stream_id", "title", "started_at", "ended_at", "pinned", "slow_mode_s", "revision"],
-        properties: {
-          stream_id: { type: "string" },
-          title: { type: "string" },
-          started_at: { type: "integer" },
-          ended_at: { type: ["integer", "null"] },
-          pinned: { oneOf: [{ type: "null" }, ref("Comment")] },
-          slow_mode_s: { type: "integer" },
-          revision: { type: "integer", description: "When replays last changed (a deletion), ms since the epoch; 0: never" },
-        },
-      },
+      Stream: { type: "object", required: Object.keys(STREAM_PROPERTIES), properties: STREAM_PROPERTIES },
       StreamSummary: { allOf: [ref("Stream"), { type: "object", required: ["comment_count"], properties: { comment_count: { type: "integer" } } }] },
       PostComment: {
         type: "object",
@@ -416,20 +429,7 @@ export const OPENAPI_DOCUMENT: Json = {
           offset_ms: { type: "integer" },
         },
       },
-      Comment: {
-        type: "object",
-        required: ["comment_id", "stream_id", "user_id", "username", "text", "server_ts", "offset_ms", "seq"],
-        properties: {
-          comment_id: { type: "string" },
-          stream_id: { type: "string" },
-          user_id: { type: "string" },
-          username: { type: "string" },
-          text: { type: "string" },
-          server_ts: { type: "integer" },
-          offset_ms: { type: "integer" },
-          seq: { type: "integer" },
-        },
-      },
+      Comment: { type: "object", required: Object.keys(COMMENT_PROPERTIES), properties: COMMENT_PROPERTIES },
       WindowPage: {
         type: "object",
         required: ["comments", "next_pagination_token"],

@@ -95,6 +95,7 @@ export async function startEmbeddedApp(config: EmbeddedConfig, logger: Logger, c
     archive: archiveStore,
     registry,
     paginationKey: paginationKey(config, jwtSecret),
+    authenticator,
     settings: config,
     logger,
     metrics,

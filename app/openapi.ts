@@ -1,6 +1,8 @@
 import { MAX_PAGE_LIMIT, MAX_REPLAY_RATE, MAX_START_MS, MAX_WINDOW_MS } from "../archive/defaults.js";
-import type { WireComment, WireStream } from "../client/shared/wire-types.js";
-import { STREAM_ID_PATTERN } from "../core/stream.js";
+import type { WireComment, WireHeldComment, WireStream, WireStreamRank } from "../client/shared/wire-types.js";
+import { MAX_DELAY_S, STREAM_ID_PATTERN } from "../core/stream.js";
+import { MAX_BLOCKED_TERMS, MAX_BLOCKED_TERM_LENGTH, MAX_MODERATORS } from "../ingest/moderation.js";
+import { MAX_HELD_LISTED } from "../ports/moderation-store/index.js";
 import { DEFAULT_HISTORY, MAX_HISTORY, MAX_POLL_TIMEOUT_MS, MAX_VIEWER_MAX_RATE } from "../edge/defaults.js";
 import { MAX_BAN_REASON_LENGTH, MAX_BAN_S, MAX_SLOW_MODE_S } from "../ingest/defaults.js";
 
@@ -38,7 +40,17 @@ const STREAM_PROPERTIES = {
   pinned: { oneOf: [{ type: "null" }, ref("Comment")] },
   slow_mode_s: { type: "integer" },
   revision: { type: "integer", description: "When replays last changed (a deletion), ms since the epoch; 0: never" },
-} satisfies Record<keyof Omit<WireStream, "comment_count">, Json>;
+  owner_id: { type: ["string", "null"], description: "The user who owns the stream and names its moderators" },
+  members_only: { type: "boolean", description: 'Posting needs the token\'s memberships claim to hold the stream id or "*" (else 403 members_only)' },
+  unique_chat: { type: "boolean", description: "The same text within 30 s of an accepted one is refused with 409 duplicate_text" },
+  delay_s: { type: "integer", minimum: 0, maximum: MAX_DELAY_S, description: "Viewers who are not moderators get each comment this much later" },
+} satisfies Record<keyof Omit<WireStream, "comment_count" | "caller_rank">, Json>;
+const RANKS: readonly WireStreamRank[] = ["admin", "owner", "moderator", "viewer"];
+const HELD_PROPERTIES = {
+  comment: ref("Comment"),
+  reason: { type: "string", description: "blocked_term, review_unavailable, or the review hook's reason" },
+  held_at: { type: "integer" },
+} satisfies Record<keyof WireHeldComment, Json>;
 
 /** An error answer, with the codes this status carries on this route. */
 const error = (description: string, codes: string[]): Json => ({
@@ -62,9 +74,26 @@ const unauthenticated = error("No token, or a token that is invalid or expired",
 /** What every moderation route answers to a caller who may not moderate, or for an unknown stream. */
 const moderatorErrors: Record<string, Json> = {
   "401": unauthenticated,
-  "403": error("The token lacks scope comments:moderate (or streams:admin)", ["permission_denied"]),
+  "403": error("The caller is not the stream's owner or moderator and lacks scope comments:moderate (or streams:admin)", ["forbidden"]),
   "404": error("No such stream", ["stream_not_found"]),
 };
+/** What the owner's routes answer to anyone else, or for an unknown stream. */
+const ownerErrors: Record<string, Json> = {
+  "401": unauthenticated,
+  "403": error("The caller is not the stream's owner and lacks scope streams:admin", ["forbidden"]),
+  "404": error("No such stream", ["stream_not_found"]),
+};
+const moderatorsAnswer: Json = {
+  type: "object",
+  required: ["moderators"],
+  properties: { owner_id: { type: ["string", "null"] }, moderators: { type: "array", items: { type: "string" } } },
+};
+const termsAnswer: Json = {
+  type: "object",
+  required: ["terms"],
+  properties: { terms: { type: "array", maxItems: MAX_BLOCKED_TERMS, items: { type: "string", minLength: 1, maxLength: MAX_BLOCKED_TERM_LENGTH } } },
+};
+const heldCommentParams: Json[] = [streamIdParam, { name: "comment_id", in: "path", required: true, schema: { type: "string" } }];
 const userIdParam: Json = { name: "user_id", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 128 } };
 
 const operation = (role: string, summary: string, fields: Record<string, Json>): Json => ({
@@ -100,25 +129,129 @@ export const OPENAPI_DOCUMENT: Json = {
       }),
     },
     "/v1/streams/{stream_id}": {
-      get: operation("archive", "A stream, its pin, slow mode and revision, and its number of comments (deleted ones never counted)", {
-        parameters: [streamIdParam],
-        responses: {
-          "200": { description: "The stream", content: json(ref("StreamSummary")) },
-          "404": error("No such stream", ["stream_not_found"]),
+      get: operation(
+        "archive",
+        "A stream, its pin, modes and revision, and its number of comments (deleted ones never counted); with a token, the caller's rank on it",
+        {
+          parameters: [streamIdParam],
+          responses: {
+            "200": { description: "The stream", content: json(ref("StreamSummary")) },
+            "401": error("A token was sent and is invalid or expired", ["unauthenticated"]),
+            "404": error("No such stream", ["stream_not_found"]),
+          },
         },
-      }),
-      patch: operation("ingest", "Set slow mode (scope comments:moderate): a user posting again sooner is refused with 429 slow_mode", {
+      ),
+      patch: operation(
+        "ingest",
+        "Set the stream's modes (its moderators): slow mode (429 slow_mode), members only (403 members_only), unique chat (409 duplicate_text), delay; owners and moderators are exempt from all but the delay. Fields left out stay as they are; nothing is applied unless all are valid",
+        {
+          security: bearer,
+          parameters: [streamIdParam],
+          requestBody: {
+            required: true,
+            content: json({
+              type: "object",
+              properties: {
+                slow_mode_s: { type: "integer", minimum: 0, maximum: MAX_SLOW_MODE_S },
+                members_only: { type: "boolean" },
+                unique_chat: { type: "boolean" },
+                delay_s: { type: "integer", minimum: 0, maximum: MAX_DELAY_S },
+              },
+            }),
+          },
+          responses: {
+            "200": { description: "The stream", content: json(ref("Stream")) },
+            "400": error("A field out of range or of the wrong type, named in the message", ["invalid_argument", "invalid_json"]),
+            ...moderatorErrors,
+          },
+        },
+      ),
+    },
+    "/v1/streams/{stream_id}/held": {
+      get: operation("ingest", "The comments held for review (the stream's moderators), oldest first; unreviewed after LC_HELD_TTL_S they count as denied", {
         security: bearer,
         parameters: [streamIdParam],
-        requestBody: {
-          required: true,
-          content: json({ type: "object", required: ["slow_mode_s"], properties: { slow_mode_s: { type: "integer", minimum: 0, maximum: MAX_SLOW_MODE_S } } }),
-        },
         responses: {
-          "200": { description: "The stream", content: json(ref("Stream")) },
-          "400": error("Bad slow_mode_s", ["invalid_argument", "invalid_json"]),
+          "200": {
+            description: "Held comments",
+            content: json({
+              type: "object",
+              required: ["held"],
+              properties: { held: { type: "array", maxItems: MAX_HELD_LISTED, items: ref("HeldComment") } },
+            }),
+          },
           ...moderatorErrors,
         },
+      }),
+    },
+    "/v1/streams/{stream_id}/held/{comment_id}/approve": {
+      post: operation("ingest", "Publish a held comment (the stream's moderators): it gets its seq and goes live now; replays place it when it was posted", {
+        security: bearer,
+        parameters: heldCommentParams,
+        responses: {
+          "200": { description: "The published comment", content: json(ref("Comment")) },
+          ...moderatorErrors,
+          "404": error("No such stream, or no such held comment waiting (resolved or expired)", ["stream_not_found", "held_not_found"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/held/{comment_id}/deny": {
+      post: operation("ingest", "Drop a held comment for good (the stream's moderators)", {
+        security: bearer,
+        parameters: heldCommentParams,
+        responses: {
+          "204": { description: "Denied" },
+          ...moderatorErrors,
+          "404": error("No such stream, or no such held comment waiting (resolved or expired)", ["stream_not_found", "held_not_found"]),
+        },
+      }),
+    },
+    "/v1/streams/{stream_id}/blocked_terms": {
+      get: operation("ingest", "The stream's blocked terms (its moderators)", {
+        security: bearer,
+        parameters: [streamIdParam],
+        responses: { "200": { description: "The terms", content: json(termsAnswer) }, ...moderatorErrors },
+      }),
+      put: operation(
+        "ingest",
+        "Replace the stream's blocked terms (its moderators): a comment holding one (whole words, case-insensitive, after NFKC, accents and width folded) is held with reason blocked_term, without calling the review hook",
+        {
+          security: bearer,
+          parameters: [streamIdParam],
+          requestBody: { required: true, content: json(termsAnswer) },
+          responses: {
+            "200": { description: "The terms now", content: json(termsAnswer) },
+            "400": error("Too many terms, or one empty, too long or with control characters", ["invalid_argument", "invalid_json"]),
+            ...moderatorErrors,
+          },
+        },
+      ),
+    },
+    "/v1/streams/{stream_id}/moderators": {
+      get: operation("ingest", "The stream's owner and moderators (the owner, or scope streams:admin)", {
+        security: bearer,
+        parameters: [streamIdParam],
+        responses: { "200": { description: "The moderators", content: json(moderatorsAnswer) }, ...ownerErrors },
+      }),
+    },
+    "/v1/streams/{stream_id}/moderators/{user_id}": {
+      put: operation(
+        "ingest",
+        "Name a moderator of the stream (the owner, or scope streams:admin): on this stream they may do all scope comments:moderate allows",
+        {
+          security: bearer,
+          parameters: [streamIdParam, userIdParam],
+          responses: {
+            "200": { description: "The moderators now", content: json(moderatorsAnswer) },
+            "400": error(`Not a user id, or the stream has ${MAX_MODERATORS} moderators`, ["invalid_argument"]),
+            ...ownerErrors,
+          },
+        },
+      ),
+      delete: operation("ingest", "Remove a moderator (the owner, or scope streams:admin)", {
+        security: bearer,
+        parameters: [streamIdParam, userIdParam],
+        responses: { "204": { description: "Removed (or was none)" }, ...ownerErrors },
       }),
     },
     "/v1/streams/{stream_id}/comments/{comment_id}": {
@@ -222,12 +355,23 @@ export const OPENAPI_DOCUMENT: Json = {
         ],
         requestBody: { required: true, content: json(ref("PostComment")) },
         responses: {
-          "202": { description: "Accepted and durable", content: json(ref("Accepted")) },
+          "202": {
+            description:
+              'Durable: published (`"status":"published"`, with its seq), or held for review by a blocked term or the review hook (`"status":"held"`, no seq until a moderator approves it)',
+            content: json(ref("Accepted")),
+          },
           "400": error("Invalid text, client_ts, meta or Idempotency-Key", ["invalid_argument", "invalid_json"]),
           "401": unauthenticated,
-          "403": error("The user is banned from this stream", ["user_banned"]),
+          "403": error(
+            "The user is banned from this stream, the stream is for members and the token names none, or the review hook rejected the comment (the message is its reason)",
+            ["user_banned", "members_only", "comment_rejected"],
+          ),
           "404": error("No such stream", ["stream_not_found"]),
-          "409": error("The stream has ended, or the Idempotency-Key is in use by a request still running", ["stream_ended", "idempotency_key_in_use"]),
+          "409": error("The stream has ended, unique chat saw the same text within 30 s, or the Idempotency-Key is in use by a request still running", [
+            "stream_ended",
+            "duplicate_text",
+            "idempotency_key_in_use",
+          ]),
           "413": error("Body larger than LC_MAX_BODY_BYTES", ["payload_too_large"]),
           "415": error("Body not application/json", ["unsupported_media_type"]),
           "429": error("Too many comments from this user, address or to this stream, or sooner than the stream's slow mode allows", [
@@ -411,9 +555,29 @@ export const OPENAPI_DOCUMENT: Json = {
         required: ["error"],
         properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
       },
-      CreateStream: { type: "object", properties: { stream_id: { type: "string", pattern: STREAM_ID_PATTERN.source }, title: { type: "string" } } },
+      CreateStream: {
+        type: "object",
+        properties: {
+          stream_id: { type: "string", pattern: STREAM_ID_PATTERN.source },
+          title: { type: "string" },
+          owner_id: { type: "string", description: "The stream's owner; default: the caller (the token's sub)" },
+        },
+      },
       Stream: { type: "object", required: Object.keys(STREAM_PROPERTIES), properties: STREAM_PROPERTIES },
-      StreamSummary: { allOf: [ref("Stream"), { type: "object", required: ["comment_count"], properties: { comment_count: { type: "integer" } } }] },
+      StreamSummary: {
+        allOf: [
+          ref("Stream"),
+          {
+            type: "object",
+            required: ["comment_count"],
+            properties: {
+              comment_count: { type: "integer" },
+              caller_rank: { enum: [...RANKS], description: "Only when a token was sent: what the caller is on this stream" },
+            },
+          },
+        ],
+      },
+      HeldComment: { type: "object", required: Object.keys(HELD_PROPERTIES), properties: HELD_PROPERTIES },
       PostComment: {
         type: "object",
         required: ["text"],
@@ -421,12 +585,13 @@ export const OPENAPI_DOCUMENT: Json = {
       },
       Accepted: {
         type: "object",
-        required: ["comment_id", "seq", "server_ts", "offset_ms"],
+        required: ["comment_id", "status"],
         properties: {
           comment_id: { type: "string", format: "uuid" },
-          seq: { type: "integer" },
-          server_ts: { type: "integer" },
-          offset_ms: { type: "integer" },
+          status: { enum: ["published", "held"] },
+          seq: { type: "integer", description: "Published only" },
+          server_ts: { type: "integer", description: "Published only" },
+          offset_ms: { type: "integer", description: "Published only" },
         },
       },
       Comment: { type: "object", required: Object.keys(COMMENT_PROPERTIES), properties: COMMENT_PROPERTIES },

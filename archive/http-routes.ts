@@ -5,6 +5,9 @@ import { LcError } from "../core/errors.js";
 import { sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import { streamIdFromPath, streamToJson } from "../core/stream.js";
+import type { Authenticator } from "../core/auth/authenticator.js";
+import { bearerToken } from "../core/auth/authenticator.js";
+import { rankOn } from "../core/stream-rank.js";
 import type { Playback } from "./playback.js";
 import { UNREVISED_FINAL_MAX_AGE_S } from "./defaults.js";
 
@@ -23,10 +26,21 @@ export const LIVE_CACHE_CONTROL = "public, max-age=2";
  * change and whether it names the stream's current revision) and
  * `GET /v1/streams/{id}` (the stream with its comment count) and `GET /v1/archive/status`.
  */
-export function archiveRoutes(router: Router, playback: Playback, status: () => ArchiveStatus, onNotModified: () => void = () => {}): Router {
-  router.add("GET", "/v1/streams/:id", async (_req, res, params) => {
+export function archiveRoutes(
+  router: Router,
+  playback: Playback,
+  status: () => ArchiveStatus,
+  onNotModified: () => void = () => {},
+  authenticator?: Authenticator,
+): Router {
+  router.add("GET", "/v1/streams/:id", async (req, res, params) => {
+    // A caller who sends a token is told its own rank on the stream (an invalid token is 401).
+    const authorization = req.headers.authorization;
+    const caller = authorization !== undefined && authenticator ? await authenticator.verify(bearerToken(authorization)) : undefined;
     const { stream, commentCount } = await playback.summary(streamIdFromPath(params.id));
-    sendJson(res, 200, { ...streamToJson(stream), comment_count: commentCount });
+    const summary = { ...streamToJson(stream), comment_count: commentCount };
+    if (!caller) return sendJson(res, 200, summary);
+    sendJson(res, 200, { ...summary, caller_rank: rankOn(stream, caller) }, { "cache-control": "private, no-store", vary: "authorization" });
   });
   router.add("GET", "/v1/archive/status", (_req, res) => {
     const { lagComments, lagSeconds, written } = status();

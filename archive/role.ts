@@ -1,3 +1,4 @@
+import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
 import type { RoleMounts, StartedRole } from "../core/role.js";
@@ -17,6 +18,8 @@ export interface ArchiveRoleOptions {
   readonly log: CommentLog;
   readonly archive: ArchiveStore;
   readonly registry: StreamRegistry;
+  /** Verifies a token sent to `GET /v1/streams/{id}`, which then tells the caller's rank. */
+  readonly authenticator?: Authenticator;
   /** Signs pagination tokens: LC_PAGINATION_SECRET, else derived from the JWT secret. */
   readonly paginationKey: Buffer;
   /** When pages become final, and how often the writer measures its lag. */
@@ -42,6 +45,7 @@ export async function startArchive({ router, connectRoutes }: RoleMounts, option
     playback,
     () => writer.status(),
     () => metrics.pageNotModified(),
+    options.authenticator,
   );
   connectRoutes.push(archiveConnectRoutes(playback));
   return { drain: async () => {}, stop: () => writer.stop() };

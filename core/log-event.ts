@@ -27,11 +27,45 @@ export type StreamChange =
   | { readonly kind: "slow_mode"; readonly streamId: string; readonly slowModeS: number; readonly changedAt: number; readonly moderatorId: string }
   | { readonly kind: "stream_end"; readonly streamId: string; readonly endedAt: number };
 
-/** What a role appends to the log: a comment before the log placed it, or a change. */
-export type LogEntry = { readonly kind: "comment"; readonly streamId: string; readonly record: CommentRecord } | StreamChange;
+/** How a held comment left the review queue. */
+export type HeldOutcome = "approved" | "denied" | "expired";
+
+/**
+ * What happens to the comments held for review. Viewers never get these; the stream's
+ * moderators do, and the firehose carries them.
+ */
+export type ReviewChange =
+  | {
+      readonly kind: "held";
+      readonly streamId: string;
+      /** The comment as it will be published if approved: its time is the time it was posted. */
+      readonly record: CommentRecord;
+      /** `blocked_term`, or the review hook's reason. */
+      readonly reason: string;
+      readonly heldAt: number;
+    }
+  | {
+      readonly kind: "held_resolved";
+      readonly streamId: string;
+      readonly commentId: string;
+      readonly outcome: HeldOutcome;
+      readonly resolvedAt: number;
+      /** Empty for an expiry. */
+      readonly moderatorId: string;
+      /** The published comment's seq, for an approval; else 0. */
+      readonly commentSeq: number;
+    };
+
+/** What a role appends to the log: a comment before the log placed it, a change, or a review's step. */
+export type LogEntry = { readonly kind: "comment"; readonly streamId: string; readonly record: CommentRecord } | StreamChange | ReviewChange;
 
 /** A record of the log with its position, the seq that SSE ids and cursors count. */
-export type LogEvent = CommentEvent | (StreamChange & { readonly seq: number });
+export type LogEvent = CommentEvent | ((StreamChange | ReviewChange) & { readonly seq: number });
+
+/** Whether an event is one only moderators see (a held comment, or its resolution). */
+export function isReviewEvent(event: { readonly kind: string }): event is ReviewChange & { readonly seq: number } {
+  return event.kind === "held" || event.kind === "held_resolved";
+}
 
 /** A comment as the log delivers it. */
 export interface CommentEvent {
@@ -80,6 +114,10 @@ export function entryTime(entry: LogEntry): number {
       return entry.deletedAt;
     case "stream_end":
       return entry.endedAt;
+    case "held":
+      return entry.heldAt;
+    case "held_resolved":
+      return entry.resolvedAt;
     default:
       return entry.changedAt;
   }

@@ -1,12 +1,42 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { LogRecord, SequencedRecord } from "../gen/livecomments/v1/log_record_pb.js";
+import type { LogRecord, LoggedComment, LoggedCommentSchema, SequencedRecord } from "../gen/livecomments/v1/log_record_pb.js";
+import type { CommentRecord } from "./comment.js";
 import { LogRecordSchema } from "../gen/livecomments/v1/log_record_pb.js";
 import type { SequencedRecordSchema } from "../gen/livecomments/v1/log_record_pb.js";
 import { commentFromMessage, commentToMessage } from "./grpc/comment-message.js";
 import type { LogEntry, LogEvent } from "./log-event.js";
+import type { HeldOutcome } from "./log-event.js";
 import { placeEntry } from "./log-event.js";
+import { HeldOutcome as HeldOutcomeMessage } from "../gen/livecomments/v1/log_record_pb.js";
+
+const OUTCOME_MESSAGES: Record<HeldOutcome, HeldOutcomeMessage> = {
+  approved: HeldOutcomeMessage.APPROVED,
+  denied: HeldOutcomeMessage.DENIED,
+  expired: HeldOutcomeMessage.EXPIRED,
+};
+const OUTCOMES = new Map<HeldOutcomeMessage, HeldOutcome>(Object.entries(OUTCOME_MESSAGES).map(([outcome, message]) => [message, outcome as HeldOutcome]));
+
+/** A comment record as the LoggedComment message a comment or a held record carries. */
+function loggedCommentOf(record: CommentRecord): MessageInitShape<typeof LoggedCommentSchema> {
+  return {
+    comment: commentToMessage({ ...record, seq: 0 }),
+    ...(record.clientTs === undefined ? {} : { clientTs: BigInt(record.clientTs) }),
+    ...(record.meta === undefined ? {} : { meta: record.meta as JsonObject }),
+  };
+}
+
+/** A LoggedComment message as the record it carries, or undefined without its body. */
+function recordOfLogged(logged: LoggedComment | undefined, streamId: string): CommentRecord | undefined {
+  if (!logged?.comment) return undefined;
+  return {
+    ...commentFromMessage(logged.comment),
+    streamId,
+    ...(logged.clientTs === undefined ? {} : { clientTs: Number(logged.clientTs) }),
+    ...(logged.meta === undefined ? {} : { meta: logged.meta as Record<string, unknown> }),
+  };
+}
 
 /** A log record as a protobuf message, ready to be created. */
 export type LogRecordInit = MessageInitShape<typeof LogRecordSchema>;
@@ -16,20 +46,7 @@ export function logRecordOf(entry: LogEntry | LogEvent): LogRecordInit {
   const { streamId } = entry;
   switch (entry.kind) {
     case "comment": {
-      if ("record" in entry) {
-        const { record } = entry;
-        return {
-          streamId,
-          event: {
-            case: "comment",
-            value: {
-              comment: commentToMessage({ ...record, seq: 0 }),
-              ...(record.clientTs === undefined ? {} : { clientTs: BigInt(record.clientTs) }),
-              ...(record.meta === undefined ? {} : { meta: record.meta as JsonObject }),
-            },
-          },
-        };
-      }
+      if ("record" in entry) return { streamId, event: { case: "comment", value: loggedCommentOf(entry.record) } };
       return { streamId, event: { case: "comment", value: { comment: commentToMessage({ ...entry.comment, seq: 0 }) } } };
     }
     case "deletion":
@@ -65,6 +82,22 @@ export function logRecordOf(entry: LogEntry | LogEvent): LogRecordInit {
       };
     case "stream_end":
       return { streamId, event: { case: "streamEnd", value: { endedAt: BigInt(entry.endedAt) } } };
+    case "held":
+      return { streamId, event: { case: "held", value: { comment: loggedCommentOf(entry.record), reason: entry.reason, heldAt: BigInt(entry.heldAt) } } };
+    case "held_resolved":
+      return {
+        streamId,
+        event: {
+          case: "heldResolved",
+          value: {
+            commentId: entry.commentId,
+            outcome: OUTCOME_MESSAGES[entry.outcome],
+            resolvedAt: BigInt(entry.resolvedAt),
+            moderatorId: entry.moderatorId,
+            commentSeq: BigInt(entry.commentSeq),
+          },
+        },
+      };
   }
 }
 
@@ -120,6 +153,26 @@ export function eventOfRecord(record: LogRecord, seq: number): LogEvent | undefi
       };
     case "streamEnd":
       return { kind: "stream_end", streamId, seq, endedAt: Number(event.value.endedAt) };
+    case "held": {
+      const record = recordOfLogged(event.value.comment, streamId);
+      if (!record) return undefined;
+      return { kind: "held", streamId, seq, record, reason: event.value.reason, heldAt: Number(event.value.heldAt) };
+    }
+    case "heldResolved": {
+      const r = event.value;
+      const outcome = OUTCOMES.get(r.outcome);
+      if (outcome === undefined) return undefined;
+      return {
+        kind: "held_resolved",
+        streamId,
+        seq,
+        commentId: r.commentId,
+        outcome,
+        resolvedAt: Number(r.resolvedAt),
+        moderatorId: r.moderatorId,
+        commentSeq: Number(r.commentSeq),
+      };
+    }
     default:
       return undefined;
   }

@@ -17,11 +17,53 @@ export interface Stream {
   readonly slowModeS?: number;
   /** When replays last changed (a deletion), ms since the epoch; replay windows are addressed by it. */
   readonly revision?: number;
+  /** Who owns the stream: it names the moderators. Unset for a stream made before owners. */
+  readonly ownerId?: string;
+  /** The users who moderate this stream (besides its owner and scope comments:moderate). */
+  readonly moderators?: readonly string[];
+  /** Terms whose comments are held for review (whole words, case-insensitive, after NFKC). */
+  readonly blockedTerms?: readonly string[];
+  /** Posting needs the token's memberships claim to name the stream (or "*"). */
+  readonly membersOnly?: boolean;
+  /** The same text within {@link UNIQUE_CHAT_WINDOW_MS} of an accepted one is refused. */
+  readonly uniqueChat?: boolean;
+  /** Seconds viewers who are not moderators get each comment late. */
+  readonly delayS?: number;
+}
+
+/** How long unique chat remembers an accepted text. */
+export const UNIQUE_CHAT_WINDOW_MS = 30_000;
+/** The longest delay a stream may set, in seconds. */
+export const MAX_DELAY_S = 10;
+
+/** What a registry keeps of a stream beside its id, title and times; falsy values are left out. */
+export interface StreamModeration {
+  readonly pinned?: Comment | undefined;
+  readonly slowModeS?: number;
+  readonly revision?: number;
+  readonly ownerId?: string | null | undefined;
+  readonly moderators?: readonly string[] | null | undefined;
+  readonly blockedTerms?: readonly string[] | null | undefined;
+  readonly membersOnly?: boolean | null | undefined;
+  readonly uniqueChat?: boolean | null | undefined;
+  readonly delayS?: number | null | undefined;
 }
 
 /** A stream with its moderation fields, each only when set, as registries read them back. */
-export function streamWithModeration(stream: Stream, pinned: Comment | undefined, slowModeS: number, revision: number): Stream {
-  return { ...stream, ...(pinned ? { pinned } : {}), ...(slowModeS > 0 ? { slowModeS } : {}), ...(revision > 0 ? { revision } : {}) };
+export function streamWithModeration(stream: Stream, fields: StreamModeration): Stream {
+  const { pinned, slowModeS, revision, ownerId, moderators, blockedTerms, membersOnly, uniqueChat, delayS } = fields;
+  return {
+    ...stream,
+    ...(pinned ? { pinned } : {}),
+    ...(slowModeS ? { slowModeS } : {}),
+    ...(revision ? { revision } : {}),
+    ...(ownerId ? { ownerId } : {}),
+    ...(moderators && moderators.length > 0 ? { moderators: [...moderators].sort() } : {}),
+    ...(blockedTerms && blockedTerms.length > 0 ? { blockedTerms } : {}),
+    ...(membersOnly ? { membersOnly } : {}),
+    ...(uniqueChat ? { uniqueChat } : {}),
+    ...(delayS ? { delayS } : {}),
+  };
 }
 
 /** Stream ids as the API fixes them; a UUID fits. */
@@ -50,7 +92,7 @@ export function assertStreamId(streamId: string): string {
 }
 
 /** The JSON shape of a stream on the HTTP API (what `GET` adds is the archive's). */
-export type StreamJson = Omit<WireStream, "comment_count">;
+export type StreamJson = Omit<WireStream, "comment_count" | "caller_rank">;
 
 /** Maps a stream to its HTTP JSON shape. */
 export function streamToJson(stream: Stream): StreamJson {
@@ -62,5 +104,9 @@ export function streamToJson(stream: Stream): StreamJson {
     pinned: stream.pinned ? commentToJson(stream.pinned) : null,
     slow_mode_s: stream.slowModeS ?? 0,
     revision: stream.revision ?? 0,
+    owner_id: stream.ownerId ?? null,
+    members_only: stream.membersOnly ?? false,
+    unique_chat: stream.uniqueChat ?? false,
+    delay_s: stream.delayS ?? 0,
   };
 }

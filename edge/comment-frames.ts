@@ -2,6 +2,7 @@ import type { OperatorFunction, SchedulerLike, Subscription } from "rxjs";
 import { Observable, asyncScheduler } from "rxjs";
 import type { Comment } from "../core/comment.js";
 import type { LogEvent, StreamChange } from "../core/log-event.js";
+import { isReviewEvent } from "../core/log-event.js";
 import { viewerEventOf } from "../core/viewer-event.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 import { RateSampler } from "./rate-sampler.js";
@@ -113,7 +114,7 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
       };
       const upstream = source.subscribe({
         next(event) {
-          if (event.kind === "position" || event.kind === "history") return;
+          if (event.kind === "position" || event.kind === "history" || isReviewEvent(event)) return;
           if (event.kind === "reset") {
             flush();
             subscriber.next({ kind: "reset", bytes: Buffer.from(formatReset(event.afterSeq, event.oldestAvailableSeq)) });

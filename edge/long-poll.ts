@@ -2,6 +2,7 @@ import type { Observable } from "rxjs";
 import { Subscription } from "rxjs";
 import type { Comment } from "../core/comment.js";
 import type { LogEvent, StreamChange } from "../core/log-event.js";
+import { isReviewEvent } from "../core/log-event.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
 
 /** Most comments one poll answers with. */
@@ -43,7 +44,7 @@ export function pollOnce(events: Observable<RelayEvent>, timeoutMs: number, sign
     subscription.add(
       events.subscribe({
         next(event) {
-          if (event.kind === "position" || event.kind === "history") return;
+          if (event.kind === "position" || event.kind === "history" || isReviewEvent(event)) return;
           // Nothing is taken past a full answer: the next poll resumes after the last seq answered.
           if (comments.length + changes.length >= MAX_POLL_COMMENTS) return;
           if (event.kind === "reset") reset ??= { afterSeq: event.afterSeq, oldestAvailableSeq: event.oldestAvailableSeq };

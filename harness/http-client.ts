@@ -20,6 +20,8 @@ export function errorCode(response: ApiResponse): string | undefined {
 /** The body of a 202 answer. */
 export interface Accepted {
   readonly comment_id: string;
+  /** "held": kept for review, with no seq (0 here) until approved. */
+  readonly status: "published" | "held";
   readonly seq: number;
   readonly server_ts: number;
   readonly offset_ms: number;

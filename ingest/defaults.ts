@@ -23,6 +23,12 @@ export const DEFAULT_RATE_LIMIT_RULES: RateLimitRules = {
   perClientIp: { ratePerSec: 100, burst: 200 },
   perStream: { ratePerSec: 2_000, burst: 4_000 },
 };
+/** Longest wait for the review service by default (LC_REVIEW_TIMEOUT_MS). */
+export const DEFAULT_REVIEW_TIMEOUT_MS = 250;
+/** Most reviews one ingest process waits for at once by default. */
+export const DEFAULT_REVIEW_MAX_IN_FLIGHT = 1_000;
+/** How long a held comment waits for a moderator by default (LC_HELD_TTL_S). */
+export const DEFAULT_HELD_TTL_S = 900;
 /** Longest slow-mode interval a moderator may set, in seconds. */
 export const MAX_SLOW_MODE_S = 3_600;
 /** Longest ban with a duration, in seconds (a year); a ban without one is permanent. */

@@ -54,11 +54,13 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
             clientAddress: peerAddress(call.getPeer()),
           });
         });
+        if (accepted.status === "held") return { commentId: accepted.commentId, status: accepted.status };
         return {
           commentId: accepted.commentId,
           seq: BigInt(accepted.seq),
           serverTs: BigInt(accepted.serverTs),
           offsetMs: BigInt(accepted.offsetMs),
+          status: accepted.status,
         };
       },
     },
@@ -70,8 +72,10 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
     StreamService,
     {
       async createStream(request, call) {
-        await admin(call.metadata);
-        return { stream: streamToMessage(await streams.create({ streamId: request.streamId || undefined, title: request.title })) };
+        const principal = await admin(call.metadata);
+        return {
+          stream: streamToMessage(await streams.create({ streamId: request.streamId || undefined, title: request.title, ownerId: request.ownerId }, principal)),
+        };
       },
       async endStream(request, call) {
         await admin(call.metadata);

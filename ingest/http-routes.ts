@@ -9,7 +9,7 @@ import type { Authenticator, Principal } from "../core/auth/authenticator.js";
 import { bearerToken, requireScope } from "../core/auth/authenticator.js";
 import { parseCommentInput } from "./comment-input.js";
 import type { CommentIngest } from "./comment-ingest.js";
-import { parseIdempotencyKey } from "./comment-ingest.js";
+import { parseIdempotencyKey, postAnswerToJson } from "./comment-ingest.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
 import type { StreamAdmin } from "./stream-admin.js";
 import { STREAMS_ADMIN_SCOPE } from "../core/auth/scopes.js";
@@ -28,14 +28,18 @@ export interface IngestRoutesOptions {
 export function ingestRoutes(router: Router, options: IngestRoutesOptions): Router {
   const { ingest, streams, authenticator, maxBodyBytes, bodyTimeoutMs, metrics } = options;
   const authenticate = (req: IncomingMessage): Promise<Principal> => authenticator.verify(bearerToken(req.headers.authorization));
-  const admin = async (req: IncomingMessage) => requireScope(await authenticate(req), STREAMS_ADMIN_SCOPE);
+  const admin = async (req: IncomingMessage): Promise<Principal> => {
+    const principal = await authenticate(req);
+    requireScope(principal, STREAMS_ADMIN_SCOPE);
+    return principal;
+  };
 
   return router
     .add("POST", "/v1/streams", async (req, res) => {
-      await admin(req);
+      const principal = await admin(req);
       const body = await readJsonBody(req, maxBodyBytes, bodyTimeoutMs);
       const request = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-      const stream = await streams.create({ streamId: request.stream_id, title: request.title });
+      const stream = await streams.create({ streamId: request.stream_id, title: request.title, ownerId: request.owner_id }, principal);
       sendJson(res, 201, streamToJson(stream), { location: `/v1/streams/${stream.streamId}` });
     })
     .add("POST", "/v1/streams/:id/end", async (req, res, params) => {
@@ -57,11 +61,6 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
           clientAddress: clientAddressOf(req),
         });
       });
-      sendJson(res, 202, {
-        comment_id: accepted.commentId,
-        seq: accepted.seq,
-        server_ts: accepted.serverTs,
-        offset_ms: accepted.offsetMs,
-      });
+      sendJson(res, 202, postAnswerToJson(accepted));
     });
 }

@@ -8,6 +8,9 @@ export class IngestMetrics {
   private readonly rejected: Counter<"reason">;
   /** Seconds from handing a comment to the log until it is durable. */
   readonly appendSeconds: Histogram;
+  private readonly reviewVerdicts: Counter<"verdict">;
+  private readonly reviewFailures: Counter<"cause">;
+  private readonly reviewSeconds: Histogram;
 
   constructor(registry: Registry) {
     this.accepted = new Counter({ name: `${METRIC_PREFIX}comments_accepted_total`, help: "Comments accepted (answered 202).", registers: [registry] });
@@ -23,6 +26,31 @@ export class IngestMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     });
+    this.reviewVerdicts = new Counter({
+      name: `${METRIC_PREFIX}review_verdicts_total`,
+      help: "Comments reviewed by the review hook, by what they became (allow, hold, reject), failures included.",
+      labelNames: ["verdict"],
+      registers: [registry],
+    });
+    this.reviewFailures = new Counter({
+      name: `${METRIC_PREFIX}review_failures_total`,
+      help: "Reviews that failed, by cause (timeout, error, unspecified, overloaded); the post then followed LC_REVIEW_ON_FAILURE.",
+      labelNames: ["cause"],
+      registers: [registry],
+    });
+    this.reviewSeconds = new Histogram({
+      name: `${METRIC_PREFIX}review_duration_seconds`,
+      help: "Time from asking the review hook until its answer, or its failure.",
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+  }
+
+  /** Counts one review. */
+  reviewed(outcome: { verdict: string; failure?: string; seconds: number }): void {
+    this.reviewVerdicts.inc({ verdict: outcome.verdict });
+    if (outcome.failure !== undefined) this.reviewFailures.inc({ cause: outcome.failure });
+    this.reviewSeconds.observe(outcome.seconds);
   }
 
   /** Runs one post and counts it as accepted, or as rejected by the reason it failed with. */

@@ -4,7 +4,7 @@ import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/prot
 import type { Authenticator, Principal } from "../core/auth/authenticator.js";
 import { bearerToken } from "../core/auth/authenticator.js";
 import { toConnectError } from "../core/connect/connect-error.js";
-import { streamToMessage } from "../core/grpc/comment-message.js";
+import { commentToMessage, streamToMessage } from "../core/grpc/comment-message.js";
 import { callPrincipal } from "../core/grpc/call-auth.js";
 import type { GrpcServiceImpl } from "../core/grpc/grpc-service.js";
 import { addGrpcService } from "../core/grpc/grpc-service.js";
@@ -43,6 +43,39 @@ function moderationCalls(moderation: Moderation): ModerationCalls {
     },
     async setSlowMode(request, principal) {
       return { stream: streamToMessage(await moderation.setSlowMode(principal, request.streamId, request.slowModeS)) };
+    },
+    async updateStreamModes(request, principal) {
+      const { slowModeS, membersOnly, uniqueChat, delayS } = request;
+      const modes = { slow_mode_s: slowModeS, members_only: membersOnly, unique_chat: uniqueChat, delay_s: delayS };
+      return { stream: streamToMessage(await moderation.updateModes(principal, request.streamId, modes)) };
+    },
+    async listHeldComments(request, principal) {
+      const held = await moderation.listHeld(principal, request.streamId);
+      return { held: held.map((entry) => ({ comment: commentToMessage({ ...entry.record, seq: 0 }), reason: entry.reason, heldAt: BigInt(entry.heldAt) })) };
+    },
+    async approveHeldComment(request, principal) {
+      return { comment: commentToMessage(await moderation.approve(principal, request.streamId, request.commentId)) };
+    },
+    async denyHeldComment(request, principal) {
+      await moderation.deny(principal, request.streamId, request.commentId);
+      return {};
+    },
+    async getBlockedTerms(request, principal) {
+      return { terms: [...(await moderation.blockedTerms(principal, request.streamId))] };
+    },
+    async setBlockedTerms(request, principal) {
+      return { terms: [...(await moderation.setBlockedTerms(principal, request.streamId, request.terms))] };
+    },
+    async listModerators(request, principal) {
+      const { ownerId, userIds } = await moderation.moderators(principal, request.streamId);
+      return { ownerId: ownerId ?? "", userIds: [...userIds] };
+    },
+    async addModerator(request, principal) {
+      return { userIds: [...(await moderation.addModerator(principal, request.streamId, request.userId))] };
+    },
+    async removeModerator(request, principal) {
+      await moderation.removeModerator(principal, request.streamId, request.userId);
+      return {};
     },
   };
 }

@@ -1,8 +1,16 @@
 import { DEFAULT_MAX_BODY_BYTES } from "../core/http/read-json-body.js";
-import { integerSetting, numberSetting, switchSetting } from "../core/settings.js";
+import { choiceSetting, integerSetting, numberSetting, switchSetting, textSetting } from "../core/settings.js";
 import type { SettingRole, SettingValues } from "../core/settings.js";
 import type { CommentInputLimits } from "./comment-input.js";
-import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_COMMENT_INPUT_LIMITS, DEFAULT_IDEMPOTENCY_TTL_MS, DEFAULT_RATE_LIMIT_RULES } from "./defaults.js";
+import {
+  DEFAULT_APPEND_TIMEOUT_MS,
+  DEFAULT_COMMENT_INPUT_LIMITS,
+  DEFAULT_HELD_TTL_S,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  DEFAULT_RATE_LIMIT_RULES,
+  DEFAULT_REVIEW_MAX_IN_FLIGHT,
+  DEFAULT_REVIEW_TIMEOUT_MS,
+} from "./defaults.js";
 import type { RateLimitRules } from "./rate-limits.js";
 
 const INGEST: readonly SettingRole[] = ["all", "ingest"];
@@ -92,6 +100,53 @@ export const INGEST_SETTINGS = {
     max: 120_000,
     unit: "ms",
     description: "how long a comment may wait for the log before the answer is 503",
+    roles: INGEST,
+  }),
+  reviewUrl: textSetting({
+    variable: "LC_REVIEW_URL",
+    fallback: undefined,
+    pattern: /^https?:\/\/[^\s]+$/,
+    description:
+      "base URL of the platform's review service (CommentReviewService), asked about every comment after bans, slow mode and rate limits; unset: no review hook",
+    roles: INGEST,
+  }),
+  reviewProtocol: choiceSetting({
+    variable: "LC_REVIEW_PROTOCOL",
+    fallback: "connect",
+    choices: ["connect", "grpc"],
+    description: "how the review service is called: `connect` (HTTP/1.1, JSON) or `grpc`",
+    roles: INGEST,
+  }),
+  reviewTimeoutMs: integerSetting({
+    variable: "LC_REVIEW_TIMEOUT_MS",
+    fallback: DEFAULT_REVIEW_TIMEOUT_MS,
+    min: 10,
+    max: 10_000,
+    unit: "ms",
+    description: "longest wait for the review service; past it the post follows LC_REVIEW_ON_FAILURE",
+    roles: INGEST,
+  }),
+  reviewOnFailure: choiceSetting({
+    variable: "LC_REVIEW_ON_FAILURE",
+    fallback: "hold",
+    choices: ["hold", "allow", "reject"],
+    description: "what a post becomes when its review times out, fails, answers no verdict or finds too many reviews in flight",
+    roles: INGEST,
+  }),
+  reviewMaxInFlight: integerSetting({
+    variable: "LC_REVIEW_MAX_IN_FLIGHT",
+    fallback: DEFAULT_REVIEW_MAX_IN_FLIGHT,
+    min: 1,
+    max: 100_000,
+    description: "most reviews one ingest process waits for at once; past it a post follows LC_REVIEW_ON_FAILURE without asking",
+    roles: INGEST,
+  }),
+  heldTtlS: integerSetting({
+    variable: "LC_HELD_TTL_S",
+    fallback: DEFAULT_HELD_TTL_S,
+    min: 10,
+    max: 7 * 24 * 3_600,
+    description: "how long a held comment waits for a moderator; unreviewed, it then counts as denied",
     roles: INGEST,
   }),
 } as const;

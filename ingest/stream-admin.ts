@@ -5,6 +5,8 @@ import { MAX_TITLE_CODE_POINTS, assertStreamId, streamIdFromPath } from "../core
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import { dependency } from "../core/dependency.js";
+import type { Principal } from "../core/auth/authenticator.js";
+import { assertUserId } from "./moderation.js";
 
 /** Creating, ending and reading streams. Callers check the streams:admin scope. */
 export class StreamAdmin {
@@ -15,9 +17,11 @@ export class StreamAdmin {
     private readonly newId: () => string,
   ) {}
 
-  /** Creates a stream that starts now; the id is chosen when not given. */
-  async create(request: { streamId?: unknown; title?: unknown }): Promise<Stream> {
+  /** Creates a stream that starts now; the id is chosen when not given, the owner is the caller when not given. */
+  async create(request: { streamId?: unknown; title?: unknown; ownerId?: unknown }, caller: Principal): Promise<Stream> {
     const { streamId, title } = request;
+    const ownerId = request.ownerId === undefined || request.ownerId === null || request.ownerId === "" ? caller.userId : request.ownerId;
+    assertUserId(ownerId, "owner_id");
     if (streamId !== undefined && streamId !== null && typeof streamId !== "string") {
       throw new LcError("invalid_stream_id", "stream_id must be a string");
     }
@@ -28,7 +32,7 @@ export class StreamAdmin {
       throw new LcError("invalid_argument", `title must be at most ${MAX_TITLE_CODE_POINTS} characters, without control characters`);
     }
     const id = streamId ? assertStreamId(streamId) : this.newId();
-    return this.registry.create({ streamId: id, title: cleanTitle, startedAt: this.clock.now() });
+    return this.registry.create({ streamId: id, title: cleanTitle, startedAt: this.clock.now(), ownerId });
   }
 
   /**

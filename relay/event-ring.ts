@@ -8,11 +8,12 @@ const EVENT_OVERHEAD_BYTES = 200;
 export function approximateEventBytes(event: LogEvent): number {
   if (event.kind === "comment") return approximateCommentBytes(event.comment);
   if (event.kind === "pin" && event.comment) return EVENT_OVERHEAD_BYTES + approximateCommentBytes(event.comment);
+  if (event.kind === "held") return EVENT_OVERHEAD_BYTES + approximateCommentBytes(event.record);
   return EVENT_OVERHEAD_BYTES;
 }
 
 /** Approximate memory a comment holds. */
-function approximateCommentBytes(comment: Comment): number {
+function approximateCommentBytes(comment: Omit<Comment, "seq">): number {
   return EVENT_OVERHEAD_BYTES + 2 * (comment.text.length + comment.username.length + comment.userId.length);
 }
 

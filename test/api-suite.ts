@@ -697,7 +697,7 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           assert.deepEqual(again.json, first.json, "the same answer on repeat");
           const refusals = [
             [await api.request("DELETE", `${postPath(streamId)}/01890000-0000-7000-8000-000000000000`, { token }), 404, "comment_not_found"],
-            [await api.request("DELETE", `${postPath(streamId)}/${kept.comment_id}`, { token: await api.token(user()) }), 403, "permission_denied"],
+            [await api.request("DELETE", `${postPath(streamId)}/${kept.comment_id}`, { token: await api.token(user()) }), 403, "forbidden"],
             [await api.request("DELETE", `${postPath(streamId)}/${kept.comment_id}`), 401, "unauthenticated"],
           ] as const;
           for (const [response, status, code] of refusals) {

@@ -119,11 +119,52 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
     "403": send(method, path, { token: viewer, ...(body === undefined ? {} : { json: body }) }),
     "404": send(method, path.replace(moderated, "nope"), { token: moderator, ...(body === undefined ? {} : { json: body }) }),
   });
+  // Two comments held by a blocked term: one to approve, one to deny.
+  await api.request("PUT", `/v1/streams/${moderated}/blocked_terms`, { token: moderator, json: { terms: ["heldword"] } });
+  const [approvable, deniable] = [await api.post(moderated, "author", "heldword one"), await api.post(moderated, "author", "heldword two")];
+  assert.deepEqual([approvable.status, deniable.status], ["held", "held"]);
+  const held = (id: string, action: string) => `/v1/streams/${moderated}/held/${id}/${action}`;
   return {
     "PATCH /v1/streams/{stream_id}": {
       "200": send("PATCH", `/v1/streams/${moderated}`, { token: moderator, json: { slow_mode_s: 0 } }),
       "400": send("PATCH", `/v1/streams/${moderated}`, { token: moderator, json: { slow_mode_s: -1 } }),
       ...moderation("PATCH", `/v1/streams/${moderated}`, { slow_mode_s: 0 }),
+    },
+    "GET /v1/streams/{stream_id}/held": {
+      "200": send("GET", `/v1/streams/${moderated}/held`, { token: moderator }),
+      ...moderation("GET", `/v1/streams/${moderated}/held`),
+    },
+    "POST /v1/streams/{stream_id}/held/{comment_id}/approve": {
+      "200": send("POST", held(approvable.comment_id, "approve"), { token: moderator }),
+      ...moderation("POST", held(approvable.comment_id, "approve")),
+      "404": send("POST", held(first.comment_id, "approve"), { token: moderator }),
+    },
+    "POST /v1/streams/{stream_id}/held/{comment_id}/deny": {
+      "204": send("POST", held(deniable.comment_id, "deny"), { token: moderator }),
+      ...moderation("POST", held(deniable.comment_id, "deny")),
+      "404": send("POST", held("nope", "deny"), { token: moderator }),
+    },
+    "GET /v1/streams/{stream_id}/blocked_terms": {
+      "200": send("GET", `/v1/streams/${moderated}/blocked_terms`, { token: moderator }),
+      ...moderation("GET", `/v1/streams/${moderated}/blocked_terms`),
+    },
+    "PUT /v1/streams/{stream_id}/blocked_terms": {
+      "200": send("PUT", `/v1/streams/${moderated}/blocked_terms`, { token: moderator, json: { terms: ["heldword"] } }),
+      "400": send("PUT", `/v1/streams/${moderated}/blocked_terms`, { token: moderator, json: { terms: "heldword" } }),
+      ...moderation("PUT", `/v1/streams/${moderated}/blocked_terms`, { terms: [] }),
+    },
+    "GET /v1/streams/{stream_id}/moderators": {
+      "200": send("GET", `/v1/streams/${moderated}/moderators`, { token: admin }),
+      ...moderation("GET", `/v1/streams/${moderated}/moderators`),
+    },
+    "PUT /v1/streams/{stream_id}/moderators/{user_id}": {
+      "200": send("PUT", `/v1/streams/${moderated}/moderators/helper`, { token: admin }),
+      "400": send("PUT", `/v1/streams/${moderated}/moderators/a%20b`, { token: admin }),
+      ...moderation("PUT", `/v1/streams/${moderated}/moderators/helper`),
+    },
+    "DELETE /v1/streams/{stream_id}/moderators/{user_id}": {
+      "204": send("DELETE", `/v1/streams/${moderated}/moderators/helper`, { token: admin }),
+      ...moderation("DELETE", `/v1/streams/${moderated}/moderators/helper`),
     },
     "DELETE /v1/streams/{stream_id}/comments/{comment_id}": {
       "200": send("DELETE", `${comments(moderated)}/${doomed.comment_id}`, { token: moderator }),
@@ -156,7 +197,11 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
       "413": post("/v1/streams", { token: admin, body: tooLarge, headers: { "content-type": "application/json" } }),
       "415": post("/v1/streams", { token: admin, body: "{}", headers: { "content-type": "text/plain" } }),
     },
-    "GET /v1/streams/{stream_id}": { "200": get(`/v1/streams/${streamId}`), "404": get("/v1/streams/nope") },
+    "GET /v1/streams/{stream_id}": {
+      "200": get(`/v1/streams/${streamId}`),
+      "401": get(`/v1/streams/${streamId}`, { authorization: "Bearer not-a-token" }),
+      "404": get("/v1/streams/nope"),
+    },
     "POST /v1/streams/{stream_id}/end": {
       "200": post(`/v1/streams/${await api.createStream()}/end`, { token: admin }),
       "401": post(`/v1/streams/${streamId}/end`, {}),

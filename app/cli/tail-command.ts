@@ -1,3 +1,4 @@
+import { isReviewEvent } from "../../core/log-event.js";
 import { parseArgs } from "node:util";
 import { commentToJson } from "../../core/comment.js";
 import { viewerEventOf } from "../../core/viewer-event.js";
@@ -58,6 +59,8 @@ export async function tailCommand(args: readonly string[], env: Environment): Pr
             afterSeq ??= event.afterSeq;
           } else if (event.kind === "history") {
             return;
+          } else if (isReviewEvent(event)) {
+            afterSeq = event.seq; // held comments are for moderators, not a stream's viewers
           } else if (event.kind !== "reset") {
             afterSeq = event.seq;
             process.stdout.write(JSON.stringify({ ...viewerEventOf(event), seq: event.seq }) + "\n");

@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
 import { createCassandraArchiveStore } from "../../ports/archive-store/cassandra.js";
-import { paginationKey, readEngineConfig, readServerConfig } from "../config.js";
+import { authenticatorFor, paginationKey, readEngineConfig, readServerConfig } from "../config.js";
 import type { RunningRole } from "../engines.js";
 import { openCassandra, openKafkaLog, openStreamRegistry, probes } from "../engines.js";
 import { createRoleMounts, shownHost } from "../../host/role-host.js";
@@ -13,6 +13,7 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
   const config = readServerConfig(env);
   const engines = readEngineConfig(env);
   const key = paginationKey(config, config.jwtSecret);
+  const authenticator = authenticatorFor(config);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog({ ...engines, kafkaFetchLingerMs: config.archiveFetchLingerMs }, "archive", logger);
   const metrics = createMetricsRegistry("archive");
@@ -22,6 +23,7 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
     archive: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs }),
     registry: await openStreamRegistry(cassandra, metrics),
     paginationKey: key,
+    ...(authenticator ? { authenticator } : {}),
     settings: config,
     logger,
     metrics,

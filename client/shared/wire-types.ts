@@ -29,8 +29,43 @@ export interface WireStream {
   readonly slow_mode_s: number;
   /** When replays last changed (a deletion); 0: never. Replay windows are addressed by it. */
   readonly revision: number;
+  /** The user who owns the stream and names its moderators; null for a stream made before owners. */
+  readonly owner_id: string | null;
+  /** Posting needs the token's `memberships` claim to hold the stream id or "*". */
+  readonly members_only: boolean;
+  /** The same text within 30 s of an accepted one is refused with 409 duplicate_text. */
+  readonly unique_chat: boolean;
+  /** Seconds viewers who are not moderators get each comment late (0..10). */
+  readonly delay_s: number;
   /** Comments in the stream's history; `GET /v1/streams/{id}` adds it. */
   readonly comment_count?: number;
+  /** What the caller is on the stream, when `GET /v1/streams/{id}` was sent a token. */
+  readonly caller_rank?: WireStreamRank;
+}
+
+/** What a user is on a stream: scope streams:admin, its owner, its moderator (or scope comments:moderate), anyone else. */
+export type WireStreamRank = "admin" | "owner" | "moderator" | "viewer";
+
+/** The answer to a post: published (with its place in the log), or held for review (no seq yet). */
+export type WirePostAnswer =
+  | { readonly comment_id: string; readonly status: "published"; readonly seq: number; readonly server_ts: number; readonly offset_ms: number }
+  | { readonly comment_id: string; readonly status: "held" };
+
+/** A comment waiting for a moderator: `GET /v1/streams/{id}/held` and the `held_comment` event. */
+export interface WireHeldComment {
+  /** Its seq is 0: it gets one when approved. */
+  readonly comment: WireComment;
+  /** `blocked_term`, or the review hook's reason. */
+  readonly reason: string;
+  readonly held_at: number;
+}
+
+/** How a held comment left the queue: the `held_resolved` event. */
+export interface WireHeldResolution {
+  readonly comment_id: string;
+  readonly outcome: "approved" | "denied" | "expired";
+  /** The published comment's seq, for an approval; else null. */
+  readonly seq: number | null;
 }
 
 /** A change of a stream as viewers receive it over SSE: the event's name and its data. */

@@ -9,7 +9,12 @@ export interface Principal {
   readonly userId: string;
   readonly username: string;
   readonly scopes: ReadonlySet<string>;
+  /** The streams the user is a member of (the `memberships` claim; "*" is every stream), for members-only streams. */
+  readonly memberships?: ReadonlySet<string>;
 }
+
+/** Most entries of the `memberships` claim read; a longer claim is cut there. */
+export const MAX_MEMBERSHIPS = 1_000;
 
 /** Verifies bearer tokens. */
 export interface Authenticator {
@@ -124,15 +129,17 @@ export function createHs256Authenticator(options: Omit<JwtAuthenticatorOptions, 
   return createJwtAuthenticator(options);
 }
 
-/** Reads sub, name and scope from verified claims. */
+/** Reads sub, name, scope and memberships from verified claims. */
 export function principalFromClaims(claims: Record<string, unknown>): Principal {
-  const { sub, name, scope } = claims;
+  const { sub, name, scope, memberships } = claims;
   if (typeof sub !== "string" || sub === "" || sub.length > MAX_USER_ID_LENGTH) {
     throw new LcError("unauthenticated", "token needs a sub claim of 1 to 128 characters");
   }
   const username = typeof name === "string" && name.trim() !== "" ? name.trim().slice(0, MAX_USERNAME_LENGTH) : sub;
   const scopes = new Set(typeof scope === "string" ? scope.split(" ").filter(Boolean) : []);
-  return { userId: sub, username, scopes };
+  if (!Array.isArray(memberships)) return { userId: sub, username, scopes };
+  const streams = memberships.slice(0, MAX_MEMBERSHIPS).filter((m): m is string => typeof m === "string" && m.length > 0 && m.length <= 64);
+  return { userId: sub, username, scopes, memberships: new Set(streams) };
 }
 
 /** Throws `permission_denied` unless the principal holds the scope. */

@@ -47,5 +47,9 @@ export function streamToMessage(stream: Stream): MessageInitShape<typeof StreamS
     ...(stream.pinned ? { pinned: commentToMessage(stream.pinned) } : {}),
     slowModeS: stream.slowModeS ?? 0,
     revision: BigInt(stream.revision ?? 0),
+    ownerId: stream.ownerId ?? "",
+    membersOnly: stream.membersOnly ?? false,
+    uniqueChat: stream.uniqueChat ?? false,
+    delayS: stream.delayS ?? 0,
   };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "vitest";
-import type { ModerationStore } from "./index.js";
+import type { HeldEntry, ModerationStore } from "./index.js";
 
 /** Opens a store; `reopen` opens the same durable state again (an ingest restart). */
 export interface ModerationStoreFixture {
@@ -77,6 +77,69 @@ export function moderationStoreContract(name: string, fixture: () => Promise<Mod
       store = await f.open();
       assert.deepEqual(await store.admitPoster(stream, "troll", 0), { status: "banned", until: null });
       assert.equal(await store.deletedAt(stream, "c1"), 5);
+      await store.close();
+    } finally {
+      await f.dispose();
+    }
+  });
+
+  test(`${name}: should refuse a text accepted on the stream within the window until it is released`, () =>
+    withStore(async (store) => {
+      const [stream, other] = [ids(), ids()];
+      assert.deepEqual(await store.admitPoster(stream, "a", 0, "gooal"), { status: "admitted" });
+      assert.deepEqual(await store.admitPoster(stream, "b", 0, "gooal"), { status: "duplicate_text" });
+      assert.deepEqual(await store.admitPoster(other, "b", 0, "gooal"), { status: "admitted" }, "another stream");
+      assert.deepEqual(await store.admitPoster(stream, "b", 0, "other text"), { status: "admitted" });
+      assert.deepEqual(await store.admitPoster(stream, "b", 0), { status: "admitted" }, "a post not checked for unique chat");
+      // A refused post takes no slot and remembers nothing.
+      await store.ban(stream, "troll", { until: null, reason: "" });
+      assert.deepEqual(await store.admitPoster(stream, "troll", 0, "fresh"), { status: "banned", until: null });
+      assert.deepEqual(await store.admitPoster(stream, "c", 60_000, "fresh"), { status: "admitted" });
+      assert.equal((await store.admitPoster(stream, "c", 60_000, "newer")).status, "slow_mode");
+      assert.deepEqual(await store.admitPoster(stream, "d", 0, "newer"), { status: "admitted" }, "a slowed post remembers nothing");
+      await store.releaseText(stream, "gooal");
+      assert.deepEqual(await store.admitPoster(stream, "b", 0, "gooal"), { status: "admitted" });
+    }));
+
+  test(`${name}: should keep held comments in order until resolved, one outcome winning`, async () => {
+    const f = await fixture();
+    const stream = ids();
+    const entry = (n: number, heldAt: number): HeldEntry => ({
+      record: { commentId: `c${n}`, streamId: stream, userId: "u", username: "U", text: `held ${n}`, serverTs: heldAt, offsetMs: n, meta: { n } },
+      reason: "blocked_term",
+      heldAt,
+    });
+    try {
+      let store = await f.open();
+      await store.hold(entry(2, 2_000));
+      await store.hold(entry(1, 1_000));
+      await store.hold(entry(3, 3_000));
+      await store.hold(entry(3, 3_000)); // a repeat changes nothing
+      await store.close();
+      store = await f.open(); // held comments survive a restart
+      assert.deepEqual(await store.listHeld(stream, 0, 10), [entry(1, 1_000), entry(2, 2_000), entry(3, 3_000)]);
+      assert.deepEqual(await store.listHeld(stream, 1_500, 1), [entry(2, 2_000)], "since a time, bounded");
+      assert.deepEqual(await store.listHeld(ids(), 0, 10), []);
+
+      const [approve, deny] = await Promise.all([store.claimHeld(stream, "c2", "approved", 0), store.claimHeld(stream, "c2", "denied", 0)]);
+      assert.ok((approve === undefined) !== (deny === undefined), "one of two outcomes wins");
+      const winner = approve ? "approved" : "denied";
+      assert.deepEqual(await store.claimHeld(stream, "c2", winner, 0), entry(2, 2_000), "a retry of the winner finds it again");
+      assert.deepEqual(await store.listHeld(stream, 0, 10), [entry(1, 1_000), entry(3, 3_000)], "a claimed comment is no longer listed");
+      await store.forgetHeld(stream, "c2");
+      assert.equal(await store.claimHeld(stream, "c2", winner, 0), undefined, "forgotten");
+      assert.equal(await store.claimHeld(stream, "nope", "approved", 0), undefined);
+
+      // Expiry: only what was held before the cut-off, and an expired one cannot be approved.
+      assert.equal(await store.claimHeld(stream, "c1", "approved", 1_500), undefined, "expired: not approvable");
+      assert.equal(await store.claimHeld(stream, "c3", "expired", 1_500), undefined, "not yet expired");
+      const expired = (await store.expiredHeld(1_500, 100)).filter((e) => e.record.streamId === stream);
+      assert.deepEqual(expired, [entry(1, 1_000)]);
+      assert.deepEqual(await store.claimHeld(stream, "c1", "expired", 1_500), entry(1, 1_000));
+      assert.deepEqual(
+        (await store.expiredHeld(1_500, 100)).filter((e) => e.record.streamId === stream),
+        [],
+      );
       await store.close();
     } finally {
       await f.dispose();

@@ -19,6 +19,12 @@ export async function createCassandraStreamRegistry(client: cassandra.Client): P
     ["pinned", "text"],
     ["slow_mode_s", "int"],
     ["revision", "bigint"],
+    ["owner_id", "text"],
+    ["moderators", "set<text>"],
+    ["blocked_terms", "text"],
+    ["members_only", "boolean"],
+    ["unique_chat", "boolean"],
+    ["delay_s", "int"],
   ] as const) {
     if (existing.has(column)) continue;
     try {
@@ -28,22 +34,32 @@ export async function createCassandraStreamRegistry(client: cassandra.Client): P
       if (!(await columnsOfStreams()).has(column)) throw error;
     }
   }
-  const select = "SELECT stream_id, title, started_at, ended_at, pinned, slow_mode_s, revision FROM streams WHERE stream_id = ?";
+  const select =
+    "SELECT stream_id, title, started_at, ended_at, pinned, slow_mode_s, revision, owner_id, moderators, blocked_terms, members_only, unique_chat, delay_s FROM streams WHERE stream_id = ?";
   const get = async (streamId: string): Promise<Stream | undefined> => {
     const row = (await client.execute(select, [streamId])).first();
     if (!row) return undefined;
     const base = { streamId: row.stream_id as string, title: (row.title as string | null) ?? "", startedAt: Number(row.started_at) };
     const stream = row.ended_at === null ? base : { ...base, endedAt: Number(row.ended_at) };
-    const pinned = row.pinned === null ? undefined : (JSON.parse(row.pinned as string) as Comment);
-    return streamWithModeration(stream, pinned, Number(row.slow_mode_s ?? 0), Number(row.revision ?? 0));
+    return streamWithModeration(stream, {
+      pinned: row.pinned === null ? undefined : (JSON.parse(row.pinned as string) as Comment),
+      slowModeS: Number(row.slow_mode_s ?? 0),
+      revision: Number(row.revision ?? 0),
+      ownerId: row.owner_id as string | null,
+      moderators: row.moderators as string[] | null,
+      blockedTerms: row.blocked_terms === null ? null : (JSON.parse(row.blocked_terms as string) as string[]),
+      membersOnly: row.members_only as boolean | null,
+      uniqueChat: row.unique_chat as boolean | null,
+      delayS: row.delay_s as number | null,
+    });
   };
   return {
     async create(stream) {
-      const result = await client.execute("INSERT INTO streams (stream_id, title, started_at) VALUES (?, ?, ?) IF NOT EXISTS", [
-        stream.streamId,
-        stream.title,
-        stream.startedAt,
-      ]);
+      const result = await client.execute(
+        "INSERT INTO streams (stream_id, title, started_at, owner_id) VALUES (?, ?, ?, ?) IF NOT EXISTS",
+        [stream.streamId, stream.title, stream.startedAt, stream.ownerId ?? null],
+        { prepare: true },
+      );
       if (!result.wasApplied()) throw new LcError("stream_exists", `stream ${stream.streamId} already exists`);
       return stream;
     },
@@ -65,9 +81,26 @@ export async function createCassandraStreamRegistry(client: cassandra.Client): P
         sets.push("slow_mode_s = ?");
         params.push(change.slowModeS);
       }
-      if (change.revision !== undefined) {
-        sets.push("revision = ?");
-        params.push(change.revision);
+      const assignments: [string, unknown][] = [
+        ["revision", change.revision],
+        ["members_only", change.membersOnly],
+        ["unique_chat", change.uniqueChat],
+        ["delay_s", change.delayS],
+        ["blocked_terms", change.blockedTerms === undefined ? undefined : JSON.stringify(change.blockedTerms)],
+      ];
+      for (const [column, value] of assignments) {
+        if (value === undefined) continue;
+        sets.push(`${column} = ?`);
+        params.push(value);
+      }
+      // A set's own addition and removal: two processes naming moderators at once keep both.
+      if (change.addModerator !== undefined) {
+        sets.push("moderators = moderators + ?");
+        params.push([change.addModerator]);
+      }
+      if (change.removeModerator !== undefined) {
+        sets.push("moderators = moderators - ?");
+        params.push([change.removeModerator]);
       }
       if (sets.length > 0) await client.execute(`UPDATE streams SET ${sets.join(", ")} WHERE stream_id = ?`, [...params, streamId], { prepare: true });
       return get(streamId);

@@ -48,4 +48,34 @@ export function streamRegistryContract(name: string, open: () => Promise<{ regis
       await dispose();
     }
   });
+
+  test(`${name}: should keep the owner, the modes, the blocked terms and the moderators named at once`, async () => {
+    const { registry, dispose } = await open();
+    const id = `s${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      await registry.create({ streamId: id, title: "Cup", startedAt: 1000, ownerId: "owner-1" });
+      assert.deepEqual(await registry.get(id), { streamId: id, title: "Cup", startedAt: 1000, ownerId: "owner-1" });
+      const changed = await registry.update(id, { membersOnly: true, uniqueChat: true, delayS: 5, blockedTerms: ["spoiler", "Ｆｏｏ"] });
+      assert.deepEqual(changed, {
+        streamId: id,
+        title: "Cup",
+        startedAt: 1000,
+        ownerId: "owner-1",
+        membersOnly: true,
+        uniqueChat: true,
+        delayS: 5,
+        blockedTerms: ["spoiler", "Ｆｏｏ"],
+      });
+      await Promise.all(["m1", "m2", "m3"].map((userId) => registry.update(id, { addModerator: userId })));
+      assert.deepEqual((await registry.get(id))?.moderators, ["m1", "m2", "m3"]);
+      await registry.update(id, { removeModerator: "m2", addModerator: "m4" });
+      await registry.update(id, { membersOnly: false, delayS: 0, blockedTerms: [] });
+      const after = await registry.get(id);
+      assert.deepEqual(after?.moderators, ["m1", "m3", "m4"]);
+      assert.deepEqual([after?.membersOnly, after?.uniqueChat, after?.delayS, after?.blockedTerms], [undefined, true, undefined, undefined]);
+    } finally {
+      await registry.close();
+      await dispose();
+    }
+  });
 }

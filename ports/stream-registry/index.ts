@@ -8,15 +8,25 @@ export interface StreamUpdate {
   readonly slowModeS?: number;
   /** The time of the last change to what replays show (a deletion): replay windows are addressed by it. */
   readonly revision?: number;
+  readonly membersOnly?: boolean;
+  readonly uniqueChat?: boolean;
+  readonly delayS?: number;
+  /** Replaces the blocked terms. */
+  readonly blockedTerms?: readonly string[];
+  /** Names a moderator; atomic against other changes of the list. */
+  readonly addModerator?: string;
+  /** Removes a moderator; atomic against other changes of the list. */
+  readonly removeModerator?: string;
 }
 
 /**
  * The registry of streams: which exist, when each started (the zero of its video timeline)
  * and whether it has ended.
  *
- * Guarantees: `create` fails with `stream_exists` for a taken id; `end` is idempotent and
- * keeps the first end time; `get` answers undefined for an unknown id; `update` changes only
- * the fields it is given and answers undefined for an unknown id.
+ * Guarantees: `create` fails with `stream_exists` for a taken id and keeps the owner it is
+ * given; `end` is idempotent and keeps the first end time; `get` answers undefined for an
+ * unknown id; `update` changes only the fields it is given and answers undefined for an
+ * unknown id; two processes naming moderators at once both keep theirs.
  */
 export interface StreamRegistry {
   create(stream: Stream): Promise<Stream>;

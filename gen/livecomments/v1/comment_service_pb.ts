@@ -11,7 +11,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/comment_service.proto.
  */
 export const file_livecomments_v1_comment_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVsaXZlY29tbWVudHMvdjEvY29tbWVudF9zZXJ2aWNlLnByb3RvEg9saXZlY29tbWVudHMudjEimwEKElBvc3RDb21tZW50UmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDAoEdGV4dBgCIAEoCRIWCgljbGllbnRfdHMYAyABKANIAIgBARIlCgRtZXRhGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIXCg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCDAoKX2NsaWVudF90cyJcChNQb3N0Q29tbWVudFJlc3BvbnNlEhIKCmNvbW1lbnRfaWQYASABKAkSCwoDc2VxGAIgASgDEhEKCXNlcnZlcl90cxgDIAEoAxIRCglvZmZzZXRfbXMYBCABKAMyagoOQ29tbWVudFNlcnZpY2USWAoLUG9zdENvbW1lbnQSIy5saXZlY29tbWVudHMudjEuUG9zdENvbW1lbnRSZXF1ZXN0GiQubGl2ZWNvbW1lbnRzLnYxLlBvc3RDb21tZW50UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct]);
+  fileDesc("CiVsaXZlY29tbWVudHMvdjEvY29tbWVudF9zZXJ2aWNlLnByb3RvEg9saXZlY29tbWVudHMudjEimwEKElBvc3RDb21tZW50UmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDAoEdGV4dBgCIAEoCRIWCgljbGllbnRfdHMYAyABKANIAIgBARIlCgRtZXRhGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIXCg9pZGVtcG90ZW5jeV9rZXkYBSABKAlCDAoKX2NsaWVudF90cyJsChNQb3N0Q29tbWVudFJlc3BvbnNlEhIKCmNvbW1lbnRfaWQYASABKAkSCwoDc2VxGAIgASgDEhEKCXNlcnZlcl90cxgDIAEoAxIRCglvZmZzZXRfbXMYBCABKAMSDgoGc3RhdHVzGAUgASgJMmoKDkNvbW1lbnRTZXJ2aWNlElgKC1Bvc3RDb21tZW50EiMubGl2ZWNvbW1lbnRzLnYxLlBvc3RDb21tZW50UmVxdWVzdBokLmxpdmVjb21tZW50cy52MS5Qb3N0Q29tbWVudFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct]);
 
 /**
  * @generated from message livecomments.v1.PostCommentRequest
@@ -79,6 +79,14 @@ export type PostCommentResponse = Message<"livecomments.v1.PostCommentResponse">
    * @generated from field: int64 offset_ms = 4;
    */
   offsetMs: bigint;
+
+  /**
+   * "published", or "held": kept out of view until a moderator approves it, when it gets its
+   * seq (seq is 0 until then).
+   *
+   * @generated from field: string status = 5;
+   */
+  status: string;
 };
 
 /**
@@ -96,7 +104,9 @@ export const PostCommentResponseSchema: GenMessage<PostCommentResponse> = /*@__P
  */
 export const CommentService: GenService<{
   /**
-   * Appends a comment to the durable log. Answers only once the log holds it.
+   * Appends a comment to the durable log. Answers only once the log holds it: published (with
+   * its seq), or held for review (the stream's blocked terms or the review hook; no seq yet).
+   * Refused by the review hook: PERMISSION_DENIED with the hook's reason.
    *
    * @generated from rpc livecomments.v1.CommentService.PostComment
    */

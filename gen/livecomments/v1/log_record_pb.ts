@@ -2,8 +2,8 @@
 // @generated from file livecomments/v1/log_record.proto (package livecomments.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { Comment } from "./comment_pb.js";
 import { file_livecomments_v1_comment } from "./comment_pb.js";
@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/log_record.proto.
  */
 export const file_livecomments_v1_log_record: GenFile = /*@__PURE__*/
-  fileDesc("CiBsaXZlY29tbWVudHMvdjEvbG9nX3JlY29yZC5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxIqMCCglMb2dSZWNvcmQSEQoJc3RyZWFtX2lkGAEgASgJEjEKB2NvbW1lbnQYAiABKAsyHi5saXZlY29tbWVudHMudjEuTG9nZ2VkQ29tbWVudEgAEjQKCGRlbGV0aW9uGAMgASgLMiAubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnREZWxldGlvbkgAEikKA3BpbhgEIAEoCzIaLmxpdmVjb21tZW50cy52MS5QaW5DaGFuZ2VIABI0CglzbG93X21vZGUYBSABKAsyHy5saXZlY29tbWVudHMudjEuU2xvd01vZGVDaGFuZ2VIABIwCgpzdHJlYW1fZW5kGAYgASgLMhoubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbUVuZEgAQgcKBWV2ZW50IocBCg1Mb2dnZWRDb21tZW50EikKB2NvbW1lbnQYASABKAsyGC5saXZlY29tbWVudHMudjEuQ29tbWVudBIWCgljbGllbnRfdHMYAiABKANIAIgBARIlCgRtZXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIMCgpfY2xpZW50X3RzIncKD0NvbW1lbnREZWxldGlvbhISCgpjb21tZW50X2lkGAEgASgJEhIKCmRlbGV0ZWRfYXQYAiABKAMSEQoJb2Zmc2V0X21zGAMgASgDEhMKC2NvbW1lbnRfc2VxGAQgASgDEhQKDG1vZGVyYXRvcl9pZBgFIAEoCSJgCglQaW5DaGFuZ2USKQoHY29tbWVudBgBIAEoCzIYLmxpdmVjb21tZW50cy52MS5Db21tZW50EhIKCmNoYW5nZWRfYXQYAiABKAMSFAoMbW9kZXJhdG9yX2lkGAMgASgJIk8KDlNsb3dNb2RlQ2hhbmdlEhMKC3Nsb3dfbW9kZV9zGAEgASgFEhIKCmNoYW5nZWRfYXQYAiABKAMSFAoMbW9kZXJhdG9yX2lkGAMgASgJIh0KCVN0cmVhbUVuZBIQCghlbmRlZF9hdBgBIAEoAyJKCg9TZXF1ZW5jZWRSZWNvcmQSCwoDc2VxGAEgASgDEioKBnJlY29yZBgCIAEoCzIaLmxpdmVjb21tZW50cy52MS5Mb2dSZWNvcmQiZgoNUHViU3ViTWVzc2FnZRIVCghwcmV2X3NlcRgBIAEoA0gAiAEBEjEKB3JlY29yZHMYAiADKAsyIC5saXZlY29tbWVudHMudjEuU2VxdWVuY2VkUmVjb3JkQgsKCV9wcmV2X3NlcWIGcHJvdG8z", [file_google_protobuf_struct, file_livecomments_v1_comment]);
+  fileDesc("CiBsaXZlY29tbWVudHMvdjEvbG9nX3JlY29yZC5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxIosDCglMb2dSZWNvcmQSEQoJc3RyZWFtX2lkGAEgASgJEjEKB2NvbW1lbnQYAiABKAsyHi5saXZlY29tbWVudHMudjEuTG9nZ2VkQ29tbWVudEgAEjQKCGRlbGV0aW9uGAMgASgLMiAubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnREZWxldGlvbkgAEikKA3BpbhgEIAEoCzIaLmxpdmVjb21tZW50cy52MS5QaW5DaGFuZ2VIABI0CglzbG93X21vZGUYBSABKAsyHy5saXZlY29tbWVudHMudjEuU2xvd01vZGVDaGFuZ2VIABIwCgpzdHJlYW1fZW5kGAYgASgLMhoubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbUVuZEgAEiwKBGhlbGQYByABKAsyHC5saXZlY29tbWVudHMudjEuSGVsZENvbW1lbnRIABI4Cg1oZWxkX3Jlc29sdmVkGAggASgLMh8ubGl2ZWNvbW1lbnRzLnYxLkhlbGRSZXNvbHV0aW9uSABCBwoFZXZlbnQihwEKDUxvZ2dlZENvbW1lbnQSKQoHY29tbWVudBgBIAEoCzIYLmxpdmVjb21tZW50cy52MS5Db21tZW50EhYKCWNsaWVudF90cxgCIAEoA0gAiAEBEiUKBG1ldGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgwKCl9jbGllbnRfdHMidwoPQ29tbWVudERlbGV0aW9uEhIKCmNvbW1lbnRfaWQYASABKAkSEgoKZGVsZXRlZF9hdBgCIAEoAxIRCglvZmZzZXRfbXMYAyABKAMSEwoLY29tbWVudF9zZXEYBCABKAMSFAoMbW9kZXJhdG9yX2lkGAUgASgJImAKCVBpbkNoYW5nZRIpCgdjb21tZW50GAEgASgLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQSEgoKY2hhbmdlZF9hdBgCIAEoAxIUCgxtb2RlcmF0b3JfaWQYAyABKAkiTwoOU2xvd01vZGVDaGFuZ2USEwoLc2xvd19tb2RlX3MYASABKAUSEgoKY2hhbmdlZF9hdBgCIAEoAxIUCgxtb2RlcmF0b3JfaWQYAyABKAkiHQoJU3RyZWFtRW5kEhAKCGVuZGVkX2F0GAEgASgDIl8KC0hlbGRDb21tZW50Ei8KB2NvbW1lbnQYASABKAsyHi5saXZlY29tbWVudHMudjEuTG9nZ2VkQ29tbWVudBIOCgZyZWFzb24YAiABKAkSDwoHaGVsZF9hdBgDIAEoAyKTAQoOSGVsZFJlc29sdXRpb24SEgoKY29tbWVudF9pZBgBIAEoCRItCgdvdXRjb21lGAIgASgOMhwubGl2ZWNvbW1lbnRzLnYxLkhlbGRPdXRjb21lEhMKC3Jlc29sdmVkX2F0GAMgASgDEhQKDG1vZGVyYXRvcl9pZBgEIAEoCRITCgtjb21tZW50X3NlcRgFIAEoAyJKCg9TZXF1ZW5jZWRSZWNvcmQSCwoDc2VxGAEgASgDEioKBnJlY29yZBgCIAEoCzIaLmxpdmVjb21tZW50cy52MS5Mb2dSZWNvcmQiZgoNUHViU3ViTWVzc2FnZRIVCghwcmV2X3NlcRgBIAEoA0gAiAEBEjEKB3JlY29yZHMYAiADKAsyIC5saXZlY29tbWVudHMudjEuU2VxdWVuY2VkUmVjb3JkQgsKCV9wcmV2X3NlcSp5CgtIZWxkT3V0Y29tZRIcChhIRUxEX09VVENPTUVfVU5TUEVDSUZJRUQQABIZChVIRUxEX09VVENPTUVfQVBQUk9WRUQQARIXChNIRUxEX09VVENPTUVfREVOSUVEEAISGAoUSEVMRF9PVVRDT01FX0VYUElSRUQQA2IGcHJvdG8z", [file_google_protobuf_struct, file_livecomments_v1_comment]);
 
 /**
  * One event of a stream, as the durable log holds it (the Kafka message value, a row of the
@@ -61,6 +61,18 @@ export type LogRecord = Message<"livecomments.v1.LogRecord"> & {
      */
     value: StreamEnd;
     case: "streamEnd";
+  } | {
+    /**
+     * @generated from field: livecomments.v1.HeldComment held = 7;
+     */
+    value: HeldComment;
+    case: "held";
+  } | {
+    /**
+     * @generated from field: livecomments.v1.HeldResolution held_resolved = 8;
+     */
+    value: HeldResolution;
+    case: "heldResolved";
   } | { case: undefined; value?: undefined };
 };
 
@@ -225,6 +237,82 @@ export const StreamEndSchema: GenMessage<StreamEnd> = /*@__PURE__*/
   messageDesc(file_livecomments_v1_log_record, 5);
 
 /**
+ * A comment kept out of view for review (by the stream's blocked terms or the review hook).
+ * Viewers never get it; the stream's moderators do, and the firehose carries it. It has no
+ * seq of its own: approved, it is appended again as a LoggedComment, which gives it one.
+ *
+ * @generated from message livecomments.v1.HeldComment
+ */
+export type HeldComment = Message<"livecomments.v1.HeldComment"> & {
+  /**
+   * @generated from field: livecomments.v1.LoggedComment comment = 1;
+   */
+  comment?: LoggedComment | undefined;
+
+  /**
+   * blocked_term, or the review hook's reason.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 held_at = 3;
+   */
+  heldAt: bigint;
+};
+
+/**
+ * Describes the message livecomments.v1.HeldComment.
+ * Use `create(HeldCommentSchema)` to create a new message.
+ */
+export const HeldCommentSchema: GenMessage<HeldComment> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_log_record, 6);
+
+/**
+ * @generated from message livecomments.v1.HeldResolution
+ */
+export type HeldResolution = Message<"livecomments.v1.HeldResolution"> & {
+  /**
+   * @generated from field: string comment_id = 1;
+   */
+  commentId: string;
+
+  /**
+   * @generated from field: livecomments.v1.HeldOutcome outcome = 2;
+   */
+  outcome: HeldOutcome;
+
+  /**
+   * @generated from field: int64 resolved_at = 3;
+   */
+  resolvedAt: bigint;
+
+  /**
+   * Empty for an expiry.
+   *
+   * @generated from field: string moderator_id = 4;
+   */
+  moderatorId: string;
+
+  /**
+   * The published comment's seq, for an approval.
+   *
+   * @generated from field: int64 comment_seq = 5;
+   */
+  commentSeq: bigint;
+};
+
+/**
+ * Describes the message livecomments.v1.HeldResolution.
+ * Use `create(HeldResolutionSchema)` to create a new message.
+ */
+export const HeldResolutionSchema: GenMessage<HeldResolution> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_log_record, 7);
+
+/**
  * A record with its position in the stream's log.
  *
  * @generated from message livecomments.v1.SequencedRecord
@@ -246,7 +334,7 @@ export type SequencedRecord = Message<"livecomments.v1.SequencedRecord"> & {
  * Use `create(SequencedRecordSchema)` to create a new message.
  */
 export const SequencedRecordSchema: GenMessage<SequencedRecord> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_log_record, 6);
+  messageDesc(file_livecomments_v1_log_record, 8);
 
 /**
  * A message on the Redis channel comments:<stream_id>: the next records of the stream, and the
@@ -272,5 +360,42 @@ export type PubSubMessage = Message<"livecomments.v1.PubSubMessage"> & {
  * Use `create(PubSubMessageSchema)` to create a new message.
  */
 export const PubSubMessageSchema: GenMessage<PubSubMessage> = /*@__PURE__*/
-  messageDesc(file_livecomments_v1_log_record, 7);
+  messageDesc(file_livecomments_v1_log_record, 9);
+
+/**
+ * How a held comment left the queue.
+ *
+ * @generated from enum livecomments.v1.HeldOutcome
+ */
+export enum HeldOutcome {
+  /**
+   * @generated from enum value: HELD_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A moderator published it; it was appended as a LoggedComment first.
+   *
+   * @generated from enum value: HELD_OUTCOME_APPROVED = 1;
+   */
+  APPROVED = 1,
+
+  /**
+   * @generated from enum value: HELD_OUTCOME_DENIED = 2;
+   */
+  DENIED = 2,
+
+  /**
+   * Nobody reviewed it within LC_HELD_TTL_S: it counts as denied.
+   *
+   * @generated from enum value: HELD_OUTCOME_EXPIRED = 3;
+   */
+  EXPIRED = 3,
+}
+
+/**
+ * Describes the enum livecomments.v1.HeldOutcome.
+ */
+export const HeldOutcomeSchema: GenEnum<HeldOutcome> = /*@__PURE__*/
+  enumDesc(file_livecomments_v1_log_record, 0);
 

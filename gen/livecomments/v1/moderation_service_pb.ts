@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Comment } from "./comment_pb.js";
+import { file_livecomments_v1_comment } from "./comment_pb.js";
 import type { Stream } from "./stream_service_pb.js";
 import { file_livecomments_v1_stream_service } from "./stream_service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/moderation_service.proto.
  */
 export const file_livecomments_v1_moderation_service: GenFile = /*@__PURE__*/
-  fileDesc("CihsaXZlY29tbWVudHMvdjEvbW9kZXJhdGlvbl9zZXJ2aWNlLnByb3RvEg9saXZlY29tbWVudHMudjEiPQoURGVsZXRlQ29tbWVudFJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEhIKCmNvbW1lbnRfaWQYAiABKAkiPwoVRGVsZXRlQ29tbWVudFJlc3BvbnNlEhIKCmNvbW1lbnRfaWQYASABKAkSEgoKZGVsZXRlZF9hdBgCIAEoAyI6ChFQaW5Db21tZW50UmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSEgoKY29tbWVudF9pZBgCIAEoCSI9ChJQaW5Db21tZW50UmVzcG9uc2USJwoGc3RyZWFtGAEgASgLMhcubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbSIoChNVbnBpbkNvbW1lbnRSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSIWChRVbnBpbkNvbW1lbnRSZXNwb25zZSJsCg5CYW5Vc2VyUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIXCgpkdXJhdGlvbl9zGAMgASgDSACIAQESDgoGcmVhc29uGAQgASgJQg0KC19kdXJhdGlvbl9zIkAKD0JhblVzZXJSZXNwb25zZRIPCgd1c2VyX2lkGAEgASgJEhIKBXVudGlsGAIgASgDSACIAQFCCAoGX3VudGlsIjYKEFVuYmFuVXNlclJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkiEwoRVW5iYW5Vc2VyUmVzcG9uc2UiPAoSU2V0U2xvd01vZGVSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCRITCgtzbG93X21vZGVfcxgCIAEoBSI+ChNTZXRTbG93TW9kZVJlc3BvbnNlEicKBnN0cmVhbRgBIAEoCzIXLmxpdmVjb21tZW50cy52MS5TdHJlYW0yowQKEU1vZGVyYXRpb25TZXJ2aWNlEl4KDURlbGV0ZUNvbW1lbnQSJS5saXZlY29tbWVudHMudjEuRGVsZXRlQ29tbWVudFJlcXVlc3QaJi5saXZlY29tbWVudHMudjEuRGVsZXRlQ29tbWVudFJlc3BvbnNlElUKClBpbkNvbW1lbnQSIi5saXZlY29tbWVudHMudjEuUGluQ29tbWVudFJlcXVlc3QaIy5saXZlY29tbWVudHMudjEuUGluQ29tbWVudFJlc3BvbnNlElsKDFVucGluQ29tbWVudBIkLmxpdmVjb21tZW50cy52MS5VbnBpbkNvbW1lbnRSZXF1ZXN0GiUubGl2ZWNvbW1lbnRzLnYxLlVucGluQ29tbWVudFJlc3BvbnNlEkwKB0JhblVzZXISHy5saXZlY29tbWVudHMudjEuQmFuVXNlclJlcXVlc3QaIC5saXZlY29tbWVudHMudjEuQmFuVXNlclJlc3BvbnNlElIKCVVuYmFuVXNlchIhLmxpdmVjb21tZW50cy52MS5VbmJhblVzZXJSZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLlVuYmFuVXNlclJlc3BvbnNlElgKC1NldFNsb3dNb2RlEiMubGl2ZWNvbW1lbnRzLnYxLlNldFNsb3dNb2RlUmVxdWVzdBokLmxpdmVjb21tZW50cy52MS5TZXRTbG93TW9kZVJlc3BvbnNlYgZwcm90bzM", [file_livecomments_v1_stream_service]);
+  fileDesc("CihsaXZlY29tbWVudHMvdjEvbW9kZXJhdGlvbl9zZXJ2aWNlLnByb3RvEg9saXZlY29tbWVudHMudjEiPQoURGVsZXRlQ29tbWVudFJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEhIKCmNvbW1lbnRfaWQYAiABKAkiPwoVRGVsZXRlQ29tbWVudFJlc3BvbnNlEhIKCmNvbW1lbnRfaWQYASABKAkSEgoKZGVsZXRlZF9hdBgCIAEoAyI6ChFQaW5Db21tZW50UmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSEgoKY29tbWVudF9pZBgCIAEoCSI9ChJQaW5Db21tZW50UmVzcG9uc2USJwoGc3RyZWFtGAEgASgLMhcubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbSIoChNVbnBpbkNvbW1lbnRSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSIWChRVbnBpbkNvbW1lbnRSZXNwb25zZSJsCg5CYW5Vc2VyUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIXCgpkdXJhdGlvbl9zGAMgASgDSACIAQESDgoGcmVhc29uGAQgASgJQg0KC19kdXJhdGlvbl9zIkAKD0JhblVzZXJSZXNwb25zZRIPCgd1c2VyX2lkGAEgASgJEhIKBXVudGlsGAIgASgDSACIAQFCCAoGX3VudGlsIjYKEFVuYmFuVXNlclJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkiEwoRVW5iYW5Vc2VyUmVzcG9uc2UiPAoSU2V0U2xvd01vZGVSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCRITCgtzbG93X21vZGVfcxgCIAEoBSI+ChNTZXRTbG93TW9kZVJlc3BvbnNlEicKBnN0cmVhbRgBIAEoCzIXLmxpdmVjb21tZW50cy52MS5TdHJlYW0izwEKGFVwZGF0ZVN0cmVhbU1vZGVzUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSGAoLc2xvd19tb2RlX3MYAiABKAVIAIgBARIZCgxtZW1iZXJzX29ubHkYAyABKAhIAYgBARIYCgt1bmlxdWVfY2hhdBgEIAEoCEgCiAEBEhQKB2RlbGF5X3MYBSABKAVIA4gBAUIOCgxfc2xvd19tb2RlX3NCDwoNX21lbWJlcnNfb25seUIOCgxfdW5pcXVlX2NoYXRCCgoIX2RlbGF5X3MiRAoZVXBkYXRlU3RyZWFtTW9kZXNSZXNwb25zZRInCgZzdHJlYW0YASABKAsyFy5saXZlY29tbWVudHMudjEuU3RyZWFtIlsKDVF1ZXVlZENvbW1lbnQSKQoHY29tbWVudBgBIAEoCzIYLmxpdmVjb21tZW50cy52MS5Db21tZW50Eg4KBnJlYXNvbhgCIAEoCRIPCgdoZWxkX2F0GAMgASgDIiwKF0xpc3RIZWxkQ29tbWVudHNSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSJIChhMaXN0SGVsZENvbW1lbnRzUmVzcG9uc2USLAoEaGVsZBgBIAMoCzIeLmxpdmVjb21tZW50cy52MS5RdWV1ZWRDb21tZW50IkIKGUFwcHJvdmVIZWxkQ29tbWVudFJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEhIKCmNvbW1lbnRfaWQYAiABKAkiRwoaQXBwcm92ZUhlbGRDb21tZW50UmVzcG9uc2USKQoHY29tbWVudBgBIAEoCzIYLmxpdmVjb21tZW50cy52MS5Db21tZW50Ij8KFkRlbnlIZWxkQ29tbWVudFJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEhIKCmNvbW1lbnRfaWQYAiABKAkiGQoXRGVueUhlbGRDb21tZW50UmVzcG9uc2UiKwoWR2V0QmxvY2tlZFRlcm1zUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkiKAoXR2V0QmxvY2tlZFRlcm1zUmVzcG9uc2USDQoFdGVybXMYASADKAkiOgoWU2V0QmxvY2tlZFRlcm1zUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDQoFdGVybXMYAiADKAkiKAoXU2V0QmxvY2tlZFRlcm1zUmVzcG9uc2USDQoFdGVybXMYASADKAkiKgoVTGlzdE1vZGVyYXRvcnNSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSI8ChZMaXN0TW9kZXJhdG9yc1Jlc3BvbnNlEhAKCG93bmVyX2lkGAEgASgJEhAKCHVzZXJfaWRzGAIgAygJIjkKE0FkZE1vZGVyYXRvclJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkiKAoUQWRkTW9kZXJhdG9yUmVzcG9uc2USEAoIdXNlcl9pZHMYASADKAkiPAoWUmVtb3ZlTW9kZXJhdG9yUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIZChdSZW1vdmVNb2RlcmF0b3JSZXNwb25zZTK/CwoRTW9kZXJhdGlvblNlcnZpY2USXgoNRGVsZXRlQ29tbWVudBIlLmxpdmVjb21tZW50cy52MS5EZWxldGVDb21tZW50UmVxdWVzdBomLmxpdmVjb21tZW50cy52MS5EZWxldGVDb21tZW50UmVzcG9uc2USVQoKUGluQ29tbWVudBIiLmxpdmVjb21tZW50cy52MS5QaW5Db21tZW50UmVxdWVzdBojLmxpdmVjb21tZW50cy52MS5QaW5Db21tZW50UmVzcG9uc2USWwoMVW5waW5Db21tZW50EiQubGl2ZWNvbW1lbnRzLnYxLlVucGluQ29tbWVudFJlcXVlc3QaJS5saXZlY29tbWVudHMudjEuVW5waW5Db21tZW50UmVzcG9uc2USTAoHQmFuVXNlchIfLmxpdmVjb21tZW50cy52MS5CYW5Vc2VyUmVxdWVzdBogLmxpdmVjb21tZW50cy52MS5CYW5Vc2VyUmVzcG9uc2USUgoJVW5iYW5Vc2VyEiEubGl2ZWNvbW1lbnRzLnYxLlVuYmFuVXNlclJlcXVlc3QaIi5saXZlY29tbWVudHMudjEuVW5iYW5Vc2VyUmVzcG9uc2USWAoLU2V0U2xvd01vZGUSIy5saXZlY29tbWVudHMudjEuU2V0U2xvd01vZGVSZXF1ZXN0GiQubGl2ZWNvbW1lbnRzLnYxLlNldFNsb3dNb2RlUmVzcG9uc2USagoRVXBkYXRlU3RyZWFtTW9kZXMSKS5saXZlY29tbWVudHMudjEuVXBkYXRlU3RyZWFtTW9kZXNSZXF1ZXN0GioubGl2ZWNvbW1lbnRzLnYxLlVwZGF0ZVN0cmVhbU1vZGVzUmVzcG9uc2USZwoQTGlzdEhlbGRDb21tZW50cxIoLmxpdmVjb21tZW50cy52MS5MaXN0SGVsZENvbW1lbnRzUmVxdWVzdBopLmxpdmVjb21tZW50cy52MS5MaXN0SGVsZENvbW1lbnRzUmVzcG9uc2USbQoSQXBwcm92ZUhlbGRDb21tZW50EioubGl2ZWNvbW1lbnRzLnYxLkFwcHJvdmVIZWxkQ29tbWVudFJlcXVlc3QaKy5saXZlY29tbWVudHMudjEuQXBwcm92ZUhlbGRDb21tZW50UmVzcG9uc2USZAoPRGVueUhlbGRDb21tZW50EicubGl2ZWNvbW1lbnRzLnYxLkRlbnlIZWxkQ29tbWVudFJlcXVlc3QaKC5saXZlY29tbWVudHMudjEuRGVueUhlbGRDb21tZW50UmVzcG9uc2USZAoPR2V0QmxvY2tlZFRlcm1zEicubGl2ZWNvbW1lbnRzLnYxLkdldEJsb2NrZWRUZXJtc1JlcXVlc3QaKC5saXZlY29tbWVudHMudjEuR2V0QmxvY2tlZFRlcm1zUmVzcG9uc2USZAoPU2V0QmxvY2tlZFRlcm1zEicubGl2ZWNvbW1lbnRzLnYxLlNldEJsb2NrZWRUZXJtc1JlcXVlc3QaKC5saXZlY29tbWVudHMudjEuU2V0QmxvY2tlZFRlcm1zUmVzcG9uc2USYQoOTGlzdE1vZGVyYXRvcnMSJi5saXZlY29tbWVudHMudjEuTGlzdE1vZGVyYXRvcnNSZXF1ZXN0GicubGl2ZWNvbW1lbnRzLnYxLkxpc3RNb2RlcmF0b3JzUmVzcG9uc2USWwoMQWRkTW9kZXJhdG9yEiQubGl2ZWNvbW1lbnRzLnYxLkFkZE1vZGVyYXRvclJlcXVlc3QaJS5saXZlY29tbWVudHMudjEuQWRkTW9kZXJhdG9yUmVzcG9uc2USZAoPUmVtb3ZlTW9kZXJhdG9yEicubGl2ZWNvbW1lbnRzLnYxLlJlbW92ZU1vZGVyYXRvclJlcXVlc3QaKC5saXZlY29tbWVudHMudjEuUmVtb3ZlTW9kZXJhdG9yUmVzcG9uc2ViBnByb3RvMw", [file_livecomments_v1_comment, file_livecomments_v1_stream_service]);
 
 /**
  * @generated from message livecomments.v1.DeleteCommentRequest
@@ -264,10 +266,399 @@ export const SetSlowModeResponseSchema: GenMessage<SetSlowModeResponse> = /*@__P
   messageDesc(file_livecomments_v1_moderation_service, 11);
 
 /**
+ * @generated from message livecomments.v1.UpdateStreamModesRequest
+ */
+export type UpdateStreamModesRequest = Message<"livecomments.v1.UpdateStreamModesRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * 0..3600.
+   *
+   * @generated from field: optional int32 slow_mode_s = 2;
+   */
+  slowModeS?: number | undefined;
+
+  /**
+   * @generated from field: optional bool members_only = 3;
+   */
+  membersOnly?: boolean | undefined;
+
+  /**
+   * @generated from field: optional bool unique_chat = 4;
+   */
+  uniqueChat?: boolean | undefined;
+
+  /**
+   * 0..10.
+   *
+   * @generated from field: optional int32 delay_s = 5;
+   */
+  delayS?: number | undefined;
+};
+
+/**
+ * Describes the message livecomments.v1.UpdateStreamModesRequest.
+ * Use `create(UpdateStreamModesRequestSchema)` to create a new message.
+ */
+export const UpdateStreamModesRequestSchema: GenMessage<UpdateStreamModesRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 12);
+
+/**
+ * @generated from message livecomments.v1.UpdateStreamModesResponse
+ */
+export type UpdateStreamModesResponse = Message<"livecomments.v1.UpdateStreamModesResponse"> & {
+  /**
+   * @generated from field: livecomments.v1.Stream stream = 1;
+   */
+  stream?: Stream | undefined;
+};
+
+/**
+ * Describes the message livecomments.v1.UpdateStreamModesResponse.
+ * Use `create(UpdateStreamModesResponseSchema)` to create a new message.
+ */
+export const UpdateStreamModesResponseSchema: GenMessage<UpdateStreamModesResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 13);
+
+/**
+ * A comment waiting for a moderator.
+ *
+ * @generated from message livecomments.v1.QueuedComment
+ */
+export type QueuedComment = Message<"livecomments.v1.QueuedComment"> & {
+  /**
+   * Its seq is 0: it gets one when approved.
+   *
+   * @generated from field: livecomments.v1.Comment comment = 1;
+   */
+  comment?: Comment | undefined;
+
+  /**
+   * blocked_term, or the review hook's reason.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 held_at = 3;
+   */
+  heldAt: bigint;
+};
+
+/**
+ * Describes the message livecomments.v1.QueuedComment.
+ * Use `create(QueuedCommentSchema)` to create a new message.
+ */
+export const QueuedCommentSchema: GenMessage<QueuedComment> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 14);
+
+/**
+ * @generated from message livecomments.v1.ListHeldCommentsRequest
+ */
+export type ListHeldCommentsRequest = Message<"livecomments.v1.ListHeldCommentsRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+};
+
+/**
+ * Describes the message livecomments.v1.ListHeldCommentsRequest.
+ * Use `create(ListHeldCommentsRequestSchema)` to create a new message.
+ */
+export const ListHeldCommentsRequestSchema: GenMessage<ListHeldCommentsRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 15);
+
+/**
+ * @generated from message livecomments.v1.ListHeldCommentsResponse
+ */
+export type ListHeldCommentsResponse = Message<"livecomments.v1.ListHeldCommentsResponse"> & {
+  /**
+   * @generated from field: repeated livecomments.v1.QueuedComment held = 1;
+   */
+  held: QueuedComment[];
+};
+
+/**
+ * Describes the message livecomments.v1.ListHeldCommentsResponse.
+ * Use `create(ListHeldCommentsResponseSchema)` to create a new message.
+ */
+export const ListHeldCommentsResponseSchema: GenMessage<ListHeldCommentsResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 16);
+
+/**
+ * @generated from message livecomments.v1.ApproveHeldCommentRequest
+ */
+export type ApproveHeldCommentRequest = Message<"livecomments.v1.ApproveHeldCommentRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * @generated from field: string comment_id = 2;
+   */
+  commentId: string;
+};
+
+/**
+ * Describes the message livecomments.v1.ApproveHeldCommentRequest.
+ * Use `create(ApproveHeldCommentRequestSchema)` to create a new message.
+ */
+export const ApproveHeldCommentRequestSchema: GenMessage<ApproveHeldCommentRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 17);
+
+/**
+ * @generated from message livecomments.v1.ApproveHeldCommentResponse
+ */
+export type ApproveHeldCommentResponse = Message<"livecomments.v1.ApproveHeldCommentResponse"> & {
+  /**
+   * @generated from field: livecomments.v1.Comment comment = 1;
+   */
+  comment?: Comment | undefined;
+};
+
+/**
+ * Describes the message livecomments.v1.ApproveHeldCommentResponse.
+ * Use `create(ApproveHeldCommentResponseSchema)` to create a new message.
+ */
+export const ApproveHeldCommentResponseSchema: GenMessage<ApproveHeldCommentResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 18);
+
+/**
+ * @generated from message livecomments.v1.DenyHeldCommentRequest
+ */
+export type DenyHeldCommentRequest = Message<"livecomments.v1.DenyHeldCommentRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * @generated from field: string comment_id = 2;
+   */
+  commentId: string;
+};
+
+/**
+ * Describes the message livecomments.v1.DenyHeldCommentRequest.
+ * Use `create(DenyHeldCommentRequestSchema)` to create a new message.
+ */
+export const DenyHeldCommentRequestSchema: GenMessage<DenyHeldCommentRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 19);
+
+/**
+ * @generated from message livecomments.v1.DenyHeldCommentResponse
+ */
+export type DenyHeldCommentResponse = Message<"livecomments.v1.DenyHeldCommentResponse"> & {
+};
+
+/**
+ * Describes the message livecomments.v1.DenyHeldCommentResponse.
+ * Use `create(DenyHeldCommentResponseSchema)` to create a new message.
+ */
+export const DenyHeldCommentResponseSchema: GenMessage<DenyHeldCommentResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 20);
+
+/**
+ * @generated from message livecomments.v1.GetBlockedTermsRequest
+ */
+export type GetBlockedTermsRequest = Message<"livecomments.v1.GetBlockedTermsRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+};
+
+/**
+ * Describes the message livecomments.v1.GetBlockedTermsRequest.
+ * Use `create(GetBlockedTermsRequestSchema)` to create a new message.
+ */
+export const GetBlockedTermsRequestSchema: GenMessage<GetBlockedTermsRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 21);
+
+/**
+ * @generated from message livecomments.v1.GetBlockedTermsResponse
+ */
+export type GetBlockedTermsResponse = Message<"livecomments.v1.GetBlockedTermsResponse"> & {
+  /**
+   * @generated from field: repeated string terms = 1;
+   */
+  terms: string[];
+};
+
+/**
+ * Describes the message livecomments.v1.GetBlockedTermsResponse.
+ * Use `create(GetBlockedTermsResponseSchema)` to create a new message.
+ */
+export const GetBlockedTermsResponseSchema: GenMessage<GetBlockedTermsResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 22);
+
+/**
+ * @generated from message livecomments.v1.SetBlockedTermsRequest
+ */
+export type SetBlockedTermsRequest = Message<"livecomments.v1.SetBlockedTermsRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * @generated from field: repeated string terms = 2;
+   */
+  terms: string[];
+};
+
+/**
+ * Describes the message livecomments.v1.SetBlockedTermsRequest.
+ * Use `create(SetBlockedTermsRequestSchema)` to create a new message.
+ */
+export const SetBlockedTermsRequestSchema: GenMessage<SetBlockedTermsRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 23);
+
+/**
+ * @generated from message livecomments.v1.SetBlockedTermsResponse
+ */
+export type SetBlockedTermsResponse = Message<"livecomments.v1.SetBlockedTermsResponse"> & {
+  /**
+   * @generated from field: repeated string terms = 1;
+   */
+  terms: string[];
+};
+
+/**
+ * Describes the message livecomments.v1.SetBlockedTermsResponse.
+ * Use `create(SetBlockedTermsResponseSchema)` to create a new message.
+ */
+export const SetBlockedTermsResponseSchema: GenMessage<SetBlockedTermsResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 24);
+
+/**
+ * @generated from message livecomments.v1.ListModeratorsRequest
+ */
+export type ListModeratorsRequest = Message<"livecomments.v1.ListModeratorsRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+};
+
+/**
+ * Describes the message livecomments.v1.ListModeratorsRequest.
+ * Use `create(ListModeratorsRequestSchema)` to create a new message.
+ */
+export const ListModeratorsRequestSchema: GenMessage<ListModeratorsRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 25);
+
+/**
+ * @generated from message livecomments.v1.ListModeratorsResponse
+ */
+export type ListModeratorsResponse = Message<"livecomments.v1.ListModeratorsResponse"> & {
+  /**
+   * @generated from field: string owner_id = 1;
+   */
+  ownerId: string;
+
+  /**
+   * @generated from field: repeated string user_ids = 2;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message livecomments.v1.ListModeratorsResponse.
+ * Use `create(ListModeratorsResponseSchema)` to create a new message.
+ */
+export const ListModeratorsResponseSchema: GenMessage<ListModeratorsResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 26);
+
+/**
+ * @generated from message livecomments.v1.AddModeratorRequest
+ */
+export type AddModeratorRequest = Message<"livecomments.v1.AddModeratorRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message livecomments.v1.AddModeratorRequest.
+ * Use `create(AddModeratorRequestSchema)` to create a new message.
+ */
+export const AddModeratorRequestSchema: GenMessage<AddModeratorRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 27);
+
+/**
+ * @generated from message livecomments.v1.AddModeratorResponse
+ */
+export type AddModeratorResponse = Message<"livecomments.v1.AddModeratorResponse"> & {
+  /**
+   * @generated from field: repeated string user_ids = 1;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message livecomments.v1.AddModeratorResponse.
+ * Use `create(AddModeratorResponseSchema)` to create a new message.
+ */
+export const AddModeratorResponseSchema: GenMessage<AddModeratorResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 28);
+
+/**
+ * @generated from message livecomments.v1.RemoveModeratorRequest
+ */
+export type RemoveModeratorRequest = Message<"livecomments.v1.RemoveModeratorRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message livecomments.v1.RemoveModeratorRequest.
+ * Use `create(RemoveModeratorRequestSchema)` to create a new message.
+ */
+export const RemoveModeratorRequestSchema: GenMessage<RemoveModeratorRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 29);
+
+/**
+ * @generated from message livecomments.v1.RemoveModeratorResponse
+ */
+export type RemoveModeratorResponse = Message<"livecomments.v1.RemoveModeratorResponse"> & {
+};
+
+/**
+ * Describes the message livecomments.v1.RemoveModeratorResponse.
+ * Use `create(RemoveModeratorResponseSchema)` to create a new message.
+ */
+export const RemoveModeratorResponseSchema: GenMessage<RemoveModeratorResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_moderation_service, 30);
+
+/**
  * ModerationService lets moderators act on a stream: the same calls as the HTTP API's
  * moderation routes. The caller's JWT travels in the "authorization" metadata entry as
- * "Bearer <token>" and needs scope comments:moderate (streams:admin implies it). Served with
- * gRPC on the gRPC port and with Connect, gRPC-Web and gRPC on the HTTP port.
+ * "Bearer <token>"; the caller must be the stream's owner or one of its moderators, or hold
+ * scope comments:moderate (streams:admin implies it). Naming moderators needs the owner or
+ * streams:admin. Served with gRPC on the gRPC port and with Connect, gRPC-Web and gRPC on the
+ * HTTP port.
  *
  * @generated from service livecomments.v1.ModerationService
  */
@@ -330,6 +721,90 @@ export const ModerationService: GenService<{
     methodKind: "unary";
     input: typeof SetSlowModeRequestSchema;
     output: typeof SetSlowModeResponseSchema;
+  },
+  /**
+   * Changes the stream's modes (slow mode, members only, unique chat, delay); fields left
+   * unset stay as they are.
+   *
+   * @generated from rpc livecomments.v1.ModerationService.UpdateStreamModes
+   */
+  updateStreamModes: {
+    methodKind: "unary";
+    input: typeof UpdateStreamModesRequestSchema;
+    output: typeof UpdateStreamModesResponseSchema;
+  },
+  /**
+   * The comments held for review and not yet resolved, oldest first.
+   *
+   * @generated from rpc livecomments.v1.ModerationService.ListHeldComments
+   */
+  listHeldComments: {
+    methodKind: "unary";
+    input: typeof ListHeldCommentsRequestSchema;
+    output: typeof ListHeldCommentsResponseSchema;
+  },
+  /**
+   * Publishes a held comment: it gets its seq now, goes live, and replays place it at the
+   * moment it was posted.
+   *
+   * @generated from rpc livecomments.v1.ModerationService.ApproveHeldComment
+   */
+  approveHeldComment: {
+    methodKind: "unary";
+    input: typeof ApproveHeldCommentRequestSchema;
+    output: typeof ApproveHeldCommentResponseSchema;
+  },
+  /**
+   * Drops a held comment for good.
+   *
+   * @generated from rpc livecomments.v1.ModerationService.DenyHeldComment
+   */
+  denyHeldComment: {
+    methodKind: "unary";
+    input: typeof DenyHeldCommentRequestSchema;
+    output: typeof DenyHeldCommentResponseSchema;
+  },
+  /**
+   * @generated from rpc livecomments.v1.ModerationService.GetBlockedTerms
+   */
+  getBlockedTerms: {
+    methodKind: "unary";
+    input: typeof GetBlockedTermsRequestSchema;
+    output: typeof GetBlockedTermsResponseSchema;
+  },
+  /**
+   * Replaces the stream's blocked terms: at most 1,000, each 1 to 64 characters.
+   *
+   * @generated from rpc livecomments.v1.ModerationService.SetBlockedTerms
+   */
+  setBlockedTerms: {
+    methodKind: "unary";
+    input: typeof SetBlockedTermsRequestSchema;
+    output: typeof SetBlockedTermsResponseSchema;
+  },
+  /**
+   * @generated from rpc livecomments.v1.ModerationService.ListModerators
+   */
+  listModerators: {
+    methodKind: "unary";
+    input: typeof ListModeratorsRequestSchema;
+    output: typeof ListModeratorsResponseSchema;
+  },
+  /**
+   * @generated from rpc livecomments.v1.ModerationService.AddModerator
+   */
+  addModerator: {
+    methodKind: "unary";
+    input: typeof AddModeratorRequestSchema;
+    output: typeof AddModeratorResponseSchema;
+  },
+  /**
+   * @generated from rpc livecomments.v1.ModerationService.RemoveModerator
+   */
+  removeModerator: {
+    methodKind: "unary";
+    input: typeof RemoveModeratorRequestSchema;
+    output: typeof RemoveModeratorResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livecomments_v1_moderation_service, 0);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/stream_service.proto.
  */
 export const file_livecomments_v1_stream_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRsaXZlY29tbWVudHMvdjEvc3RyZWFtX3NlcnZpY2UucHJvdG8SD2xpdmVjb21tZW50cy52MSKzAQoGU3RyZWFtEhEKCXN0cmVhbV9pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRISCgpzdGFydGVkX2F0GAMgASgDEhUKCGVuZGVkX2F0GAQgASgDSACIAQESKAoGcGlubmVkGAUgASgLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQSEwoLc2xvd19tb2RlX3MYBiABKAUSEAoIcmV2aXNpb24YByABKANCCwoJX2VuZGVkX2F0IjcKE0NyZWF0ZVN0cmVhbVJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJIj8KFENyZWF0ZVN0cmVhbVJlc3BvbnNlEicKBnN0cmVhbRgBIAEoCzIXLmxpdmVjb21tZW50cy52MS5TdHJlYW0iJQoQRW5kU3RyZWFtUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkiPAoRRW5kU3RyZWFtUmVzcG9uc2USJwoGc3RyZWFtGAEgASgLMhcubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbSIlChBHZXRTdHJlYW1SZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSI8ChFHZXRTdHJlYW1SZXNwb25zZRInCgZzdHJlYW0YASABKAsyFy5saXZlY29tbWVudHMudjEuU3RyZWFtMpQCCg1TdHJlYW1TZXJ2aWNlElsKDENyZWF0ZVN0cmVhbRIkLmxpdmVjb21tZW50cy52MS5DcmVhdGVTdHJlYW1SZXF1ZXN0GiUubGl2ZWNvbW1lbnRzLnYxLkNyZWF0ZVN0cmVhbVJlc3BvbnNlElIKCUVuZFN0cmVhbRIhLmxpdmVjb21tZW50cy52MS5FbmRTdHJlYW1SZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLkVuZFN0cmVhbVJlc3BvbnNlElIKCUdldFN0cmVhbRIhLmxpdmVjb21tZW50cy52MS5HZXRTdHJlYW1SZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLkdldFN0cmVhbVJlc3BvbnNlYgZwcm90bzM", [file_livecomments_v1_comment]);
+  fileDesc("CiRsaXZlY29tbWVudHMvdjEvc3RyZWFtX3NlcnZpY2UucHJvdG8SD2xpdmVjb21tZW50cy52MSKBAgoGU3RyZWFtEhEKCXN0cmVhbV9pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRISCgpzdGFydGVkX2F0GAMgASgDEhUKCGVuZGVkX2F0GAQgASgDSACIAQESKAoGcGlubmVkGAUgASgLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQSEwoLc2xvd19tb2RlX3MYBiABKAUSEAoIcmV2aXNpb24YByABKAMSEAoIb3duZXJfaWQYCCABKAkSFAoMbWVtYmVyc19vbmx5GAkgASgIEhMKC3VuaXF1ZV9jaGF0GAogASgIEg8KB2RlbGF5X3MYCyABKAVCCwoJX2VuZGVkX2F0IkkKE0NyZWF0ZVN0cmVhbVJlcXVlc3QSEQoJc3RyZWFtX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEhAKCG93bmVyX2lkGAMgASgJIj8KFENyZWF0ZVN0cmVhbVJlc3BvbnNlEicKBnN0cmVhbRgBIAEoCzIXLmxpdmVjb21tZW50cy52MS5TdHJlYW0iJQoQRW5kU3RyZWFtUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkiPAoRRW5kU3RyZWFtUmVzcG9uc2USJwoGc3RyZWFtGAEgASgLMhcubGl2ZWNvbW1lbnRzLnYxLlN0cmVhbSIlChBHZXRTdHJlYW1SZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCSJmChFHZXRTdHJlYW1SZXNwb25zZRInCgZzdHJlYW0YASABKAsyFy5saXZlY29tbWVudHMudjEuU3RyZWFtEhgKC2NhbGxlcl9yYW5rGAIgASgJSACIAQFCDgoMX2NhbGxlcl9yYW5rMpQCCg1TdHJlYW1TZXJ2aWNlElsKDENyZWF0ZVN0cmVhbRIkLmxpdmVjb21tZW50cy52MS5DcmVhdGVTdHJlYW1SZXF1ZXN0GiUubGl2ZWNvbW1lbnRzLnYxLkNyZWF0ZVN0cmVhbVJlc3BvbnNlElIKCUVuZFN0cmVhbRIhLmxpdmVjb21tZW50cy52MS5FbmRTdHJlYW1SZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLkVuZFN0cmVhbVJlc3BvbnNlElIKCUdldFN0cmVhbRIhLmxpdmVjb21tZW50cy52MS5HZXRTdHJlYW1SZXF1ZXN0GiIubGl2ZWNvbW1lbnRzLnYxLkdldFN0cmVhbVJlc3BvbnNlYgZwcm90bzM", [file_livecomments_v1_comment]);
 
 /**
  * @generated from message livecomments.v1.Stream
@@ -64,6 +64,35 @@ export type Stream = Message<"livecomments.v1.Stream"> & {
    * @generated from field: int64 revision = 7;
    */
   revision: bigint;
+
+  /**
+   * The user who owns the stream: it names the stream's moderators and sets its modes.
+   *
+   * @generated from field: string owner_id = 8;
+   */
+  ownerId: string;
+
+  /**
+   * Posting needs the token's memberships claim to hold the stream id or "*".
+   *
+   * @generated from field: bool members_only = 9;
+   */
+  membersOnly: boolean;
+
+  /**
+   * The same text (after NFKC, case folding and collapsing spaces) within 30 s of an accepted
+   * one is refused with duplicate_text.
+   *
+   * @generated from field: bool unique_chat = 10;
+   */
+  uniqueChat: boolean;
+
+  /**
+   * Viewers who are not the stream's moderators get each comment this many seconds later (0..10).
+   *
+   * @generated from field: int32 delay_s = 11;
+   */
+  delayS: number;
 };
 
 /**
@@ -88,6 +117,13 @@ export type CreateStreamRequest = Message<"livecomments.v1.CreateStreamRequest">
    * @generated from field: string title = 2;
    */
   title: string;
+
+  /**
+   * The stream's owner; empty: the caller (its token's sub).
+   *
+   * @generated from field: string owner_id = 3;
+   */
+  ownerId: string;
 };
 
 /**
@@ -173,6 +209,14 @@ export type GetStreamResponse = Message<"livecomments.v1.GetStreamResponse"> & {
    * @generated from field: livecomments.v1.Stream stream = 1;
    */
   stream?: Stream | undefined;
+
+  /**
+   * What the caller is on this stream, when it sent a token: "admin" (scope streams:admin),
+   * "owner", "moderator" (the stream's moderator, or scope comments:moderate) or "viewer".
+   *
+   * @generated from field: optional string caller_rank = 2;
+   */
+  callerRank?: string | undefined;
 };
 
 /**

@@ -184,6 +184,27 @@ export const OPENAPI_DOCUMENT: Json = {
         },
       }),
     },
+    "/v1/streams/{stream_id}/held/subscribe": {
+      get: operation(
+        "edge",
+        "The held queue live (the stream's moderators), as Server-Sent Events: `held_comment` (a HeldComment) when a comment is held, `held_resolved` ({comment_id, outcome: approved|denied|expired, seq}) when it leaves the queue. Events from the moment it opens: open it, then list the queue",
+        {
+          parameters: [
+            streamIdParam,
+            {
+              name: "access_token",
+              in: "query",
+              schema: { type: "string" },
+              description: "The moderator's token, for EventSource (or the Authorization header, or the lc_token cookie)",
+            },
+          ],
+          responses: {
+            "200": { description: "The event stream", content: { "text/event-stream": { schema: { type: "string" } } } },
+            ...moderatorErrors,
+          },
+        },
+      ),
+    },
     "/v1/streams/{stream_id}/held/{comment_id}/approve": {
       post: operation("ingest", "Publish a held comment (the stream's moderators): it gets its seq and goes live now; replays place it when it was posted", {
         security: bearer,

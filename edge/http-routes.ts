@@ -14,6 +14,9 @@ import { streamIdFromPath } from "../core/stream.js";
 import type { FanoutSource } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
+import { bearerToken } from "../core/auth/authenticator.js";
+import { assertModerates } from "../core/stream-rank.js";
+import { reviewEventOf } from "../core/review-event.js";
 import type { Frame } from "./comment-frames.js";
 import { newerPart, toFrames, withOwnComments } from "./comment-frames.js";
 import { formatComments, formatViewerEvent } from "./sse-format.js";
@@ -68,7 +71,9 @@ export interface EdgeRoutesOptions {
 /**
  * Adds `GET /v1/streams/{id}/comments/subscribe` (SSE), its fallback for clients without
  * EventSource, `GET /v1/streams/{id}/comments/poll?after_seq=&timeout_ms=` (long polling, same
- * resume semantics), and `GET /v1/streams/{id}/viewers`.
+ * resume semantics), `GET /v1/streams/{id}/viewers`, and for the stream's moderators
+ * `GET /v1/streams/{id}/held/subscribe` (SSE: `held_comment`, `held_resolved` from the moment
+ * it opens; list the queue after it opened to miss nothing).
  */
 export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes?: RawRoutes): Router {
   const { onDelivered } = options;
@@ -157,6 +162,27 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
         responseSse(req, res),
       ),
     )
+    .add("GET", "/v1/streams/:id/held/subscribe", async (req, res, params, url) => {
+      // Moderators' browsers use EventSource too: the token may come as a header, the
+      // access_token parameter or the cookie.
+      const header = req.headers.authorization;
+      const token =
+        header !== undefined ? bearerToken(header) : (url.searchParams.get("access_token") ?? cookieValue(headerValue(req, "cookie"), VIEWER_TOKEN_COOKIE));
+      if (!token) throw new LcError("unauthenticated", "the held comments need the token of one of the stream's moderators");
+      if (!options.authenticator) throw new LcError("unauthenticated", "this edge does not accept tokens");
+      const principal = await options.authenticator.verify(token);
+      const known = await knownStream(params.id);
+      assertModerates(known, principal);
+      const stream = openEventStream(responseSse(req, res), known.streamId, options.viewers, limits);
+      const subscription = options.feeds
+        .reviewEvents(known.streamId)
+        .subscribe({
+          next: (event) => stream.write(Buffer.from(formatViewerEvent(reviewEventOf(event)))),
+          error: () => stream.end(),
+          complete: () => stream.end(),
+        });
+      stream.onClose(() => subscription.unsubscribe());
+    })
     .add("GET", "/v1/streams/:id/viewers", async (_req, res, params) => {
       const { streamId } = await knownStream(params.id);
       sendJson(res, 200, { stream_id: streamId, viewers: await options.viewerTotal(streamId) });

@@ -1,6 +1,7 @@
 import type { Comment } from "../core/comment.js";
 import { commentToJson } from "../core/comment.js";
 import type { ViewerEvent } from "../core/viewer-event.js";
+import type { ReviewEvent } from "../core/review-event.js";
 
 /**
  * The only writer of text/event-stream in the system. Data is split on line breaks so a
@@ -62,6 +63,6 @@ export function formatReset(afterSeq: number, oldestAvailableSeq: number): strin
  * seq as id it moves the resume cursor like a comment; without (the current pin sent to a new
  * viewer) it does not.
  */
-export function formatViewerEvent(event: ViewerEvent, seq?: number): string {
+export function formatViewerEvent(event: ViewerEvent | ReviewEvent, seq?: number): string {
   return formatSseEvent({ event: event.event, ...(seq === undefined ? {} : { id: seq }), data: JSON.stringify(event.data) });
 }

@@ -1,6 +1,8 @@
 import type { Observable, SchedulerLike } from "rxjs";
 import { EMPTY, asyncScheduler, defer, filter, finalize, first, retry, share, tap, timeout, timer } from "rxjs";
 import type { Comment } from "../core/comment.js";
+import type { ReviewChange } from "../core/log-event.js";
+import { isReviewEvent } from "../core/log-event.js";
 import { RecentIds } from "../client/shared/recent-ids.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
@@ -140,6 +142,11 @@ export class StreamFeeds {
       this.feeds.set(key, feed);
     }
     return feed;
+  }
+
+  /** The stream's review steps (held comments and their resolutions), for its moderators; shared with its viewers' upstream. */
+  reviewEvents(streamId: string): Observable<ReviewChange & { readonly seq: number }> {
+    return this.upstream(streamId).pipe(filter(isReviewEvent));
   }
 
   /**

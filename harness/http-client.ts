@@ -32,7 +32,7 @@ export interface Accepted {
  * it: SSE to the edge, replay reads and PlaybackService to the archive, the rest to ingest.
  */
 export function roleFor(method: string, path: string): keyof RoleUrls {
-  if (/^\/v1\/streams\/[^/]+\/(comments\/subscribe|comments\/poll|viewers)(\?|$)/.test(path)) return "edge";
+  if (/^\/v1\/streams\/[^/]+\/(comments\/subscribe|comments\/poll|viewers|held\/subscribe)(\?|$)/.test(path)) return "edge";
   if (method === "GET" && /^\/v1\/streams\/[^/]+(\/comments)?(\?|$)/.test(path)) return "archive";
   if (path.startsWith("/livecomments.v1.PlaybackService/") || path.startsWith("/v1/archive/")) return "archive";
   return "ingest";
@@ -53,6 +53,11 @@ export class ApiClient {
   /** A token for `sub`, optionally with scopes. */
   token(sub: string, scope?: string, ttlSec?: number): Promise<string> {
     return mintToken(this.jwtSecret, { sub, name: `Name of ${sub}`, ...(scope ? { scope } : {}), ...(ttlSec ? { ttlSec } : {}) });
+  }
+
+  /** A token for `sub` that names the streams it is a member of. */
+  memberToken(sub: string, memberships: readonly string[]): Promise<string> {
+    return mintToken(this.jwtSecret, { sub, name: `Name of ${sub}`, memberships });
   }
 
   async request(

@@ -22,7 +22,19 @@ export class SseRecorder {
       fetch: (input, init) =>
         fetch(input, lastEventId === undefined ? init : { ...init, headers: { ...(init?.headers as Record<string, string>), "last-event-id": lastEventId } }),
     });
-    for (const type of ["comments", "new_comment", "reset", "omitted", "viewers", "delete_comment", "pinned_comment", "stream_ended", "slow_mode"]) {
+    for (const type of [
+      "comments",
+      "new_comment",
+      "reset",
+      "omitted",
+      "viewers",
+      "delete_comment",
+      "pinned_comment",
+      "stream_ended",
+      "slow_mode",
+      "held_comment",
+      "held_resolved",
+    ]) {
       this.source.addEventListener(type, (event) => {
         this.events.push({ type, data: event.data, lastEventId: event.lastEventId });
         for (const wake of this.waiters.splice(0)) wake();

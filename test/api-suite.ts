@@ -10,6 +10,7 @@ import type { SystemUnderTest } from "../harness/system.js";
 import { ApiClient, errorCode } from "../harness/http-client.js";
 import type { Accepted } from "../harness/http-client.js";
 import { SseRecorder } from "../harness/sse-client.js";
+import { sleep } from "../harness/until.js";
 import { GrpcClients, bearer } from "../harness/grpc-client.js";
 import { ModerationService } from "../gen/livecomments/v1/moderation_service_pb.js";
 import { scrape } from "../harness/prometheus-text.js";
@@ -823,6 +824,264 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         await connect.unbanUser({ streamId, userId: troll }, { headers });
         await api.post(streamId, troll, "back");
         await assert.rejects(connect.deleteComment({ streamId, commentId: doomed.comment_id }, {}), (error: { code?: number }) => error.code === 16);
+      });
+    });
+
+    describe("moderation the platform already has", () => {
+      const moderatorToken = () => api.token("mod", "comments:moderate");
+      const sseUrl = (streamId: string) => api.url(`/v1/streams/${streamId}/comments/subscribe?batch_ms=0`);
+
+      it("should hold comments with a blocked term, list them to moderators only, publish an approved one with a seq at its posting time and never show a denied one", async () => {
+        const streamId = await api.createStream();
+        const token = await moderatorToken();
+        const terms = await api.request("PUT", `/v1/streams/${streamId}/blocked_terms`, { token, json: { terms: ["spoiler", "big reveal"] } });
+        assert.deepEqual([terms.status, terms.json], [200, { terms: ["spoiler", "big reveal"] }]);
+        assert.deepEqual((await api.request("GET", `/v1/streams/${streamId}/blocked_terms`, { token })).json, { terms: ["spoiler", "big reveal"] });
+        const viewer = new SseRecorder(sseUrl(streamId));
+        try {
+          await viewer.opened();
+          const held = await api.post(streamId, user(), "SPOILER: he wins");
+          const heldToo = await api.post(streamId, user(), "the ｂｉｇ   réveal");
+          const published = await api.post(streamId, user(), "spoilers are fine, so is a reveal");
+          assert.deepEqual([held.status, heldToo.status, published.status], ["held", "held", "published"]);
+          assert.equal("seq" in held, false, "a held comment has no seq yet");
+
+          const listed = await api.request("GET", `/v1/streams/${streamId}/held`, { token });
+          assert.equal(listed.status, 200, listed.text);
+          const queue = listed.json.held as { comment: CommentJson; reason: string; held_at: number }[];
+          assert.deepEqual(
+            queue.map((h) => [h.comment.comment_id, h.comment.text, h.reason]),
+            [
+              [held.comment_id, "SPOILER: he wins", "blocked_term"],
+              [heldToo.comment_id, "the ｂｉｇ   réveal", "blocked_term"],
+            ],
+          );
+          const forbidden = await api.request("GET", `/v1/streams/${streamId}/held`, { token: await api.token(user()) });
+          assert.deepEqual([forbidden.status, errorCode(forbidden)], [403, "forbidden"]);
+
+          const approved = await api.request("POST", `/v1/streams/${streamId}/held/${held.comment_id}/approve`, { token });
+          assert.equal(approved.status, 200, approved.text);
+          assert.equal(approved.json.comment_id, held.comment_id);
+          assert.ok((approved.json.seq as number) > published.seq, "its seq is given when it is approved");
+          assert.equal(approved.json.offset_ms, queue[0]!.comment.offset_ms, "it keeps the moment it was posted");
+          const denied = await api.request("POST", `/v1/streams/${streamId}/held/${heldToo.comment_id}/deny`, { token });
+          assert.equal(denied.status, 204);
+          for (const [action, id] of [
+            ["deny", heldToo.comment_id],
+            ["approve", heldToo.comment_id],
+            ["approve", held.comment_id],
+            ["approve", published.comment_id],
+          ]) {
+            const again = await api.request("POST", `/v1/streams/${streamId}/held/${id}/${action}`, { token });
+            assert.deepEqual([again.status, errorCode(again)], [404, "held_not_found"], `${action} ${id}`);
+          }
+          assert.deepEqual((await api.request("GET", `/v1/streams/${streamId}/held`, { token })).json, { held: [] });
+
+          await viewer.until(() => viewer.comments().length >= 2);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          assert.deepEqual(
+            viewer.comments().map((c) => c.comment_id),
+            [published.comment_id, held.comment_id],
+            "viewers get the approved comment when approved, the denied one never",
+          );
+          const replay = await api.waitForArchive(streamId, 2);
+          assert.deepEqual(
+            replay.map((c) => [c.comment_id, c.offset_ms]),
+            [
+              [held.comment_id, queue[0]!.comment.offset_ms],
+              [published.comment_id, published.offset_ms],
+            ],
+            "the replay places the approved comment where it was posted",
+          );
+        } finally {
+          viewer.close();
+        }
+      });
+
+      it("should stream the held queue to the stream's moderators: held_comment, then held_resolved with the approved comment's seq", async () => {
+        const streamId = await api.createStream();
+        const token = await moderatorToken();
+        await api.request("PUT", `/v1/streams/${streamId}/blocked_terms`, { token, json: { terms: ["hush"] } });
+        const refused = await api.request("GET", `/v1/streams/${streamId}/held/subscribe?access_token=${await api.token(user())}`);
+        assert.deepEqual([refused.status, errorCode(refused)], [403, "forbidden"]);
+        const queue = new SseRecorder(api.url(`/v1/streams/${streamId}/held/subscribe?access_token=${token}`));
+        try {
+          await queue.opened();
+          const [kept, dropped] = [await api.post(streamId, user(), "hush now"), await api.post(streamId, user(), "HUSH again")];
+          await queue.until(() => queue.events.filter((e) => e.type === "held_comment").length === 2);
+          const approved = await api.request("POST", `/v1/streams/${streamId}/held/${kept.comment_id}/approve`, { token });
+          await api.request("POST", `/v1/streams/${streamId}/held/${dropped.comment_id}/deny`, { token });
+          await queue.until(() => queue.events.filter((e) => e.type === "held_resolved").length === 2);
+          const events = queue.events.filter((e) => e.type.startsWith("held_")).map((e) => [e.type, JSON.parse(e.data) as Record<string, unknown>] as const);
+          assert.deepEqual(
+            events.map(([type, data]) => [
+              type,
+              type === "held_comment" ? (data.comment as CommentJson).comment_id : data.comment_id,
+              data.reason ?? data.outcome,
+            ]),
+            [
+              ["held_comment", kept.comment_id, "blocked_term"],
+              ["held_comment", dropped.comment_id, "blocked_term"],
+              ["held_resolved", kept.comment_id, "approved"],
+              ["held_resolved", dropped.comment_id, "denied"],
+            ],
+          );
+          assert.equal(events[2]![1].seq, approved.json.seq);
+          assert.equal(events[3]![1].seq, null);
+        } finally {
+          queue.close();
+        }
+      });
+
+      it("should refuse bad blocked terms and modes with 400 naming the field, applying nothing", async () => {
+        const streamId = await api.createStream();
+        const token = await moderatorToken();
+        await api.request("PUT", `/v1/streams/${streamId}/blocked_terms`, { token, json: { terms: ["kept"] } });
+        const badTerms: [unknown, string][] = [
+          [{ terms: Array.from({ length: 1_001 }, (_, i) => `t${i}`) }, "terms"],
+          [{ terms: ["x".repeat(65)] }, "terms"],
+          [{ terms: [""] }, "terms"],
+          [{ terms: "kept" }, "terms"],
+          [{ terms: ["ok", 5] }, "terms"],
+        ];
+        for (const [body, field] of badTerms) {
+          const refused = await api.request("PUT", `/v1/streams/${streamId}/blocked_terms`, { token, json: body });
+          assert.deepEqual([refused.status, errorCode(refused)], [400, "invalid_argument"]);
+          assert.match(refused.text, new RegExp(field));
+        }
+        const notJson = await api.request("PUT", `/v1/streams/${streamId}/blocked_terms`, {
+          token,
+          body: "{terms:",
+          headers: { "content-type": "application/json" },
+        });
+        assert.deepEqual([notJson.status, errorCode(notJson)], [400, "invalid_json"]);
+        assert.deepEqual((await api.request("GET", `/v1/streams/${streamId}/blocked_terms`, { token })).json, { terms: ["kept"] });
+
+        for (const [body, field] of [
+          [{ members_only: true, delay_s: 11 }, "delay_s"],
+          [{ unique_chat: "yes" }, "unique_chat"],
+          [{ delay_s: -1 }, "delay_s"],
+          [{ members_only: 1 }, "members_only"],
+        ] as const) {
+          const refused = await api.request("PATCH", `/v1/streams/${streamId}`, { token, json: body });
+          assert.deepEqual([refused.status, errorCode(refused)], [400, "invalid_argument"], JSON.stringify(body));
+          assert.match(refused.text, new RegExp(field));
+        }
+        const stream = (await api.request("GET", `/v1/streams/${streamId}`)).json;
+        assert.deepEqual([stream.members_only, stream.unique_chat, stream.delay_s], [false, false, 0], "nothing was half-applied");
+        const changed = await api.request("PATCH", `/v1/streams/${streamId}`, { token, json: { delay_s: 3, unique_chat: true } });
+        assert.deepEqual([changed.status, changed.json.delay_s, changed.json.unique_chat, changed.json.members_only], [200, 3, true, false]);
+      });
+
+      it("should let the owner name moderators who moderate that stream only, and tell each caller its rank", async () => {
+        const owner = user();
+        const helper = user();
+        const admin = await api.token("admin", "streams:admin");
+        const created = await api.request("POST", "/v1/streams", { token: admin, json: { stream_id: `own-${user()}`, owner_id: owner } });
+        assert.equal(created.status, 201, created.text);
+        assert.equal(created.json.owner_id, owner);
+        const streamId = created.json.stream_id as string;
+        const other = await api.createStream();
+        const [ownerToken, helperToken] = [await api.token(owner), await api.token(helper)];
+
+        const rank = async (token?: string) => (await api.request("GET", `/v1/streams/${streamId}`, token ? { token } : {})).json.caller_rank;
+        /** Waits for every process to see the owner's change: each caches a stream for a second. */
+        const rankBecomes = async (token: string, expected: string) => {
+          for (const deadline = Date.now() + 5_000; ; await sleep(100)) {
+            const seen = await rank(token);
+            if (seen === expected || Date.now() > deadline) return assert.equal(seen, expected);
+          }
+        };
+        assert.deepEqual(
+          [await rank(), await rank(ownerToken), await rank(helperToken), await rank(admin), await rank(await moderatorToken())],
+          [undefined, "owner", "viewer", "admin", "moderator"],
+        );
+        const notYet = await api.request("DELETE", `/v1/streams/${streamId}/pin`, { token: helperToken });
+        assert.deepEqual([notYet.status, errorCode(notYet)], [403, "forbidden"]);
+        const named = await api.request("PUT", `/v1/streams/${streamId}/moderators/${helper}`, { token: ownerToken });
+        assert.deepEqual([named.status, named.json], [200, { moderators: [helper] }]);
+        await rankBecomes(helperToken, "moderator");
+        for (const token of [helperToken, await api.token(user())]) {
+          const refused = await api.request("PUT", `/v1/streams/${streamId}/moderators/${user()}`, { token });
+          assert.deepEqual([refused.status, errorCode(refused)], [403, "forbidden"], "only the owner names moderators");
+        }
+        const badId = await api.request("PUT", `/v1/streams/${streamId}/moderators/${encodeURIComponent("two words")}`, { token: ownerToken });
+        assert.deepEqual([badId.status, errorCode(badId)], [400, "invalid_argument"]);
+        assert.match(badId.text, /user_id/);
+        assert.deepEqual((await api.request("GET", `/v1/streams/${streamId}/moderators`, { token: ownerToken })).json, {
+          owner_id: owner,
+          moderators: [helper],
+        });
+
+        // The helper moderates this stream, and only this one.
+        const doomed = await api.post(streamId, user(), "doomed");
+        await api.waitForArchive(streamId, 1);
+        const deleted = await api.request("DELETE", `${postPath(streamId)}/${doomed.comment_id}`, { token: helperToken });
+        assert.equal(deleted.status, 200, deleted.text);
+        const elsewhere = await api.request("PATCH", `/v1/streams/${other}`, { token: helperToken, json: { slow_mode_s: 5 } });
+        assert.deepEqual([elsewhere.status, errorCode(elsewhere)], [403, "forbidden"]);
+        assert.equal((await api.request("DELETE", `/v1/streams/${streamId}/moderators/${helper}`, { token: ownerToken })).status, 204);
+        await rankBecomes(helperToken, "viewer");
+        assert.equal((await api.request("PATCH", `/v1/streams/${streamId}`, { token: helperToken, json: { slow_mode_s: 5 } })).status, 403);
+      });
+
+      it("should hold members-only, unique-chat and slow-mode streams to their rules, owners and moderators exempt", async () => {
+        const owner = user();
+        const admin = await api.token("admin", "streams:admin");
+        const streamId = (await api.request("POST", "/v1/streams", { token: admin, json: { stream_id: `modes-${user()}`, owner_id: owner } })).json
+          .stream_id as string;
+        const ownerToken = await api.token(owner);
+        const modes = await api.request("PATCH", `/v1/streams/${streamId}`, {
+          token: ownerToken,
+          json: { members_only: true, unique_chat: true, slow_mode_s: 60 },
+        });
+        assert.deepEqual([modes.status, modes.json.members_only, modes.json.unique_chat, modes.json.slow_mode_s], [200, true, true, 60]);
+
+        const outsider = await api.request("POST", postPath(streamId), { token: await api.token(user()), json: { text: "let me in" } });
+        assert.deepEqual([outsider.status, errorCode(outsider)], [403, "members_only"]);
+        const elsewhere = await api.request("POST", postPath(streamId), { token: await api.memberToken(user(), ["another-stream"]), json: { text: "hi" } });
+        assert.equal(errorCode(elsewhere), "members_only");
+        const member = await api.memberToken(user(), [streamId]);
+        const everywhere = await api.memberToken(user(), ["*"]);
+        assert.equal((await api.request("POST", postPath(streamId), { token: member, json: { text: "GOAL!!" } })).status, 202);
+        const repeated = await api.request("POST", postPath(streamId), { token: everywhere, json: { text: "  ｇｏａｌ!!   " } });
+        assert.deepEqual([repeated.status, errorCode(repeated)], [409, "duplicate_text"]);
+        assert.equal((await api.request("POST", postPath(streamId), { token: everywhere, json: { text: "what a goal" } })).status, 202);
+        const slowed = await api.request("POST", postPath(streamId), { token: everywhere, json: { text: "and another" } });
+        assert.deepEqual([slowed.status, errorCode(slowed)], [429, "slow_mode"]);
+        // The owner and a moderator: not members, the same text, again and again.
+        for (const token of [ownerToken, ownerToken, await moderatorToken(), await moderatorToken()]) {
+          const answer = await api.request("POST", postPath(streamId), { token, json: { text: "GOAL!!" } });
+          assert.equal(answer.status, 202, answer.text);
+        }
+      });
+
+      it("should review held comments and modes through ModerationService over Connect and gRPC", async () => {
+        const streamId = await api.createStream();
+        const token = await moderatorToken();
+        const connect = createClient(ModerationService, createConnectTransport({ baseUrl: system.http.ingest, httpVersion: "1.1" }));
+        const headers = { authorization: `Bearer ${token}` };
+        assert.deepEqual((await connect.setBlockedTerms({ streamId, terms: ["secret"] }, { headers })).terms, ["secret"]);
+        assert.deepEqual((await grpc.moderation.getBlockedTerms({ streamId }, bearer(token))).terms, ["secret"]);
+        const held = await api.post(streamId, user(), "the secret is out");
+        const queue = await grpc.moderation.listHeldComments({ streamId }, bearer(token));
+        assert.deepEqual(
+          queue.held.map((h) => [h.comment?.commentId, h.reason]),
+          [[held.comment_id, "blocked_term"]],
+        );
+        const approved = await connect.approveHeldComment({ streamId, commentId: held.comment_id }, { headers });
+        assert.ok(Number(approved.comment?.seq) > 0);
+        await assert.rejects(
+          grpc.moderation.denyHeldComment({ streamId, commentId: held.comment_id }, bearer(token)),
+          (error: { code?: number }) => error.code === 5,
+        );
+        const modes = await grpc.moderation.updateStreamModes({ streamId, membersOnly: true, delayS: 2 }, bearer(token));
+        assert.deepEqual([modes.stream?.membersOnly, modes.stream?.delayS, modes.stream?.uniqueChat], [true, 2, false]);
+        await assert.rejects(grpc.moderation.updateStreamModes({ streamId, delayS: 99 }, bearer(token)), (error: { code?: number }) => error.code === 3);
+        const admin = await api.token("admin", "streams:admin");
+        assert.deepEqual((await connect.addModerator({ streamId, userId: "helper" }, { headers: { authorization: `Bearer ${admin}` } })).userIds, ["helper"]);
+        assert.deepEqual((await grpc.moderation.listModerators({ streamId }, bearer(admin))).userIds, ["helper"]);
+        await assert.rejects(connect.listModerators({ streamId }, { headers }), (error: { code?: number }) => error.code === 7, "a moderator is not the owner");
       });
     });
 

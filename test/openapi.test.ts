@@ -134,6 +134,12 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
       "200": send("GET", `/v1/streams/${moderated}/held`, { token: moderator }),
       ...moderation("GET", `/v1/streams/${moderated}/held`),
     },
+    "GET /v1/streams/{stream_id}/held/subscribe": {
+      "200": subscribe(`/v1/streams/${moderated}/held/subscribe?access_token=${moderator}`),
+      "401": get(`/v1/streams/${moderated}/held/subscribe`),
+      "403": get(`/v1/streams/${moderated}/held/subscribe?access_token=${viewer}`),
+      "404": get(`/v1/streams/nope/held/subscribe?access_token=${moderator}`),
+    },
     "POST /v1/streams/{stream_id}/held/{comment_id}/approve": {
       "200": send("POST", held(approvable.comment_id, "approve"), { token: moderator }),
       ...moderation("POST", held(approvable.comment_id, "approve")),

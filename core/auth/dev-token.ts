@@ -13,13 +13,16 @@ export interface DevTokenClaims {
   /** `iss` and `aud`, for verifiers that check them (LC_JWT_ISSUER, LC_JWT_AUDIENCE). */
   readonly issuer?: string;
   readonly audience?: string;
+  /** The streams the user is a member of ("*": all), for members-only streams. */
+  readonly memberships?: readonly string[];
 }
 
 /** Mints an HS256 token, for development, tests and the `token` command. */
 export function mintToken(secret: string, claims: DevTokenClaims): Promise<string> {
-  const payload: Record<string, string> = {};
+  const payload: Record<string, string | string[]> = {};
   if (claims.name !== undefined) payload.name = claims.name;
   if (claims.scope !== undefined) payload.scope = claims.scope;
+  if (claims.memberships !== undefined) payload.memberships = [...claims.memberships];
   let jwt = new SignJWT(payload);
   if (claims.issuer !== undefined) jwt = jwt.setIssuer(claims.issuer);
   if (claims.audience !== undefined) jwt = jwt.setAudience(claims.audience);

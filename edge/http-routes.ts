@@ -11,11 +11,12 @@ import { headerValue, sendJson } from "../core/http/respond.js";
 import type { Router } from "../core/http/router.js";
 import type { Stream } from "../core/stream.js";
 import { streamIdFromPath } from "../core/stream.js";
-import type { FanoutSource } from "../ports/fanout/index.js";
+import type { FanoutSource, RelayEvent } from "../ports/fanout/index.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
-import type { Authenticator } from "../core/auth/authenticator.js";
+import type { Authenticator, Principal } from "../core/auth/authenticator.js";
 import { bearerToken } from "../core/auth/authenticator.js";
-import { assertModerates } from "../core/stream-rank.js";
+import { assertModerates, moderatesStream } from "../core/stream-rank.js";
+import { delayedEvents } from "./delayed-events.js";
 import { reviewEventOf } from "../core/review-event.js";
 import type { Frame } from "./comment-frames.js";
 import { newerPart, toFrames, withOwnComments } from "./comment-frames.js";
@@ -97,11 +98,13 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
     const maxRate = integerParam(query.get("max_rate"), "max_rate", options.defaultMaxRate ?? DEFAULT_VIEWER_MAX_RATE, 1, MAX_VIEWER_MAX_RATE);
     const afterSeq = optionalSeq(request.lastEventId ?? query.get("last_event_id"), "Last-Event-ID");
     const history = integerParam(query.get("history"), "history", DEFAULT_HISTORY, 0, MAX_HISTORY);
-    const viewerId = await identify(query.get("access_token") ?? cookieValue(request.cookie, VIEWER_TOKEN_COOKIE), options.authenticator);
+    const viewer = await identify(query.get("access_token") ?? cookieValue(request.cookie, VIEWER_TOKEN_COOKIE), options.authenticator);
+    const viewerId = viewer?.userId;
     const known = await knownStream(request.streamId);
     const { streamId } = known;
     const single = batchMs === 0;
-    const live = options.feeds.frames(streamId, batchMs, maxRate);
+    const delayMs = viewerDelayMs(known, viewer);
+    const live = options.feeds.frames(streamId, batchMs, maxRate, delayMs);
     // A viewer with a cursor gets everything after it anyway; one without is answered once the
     // stream's upstream is live with the recent comments, so it gets them and every comment
     // accepted after its answer.
@@ -109,15 +112,22 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
     const stream = openEventStream(sse, streamId, options.viewers, limits);
     let told: { seq: number; single: boolean } | undefined;
     if (afterSeq === undefined) {
-      const start = options.feeds.start(streamId, history);
+      const start = options.feeds.start(streamId, history, delayMs);
       const text = startText(start, known, single);
       if (text) stream.write(Buffer.from(text));
       told = { seq: start.throughSeq, single };
     }
     if (afterSeq === undefined && viewerId === undefined) {
       // The common case, kept cheapest: a live anonymous viewer joins its feed's group.
-      stream.onClose(groups.join(`${batchMs}:${maxRate}:${streamId}`, live, stream, told));
+      stream.onClose(groups.join(`${batchMs}:${maxRate}:${delayMs}:${streamId}`, live, stream, told));
       return;
+    }
+    // On a delayed stream the author sees its own comments at once, without an id (the resume
+    // cursor stays with the shared frames, which bring them again in their place; the SDK shows
+    // a comment once, by its id).
+    if (delayMs > 0 && viewerId !== undefined) {
+      const own = options.feeds.commentsOf(streamId, viewerId).subscribe((comment) => stream.write(Buffer.from(formatComments([comment], single, false))));
+      stream.onClose(() => own.unsubscribe());
     }
     // A replay the viewer asked for is sent whole; the rate cap applies to live comments.
     const frames$ =
@@ -126,7 +136,7 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
             map((frame) => newerPart(frame, told!.seq, single)),
             filter((frame): frame is Frame => frame !== undefined),
           )
-        : resumeFrames(live, options.fanout.subscribe(streamId, afterSeq).pipe(toFrames(batchMs)), afterSeq, single);
+        : resumeFrames(live, delayed(options.fanout.subscribe(streamId, afterSeq), delayMs).pipe(toFrames(batchMs)), afterSeq, single);
     const bytesOf = viewerId === undefined ? (frame: Frame) => frame.bytes : withOwnComments(viewerId, single);
     const bytes$: Observable<Buffer> = frames$.pipe(
       map((frame) => {
@@ -174,13 +184,11 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
       const known = await knownStream(params.id);
       assertModerates(known, principal);
       const stream = openEventStream(responseSse(req, res), known.streamId, options.viewers, limits);
-      const subscription = options.feeds
-        .reviewEvents(known.streamId)
-        .subscribe({
-          next: (event) => stream.write(Buffer.from(formatViewerEvent(reviewEventOf(event)))),
-          error: () => stream.end(),
-          complete: () => stream.end(),
-        });
+      const subscription = options.feeds.reviewEvents(known.streamId).subscribe({
+        next: (event) => stream.write(Buffer.from(formatViewerEvent(reviewEventOf(event)))),
+        error: () => stream.end(),
+        complete: () => stream.end(),
+      });
       stream.onClose(() => subscription.unsubscribe());
     })
     .add("GET", "/v1/streams/:id/viewers", async (_req, res, params) => {
@@ -190,10 +198,11 @@ export function edgeRoutes(router: Router, options: EdgeRoutesOptions, rawRoutes
     .add("GET", "/v1/streams/:id/comments/poll", async (req, res, params, url) => {
       const afterSeq = optionalSeq(url.searchParams.get("after_seq"), "after_seq");
       const timeoutMs = integerParam(url.searchParams.get("timeout_ms"), "timeout_ms", DEFAULT_POLL_TIMEOUT_MS, 0, MAX_POLL_TIMEOUT_MS);
-      const { streamId } = await knownStream(params.id);
+      const known = await knownStream(params.id);
+      const { streamId } = known;
       const gone = new AbortController();
       res.on("close", () => gone.abort());
-      const result = await pollOnce(options.fanout.subscribe(streamId, afterSeq), timeoutMs, gone.signal);
+      const result = await pollOnce(delayed(options.fanout.subscribe(streamId, afterSeq), viewerDelayMs(known, undefined)), timeoutMs, gone.signal);
       if (gone.signal.aborted && res.destroyed) return;
       const lastSeq = Math.max(result.comments.at(-1)?.seq ?? -1, result.changes.at(-1)?.seq ?? -1);
       sendJson(res, 200, {
@@ -246,10 +255,21 @@ function safeDecode(value: string): string | undefined {
  * Who is watching, when the viewer says so: a token in `access_token` (EventSource cannot set
  * headers) or in the lc_token cookie. Anonymous viewing stays open; a bad token is refused.
  */
-async function identify(token: string | null | undefined, authenticator: Authenticator | undefined): Promise<string | undefined> {
+async function identify(token: string | null | undefined, authenticator: Authenticator | undefined): Promise<Principal | undefined> {
   if (!token) return undefined;
   if (!authenticator) throw new LcError("unauthenticated", "this edge does not accept viewer tokens");
-  return (await authenticator.verify(token)).userId;
+  return authenticator.verify(token);
+}
+
+/** How late a viewer gets the stream's events: its delay, except for its owner and moderators. */
+function viewerDelayMs(stream: Stream, viewer: Principal | undefined): number {
+  if (!stream.delayS || (viewer && moderatesStream(stream, viewer))) return 0;
+  return stream.delayS * 1000;
+}
+
+/** Events as a viewer with this delay gets them. */
+function delayed(events: Observable<RelayEvent>, delayMs: number): Observable<RelayEvent> {
+  return delayMs > 0 ? events.pipe(delayedEvents(delayMs)) : events;
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

@@ -1,7 +1,9 @@
-import type { Observable, SchedulerLike } from "rxjs";
-import { EMPTY, asyncScheduler, defer, filter, finalize, first, retry, share, tap, timeout, timer } from "rxjs";
+import type { SchedulerLike } from "rxjs";
+import { EMPTY, Observable, asyncScheduler, defer, filter, finalize, first, map, retry, share, tap, timeout, timer } from "rxjs";
 import type { Comment } from "../core/comment.js";
-import type { ReviewChange } from "../core/log-event.js";
+import type { LogEvent, ReviewChange } from "../core/log-event.js";
+import { MAX_DELAY_S } from "../core/stream.js";
+import { delayedEvents, eventTime } from "./delayed-events.js";
 import { isReviewEvent } from "../core/log-event.js";
 import { RecentIds } from "../client/shared/recent-ids.js";
 import type { Logger } from "../core/logger.js";
@@ -23,9 +25,18 @@ export interface StreamStart {
   readonly throughSeq: number;
 }
 
+/**
+ * How long an edge keeps a stream's events for delayed viewers: the longest delay, and a margin
+ * for clocks; and at most how many.
+ */
+const DELAY_BACKLOG_MS = MAX_DELAY_S * 1000 + 5_000;
+const MAX_DELAY_BACKLOG = 50_000;
+
 /** What an edge keeps of each stream with an upstream. */
 class StreamState {
   recent: Comment[] = [];
+  /** The viewer-visible events of the last {@link DELAY_BACKLOG_MS}, for feeds that delay them. */
+  readonly backlog: LogEvent[] = [];
   readonly ids = new RecentIds(RECENT_IDS_PER_STREAM);
   pinned: Comment | null | undefined;
   endedAt: number | undefined;
@@ -62,11 +73,33 @@ class StreamState {
       case "stream_end":
         this.endedAt ??= event.endedAt;
         break;
+      case "slow_mode":
+        break;
       default:
         return true;
     }
     this.throughSeq = Math.max(this.throughSeq, event.seq);
+    this.keep(event);
     return true;
+  }
+
+  private keep(event: LogEvent): void {
+    const { backlog } = this;
+    backlog.push(event);
+    const oldest = eventTime(event) - DELAY_BACKLOG_MS;
+    let drop = 0;
+    while (drop < backlog.length && (backlog.length - drop > MAX_DELAY_BACKLOG || eventTime(backlog[drop]!) < oldest)) drop++;
+    if (drop > 0) backlog.splice(0, drop);
+  }
+
+  /**
+   * Where a feed delayed by `delayMs` stands at `now`: the last seq it has released (every event
+   * up to the first that has not waited long enough, in log order), and the events after it.
+   */
+  delayedSplit(delayMs: number, now: number): { throughSeq: number; waiting: readonly LogEvent[] } {
+    const first = this.backlog.findIndex((event) => eventTime(event) + delayMs > now);
+    if (first < 0) return { throughSeq: this.throughSeq, waiting: [] };
+    return { throughSeq: first > 0 ? this.backlog[first - 1]!.seq : this.backlog[0]!.seq - 1, waiting: this.backlog.slice(first) };
   }
 }
 
@@ -129,11 +162,11 @@ export class StreamFeeds {
    * The live frames of a stream for a batch window and rate cap, shared by every viewer who
    * asks the same, so each frame is serialised once for all of them.
    */
-  frames(streamId: string, batchMs: number, maxRate?: number): Observable<Frame> {
-    const key = `${batchMs}:${maxRate ?? "all"}:${streamId}`;
+  frames(streamId: string, batchMs: number, maxRate?: number, delayMs = 0): Observable<Frame> {
+    const key = `${batchMs}:${maxRate ?? "all"}:${delayMs}:${streamId}`;
     let feed = this.feeds.get(key);
     if (!feed) {
-      feed = this.upstream(streamId).pipe(
+      feed = (delayMs > 0 ? this.delayedUpstream(streamId, delayMs) : this.upstream(streamId)).pipe(
         toFrames(batchMs, { maxBatch: this.maxBatch, scheduler: this.scheduler, ...(maxRate === undefined ? {} : { maxRate }) }),
         tap((frame) => this.onFrame?.(frame)),
         finalize(() => this.feeds.delete(key)),
@@ -183,10 +216,34 @@ export class StreamFeeds {
    * comments, the pin and the end as far as the upstream knows them, and the seq through which
    * the live frames are covered. Call it in the same turn as joining the frames.
    */
-  start(streamId: string, history: number): StreamStart {
+  start(streamId: string, history: number, delayMs = 0): StreamStart {
     const state = this.states.get(streamId);
     if (!state) return { comments: [], pinned: undefined, endedAt: undefined, throughSeq: Number.MIN_SAFE_INTEGER };
-    return { comments: history > 0 ? state.recent.slice(-history) : [], pinned: state.pinned, endedAt: state.endedAt, throughSeq: state.throughSeq };
+    const throughSeq = delayMs > 0 ? state.delayedSplit(delayMs, this.scheduler.now()).throughSeq : state.throughSeq;
+    const released = delayMs > 0 ? state.recent.filter((comment) => comment.seq <= throughSeq) : state.recent;
+    return { comments: history > 0 ? released.slice(-history) : [], pinned: state.pinned, endedAt: state.endedAt, throughSeq };
+  }
+
+  /** The comments of one user as they arrive, undelayed: an author sees its own at once. */
+  commentsOf(streamId: string, userId: string): Observable<Comment> {
+    return this.upstream(streamId).pipe(
+      filter((event): event is RelayEvent & { kind: "comment" } => event.kind === "comment" && event.comment.userId === userId),
+      map((event) => event.comment),
+    );
+  }
+
+  /**
+   * The upstream as a feed delayed by `delayMs` sees it: the events that have not waited long
+   * enough yet (so a feed opened now misses none), then the live ones, each released its delay
+   * after it happened.
+   */
+  private delayedUpstream(streamId: string, delayMs: number): Observable<RelayEvent> {
+    const upstream = this.upstream(streamId);
+    return new Observable<RelayEvent>((subscriber) => {
+      const waiting = this.states.get(streamId)?.delayedSplit(delayMs, this.scheduler.now()).waiting ?? [];
+      for (const event of waiting) subscriber.next(event);
+      return upstream.subscribe(subscriber);
+    }).pipe(delayedEvents(delayMs, this.scheduler));
   }
 
   private upstream(streamId: string): Observable<RelayEvent> {

@@ -933,6 +933,39 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         }
       });
 
+      it("should show viewers each comment delay_s late and never one deleted within it, while moderators and the author see it at once", async () => {
+        const streamId = await api.createStream();
+        const token = await moderatorToken();
+        const delayed = await api.request("PATCH", `/v1/streams/${streamId}`, { token, json: { delay_s: 5 } });
+        assert.equal(delayed.json.delay_s, 5);
+        const author = user();
+        const url = (viewerToken?: string) => sseUrl(streamId) + (viewerToken ? `&access_token=${viewerToken}` : "");
+        // Each edge reads the stream's delay when a viewer opens; another process sees the change within its registry cache's second.
+        await sleep(1_500);
+        const [anonymous, moderator, own] = [new SseRecorder(url()), new SseRecorder(url(token)), new SseRecorder(url(await api.token(author)))];
+        try {
+          await Promise.all([anonymous.opened(), moderator.opened(), own.opened()]);
+          const has = (viewer: SseRecorder, id: string) => () => viewer.comments().some((c) => c.comment_id === id);
+          const shown = await api.post(streamId, author, "seen late");
+          const doomed = await api.post(streamId, user(), "gone before anyone saw it");
+          const postedAt = Date.now();
+          await moderator.until(has(moderator, shown.comment_id), 2_000);
+          await own.until(has(own, shown.comment_id), 2_000);
+          assert.equal(has(anonymous, shown.comment_id)(), false, "a viewer waits the delay");
+          await api.waitForArchive(streamId, 2);
+          const deleted = await api.request("DELETE", `${postPath(streamId)}/${doomed.comment_id}`, { token });
+          assert.equal(deleted.status, 200, deleted.text);
+          assert.ok(Date.now() - postedAt < 4_500, "deleted within the delay");
+          await anonymous.until(has(anonymous, shown.comment_id), 8_000);
+          assert.ok(Date.now() - postedAt >= 4_000, `shown ${Date.now() - postedAt} ms after the post`);
+          await anonymous.until(() => anonymous.events.some((e) => e.type === "delete_comment"), 4_000);
+          assert.equal(has(anonymous, doomed.comment_id)(), false, "a comment deleted within the delay is never shown");
+          assert.ok(has(moderator, doomed.comment_id)(), "moderators saw it at once");
+        } finally {
+          for (const viewer of [anonymous, moderator, own]) viewer.close();
+        }
+      });
+
       it("should refuse bad blocked terms and modes with 400 naming the field, applying nothing", async () => {
         const streamId = await api.createStream();
         const token = await moderatorToken();

@@ -1,13 +1,11 @@
-import type { ApiOptions } from "./wire.js";
+import type { ApiOptions, WirePostAnswer } from "./wire.js";
 import { LiveCommentsError, defaultFetch, errorFromResponse, sendRequest, streamPath } from "./wire.js";
 
-/** The 202 answer to a posted comment. */
-export interface PostedComment {
-  readonly comment_id: string;
-  readonly seq: number;
-  readonly server_ts: number;
-  readonly offset_ms: number;
-}
+/**
+ * The 202 answer to a posted comment: `status` `"published"` with its seq, or `"held"` for
+ * review (a blocked term or the platform's review hook) with no seq until a moderator approves it.
+ */
+export type PostedComment = WirePostAnswer;
 
 /**
  * Options of {@link CommentPoster}. `token` is the poster's JWT, or a function that gives a

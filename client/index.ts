@@ -5,8 +5,20 @@ export type { CommentPosterOptions, PostExtras, PostedComment } from "./comment-
 export { LiveFeed } from "./live-feed.js";
 export type { CommentSource, ConnectionState, EventSourceLike, LiveFeedOptions, SseMessage, VisibilityLike } from "./live-feed.js";
 export { ModerationClient, canModerate, tokenScopes } from "./moderation-client.js";
-export type { ModerationClientOptions } from "./moderation-client.js";
+export type { HeldQueueHandlers, ModerationClientOptions, StreamModes } from "./moderation-client.js";
 export { PlaybackSync } from "./playback-sync.js";
 export type { PlaybackSyncOptions, PlayerLike } from "./playback-sync.js";
 export { LiveCommentsError, getStream, getWindow } from "./wire.js";
-export type { ApiOptions, Credentials, Fetch, TokenSource, WireComment, WireStream, WireStreamChange } from "./wire.js";
+export type {
+  ApiOptions,
+  Credentials,
+  Fetch,
+  TokenSource,
+  WireComment,
+  WireHeldComment,
+  WireHeldResolution,
+  WirePostAnswer,
+  WireStream,
+  WireStreamChange,
+  WireStreamRank,
+} from "./wire.js";

@@ -297,7 +297,8 @@ function parseList(data: string): WireComment[] {
   return Array.isArray(value) ? (value as WireComment[]) : [];
 }
 
-function defaultEventSource(url: string, init: { withCredentials: boolean }): EventSourceLike {
+/** The runtime's EventSource (the browser's), or an error naming what to pass instead. */
+export function defaultEventSource(url: string, init: { withCredentials: boolean }): EventSourceLike {
   const EventSourceClass = (globalThis as { EventSource?: new (url: string, init: { withCredentials: boolean }) => EventSourceLike }).EventSource;
   if (!EventSourceClass) throw new Error("this runtime has no EventSource; pass one in the options");
   return new EventSourceClass(url, init);

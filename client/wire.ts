@@ -1,6 +1,6 @@
 import type { WireComment, WireStream } from "./shared/wire-types.js";
 
-export type { WireComment, WireStream, WireStreamChange } from "./shared/wire-types.js";
+export type { WireComment, WireHeldComment, WireHeldResolution, WirePostAnswer, WireStream, WireStreamChange, WireStreamRank } from "./shared/wire-types.js";
 
 /** The fetch the SDK calls: the browser's by default, injectable for tests and other runtimes. */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -98,7 +98,7 @@ export async function errorFromResponse(response: Response): Promise<LiveComment
   return new LiveCommentsError(code, message, response.status);
 }
 
-/** Reads a stream's description. */
+/** Reads a stream's description; with a token, it says the caller's rank on it (`caller_rank`). */
 export function getStream(api: ApiOptions, streamId: string, signal?: AbortSignal): Promise<WireStream> {
   return requestJson(api, streamPath(streamId), signal ? { signal } : {});
 }

@@ -20,11 +20,27 @@ export interface RunningNginx {
 }
 
 /**
+ * Locations that serve the demo page and its files from the build, as `npm start` does: the
+ * distributed roles do not serve it, so a test that drives it through nginx adds these.
+ */
+function demoLocations(): string {
+  const file = (path: string, type: string, location: string) => `    location = ${location} { default_type "${type}"; alias ${join(PROJECT_ROOT, path)}; }
+`;
+  return (
+    `    location = / { default_type "text/html; charset=utf-8"; root ${join(PROJECT_ROOT, "client", "demo")}; try_files /index.html =404; }
+` +
+    file("client/demo/demo.css", "text/css; charset=utf-8", "/demo/demo.css") +
+    file("dist/browser/demo.js", "text/javascript; charset=utf-8", "/demo/demo.js") +
+    file("client/demo/replay.webm", "video/webm", "/demo/replay.webm")
+  );
+}
+
+/**
  * Runs Debian's nginx (`nginx-light`, which `npm test` installs) on the shipped configuration,
  * with only the upstream addresses and the listen port replaced: what is tested is the file a
- * platform team would copy.
+ * platform team would copy. With `serveDemo`, it also serves the demo page from the build.
  */
-export async function startNginx(upstreams: RoleUrls): Promise<RunningNginx> {
+export async function startNginx(upstreams: RoleUrls, options: { serveDemo?: boolean } = {}): Promise<RunningNginx> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "lc-nginx-"));
   let conf = readFileSync(SHIPPED_NGINX_CONF, "utf8");
@@ -36,6 +52,7 @@ export async function startNginx(upstreams: RoleUrls): Promise<RunningNginx> {
   }
   if (!/listen 8080;/.test(conf)) throw new Error(`${SHIPPED_NGINX_CONF} does not listen on 8080`);
   conf = conf.replace("listen 8080;", `listen 127.0.0.1:${port};`);
+  if (options.serveDemo) conf = conf.replace("    location / {", `${demoLocations()}    location / {`);
   writeFileSync(join(dir, "livecomments.conf"), conf);
   writeFileSync(join(dir, "nginx.conf"), nginxMainConf(dir, { workerConnections: 4096, http: `include ${dir}/livecomments.conf;` }));
   // One process, in the foreground: it is this test's child, and dies with it.

@@ -2,7 +2,7 @@
 // replay view of an ended one (a video with its comments in sync). Comment text only ever
 // reaches the page through textContent.
 import { CommentPoster, LiveCommentsError, LiveFeed, ModerationClient, PlaybackSync, canModerate, getStream } from "@livecomments/client";
-import type { WireComment, WireStream } from "@livecomments/client";
+import type { WireComment, WireHeldComment, WireStream } from "@livecomments/client";
 
 const params = new URLSearchParams(location.search);
 const streamId = params.get("stream");
@@ -59,6 +59,14 @@ class CommentList {
     for (const item of this.root.querySelectorAll<HTMLElement>("li[data-comment-id]")) if (item.dataset.commentId === commentId) item.remove();
   }
 
+  /** Shows the author's own comment held for review, until it is published (or the page reloads). */
+  addHeld(commentId: string, username: string, text: string): void {
+    const item = element("li", { "data-comment-id": commentId, "data-held": "true", class: "held" });
+    item.append(element("span", { class: "when" }, "held"), element("span", { class: "who" }, username), element("span", { class: "text" }, text));
+    item.append(element("span", { class: "badge" }, "held for review"));
+    this.root.append(item);
+  }
+
   add(comments: readonly WireComment[]): void {
     this.queue.push(...comments);
     if (this.queue.length > MAX_SHOWN) this.queue.splice(0, this.queue.length - MAX_SHOWN);
@@ -93,6 +101,8 @@ class CommentList {
     const stick = this.root.scrollHeight - this.root.scrollTop - this.root.clientHeight < 40;
     const fragment = document.createDocumentFragment();
     for (const comment of this.queue) {
+      // The author's held comment, approved: it takes its place in the stream.
+      this.root.querySelector(`li[data-held][data-comment-id="${CSS.escape(comment.comment_id)}"]`)?.remove();
       const item = element("li", { "data-comment-id": comment.comment_id, "data-seq": String(comment.seq), "data-offset-ms": String(comment.offset_ms) });
       item.append(
         element("span", { class: "when" }, formatOffset(comment.offset_ms)),
@@ -133,11 +143,18 @@ async function postingToken(name: string): Promise<string> {
   return body.token;
 }
 
-/** The moderator's actions on a comment, when the page's token may moderate. */
-function moderatorActions(streamId: string): CommentActions | undefined {
-  if (!fragmentToken || !canModerate(fragmentToken)) return undefined;
+/** The moderation API with the page's token, when the page's user moderates the stream (its rank, or the token's scopes). */
+function moderationFor(stream: WireStream): ModerationClient | undefined {
+  if (!fragmentToken) return undefined;
+  const rank = stream.caller_rank;
+  if (rank === undefined ? !canModerate(fragmentToken) : rank === "viewer") return undefined;
   const token = fragmentToken;
-  const moderation = new ModerationClient({ baseUrl: "", token: () => token });
+  return new ModerationClient({ baseUrl: "", token: () => token });
+}
+
+/** The moderator's actions on a comment. */
+function moderatorActions(streamId: string, moderation: ModerationClient | undefined): CommentActions | undefined {
+  if (!moderation) return undefined;
   const report = (error: unknown) => showNotice(describe(error));
   return {
     delete: (comment) => void moderation.deleteComment(streamId, comment.comment_id).catch(report),
@@ -175,8 +192,128 @@ class PinnedBanner {
   }
 }
 
+/**
+ * The held queue of a moderator's page: what waits for review, with approve and deny. It opens
+ * the live queue first, then lists what was held before, so nothing held in between is missed.
+ */
+function heldQueue(streamId: string, moderation: ModerationClient): HTMLElement {
+  const root = element("section", { id: "held", class: "panel" });
+  const list = element("ol", { id: "held-list" });
+  const empty = element("p", { class: "hint", id: "held-empty" }, "Nothing is waiting for review.");
+  root.append(element("h2", {}, "Held for review"), empty, list);
+  const shownIds = new Set<string>();
+  const refresh = () => (empty.hidden = list.childElementCount > 0);
+  const remove = (commentId: string) => {
+    for (const item of list.querySelectorAll<HTMLElement>("li")) if (item.dataset.commentId === commentId) item.remove();
+    refresh();
+  };
+  const report = (error: unknown) => showNotice(describe(error));
+  const show = ({ comment, reason }: WireHeldComment) => {
+    if (shownIds.has(comment.comment_id)) return;
+    shownIds.add(comment.comment_id);
+    const item = element("li", { "data-comment-id": comment.comment_id });
+    const approve = element("button", { type: "button", "data-action": "approve" }, "Approve");
+    const deny = element("button", { type: "button", "data-action": "deny" }, "Deny");
+    approve.addEventListener("click", () => void moderation.approve(streamId, comment.comment_id).then(() => remove(comment.comment_id), report));
+    deny.addEventListener("click", () => void moderation.deny(streamId, comment.comment_id).then(() => remove(comment.comment_id), report));
+    item.append(
+      element("span", { class: "who" }, comment.username),
+      element("span", { class: "text" }, comment.text),
+      element("span", { class: "reason" }, reason),
+      approve,
+      deny,
+    );
+    list.append(item);
+    refresh();
+  };
+  void moderation
+    .watchHeld(streamId, { onHeld: show, onResolved: (resolution) => remove(resolution.comment_id) })
+    .then(async (close) => {
+      addEventListener("pagehide", close);
+      for (const held of await moderation.heldComments(streamId)) show(held);
+      root.dataset.ready = "true";
+    })
+    .catch(report);
+  return root;
+}
+
+/** The stream's settings for its moderators: modes and blocked terms; and for its owner, its moderators. */
+function streamControls(stream: WireStream, moderation: ModerationClient): HTMLElement {
+  const streamId = stream.stream_id;
+  const root = element("section", { id: "stream-controls", class: "panel" });
+  const report = (error: unknown) => showNotice(describe(error));
+  const saved = (what: string) => () => showNotice(`${what} saved`);
+
+  const modes = element("form", { id: "modes" });
+  const check = (name: string, label: string, on: boolean) => {
+    const box = element("input", { type: "checkbox", name, id: `mode-${name}` });
+    box.checked = on;
+    const wrap = element("label", { for: `mode-${name}` }, ` ${label}`);
+    wrap.prepend(box);
+    return { box, wrap };
+  };
+  const number = (name: string, label: string, value: number, max: number) => {
+    const input = element("input", { type: "number", name, id: `mode-${name}`, min: "0", max: String(max), value: String(value) });
+    const wrap = element("label", { for: `mode-${name}` }, `${label} `);
+    wrap.append(input);
+    return { input, wrap };
+  };
+  const members = check("members_only", "members only", stream.members_only);
+  const unique = check("unique_chat", "unique chat", stream.unique_chat);
+  const delay = number("delay_s", "delay (s)", stream.delay_s, 10);
+  const slow = number("slow_mode_s", "slow mode (s)", stream.slow_mode_s, 3600);
+  modes.append(members.wrap, unique.wrap, delay.wrap, slow.wrap, element("button", { type: "submit" }, "Save modes"));
+  modes.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const change = { membersOnly: members.box.checked, uniqueChat: unique.box.checked, delayS: Number(delay.input.value), slowModeS: Number(slow.input.value) };
+    moderation.updateModes(streamId, change).then(saved("Modes"), report);
+  });
+
+  const terms = element("form", { id: "terms" });
+  const termsText = element("textarea", { name: "terms", id: "terms-text", rows: "3", placeholder: "blocked terms, one per line" });
+  terms.append(termsText, element("button", { type: "submit" }, "Save blocked terms"));
+  moderation.blockedTerms(streamId).then((current) => (termsText.value = current.join("\n")), report);
+  terms.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const list = termsText.value
+      .split("\n")
+      .map((term) => term.trim())
+      .filter(Boolean);
+    moderation.setBlockedTerms(streamId, list).then(saved("Blocked terms"), report);
+  });
+  root.append(element("h2", {}, "Stream settings"), modes, terms);
+
+  if (stream.caller_rank === "owner" || stream.caller_rank === "admin") {
+    const people = element("form", { id: "moderators" });
+    const names = element("ul", { id: "moderator-list" });
+    const who = element("input", { name: "user_id", id: "moderator-id", placeholder: "user id", maxlength: "128" });
+    const render = (ids: readonly string[]) => {
+      names.replaceChildren(
+        ...ids.map((id) => {
+          const item = element("li", { "data-user-id": id }, `${id} `);
+          const drop = element("button", { type: "button", "data-action": "remove" }, "Remove");
+          drop.addEventListener("click", () => void moderation.removeModerator(streamId, id).then(() => item.remove(), report));
+          item.append(drop);
+          return item;
+        }),
+      );
+    };
+    people.append(names, who, element("button", { type: "submit" }, "Add moderator"));
+    moderation.moderators(streamId).then((answer) => render(answer.moderators), report);
+    people.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const id = who.value.trim();
+      if (id) moderation.addModerator(streamId, id).then(render, report);
+      who.value = "";
+    });
+    root.append(element("h3", {}, "Moderators"), people);
+  }
+  return root;
+}
+
 function liveView(stream: WireStream): void {
-  const list = new CommentList(moderatorActions(stream.stream_id));
+  const moderation = moderationFor(stream);
+  const list = new CommentList(moderatorActions(stream.stream_id, moderation));
   const pinned = new PinnedBanner();
   const form = element("form", { id: "post" });
   const name = element("input", { name: "name", id: "post-name", placeholder: "your name", maxlength: "40", value: params.get("name") ?? "" });
@@ -186,6 +323,11 @@ function liveView(stream: WireStream): void {
   const column = element("section", { class: "column" });
   column.append(pinned.root, list.root, form, element("div", { id: "notice", role: "status" }));
   app.replaceChildren(column);
+  if (moderation) {
+    const side = element("section", { class: "column" });
+    side.append(heldQueue(stream.stream_id, moderation), streamControls(stream, moderation));
+    app.append(side);
+  }
   if (list.moderated) document.body.dataset.moderator = "true";
 
   const feed = new LiveFeed({
@@ -220,10 +362,15 @@ function liveView(stream: WireStream): void {
     if (message.trim() === "") return;
     text.value = "";
     showNotice("");
-    poster.post(stream.stream_id, message).catch((error: unknown) => {
-      text.value ||= message;
-      showNotice(describe(error));
-    });
+    poster.post(stream.stream_id, message).then(
+      (answer) => {
+        if (answer.status === "held") list.addHeld(answer.comment_id, name.value.trim() || "You", message);
+      },
+      (error: unknown) => {
+        text.value ||= message;
+        showNotice(describe(error));
+      },
+    );
   });
 }
 
@@ -278,7 +425,8 @@ function pickStreamView(): void {
 async function main(): Promise<void> {
   if (!streamId) return pickStreamView();
   try {
-    const stream = await getStream({ baseUrl: "" }, streamId);
+    // With the page's token, the stream says what its user is on it: the moderators' and the owner's controls follow.
+    const stream = await getStream({ baseUrl: "", ...(fragmentToken ? { token: fragmentToken } : {}) }, streamId);
     document.getElementById("title")!.textContent = stream.title || stream.stream_id;
     document.title = `${stream.title || stream.stream_id} · Live Comments`;
     if (stream.ended_at == null) liveView(stream);

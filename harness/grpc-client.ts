@@ -40,8 +40,9 @@ export class GrpcClients {
     return this.streams.createStream(request, bearer(token));
   }
 
-  getStream(request: MessageInitShape<typeof GetStreamRequestSchema>) {
-    return this.streams.getStream(request);
+  /** Reads a stream; with `token`, the answer says the caller's rank on it. */
+  getStream(request: MessageInitShape<typeof GetStreamRequestSchema>, token?: string) {
+    return this.streams.getStream(request, bearer(token));
   }
 
   /** Opens FanoutRelay.Subscribe with `token` (scope relay:subscribe) and records what arrives. */

@@ -14,6 +14,7 @@ import { parseIdempotencyKey } from "./comment-ingest.js";
 import { STREAMS_ADMIN_SCOPE } from "../core/auth/scopes.js";
 import type { StreamAdmin } from "./stream-admin.js";
 import { streamIdFromPath } from "../core/stream.js";
+import { rankOn } from "../core/stream-rank.js";
 
 /** What the ingest gRPC services need. */
 export interface IngestGrpcOptions {
@@ -81,8 +82,11 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
         await admin(call.metadata);
         return { stream: streamToMessage(await streams.end(request.streamId)) };
       },
-      async getStream(request) {
-        return { stream: streamToMessage(await streams.get(request.streamId)) };
+      async getStream(request, call) {
+        // A caller who sends a token is told its own rank on the stream.
+        const caller = call.metadata.get("authorization").length > 0 ? await authenticate(call.metadata) : undefined;
+        const stream = await streams.get(request.streamId);
+        return { stream: streamToMessage(stream), ...(caller ? { callerRank: rankOn(stream, caller) } : {}) };
       },
     },
     logger,

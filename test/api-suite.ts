@@ -1045,6 +1045,9 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           owner_id: owner,
           moderators: [helper],
         });
+        const overGrpc = await grpc.getStream({ streamId }, ownerToken);
+        assert.deepEqual([overGrpc.stream?.ownerId, overGrpc.callerRank], [owner, "owner"]);
+        assert.equal((await grpc.getStream({ streamId })).callerRank, undefined);
 
         // The helper moderates this stream, and only this one.
         const doomed = await api.post(streamId, user(), "doomed");

@@ -27,17 +27,25 @@ async function main(): Promise<void> {
 
 /** Whether a row is a pass: nothing lost or stored twice, every viewer complete and in order. */
 export function passed(row: FaultRow): boolean {
-  return row.lost === 0 && row.duplicated === 0 && row.viewersWithGaps === 0 && row.viewersOutOfOrder === 0 && row.undeleted === 0;
+  return (
+    row.lost === 0 &&
+    row.duplicated === 0 &&
+    row.viewersWithGaps === 0 &&
+    row.viewersOutOfOrder === 0 &&
+    row.undeleted === 0 &&
+    row.heldLost === 0 &&
+    row.heldShown === 0
+  );
 }
 
 function faultTable(rows: readonly FaultRow[]): string {
   const lines = rows.map(
     (r) =>
-      `| ${r.fault} | ${r.accepted} | ${r.refused} | ${r.lost} | ${r.duplicated} | ${r.undeleted} | ${r.viewersWithGaps} | ${r.viewersOutOfOrder} | ${(r.recoveryMs / 1000).toFixed(1)} s | ${passed(r) ? "pass" : "FAIL"} |`,
+      `| ${r.fault} | ${r.accepted} | ${r.refused} | ${r.lost} | ${r.duplicated} | ${r.undeleted} | ${r.held} / ${r.heldLost} / ${r.heldShown} | ${r.viewersWithGaps} | ${r.viewersOutOfOrder} | ${(r.recoveryMs / 1000).toFixed(1)} s | ${passed(r) ? "pass" : "FAIL"} |`,
   );
   return [
-    "| fault | accepted (202) | refused after retries | lost | duplicated | deleted but back | viewers with gaps | viewers out of order | recovery | result |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| fault | accepted (202) | refused after retries | lost | duplicated | deleted but back | held / lost / shown unapproved | viewers with gaps | viewers out of order | recovery | result |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...lines,
   ].join("\n");
 }

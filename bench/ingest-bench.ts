@@ -6,8 +6,11 @@
 // bare node:http server in the same run, its answers/s under the same load, its latency at the
 // same half rate and the CPU per answer of both at a light 200/s.
 //
-//   node scripts/engines.mjs run -- node dist/bench/ingest-bench.js [--quick]
+//   node scripts/engines.mjs run -- node dist/bench/ingest-bench.js [--quick] [--no-review]
 //   (npm run bench:ingest does exactly that)
+//
+// Then, unless --no-review, what moderation's checks cost in the same run: ingest with no review
+// hook, with examples/review-hook on loopback, and with 1,000 blocked terms per stream.
 //
 // LC_BENCH_OPTIONS='{"streams":10,"users":2000,"depth":8}' overrides the load's shape, LC_BENCH_ENV='{"LC_RATE_LIMITS":"off"}'
 // adds settings to the ingest process, LC_BENCH_NODE_ARGS="--cpu-prof" passes flags to its node.
@@ -19,8 +22,11 @@ import { mintToken } from "../core/auth/dev-token.js";
 import { READY, deploymentEnv } from "../harness/distributed-system.js";
 import type { ResponseHead } from "../harness/raw-http.js";
 import { readResponseHead } from "../harness/raw-http.js";
-import { startRole } from "../harness/role-process.js";
-import { nodeFlagsFrom } from "../harness/project-root.js";
+import { startNodeProcess, startRole } from "../harness/role-process.js";
+import { PROJECT_ROOT, nodeFlagsFrom } from "../harness/project-root.js";
+import { join } from "node:path";
+import { BlockedTerms } from "../ingest/text-matching.js";
+import { scrape } from "../harness/prometheus-text.js";
 import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
 import { cpuSeconds } from "./process-stats.js";
 
@@ -134,6 +140,112 @@ async function main(): Promise<void> {
   } finally {
     await ingest.stop();
   }
+  if (!process.argv.includes("--no-review")) await reviewComparison(secret, env, options);
+}
+
+/** Words none of the benchmark's comments hold, as blocked terms and as the hook's list. */
+function unusedWords(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `zq${i.toString(36)}blocked`);
+}
+
+/**
+ * What moderation's checks cost a post, in the same run: ingest with no review hook, with the
+ * example review hook on loopback (allowing everything), and with 1,000 blocked terms on every
+ * stream and no hook. Each variant is its own ingest process under the same loads; and the
+ * matcher alone, in this process, per post.
+ */
+async function reviewComparison(secret: string, env: Record<string, string>, options: Options): Promise<void> {
+  const hookPort = 20_000 + Math.floor(Math.random() * 20_000);
+  const hook = await startNodeProcess(
+    [join(PROJECT_ROOT, "dist", "examples", "review-hook", "review-hook.js")],
+    { LC_HOOK_PORT: String(hookPort), LC_HOOK_WORDS: unusedWords(20).join(","), LC_HOOK_NEW_ACCOUNT_S: "0" },
+    /listening on/,
+    "review-hook",
+  );
+  const tokens = await Promise.all(Array.from({ length: options.users }, (_, i) => mintToken(secret, { sub: `viewer-${i}`, name: `Viewer ${i}` })));
+  const admin = await mintToken(secret, { sub: "bench-admin", scope: "streams:admin" });
+  const terms = unusedWords(1_000);
+  const variants: { name: string; env: Record<string, string>; terms: boolean }[] = [
+    { name: "no review hook", env: {}, terms: false },
+    { name: "review hook on loopback (Connect, JSON)", env: { LC_REVIEW_URL: `http://127.0.0.1:${hookPort}` }, terms: false },
+    { name: "1,000 blocked terms, no hook", env: {}, terms: true },
+  ];
+  const short = { ...options, seconds: Math.min(options.seconds, 5), depth: 1 };
+  const rows: string[][] = [];
+  try {
+    for (const variant of variants) {
+      const ingest = await startRole("ingest", { ...env, ...variant.env }, READY.ingest);
+      try {
+        const base = ingest.ready[1]!;
+        const port = Number(new URL(base).port);
+        const run = randomBytes(4).toString("hex");
+        const streams = Array.from({ length: Math.min(options.streams, 100) }, (_, i) => `review-${run}-${i}`);
+        for (const stream of streams) {
+          const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
+          await fetch(`${base}/v1/streams`, { method: "POST", headers, body: JSON.stringify({ stream_id: stream }) });
+          if (!variant.terms) continue;
+          const set = await fetch(`${base}/v1/streams/${stream}/blocked_terms`, { method: "PUT", headers, body: JSON.stringify({ terms }) });
+          if (set.status !== 200) throw new Error(`blocked terms of ${stream}: ${set.status}`);
+        }
+        let next = 0;
+        const request = () => {
+          const i = next++;
+          const body = JSON.stringify({ text: `comment ${i} from the benchmark, about the match` });
+          return `POST /v1/streams/${streams[i % streams.length]}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens[i % tokens.length]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+        };
+        const full = await driveLoad(port, request, short);
+        const paced = await driveLoad(port, request, short, { rate: REVIEW_PACED_RATE });
+        const hookCpuBefore = cpuSeconds(hook.process.pid!);
+        const light = await cpuPerAnswer(ingest.process.pid!, () => driveLoad(port, request, short, { rate: LIGHT_RATE }));
+        const hookCpuMs = ((cpuSeconds(hook.process.pid!) - hookCpuBefore) * 1000) / Math.max(1, LIGHT_RATE * short.seconds);
+        const metrics = await scrape(base);
+        const failures = ["timeout", "error", "unspecified", "overloaded"]
+          .map((cause) => [cause, metrics.value("livecomments_review_failures_total", { cause })] as const)
+          .filter(([, count]) => count > 0);
+        const statuses =
+          [...full.statuses].map(([status, count]) => `${status}: ${count}`).join(", ") +
+          (failures.length > 0 ? `; review failures (held by the policy): ${failures.map(([cause, count]) => `${cause} ${count}`).join(", ")}` : "");
+        rows.push([
+          variant.name,
+          Math.round((full.statuses.get("202") ?? 0) / full.elapsed).toLocaleString("en"),
+          [0.5, 0.99].map((f) => percentile(paced.histogram, f)).join(" / "),
+          light.toFixed(3) + (variant.env.LC_REVIEW_URL !== undefined ? ` (+ ${hookCpuMs.toFixed(3)} in the hook)` : ""),
+          statuses,
+        ]);
+      } finally {
+        await ingest.stop();
+      }
+    }
+  } finally {
+    await hook.stop();
+  }
+  const matcher = matcherCost(terms);
+  process.stdout.write(
+    `\nModeration's checks, same run (each its own ingest; ${short.connections} connections):\n\n| ingest | accepted/s | p50 / p99 at ${REVIEW_PACED_RATE}/s paced (ms) | CPU ms per post at ${LIGHT_RATE}/s | answers |\n| --- | --- | --- | --- | --- |\n` +
+      rows.map((row) => `| ${row.join(" | ")} |`).join("\n") +
+      `\n\nBlocked terms matched in this process, per post of ${MATCHED_TEXT.length} characters: ${matcher.none.toFixed(2)} µs with no terms, ${matcher.thousand.toFixed(2)} µs with 1,000 (compiled once: ${matcher.compileMs.toFixed(1)} ms)\n`,
+  );
+}
+
+/** The paced rate of the review comparison: well under what one ingest takes, so latency is not queueing. */
+const REVIEW_PACED_RATE = 1_000;
+const MATCHED_TEXT = "what a goal from the edge of the box, the keeper had no chance at all";
+
+/** Microseconds per post the blocked-terms matcher costs, without terms and with these. */
+function matcherCost(terms: readonly string[]): { none: number; thousand: number; compileMs: number } {
+  const rounds = 200_000;
+  const time = (matcher: BlockedTerms) => {
+    let found = 0;
+    for (let i = 0; i < 10_000; i++) if (matcher.matches(MATCHED_TEXT)) found++;
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) if (matcher.matches(MATCHED_TEXT + (i & 7))) found++;
+    if (found > 0) throw new Error("the benchmark's text matched a term");
+    return ((performance.now() - started) * 1000) / rounds;
+  };
+  const compileStarted = performance.now();
+  const compiled = new BlockedTerms(terms);
+  const compileMs = performance.now() - compileStarted;
+  return { none: time(new BlockedTerms([])), thousand: time(compiled), compileMs };
 }
 
 /** Ingest's histogram of log append times, from its /metrics: cumulative counts by upper bound in ms. */

@@ -4,7 +4,7 @@ import { READY } from "../distributed-system.js";
 import { freePort } from "../free-port.js";
 import type { RoleProcess } from "../role-process.js";
 import { startRole } from "../role-process.js";
-import { Viewer } from "./load.js";
+import { HELD_MARK, Viewer } from "./load.js";
 import { startOwnEngines } from "./own-engines.js";
 import { until } from "../until.js";
 
@@ -111,6 +111,15 @@ export async function startDeployment(options: {
     // The canary posts as a user of its own, so the posters' per-user limit never shapes it.
     const canaryToken = await mintToken(secret, { sub: "canary" });
     const moderatorToken = await mintToken(secret, { sub: "moderator", scope: "comments:moderate" });
+    // A share of the load is held for review: every stream blocks the suite's mark.
+    for (const streamId of streams) {
+      const blocked = await fetch(`${ingestUrl}/v1/streams/${streamId}/blocked_terms`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${moderatorToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ terms: [HELD_MARK] }),
+      });
+      if (blocked.status !== 200) throw new Error(`blocking terms of ${streamId}: ${blocked.status}`);
+    }
     for (let i = 0; i < options.viewers; i++) viewers.push(new Viewer(streams[i % streams.length]!, edgePort!, `127.0.0.${2 + (i % 250)}`));
     const canaryViewer = new Viewer("canary", edgePort!, "127.0.0.1");
     await until(() => viewers.every((viewer) => viewer.open) && canaryViewer.open, 30_000, "every viewer connected");

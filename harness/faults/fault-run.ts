@@ -2,7 +2,7 @@ import { LiveCommentsError, getWindow } from "../../client/wire.js";
 import type { RoleSlot } from "./deployment.js";
 import { startDeployment } from "./deployment.js";
 import { sleep, until } from "../until.js";
-import { Posters } from "./load.js";
+import { HELD_MARK, Posters } from "./load.js";
 import type { Viewer } from "./load.js";
 import type { OwnEngine } from "./own-engines.js";
 
@@ -33,6 +33,12 @@ export interface FaultRow {
   readonly viewersOutOfOrder: number;
   /** Comments a moderator deleted under load (in this phase or before) that the archive shows again. */
   readonly undeleted: number;
+  /** Posts of this phase answered 202 held for review (half are approved after the fault). */
+  readonly held: number;
+  /** Held posts gone: neither in the held queue nor, once approved, in the archive. */
+  readonly heldLost: number;
+  /** Held posts a viewer or the archive showed while not approved. */
+  readonly heldShown: number;
   readonly recoveryMs: number;
 }
 
@@ -46,10 +52,13 @@ interface Fault {
  * The fault suite: the distributed mode on engines of its own, under steady load (posters
  * with Idempotency-Keys, SSE viewers that resume with Last-Event-ID), with each role and each
  * engine in turn killed with SIGKILL and started again, and one engine paused (SIGSTOP) and
- * resumed; before each fault a moderator deletes a comment under the load. After each fault it
- * stops the load, lets everything settle, and checks that every comment answered 202 (and not
- * deleted) is in the archive once, that no comment is stored twice, that no deleted comment came
- * back, and that every viewer saw every comment of its stream in order.
+ * resumed; before each fault a moderator deletes a comment under the load, and one post in ten
+ * is held for review by the streams' blocked term. After each fault it stops the load, lets
+ * everything settle, approves half of the phase's held comments, and checks that every comment
+ * answered 202 published (and not deleted) or approved is in the archive once, that no comment
+ * is stored twice, that no deleted comment came back, that every viewer saw every comment of its
+ * stream in order, and that every held comment not approved is still in its queue and was shown
+ * nowhere.
  */
 export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   const say = options.progress ?? (() => {});
@@ -83,7 +92,14 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
     for (const [index, fault] of faults.entries()) {
       say(`fault ${index + 1}/${faults.length}: ${fault.name}`);
       for (const viewer of viewers) viewer.clear();
-      const posters = new Posters({ baseUrl: ingestUrl, streams, tokens, ratePerSec: options.ratePerSec, maxInFlight: Math.max(200, options.ratePerSec * 2) });
+      const posters = new Posters({
+        baseUrl: ingestUrl,
+        streams,
+        tokens,
+        ratePerSec: options.ratePerSec,
+        maxInFlight: Math.max(200, options.ratePerSec * 2),
+        heldEvery: HELD_EVERY,
+      });
       posters.start(`p${index}`);
       await sleep(options.beforeMs);
       await deleteOneUnderLoad(ingestUrl, moderatorToken, posters, deleted, say);
@@ -95,9 +111,13 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       await sleep(options.afterMs);
       await posters.stop();
       say(`  ${fault.name}: recovered in ${recoveryMs} ms; checking`);
-      const row: FaultRow = { fault: fault.name, recoveryMs, ...(await check(posters, archiveUrl, streams, viewers, `p${index}-`, deleted)) };
+      const review = await reviewHeld(ingestUrl, moderatorToken, posters);
+      const checked = await check(posters, archiveUrl, streams, viewers, `p${index}-`, deleted, review.approved);
+      const heldLost = review.lost + (await resolveTheRest(ingestUrl, moderatorToken, posters, review.approved));
+      const row: FaultRow = { fault: fault.name, recoveryMs, ...checked, heldLost };
       rows.push(row);
-      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder + row.undeleted > 0) deployment.sayRoleOutputs();
+      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder + row.undeleted + row.heldLost + row.heldShown > 0)
+        deployment.sayRoleOutputs();
     }
     return rows;
   } catch (error) {
@@ -108,9 +128,57 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   }
 }
 
+/** One post in this many is held for review (it carries the mark every stream blocks). */
+const HELD_EVERY = 10;
+
+/** A moderator's call, retried while the system answers 503 (it may still be settling). */
+async function moderate(url: string, method: string, token: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    await response.body?.cancel();
+    if (response.status !== 503 || attempt >= 10) return response.status;
+    await sleep(500);
+  }
+}
+
+/**
+ * A moderator approves every other comment held in this phase, after the fault: each must still
+ * be waiting (200); one that is not was lost.
+ */
+async function reviewHeld(ingestUrl: string, token: string, posters: Posters): Promise<{ approved: Set<string>; lost: number }> {
+  const approved = new Set<string>();
+  let lost = 0;
+  const held = posters.outcomes.filter((outcome) => outcome.held);
+  for (const [i, outcome] of held.entries()) {
+    if (i % 2 !== 0) continue;
+    const status = await moderate(`${ingestUrl}/v1/streams/${outcome.streamId}/held/${outcome.commentId}/approve`, "POST", token);
+    if (status === 200) approved.add(outcome.commentId!);
+    else lost++;
+  }
+  return { approved, lost };
+}
+
+/** The held comments not approved must be in their stream's queue; each is then denied (204). Answers how many were not. */
+async function resolveTheRest(ingestUrl: string, token: string, posters: Posters, approved: ReadonlySet<string>): Promise<number> {
+  const waiting = posters.outcomes.filter((outcome) => outcome.held && !approved.has(outcome.commentId!));
+  const queues = new Map<string, Set<string>>();
+  for (const streamId of new Set(waiting.map((outcome) => outcome.streamId))) {
+    const response = await fetch(`${ingestUrl}/v1/streams/${streamId}/held`, { headers: { authorization: `Bearer ${token}` } });
+    const { held } = (await response.json()) as { held: { comment: { comment_id: string } }[] };
+    queues.set(streamId, new Set(held.map((entry) => entry.comment.comment_id)));
+  }
+  let lost = 0;
+  for (const outcome of waiting) {
+    const listed = queues.get(outcome.streamId)!.has(outcome.commentId!);
+    const denied = (await moderate(`${ingestUrl}/v1/streams/${outcome.streamId}/held/${outcome.commentId}/deny`, "POST", token)) === 204;
+    if (!listed || !denied) lost++;
+  }
+  return lost;
+}
+
 /** A moderator deletes one comment accepted in this phase, while the load runs. */
 async function deleteOneUnderLoad(ingestUrl: string, token: string, posters: Posters, deleted: Set<string>, say: (line: string) => void): Promise<void> {
-  const target = posters.outcomes.find((outcome) => outcome.commentId !== undefined);
+  const target = posters.outcomes.find((outcome) => outcome.commentId !== undefined && !outcome.held);
   if (!target) return say("  no comment accepted yet to delete");
   const response = await fetch(`${ingestUrl}/v1/streams/${target.streamId}/comments/${target.commentId}`, {
     method: "DELETE",
@@ -160,10 +228,14 @@ export async function check(
   viewers: readonly Viewer[],
   label: string,
   deleted: ReadonlySet<string> = new Set(),
-): Promise<Omit<FaultRow, "fault" | "recoveryMs">> {
-  // A deleted comment is accepted but gone from the archive for good.
-  const accepted = posters.outcomes.filter((outcome) => outcome.commentId !== undefined && !deleted.has(outcome.commentId));
-  const refused = posters.outcomes.length - accepted.length;
+  approved: ReadonlySet<string> = new Set(),
+): Promise<Omit<FaultRow, "fault" | "recoveryMs" | "heldLost">> {
+  // A deleted comment is accepted but gone from the archive for good; a held one is in the
+  // archive only once approved.
+  const answered = posters.outcomes.filter((outcome) => outcome.commentId !== undefined && !deleted.has(outcome.commentId));
+  const held = answered.filter((outcome) => outcome.held);
+  const accepted = answered.filter((outcome) => !outcome.held || approved.has(outcome.commentId!));
+  const refused = posters.outcomes.length - answered.length;
   // The archive is asynchronous: wait until it holds every accepted comment and has applied every
   // deletion (a batch's comments and its deletions are written one after the other, and a
   // restarting Cassandra can fail the second until it is back), or give up and count.
@@ -194,7 +266,11 @@ export async function check(
     if (phase.get(viewer.streamId)!.some((seq) => !seen.has(seq))) viewersWithGaps++;
     if (viewer.seqs.some((seq, i) => i > 0 && seq <= viewer.seqs[i - 1]!)) viewersOutOfOrder++;
   }
-  return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder, undeleted };
+  // A held comment shows nowhere before it is approved.
+  const approvedTexts = new Set(held.filter((outcome) => approved.has(outcome.commentId!)).map((outcome) => outcome.text));
+  const shownTexts = new Set([...texts.filter((text) => text.includes(HELD_MARK)), ...viewers.flatMap((viewer) => viewer.heldTexts)]);
+  const heldShown = [...shownTexts].filter((text) => !approvedTexts.has(text)).length;
+  return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder, undeleted, held: held.length, heldShown };
 }
 
 /** Every comment of a stream in the archive (its first hour), through the playback API. */

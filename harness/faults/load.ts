@@ -12,7 +12,12 @@ export interface PostOutcome {
   /** Set when the comment was answered 202. */
   readonly commentId?: string;
   readonly seq?: number;
+  /** Answered 202 held for review: it has no seq until a moderator approves it. */
+  readonly held?: boolean;
 }
+
+/** A word every stream of the fault suite blocks: the posts that carry it are held for review. */
+export const HELD_MARK = "heldword";
 
 /** Options of {@link Posters}. */
 export interface PostersOptions {
@@ -22,6 +27,8 @@ export interface PostersOptions {
   readonly ratePerSec: number;
   /** Most posts in flight; past it a tick sends nothing (counted in `skipped`). */
   readonly maxInFlight: number;
+  /** Every this many posts carries {@link HELD_MARK}, so it is held; none when unset. */
+  readonly heldEvery?: number;
 }
 
 /** Attempts per comment: a client that retries with its Idempotency-Key, as the SDK does. */
@@ -73,7 +80,8 @@ export class Posters {
     this.inFlight++;
     const { baseUrl, streams, tokens } = this.options;
     const streamId = streams[n % streams.length]!;
-    const text = `${this.label}-${n}`;
+    const { heldEvery } = this.options;
+    const text = heldEvery !== undefined && n % heldEvery === 0 ? `${this.label}-${n} ${HELD_MARK}` : `${this.label}-${n}`;
     const key = randomUUID();
     try {
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -85,9 +93,10 @@ export class Posters {
             body: JSON.stringify({ text }),
             signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
           });
-          const body = (await response.json()) as { comment_id?: string; seq?: number };
+          const body = (await response.json()) as { comment_id?: string; seq?: number; status?: string };
           if (response.status === 202) {
-            this.outcomes.push({ text, streamId, commentId: body.comment_id!, seq: body.seq! });
+            if (body.status === "held") this.outcomes.push({ text, streamId, commentId: body.comment_id!, held: true });
+            else this.outcomes.push({ text, streamId, commentId: body.comment_id!, seq: body.seq! });
             return;
           }
           if (response.status !== 503 && response.status !== 429) break;
@@ -108,6 +117,8 @@ export class Posters {
 export class Viewer {
   /** Seqs received since the last `clear`, in arrival order. */
   seqs: number[] = [];
+  /** Texts carrying {@link HELD_MARK} received since the last `clear`: held comments, once approved. */
+  heldTexts: string[] = [];
   resets = 0;
   reconnects = 0;
   open = false;
@@ -129,6 +140,7 @@ export class Viewer {
 
   clear(): void {
     this.seqs = [];
+    this.heldTexts = [];
     this.resets = 0;
   }
 
@@ -184,8 +196,11 @@ export class Viewer {
 
   private onEvent({ type, data, id }: SseEvent): void {
     if (type === "comments" || type === "new_comment") {
-      const comments = (type === "comments" ? JSON.parse(data) : [JSON.parse(data)]) as { seq: number }[];
-      for (const comment of comments) this.seqs.push(comment.seq);
+      const comments = (type === "comments" ? JSON.parse(data) : [JSON.parse(data)]) as { seq: number; text: string }[];
+      for (const comment of comments) {
+        this.seqs.push(comment.seq);
+        if (comment.text.includes(HELD_MARK)) this.heldTexts.push(comment.text);
+      }
       this.lastSeenAt = Date.now();
     } else if (type === "reset") {
       this.resets++;

@@ -97,7 +97,8 @@ export function createRedisModerationStore(redis: Redis, keyPrefix = "lc:"): Mod
     const keys = posts.flatMap(({ streamId, userId, uniqueText }) => [
       banKey(streamId, userId),
       `${keyPrefix}slow:${streamId}:${userId}`,
-      textKey(streamId, uniqueText ?? ""),
+      // A post without unique chat checks no text: its key is a placeholder the script never reads.
+      uniqueText === undefined ? `${keyPrefix}text:-` : textKey(streamId, uniqueText),
     ]);
     const args = posts.flatMap((post) => [post.slowModeMs, post.uniqueText === undefined ? 0 : 1]);
     const answers = await commands.lcAdmitPosters(keys.length, ...keys, ...args, UNIQUE_CHAT_WINDOW_MS);

@@ -268,7 +268,8 @@ export async function check(
   }
   // A held comment shows nowhere before it is approved.
   const approvedTexts = new Set(held.filter((outcome) => approved.has(outcome.commentId!)).map((outcome) => outcome.text));
-  const shownTexts = new Set([...texts.filter((text) => text.includes(HELD_MARK)), ...viewers.flatMap((viewer) => viewer.heldTexts)]);
+  const ofPhase = (text: string) => text.startsWith(label) && text.includes(HELD_MARK);
+  const shownTexts = new Set([...texts, ...viewers.flatMap((viewer) => viewer.heldTexts)].filter(ofPhase));
   const heldShown = [...shownTexts].filter((text) => !approvedTexts.has(text)).length;
   return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder, undeleted, held: held.length, heldShown };
 }

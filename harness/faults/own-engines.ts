@@ -23,7 +23,7 @@ export class OwnEngine {
   private constructor(
     readonly name: "Kafka" | "Cassandra" | "Redis",
     private readonly ensure: Ensure,
-    private readonly options: { port: number; storagePort?: number; runDir: string },
+    private readonly options: { port: number; storagePort?: number; runDir: string; durable?: boolean },
   ) {}
 
   static async create(name: "Kafka" | "Cassandra" | "Redis", runDir: string): Promise<OwnEngine> {
@@ -31,7 +31,8 @@ export class OwnEngine {
     const ensure = module[`ensure${name}`]!;
     const port = await freePortWhere(name === "Kafka" ? (p) => p + 10_001 < 65_536 : () => true);
     const storagePort = name === "Cassandra" ? await freePort() : undefined;
-    return new OwnEngine(name, ensure, { port, ...(storagePort === undefined ? {} : { storagePort }), runDir });
+    // Redis keeps bans and held comments: the suite's is durable, as a deployment's must be.
+    return new OwnEngine(name, ensure, { port, ...(storagePort === undefined ? {} : { storagePort }), runDir, ...(name === "Redis" ? { durable: true } : {}) });
   }
 
   /** The running engine's process id, if this object started it. */

@@ -32,9 +32,11 @@ function redisServerBinary() {
 /**
  * Uses a Redis already on the port, or starts one; resolves with how to reach and stop it.
  * The redis-server binary is made available either way (LC_REDIS_SERVER), for tests that run
- * more instances of their own, such as two regions.
+ * more instances of their own, such as two regions. A `durable` one writes every command to its
+ * append-only file before answering, so a kill -9 loses nothing it acknowledged (bans and held
+ * comments live there).
  */
-export async function ensureRedis({ port, runDir }) {
+export async function ensureRedis({ port, runDir, durable = false }) {
   const env = { LC_REDIS_URL: `redis://127.0.0.1:${port}`, LC_REDIS_SERVER: redisServerBinary() };
   if (await isPortOpen(port)) {
     if (await ping(port).catch(() => false)) {
@@ -48,7 +50,10 @@ export async function ensureRedis({ port, runDir }) {
   log(`Redis: starting on 127.0.0.1:${port}`);
   const started = startProcess(
     env.LC_REDIS_SERVER,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"],
+    [
+      ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--daemonize", "no"],
+      ...(durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ],
     { cwd: dir, logFile: join(dir, "redis.log") },
   );
   await waitFor(`Redis on 127.0.0.1:${port} (see ${join(dir, "redis.log")})`, () => ping(port), { timeoutMs: 20_000, alive: started.alive });

@@ -105,6 +105,11 @@ export function commentsOf(events: readonly LogEvent[]): Comment[] {
   return comments;
 }
 
+/** When a placed event happened (ms since the epoch): a comment's server_ts, a change's own time. */
+export function eventTime(event: LogEvent): number {
+  return event.kind === "comment" ? event.comment.serverTs : entryTime(event);
+}
+
 /** When an entry happened (ms since the epoch): a comment's server_ts, a change's own time. */
 export function entryTime(entry: LogEntry): number {
   switch (entry.kind) {

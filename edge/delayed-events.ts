@@ -1,26 +1,7 @@
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from "rxjs";
 import { Observable, asyncScheduler } from "rxjs";
-import type { LogEvent } from "../core/log-event.js";
-import { isReviewEvent } from "../core/log-event.js";
+import { eventTime, isReviewEvent } from "../core/log-event.js";
 import type { RelayEvent } from "../ports/fanout/index.js";
-
-/** When an event happened, ms since the epoch: a comment's acceptance, a change's own time. */
-export function eventTime(event: LogEvent): number {
-  switch (event.kind) {
-    case "comment":
-      return event.comment.serverTs;
-    case "deletion":
-      return event.deletedAt;
-    case "stream_end":
-      return event.endedAt;
-    case "held":
-      return event.heldAt;
-    case "held_resolved":
-      return event.resolvedAt;
-    default:
-      return event.changedAt;
-  }
-}
 
 /**
  * A stream's events as viewers of a delayed stream get them: each when `delayMs` has passed

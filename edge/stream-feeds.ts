@@ -3,8 +3,8 @@ import { EMPTY, Observable, asyncScheduler, defer, filter, finalize, first, map,
 import type { Comment } from "../core/comment.js";
 import type { LogEvent, ReviewChange } from "../core/log-event.js";
 import { MAX_DELAY_S } from "../core/stream.js";
-import { delayedEvents, eventTime } from "./delayed-events.js";
-import { isReviewEvent } from "../core/log-event.js";
+import { delayedEvents } from "./delayed-events.js";
+import { eventTime, isReviewEvent } from "../core/log-event.js";
 import { RecentIds } from "../client/shared/recent-ids.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";

@@ -1,6 +1,5 @@
 import type { Principal } from "../core/auth/authenticator.js";
 import { assertModerates, assertOwns } from "../core/stream-rank.js";
-import type { HeldOutcome } from "../core/log-event.js";
 import { MAX_DELAY_S } from "../core/stream.js";
 import type { HeldEntry } from "../ports/moderation-store/index.js";
 import { MAX_HELD_LISTED } from "../ports/moderation-store/index.js";
@@ -10,7 +9,7 @@ import type { Clock } from "../core/clock.js";
 import type { Comment } from "../core/comment.js";
 import { dependency } from "../core/dependency.js";
 import { LcError } from "../core/errors.js";
-import type { ReviewChange, StreamChange } from "../core/log-event.js";
+import type { HeldOutcome, ReviewChange, StreamChange } from "../core/log-event.js";
 import type { Stream } from "../core/stream.js";
 import { streamIdFromPath } from "../core/stream.js";
 import { uuidV7Millis } from "../core/uuid-v7.js";

@@ -8,8 +8,3 @@ export const RELAY_SUBSCRIBE_SCOPE = "relay:subscribe";
 
 /** The scope that may delete and pin comments, ban users and set slow mode; streams:admin implies it. */
 export const COMMENTS_MODERATE_SCOPE = "comments:moderate";
-
-/** Whether scopes allow moderating comments. */
-export function canModerate(scopes: ReadonlySet<string>): boolean {
-  return scopes.has(COMMENTS_MODERATE_SCOPE) || scopes.has(STREAMS_ADMIN_SCOPE);
-}

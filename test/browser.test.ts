@@ -317,6 +317,53 @@ test("should take a comment a moderator deletes on one page off another within a
   });
 });
 
+test("should let a stream's owner add and remove its moderators, and save its blocked terms and modes, from the page", async () => {
+  await withEmbeddedSystem({}, async (system, api) => {
+    const admin = await api.token("admin", "streams:admin");
+    const streamId = `owned-${Math.random().toString(36).slice(2, 10)}`;
+    const created = await api.request("POST", "/v1/streams", { token: admin, json: { stream_id: streamId, owner_id: "olivia" } });
+    assert.equal(created.status, 201, created.text);
+    const ownerToken = await api.token("olivia");
+    const owner = await openPage(`${system.http.edge}/?stream=${streamId}#token=${ownerToken}`);
+    await owner.waitForSelector("#moderators");
+    await owner.evaluate(`(() => {
+      const notice = document.getElementById("notice");
+      const seen = (window.__lcNotices = []);
+      new MutationObserver(() => seen.push(notice.textContent)).observe(notice, { childList: true, characterData: true, subtree: true });
+    })()`);
+
+    await owner.fill("#moderator-id", "mia");
+    await owner.click("#moderators button[type=submit]");
+    await owner.waitForSelector('#moderator-list li[data-user-id="mia"]');
+    const moderators = async () => (await api.request("GET", `/v1/streams/${streamId}/moderators`, { token: ownerToken })).json.moderators;
+    assert.deepEqual(await moderators(), ["mia"]);
+    // The new moderator's page has the held queue and the settings, not the owner's list of moderators.
+    const mia = await openPage(`${system.http.edge}/?stream=${streamId}#token=${await api.token("mia")}`);
+    await mia.waitForSelector("#held");
+    await mia.waitForSelector("#stream-controls");
+    assert.equal(await mia.locator("#moderators").count(), 0);
+
+    await owner.fill("#terms-text", "spoiler\n  big reveal \n\n");
+    await owner.click("#terms button[type=submit]");
+    await owner.waitForFunction(`window.__lcNotices.includes("Blocked terms saved")`);
+    assert.deepEqual((await api.request("GET", `/v1/streams/${streamId}/blocked_terms`, { token: ownerToken })).json, { terms: ["spoiler", "big reveal"] });
+
+    await owner.check("#mode-unique_chat");
+    await owner.fill("#mode-slow_mode_s", "5");
+    await owner.click("#modes button[type=submit]");
+    // The stream's change reaches the page's own feed too, whose slow-mode notice may come before or after.
+    await owner.waitForFunction(`window.__lcNotices.includes("Modes saved")`);
+    await owner.waitForFunction(`window.__lcNotices.includes("Slow mode: one comment every 5 s")`);
+    const stream = (await api.request("GET", `/v1/streams/${streamId}`)).json;
+    assert.deepEqual([stream.unique_chat, stream.slow_mode_s, stream.members_only, stream.delay_s], [true, 5, false, 0]);
+
+    await owner.click('#moderator-list li[data-user-id="mia"] button[data-action="remove"]');
+    await owner.waitForFunction(`!document.querySelector('#moderator-list li[data-user-id="mia"]')`);
+    assert.deepEqual(await moderators(), []);
+    await Promise.all([owner.close(), mia.close()]);
+  });
+});
+
 test("should open a new page with the stream's recent comments and its pin at once", async () => {
   await withEmbeddedSystem({ env: { LC_RATE_LIMITS: "off" } }, async (system, api) => {
     const streamId = await api.createStream();

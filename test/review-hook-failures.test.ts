@@ -6,14 +6,18 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
+import type { Http2Session } from "node:http2";
+import { createServer as createHttp2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { readEmbeddedConfig } from "../app/config.js";
 import type { EmbeddedApp } from "../app/embedded-app.js";
 import { startEmbeddedApp } from "../app/embedded-app.js";
 import { silentLogger } from "../core/logger.js";
+import { CommentReviewService, Verdict } from "../gen/livecomments/v1/comment_review_pb.js";
 import type { CommentJson } from "../core/comment.js";
 import { ApiClient, errorCode } from "../harness/http-client.js";
 import { scrape } from "../harness/prometheus-text.js";
@@ -210,4 +214,67 @@ describe("review hook down", () => {
       }
     });
   }
+});
+
+describe("review hook over gRPC (LC_REVIEW_PROTOCOL=grpc)", () => {
+  /** A review service on the generated code, speaking gRPC over cleartext HTTP/2. */
+  async function startGrpcHook() {
+    const asked: string[] = [];
+    const server = createHttp2Server(
+      connectNodeAdapter({
+        routes: (router) =>
+          router.service(CommentReviewService, {
+            reviewComment(request) {
+              asked.push(request.text);
+              if (request.text.includes("spoiler")) return { verdict: Verdict.HOLD, reason: "spoiler" };
+              if (request.text.includes("http")) return { verdict: Verdict.REJECT, reason: "no links" };
+              return { verdict: Verdict.ALLOW };
+            },
+          }),
+      }),
+    );
+    const sessions = new Set<Http2Session>();
+    server.on("session", (session) => {
+      sessions.add(session);
+      session.once("close", () => sessions.delete(session));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      asked,
+      async stop() {
+        for (const session of sessions) session.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  it("should publish, hold and reject as a gRPC hook says, with no failures counted", async () => {
+    const grpcHook = await startGrpcHook();
+    const system = await appBehind(grpcHook.url, "allow", { LC_REVIEW_PROTOCOL: "grpc", LC_REVIEW_TIMEOUT_MS: "2000" });
+    try {
+      const { api, url } = system;
+      const streamId = await api.createStream();
+      const published = await timedPost(api, streamId, "what a goal");
+      const held = await timedPost(api, streamId, "spoiler: he scores again");
+      const rejected = await timedPost(api, streamId, "free tickets at http://example.com");
+      assert.deepEqual(
+        [published.answer.json.status, held.answer.json.status, rejected.answer.status, errorCode(rejected.answer)],
+        ["published", "held", 403, "comment_rejected"],
+      );
+      assert.deepEqual(grpcHook.asked, ["what a goal", "spoiler: he scores again", "free tickets at http://example.com"]);
+      const moderator = await api.token("mod", "comments:moderate");
+      const queue = (await api.request("GET", `/v1/streams/${streamId}/held`, { token: moderator })).json.held as { comment: CommentJson; reason: string }[];
+      assert.deepEqual(
+        queue.map((h) => [h.comment.text, h.reason]),
+        [["spoiler: he scores again", "spoiler"]],
+      );
+      const metrics = await scrape(url);
+      assert.equal(metrics.value("livecomments_review_failures_total"), 0);
+      assert.equal(metrics.value("livecomments_review_verdicts_total", { verdict: "allow" }), 1);
+    } finally {
+      await system.close();
+      await grpcHook.stop();
+    }
+  });
 });

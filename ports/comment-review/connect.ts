@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CommentReviewService, Verdict } from "../../gen/livecomments/v1/comment_review_pb.js";
 import type { CommentReviewer, ReviewAnswer } from "./index.js";
 
@@ -22,7 +22,12 @@ export const MAX_REVIEW_REASON_LENGTH = 200;
  * scheme: https uses TLS.
  */
 export function createConnectReviewer(baseUrl: string, protocol: ReviewProtocol): CommentReviewer {
-  const transport = protocol === "grpc" ? createGrpcTransport({ baseUrl }) : createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false });
+  // gRPC keeps one HTTP/2 session open to the hook; closing the reviewer ends it.
+  const sessions = protocol === "grpc" ? new Http2SessionManager(baseUrl) : undefined;
+  const transport =
+    sessions === undefined
+      ? createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false })
+      : createGrpcTransport({ baseUrl, sessionManager: sessions });
   const client = createClient(CommentReviewService, transport);
   return {
     async review(request, signal) {
@@ -40,6 +45,8 @@ export function createConnectReviewer(baseUrl: string, protocol: ReviewProtocol)
       );
       return { verdict: VERDICTS[answer.verdict] ?? "unspecified", reason: answer.reason.slice(0, MAX_REVIEW_REASON_LENGTH) };
     },
-    async close() {},
+    async close() {
+      sessions?.abort();
+    },
   };
 }

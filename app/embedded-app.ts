@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { createMetricsRegistry } from "../core/metrics.js";
+import { packageVersion } from "./version.js";
 import { createUuidV7 } from "../core/uuid-v7.js";
 import { startEdge } from "../edge/role.js";
 import { loadOrCreateDevSecret } from "../core/auth/dev-token.js";
@@ -53,8 +54,8 @@ export async function startEmbeddedApp(config: EmbeddedConfig, logger: Logger, c
   const jwtSecret = config.jwtSecret ?? loadOrCreateDevSecret(config.dataDir);
   const log = createSqliteCommentLog({ db, logger });
   const registry = createSqliteStreamRegistry(db);
-  const metrics = createMetricsRegistry("all");
-  const mounts = createRoleMounts();
+  const metrics = createMetricsRegistry("all", packageVersion());
+  const mounts = createRoleMounts(metrics);
   const authenticator = authenticatorFor(config, jwtSecret)!;
 
   const archiveStore = createSqliteArchiveStore(db);

@@ -12,11 +12,18 @@ const EVENT_LOOP_SAMPLE_MS = 100;
 
 /**
  * The metrics registry of one process: the standard process and Node.js metrics (CPU, memory,
- * event-loop lag, GC), each series labelled with the process's role.
+ * event-loop lag, GC) and `livecomments_build_info{version,node_version}`, each series labelled
+ * with the process's role.
  */
-export function createMetricsRegistry(role: string): Registry {
+export function createMetricsRegistry(role: string, version: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ role });
+  new Gauge({
+    name: `${METRIC_PREFIX}build_info`,
+    help: "Always 1: the version of Live Comments and of Node.js this process runs.",
+    labelNames: ["version", "node_version"],
+    registers: [registry],
+  }).set({ version, node_version: process.versions.node }, 1);
   // The event-loop delay is sampled by a timer: at prom-client's default of 10 ms it wakes an
   // idle role 100 times a second (0.2 % of a core per process); 100 ms still catches any stall
   // that matters to a viewer.

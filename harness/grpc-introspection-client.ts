@@ -1,9 +1,14 @@
+import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
+import { promisify } from "node:util";
 import { dirname, join } from "node:path";
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { protoFileClient } from "../core/grpc/health-client.js";
+import { PROJECT_ROOT } from "./project-root.js";
+
+const run = promisify(execFile);
 
 export { healthStatus } from "../core/grpc/health-client.js";
 
@@ -51,4 +56,19 @@ export async function reflectedMethods(address: string, serviceName: string): Pr
     .flatMap((file) => file.service)
     .find((s) => `${packageOf}.${s.name}` === serviceName);
   return (service?.method ?? []).map((method) => method.name).sort();
+}
+
+/**
+ * The methods a third-party client finds by reflection: `buf curl --list-methods`, which, like
+ * `grpcurl describe`, must resolve every listed service's descriptors, not just its name.
+ */
+export async function bufCurlMethods(address: string): Promise<string[]> {
+  const { stdout } = await run(
+    join(PROJECT_ROOT, "node_modules", ".bin", "buf"),
+    ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", `http://${address}`],
+    {
+      timeout: 60_000,
+    },
+  );
+  return stdout.split("\n").filter(Boolean).sort();
 }

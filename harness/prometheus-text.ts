@@ -25,6 +25,11 @@ export class PrometheusText {
     return this.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
   }
 
+  /** The distinct values of `label` among the samples named `name`. */
+  labelValues(name: string, label: string): string[] {
+    return [...new Set(this.samples.filter((s) => s.name === name && label in s.labels).map((s) => s.labels[label]!))].sort();
+  }
+
   /** Whether a sample named `name` exists. */
   has(name: string): boolean {
     return this.samples.some((s) => s.name === name);

@@ -1,13 +1,15 @@
 import { Server } from "@grpc/grpc-js";
+import type { ServerInterceptor } from "@grpc/grpc-js";
 import { grpcServerCredentials } from "./tls.js";
 import type { HostTls } from "./tls.js";
 
 /** Largest gRPC request accepted, in bytes; a comment request is far smaller. */
 export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024;
 
-/** A grpc-js server with bounded messages and keepalive that notices dead peers. */
-export function createGrpcServer(): Server {
+/** A grpc-js server with bounded messages, keepalive that notices dead peers, and `interceptors` around every call. */
+export function createGrpcServer(interceptors: ServerInterceptor[] = []): Server {
   return new Server({
+    interceptors,
     "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES,
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 10_000,

@@ -20,6 +20,8 @@ import { SAME_ORIGIN_ONLY } from "../core/http/cors.js";
 import type { CorsPolicy } from "../core/http/cors.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
+import { UNMATCHED_ROUTE } from "../core/request-durations.js";
+import type { HttpRequestRecorder } from "../core/request-durations.js";
 
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -71,8 +73,15 @@ export interface HttpServerOptions {
   readonly tls?: HostTls;
   /** Whether the fallback serves RPCs (Connect, gRPC-Web) at `/package.Service/Method`: POST, for preflights. */
   readonly fallbackServesRpc?: boolean;
+  /** The RPC paths the fallback serves: each is its own route label; other unrouted paths share one. */
+  readonly rpcPaths?: ReadonlySet<string>;
+  /** Told of every request the router or the fallback answered, by route template (raw routes are not). */
+  readonly recordRequest?: HttpRequestRecorder;
   readonly logger: Logger;
 }
+
+/** The status recorded for a request whose client went away before its response ended. */
+const CLIENT_CLOSED_REQUEST = 499;
 
 /** The path of an RPC: `/package.Service/Method`. */
 const RPC_PATH = /^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/;
@@ -102,11 +111,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const inProgress = new Set<ServerResponse>();
   let closing = false;
   let drained = () => {};
+  const rpcPaths = options.rpcPaths ?? new Set<string>();
+  const routeLabel = (pathname: string) => router.patternFor(pathname) ?? (rpcPaths.has(pathname) ? pathname : UNMATCHED_ROUTE);
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    let route = UNMATCHED_ROUTE;
     inProgress.add(res);
     res.once("close", () => {
       inProgress.delete(res);
       if (closing && inProgress.size === 0) drained();
+      // A response cut off before its end is the client's going away, as nginx logs it: 499.
+      options.recordRequest?.(route, req.method ?? "", res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST, (performance.now() - started) / 1000);
     });
     if (closing && req.httpVersionMajor === 1) res.setHeader("connection", "close");
     const requestId = acceptRequestId(headerValue(req, REQUEST_ID_HEADER));
@@ -139,6 +154,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(req, res, new LcError("invalid_argument", "malformed Host header"), logger);
       return;
     }
+    route = routeLabel(url.pathname);
     if (req.method === "OPTIONS") {
       const methods = methodsAt(url.pathname);
       if (methods.length === 0) return sendError(req, res, new LcError("not_found", "no such route"), logger);

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { LcError } from "../core/errors.js";
 import { sendError, sendJson, sendJsonText } from "../core/http/respond.js";
@@ -13,6 +15,8 @@ import type { ReadinessCheck } from "../core/readiness.js";
 import { checkReadiness } from "../core/readiness.js";
 import type { RoleMounts } from "../core/role.js";
 import { closeGrpc, createGrpcServer, listenGrpc } from "./grpc-server.js";
+import { callDurations } from "../core/grpc/call-durations.js";
+import { grpcRequestDurations, httpRequestDurations } from "../core/request-durations.js";
 import type { HostTls } from "./tls.js";
 import { addHealthAndReflection } from "../core/grpc/grpc-introspection.js";
 import { startHttpServer } from "./http-server.js";
@@ -31,9 +35,9 @@ export interface ListeningHost {
   close(): Promise<void>;
 }
 
-/** Empty mounts for the roles of one process to put their endpoints on. */
-export function createRoleMounts(): RoleMounts {
-  return { router: new Router(), grpc: createGrpcServer(), rawRoutes: new RawRoutes(), connectRoutes: [] };
+/** Empty mounts for the roles of one process to put their endpoints on; gRPC calls are timed on `metrics`. */
+export function createRoleMounts(metrics: Registry): RoleMounts {
+  return { router: new Router(), grpc: createGrpcServer([callDurations(grpcRequestDurations(metrics))]), rawRoutes: new RawRoutes(), connectRoutes: [] };
 }
 
 /**
@@ -93,6 +97,8 @@ export async function listen(
     ...(options.tls ? { tls: options.tls } : {}),
     logger,
     rawRoutes: mounts.rawRoutes,
+    rpcPaths: connectProcedurePaths(routes),
+    recordRequest: httpRequestDurations(options.metrics),
   });
   const grpc = options.serveGrpc ? mounts.grpc : undefined;
   const health = grpc ? addHealthAndReflection(grpc) : undefined;
@@ -117,6 +123,13 @@ export async function listen(
       await Promise.all([http.close(), grpc ? closeGrpc(grpc, 2_000) : undefined]);
     },
   };
+}
+
+/** The paths (`/package.Service/Method`) of the Connect procedures `routes` mount. */
+function connectProcedurePaths(routes: readonly ((router: ConnectRouter) => void)[]): ReadonlySet<string> {
+  const router = createConnectRouter();
+  for (const mount of routes) mount(router);
+  return new Set(router.handlers.map((handler) => handler.requestPath));
 }
 
 /** The address to show for a bound host: a wildcard bind is reachable on loopback. */

@@ -14,7 +14,7 @@ import { sleep } from "../harness/until.js";
 import { GrpcClients, bearer } from "../harness/grpc-client.js";
 import { ModerationService } from "../gen/livecomments/v1/moderation_service_pb.js";
 import { scrape } from "../harness/prometheus-text.js";
-import { healthStatus, reflectedMethods, reflectedServices } from "../harness/grpc-introspection-client.js";
+import { bufCurlMethods, healthStatus, reflectedMethods, reflectedServices } from "../harness/grpc-introspection-client.js";
 
 /**
  * The black-box suite of the public API. Every mode runs the same suite against a running
@@ -580,6 +580,16 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         }
         assert.deepEqual(await reflectedMethods(system.grpc.ingest, "livecomments.v1.CommentService"), ["PostComment"]);
         assert.deepEqual(await reflectedMethods(system.grpc.relay, "livecomments.v1.FanoutRelay"), ["Subscribe", "SubscribeAll"]);
+        for (const address of new Set([system.grpc.ingest, system.grpc.relay])) {
+          const methods = await bufCurlMethods(address);
+          for (const method of ["grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch"])
+            assert.ok(methods.includes(method), `${address}: ${methods.join(", ")}`);
+          for (const service of await reflectedServices(address))
+            assert.ok(
+              methods.some((method) => method.startsWith(`${service}/`)),
+              `buf curl describes ${service} at ${address}`,
+            );
+        }
       });
 
       it("should count accepted and refused comments and append latency on ingest's /metrics", async () => {
@@ -601,6 +611,30 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           if (!name.startsWith("livecomments_")) continue;
           assert.ok(after.helps.has(name), `${name} has HELP`);
           assert.equal(type === "counter", name.endsWith("_total"), `${name}: only counters end in _total`);
+        }
+      });
+
+      it("should time requests by route template, method and status on every HTTP port, and gRPC calls by method and code", async () => {
+        const streamId = await api.createStream();
+        await api.post(streamId, user(), "timed");
+        const probe = `/v1/streams/${streamId}/no-such-thing/${user()}`;
+        assert.equal((await api.request("GET", probe)).status, 404);
+        assert.equal(await healthStatus(system.grpc.ingest, ""), "SERVING");
+        const ingest = await scrape((system.ops ?? system.http).ingest);
+        const http = "livecomments_http_request_duration_seconds_count";
+        assert.ok(ingest.value(http, { route: "/v1/streams/:id/comments", method: "POST", status: "202" }) >= 1, "the post, by its route template");
+        assert.ok(ingest.value(http, { route: "unmatched", status: "404" }) >= 1, "an unknown path, under one label");
+        const routes = ingest.labelValues(http, "route");
+        assert.ok(!routes.some((route) => route.includes(streamId)), `no raw path is a label: ${routes.join(", ")}`);
+        assert.ok(ingest.value("livecomments_grpc_request_duration_seconds_count", { method: "grpc.health.v1.Health/Check", code: "OK" }) >= 1);
+        const [version] = ingest.labelValues("livecomments_build_info", "version");
+        assert.match(version ?? "", /^\d+\.\d+\.\d+/);
+        assert.deepEqual(ingest.labelValues("livecomments_build_info", "node_version"), [process.versions.node]);
+        for (const url of new Set(Object.values(system.ops ?? system.http))) {
+          await scrape(url);
+          const metrics = await scrape(url); // tells of the scrape before it
+          assert.ok(metrics.value(http, { route: "/metrics", method: "GET", status: "200" }) >= 1, `${url} times its own requests`);
+          assert.equal(metrics.value("livecomments_build_info"), 1, `${url} says its build once`);
         }
       });
 

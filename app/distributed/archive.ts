@@ -1,5 +1,6 @@
 import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
+import { packageVersion } from "../version.js";
 import { createCassandraArchiveStore } from "../../ports/archive-store/cassandra.js";
 import { authenticatorFor, paginationKey, readEngineConfig, readServerConfig } from "../config.js";
 import type { RunningRole } from "../engines.js";
@@ -16,8 +17,8 @@ export async function runArchive(env: Readonly<Record<string, string | undefined
   const authenticator = authenticatorFor(config);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog({ ...engines, kafkaFetchLingerMs: config.archiveFetchLingerMs }, "archive", logger);
-  const metrics = createMetricsRegistry("archive");
-  const mounts = createRoleMounts();
+  const metrics = createMetricsRegistry("archive", packageVersion());
+  const mounts = createRoleMounts(metrics);
   const archive = await startArchive(mounts, {
     log,
     archive: await createCassandraArchiveStore(cassandra, { bucketMs: engines.archiveBucketMs }),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
+import { packageVersion } from "../version.js";
 import type { FanoutSource } from "../../ports/fanout/index.js";
 import { createRedisFanoutSource } from "../../ports/fanout/redis.js";
 import { createRelayGrpcFanout } from "../../ports/fanout/relay-grpc.js";
@@ -29,8 +30,8 @@ export async function runEdge(env: Readonly<Record<string, string | undefined>>,
   const cassandra = await openCassandra(engines);
   const redis = await openRedis(engines);
   const authenticator = authenticatorFor(config);
-  const metrics = createMetricsRegistry("edge");
-  const mounts = createRoleMounts();
+  const metrics = createMetricsRegistry("edge", packageVersion());
+  const mounts = createRoleMounts(metrics);
   const edge = await startEdge(mounts, {
     fanout,
     registry: await openStreamRegistry(cassandra, metrics),

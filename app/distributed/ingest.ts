@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { systemClock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
+import { packageVersion } from "../version.js";
 import { createUuidV7 } from "../../core/uuid-v7.js";
 import { createRedisIdempotencyStore } from "../../ports/idempotency-store/redis.js";
 import { createRedisRateLimiter } from "../../ports/rate-limiter/redis.js";
@@ -23,8 +24,8 @@ export async function runIngest(env: Readonly<Record<string, string | undefined>
   const redis = await openRedis(engines);
   const cassandra = await openCassandra(engines);
   const log = await openKafkaLog(engines, `ingest-${randomUUID()}`, logger);
-  const metrics = createMetricsRegistry("ingest");
-  const mounts = createRoleMounts();
+  const metrics = createMetricsRegistry("ingest", packageVersion());
+  const mounts = createRoleMounts(metrics);
   const ingest = await startIngest(mounts, {
     log,
     registry: await openStreamRegistry(cassandra, metrics),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
 import { createMetricsRegistry } from "../../core/metrics.js";
+import { packageVersion } from "../version.js";
 import { createRedisFanoutPublisher } from "../../ports/fanout/redis.js";
 import { authenticatorFor, readEngineConfig, readServerConfig } from "../config.js";
 import type { RunningRole } from "../engines.js";
@@ -18,8 +19,8 @@ export async function runRelay(env: Readonly<Record<string, string | undefined>>
     throw new Error("LC_JWT_SECRET or LC_JWKS_URL must be set for the relay role: FanoutRelay.Subscribe admits tokens with scope relay:subscribe");
   const redis = engines.relayPublishesToRedis ? await openRedis(engines) : undefined;
   const log = await openKafkaLog(engines, `relay-${randomUUID()}`, logger);
-  const metrics = createMetricsRegistry("relay");
-  const mounts = createRoleMounts();
+  const metrics = createMetricsRegistry("relay", packageVersion());
+  const mounts = createRoleMounts(metrics);
   const relay = await startRelay(mounts, {
     log,
     group: `livecomments-relay-${randomUUID()}`,

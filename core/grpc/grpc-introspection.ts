@@ -3,10 +3,10 @@ import { toBinary } from "@bufbuild/protobuf";
 import type { DescFile } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { loadSync } from "@grpc/proto-loader";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import { HealthImplementation } from "grpc-health-check";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { servicesOf } from "./grpc-service.js";
 
 /** The health of a gRPC server as grpc.health.v1 reports it. */
@@ -28,8 +28,9 @@ export function addHealthAndReflection(server: Server): GrpcHealth {
   const names = [WHOLE_SERVER, ...services.map((service) => service.typeName)];
   const health = new HealthImplementation(Object.fromEntries(names.map((name) => [name, "SERVING" as const])));
   health.addToServer(server);
-  const healthDefinition = loadSync(healthProtoPath, { keepCase: true });
-  new ReflectionService({ ...healthDefinition, ...reflectionDefinition(services) }).addToServer(server);
+  // Reflection describes the health service from gRPC's own health.proto (in proto/grpc/), the
+  // file grpcurl and buf curl know, so they can describe it as well as list it.
+  new ReflectionService(reflectionDefinition([...services, Health])).addToServer(server);
   return {
     setServing(serving) {
       for (const name of names) health.setStatus(name, serving ? "SERVING" : "NOT_SERVING");

@@ -25,7 +25,15 @@ export class Router {
 
   /** Every route as `METHOD /pattern`, in the order added. */
   routes(): string[] {
-    return this.table.map((route) => `${route.method} /${route.segments.join("/")}`);
+    return this.table.map((route) => `${route.method} ${patternOf(route)}`);
+  }
+
+  /** The pattern of the first route with this path, whatever its method: a request's route template. */
+  patternFor(pathname: string): string | undefined {
+    if (pathname.length > MAX_PATH_LENGTH) return undefined;
+    const parts = pathname.split("/").slice(1);
+    const route = this.table.find((candidate) => matchSegments(candidate.segments, parts));
+    return route && patternOf(route);
   }
 
   /** Adds a route such as `router.add("GET", "/v1/streams/:id", handler)`. */
@@ -59,6 +67,10 @@ export class Router {
     }
     return pathMatched ? new LcError("method_not_allowed", `${method} is not allowed here`) : undefined;
   }
+}
+
+function patternOf(route: Route): string {
+  return `/${route.segments.join("/")}`;
 }
 
 function matchSegments(pattern: readonly string[], parts: readonly string[]): Record<string, string> | undefined {

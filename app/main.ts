@@ -20,6 +20,9 @@ import type { RoleName } from "./effective-config.js";
 import { runAll } from "./embedded-main.js";
 import type { RunningRole } from "./engines.js";
 import { packageVersion } from "./version.js";
+import { readTracingConfig, startTracing } from "./tracing.js";
+import type { Tracing, TracingConfig } from "./tracing.js";
+import { activeTraceFields } from "../core/tracing.js";
 
 const ROLES: Record<RoleName, (env: Environment, logger: Logger) => Promise<RunningRole>> = {
   all: runAll,
@@ -94,10 +97,12 @@ async function runRole(role: RoleName): Promise<void> {
   let env: Environment;
   let workers: number;
   let level: LogLevel;
+  let tracingConfig: TracingConfig | undefined;
   try {
     env = withConfigFile(process.env);
     const checked = effectiveConfig(env, role);
     ({ workers, log: level } = readProcessConfig(env));
+    tracingConfig = readTracingConfig(env, role === "all" ? "livecomments" : `livecomments-${role}`);
     for (const name of checked.unknown) process.stderr.write(`livecomments ${role}: ignoring ${name}, which no part of Live Comments reads\n`);
   } catch (error) {
     process.stderr.write(`livecomments ${role}: bad configuration: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -105,8 +110,11 @@ async function runRole(role: RoleName): Promise<void> {
   }
   if (workers > 1 && role === "edge" && cluster.isPrimary) return superviseWorkers(role, workers);
   let running: RunningRole;
+  let tracing: Tracing | undefined;
   try {
-    running = await ROLES[role](env, createJsonLogger({ level, role }));
+    const logger = createJsonLogger({ level, role, ...(tracingConfig ? { traceFields: activeTraceFields } : {}) });
+    if (tracingConfig) tracing = await startTracing(tracingConfig, packageVersion(), logger);
+    running = await ROLES[role](env, logger);
   } catch (error) {
     process.stderr.write(`livecomments ${role}: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
@@ -114,16 +122,30 @@ async function runRole(role: RoleName): Promise<void> {
   if (cluster.isWorker) process.send!({ ready: running.description });
   else process.stdout.write(running.description + "\n");
   const stop = () => {
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`livecomments ${role}: unclean stop: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      .then(() => flushTraces(tracing))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`livecomments ${role}: unclean stop: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/** How long a stopping process waits for its last spans to be exported. */
+const TRACE_FLUSH_MS = 2_000;
+
+/** Exports the spans a stopping process still holds, for at most {@link TRACE_FLUSH_MS}. */
+async function flushTraces(tracing: Tracing | undefined): Promise<void> {
+  if (!tracing) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([tracing.shutdown().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, TRACE_FLUSH_MS)))]);
+  clearTimeout(timer);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { endFailed, startBatchSpan, tracedOf, tracingOn } from "../core/tracing.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
@@ -71,8 +72,15 @@ export async function startArchiveWriter(
         deletions.push({ streamId: event.streamId, commentId: event.commentId, offsetMs: event.offsetMs, deletedAt: event.deletedAt });
       }
     }
-    if (comments.length > 0) await archive.write(comments);
-    if (deletions.length > 0) await archive.remove(deletions);
+    const span = tracingOn() ? startBatchSpan("archive write", tracedOf(batch), { "livecomments.comments": comments.length }) : undefined;
+    try {
+      if (comments.length > 0) await archive.write(comments);
+      if (deletions.length > 0) await archive.remove(deletions);
+      span?.end();
+    } catch (error) {
+      if (span) endFailed(span, error);
+      throw error;
+    }
     for (const id of batchIds) seen.add(id); // only once stored: a failed batch is retried whole
     written += comments.length;
   });

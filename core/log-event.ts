@@ -56,11 +56,24 @@ export type ReviewChange =
       readonly commentSeq: number;
     };
 
+/**
+ * The trace a record belongs to: the W3C traceparent of the span that appended it, set only when
+ * that span was sampled, so the hops after the log trace exactly the posts that were traced.
+ */
+export interface Traced {
+  readonly traceParent?: string;
+}
+
 /** What a role appends to the log: a comment before the log placed it, a change, or a review's step. */
-export type LogEntry = { readonly kind: "comment"; readonly streamId: string; readonly record: CommentRecord } | StreamChange | ReviewChange;
+export type LogEntry = ({ readonly kind: "comment"; readonly streamId: string; readonly record: CommentRecord } | StreamChange | ReviewChange) & Traced;
 
 /** A record of the log with its position, the seq that SSE ids and cursors count. */
-export type LogEvent = CommentEvent | ((StreamChange | ReviewChange) & { readonly seq: number });
+export type LogEvent = (CommentEvent | ((StreamChange | ReviewChange) & { readonly seq: number })) & Traced;
+
+/** `event` in the trace `traceParent` names; the same event when there is none. */
+export function withTraceParent<E extends LogEvent>(event: E, traceParent: string | undefined): E {
+  return traceParent ? { ...event, traceParent } : event;
+}
 
 /** Whether an event is one only moderators see (a held comment, or its resolution). */
 export function isReviewEvent(event: { readonly kind: string }): event is ReviewChange & { readonly seq: number } {
@@ -89,7 +102,7 @@ export function commentEvent(comment: Comment): CommentEvent {
 export function placeEntry(entry: LogEntry, seq: number): LogEvent {
   if (entry.kind !== "comment") return { ...entry, seq };
   const { clientTs: _clientTs, meta: _meta, ...comment } = entry.record;
-  return commentEvent({ ...comment, seq });
+  return withTraceParent(commentEvent({ ...comment, seq }), entry.traceParent);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { SequencedRecordSchema } from "../gen/livecomments/v1/log_record_pb
 import { commentFromMessage, commentToMessage } from "./grpc/comment-message.js";
 import type { LogEntry, LogEvent } from "./log-event.js";
 import type { HeldOutcome } from "./log-event.js";
-import { placeEntry } from "./log-event.js";
+import { placeEntry, withTraceParent } from "./log-event.js";
 import { HeldOutcome as HeldOutcomeMessage } from "../gen/livecomments/v1/log_record_pb.js";
 
 const OUTCOME_MESSAGES: Record<HeldOutcome, HeldOutcomeMessage> = {
@@ -191,10 +191,11 @@ export function decodeLogRecord(bytes: Uint8Array, seq: number): LogEvent | unde
 
 /** An event with its seq, as the relay's stream and the Redis tier carry it. */
 export function sequencedRecordOf(event: LogEvent): MessageInitShape<typeof SequencedRecordSchema> {
-  return { seq: BigInt(event.seq), record: logRecordOf(event) };
+  return { seq: BigInt(event.seq), record: logRecordOf(event), ...(event.traceParent === undefined ? {} : { traceParent: event.traceParent }) };
 }
 
 /** A SequencedRecord as the event it carries, or undefined when this version cannot show it. */
 export function eventOfSequenced(message: SequencedRecord): LogEvent | undefined {
-  return message.record ? eventOfRecord(message.record, Number(message.seq)) : undefined;
+  const event = message.record ? eventOfRecord(message.record, Number(message.seq)) : undefined;
+  return event && withTraceParent(event, message.traceParent);
 }

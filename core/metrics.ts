@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { LcError } from "./errors.js";
+import { traceExportStats } from "./tracing.js";
 
 export type { Registry } from "prom-client";
 
@@ -24,6 +25,23 @@ export function createMetricsRegistry(role: string, version: string): Registry {
     labelNames: ["version", "node_version"],
     registers: [registry],
   }).set({ version, node_version: process.versions.node }, 1);
+  const exports: [string, string, keyof typeof traceExportStats][] = [
+    ["trace_spans_exported_total", "Spans the OTLP exporter delivered.", "exported"],
+    ["trace_spans_dropped_total", "Spans dropped: the export queue was full, or their export failed.", "dropped"],
+    ["trace_export_failures_total", "Exports of spans that failed or were not answered in time (OTEL_BSP_EXPORT_TIMEOUT).", "failedExports"],
+  ];
+  for (const [name, help, stat] of exports) {
+    let counted = 0;
+    new Counter({
+      name: `${METRIC_PREFIX}${name}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.inc(traceExportStats[stat] - counted);
+        counted = traceExportStats[stat];
+      },
+    });
+  }
   // The event-loop delay is sampled by a timer: at prom-client's default of 10 ms it wakes an
   // idle role 100 times a second (0.2 % of a core per process); 100 ms still catches any stall
   // that matters to a viewer.

@@ -19,6 +19,8 @@ export interface CommentsFrame {
   readonly firstSeq: number;
   readonly throughSeq: number;
   readonly bytes: Buffer;
+  /** The traceparents of the traced posts among its comments (none when tracing is off). */
+  readonly traceParents?: readonly string[];
 }
 
 /** A change of the stream (a deletion, a pin, a slow-mode change, the end) as SSE bytes. */
@@ -58,7 +60,7 @@ export const DEFAULT_MAX_BATCH = 500;
 export function commentsFrame(
   comments: readonly Comment[],
   single: boolean,
-  span: { omitted?: readonly Comment[]; firstSeq?: number; throughSeq?: number } = {},
+  span: { omitted?: readonly Comment[]; firstSeq?: number; throughSeq?: number; traceParents?: readonly string[] } = {},
 ): CommentsFrame {
   const omitted = span.omitted ?? [];
   const throughSeq = span.throughSeq ?? comments[comments.length - 1]!.seq;
@@ -71,8 +73,12 @@ export function commentsFrame(
     firstSeq: span.firstSeq ?? comments[0]!.seq,
     throughSeq,
     bytes: Buffer.from(text),
+    ...(span.traceParents && span.traceParents.length > 0 ? { traceParents: span.traceParents } : {}),
   };
 }
+
+/** The traceparents of a buffer with no traced comment: shared, never written to. */
+const NOTHING_TRACED: string[] = [];
 
 /** Options of {@link toFrames}. */
 export interface FrameOptions {
@@ -99,6 +105,8 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
     new Observable<Frame>((subscriber) => {
       const sampler = options.maxRate === undefined ? undefined : new RateSampler(options.maxRate, () => scheduler.now());
       let buffer: Comment[] = [];
+      /** The traceparents of the traced comments in the buffer. */
+      let traced: string[] = NOTHING_TRACED;
       let timer: Subscription | undefined;
       let lastFlushAt = Number.NEGATIVE_INFINITY;
       const flush = () => {
@@ -108,9 +116,11 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
         lastFlushAt = scheduler.now();
         const batch = buffer;
         buffer = [];
-        if (!sampler) return subscriber.next(commentsFrame(batch, single));
+        const traceParents = traced;
+        traced = NOTHING_TRACED;
+        if (!sampler) return subscriber.next(commentsFrame(batch, single, { traceParents }));
         const { kept, omitted } = sampler.sample(batch);
-        subscriber.next(commentsFrame(kept, single, { omitted, firstSeq: batch[0]!.seq, throughSeq: batch[batch.length - 1]!.seq }));
+        subscriber.next(commentsFrame(kept, single, { omitted, firstSeq: batch[0]!.seq, throughSeq: batch[batch.length - 1]!.seq, traceParents }));
       };
       const upstream = source.subscribe({
         next(event) {
@@ -128,6 +138,7 @@ export function toFrames(batchMs: number, options: FrameOptions = {}): OperatorF
             return;
           }
           buffer.push(event.comment);
+          if (event.traceParent !== undefined) (traced === NOTHING_TRACED ? (traced = []) : traced).push(event.traceParent);
           if (single || buffer.length >= maxBatch) flush();
           else timer ??= scheduler.schedule(flush, Math.max(0, lastFlushAt + batchMs - scheduler.now()));
         },

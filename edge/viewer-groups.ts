@@ -1,3 +1,4 @@
+import { startBatchSpan, tracingOn } from "../core/tracing.js";
 import type { Observable, Subscription } from "rxjs";
 import type { Frame } from "./comment-frames.js";
 import { newerPart } from "./comment-frames.js";
@@ -10,6 +11,11 @@ interface Group {
   /** Frames of this turn of the event loop, not yet written. */
   pending: Frame[];
   subscription?: Subscription;
+}
+
+/** The traceparents of the traced comments in frames. */
+function* tracedIn(frames: readonly Frame[]): Iterable<string> {
+  for (const frame of frames) if (frame.kind === "comments" && frame.traceParents) yield* frame.traceParents;
 }
 
 /**
@@ -67,6 +73,9 @@ export class ViewerGroups {
     if (frames.length === 0) return;
     group.pending = [];
     const { members, joining } = group;
+    const span = tracingOn()
+      ? startBatchSpan("edge deliver", tracedIn(frames), { "livecomments.viewers": members.size, "livecomments.frames": frames.length })
+      : undefined;
     const bytes = frames.length === 1 ? frames[0]!.bytes : Buffer.concat(frames.map((frame) => frame.bytes));
     for (const member of members) {
       const told = joining.get(member);
@@ -83,6 +92,7 @@ export class ViewerGroups {
       if (parts.length > 0) member.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     }
     for (const frame of frames) this.onDelivered?.(frame, members.size);
+    span?.end();
   }
 
   /** Number of groups with a subscription. */

@@ -32,8 +32,11 @@ export class GrpcClients {
     this.relay = createGrpcClient(FanoutRelay, relayAddress);
   }
 
-  postComment(request: MessageInitShape<typeof PostCommentRequestSchema>, token: string | undefined) {
-    return this.comments.postComment(request, bearer(token));
+  /** Posts as `token`; `extra` metadata (a `traceparent`) goes with the call. */
+  postComment(request: MessageInitShape<typeof PostCommentRequestSchema>, token: string | undefined, extra: Record<string, string> = {}) {
+    const metadata = bearer(token);
+    for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
+    return this.comments.postComment(request, metadata);
   }
 
   createStream(request: MessageInitShape<typeof CreateStreamRequestSchema>, token: string) {

@@ -21,6 +21,7 @@ import type { CorsPolicy } from "../core/http/cors.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
 import { UNMATCHED_ROUTE } from "../core/request-durations.js";
+import { contextFromHeaders, endRequestSpan, startRequestSpan, tracingOn, withSpan } from "../core/tracing.js";
 import type { HttpRequestRecorder } from "../core/request-durations.js";
 
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
@@ -79,6 +80,9 @@ export interface HttpServerOptions {
   readonly recordRequest?: HttpRequestRecorder;
   readonly logger: Logger;
 }
+
+/** Routes a probe or a scraper calls every few seconds: not worth a span each. */
+const UNTRACED_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /** The status recorded for a request whose client went away before its response ended. */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -155,6 +159,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     route = routeLabel(url.pathname);
+    if (tracingOn() && !UNTRACED_ROUTES.has(route)) {
+      const span = startRequestSpan(`${req.method} ${route}`, contextFromHeaders(req.headers), {
+        "http.request.method": req.method ?? "",
+        "http.route": route,
+      });
+      res.once("close", () => endRequestSpan(span, res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST));
+      return withSpan(span, () => dispatch(req, res, url, origin));
+    }
+    dispatch(req, res, url, origin);
+  };
+  const dispatch = (req: IncomingMessage, res: ServerResponse, url: URL, origin: string | undefined) => {
     if (req.method === "OPTIONS") {
       const methods = methodsAt(url.pathname);
       if (methods.length === 0) return sendError(req, res, new LcError("not_found", "no such route"), logger);

@@ -16,6 +16,8 @@ import { checkReadiness } from "../core/readiness.js";
 import type { RoleMounts } from "../core/role.js";
 import { closeGrpc, createGrpcServer, listenGrpc } from "./grpc-server.js";
 import { callDurations } from "../core/grpc/call-durations.js";
+import { callSpans } from "../core/grpc/call-spans.js";
+import { tracingOn } from "../core/tracing.js";
 import { grpcRequestDurations, httpRequestDurations } from "../core/request-durations.js";
 import type { HostTls } from "./tls.js";
 import { addHealthAndReflection } from "../core/grpc/grpc-introspection.js";
@@ -37,7 +39,8 @@ export interface ListeningHost {
 
 /** Empty mounts for the roles of one process to put their endpoints on; gRPC calls are timed on `metrics`. */
 export function createRoleMounts(metrics: Registry): RoleMounts {
-  return { router: new Router(), grpc: createGrpcServer([callDurations(grpcRequestDurations(metrics))]), rawRoutes: new RawRoutes(), connectRoutes: [] };
+  const interceptors = [callDurations(grpcRequestDurations(metrics)), ...(tracingOn() ? [callSpans()] : [])];
+  return { router: new Router(), grpc: createGrpcServer(interceptors), rawRoutes: new RawRoutes(), connectRoutes: [] };
 }
 
 /**

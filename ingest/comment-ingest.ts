@@ -1,3 +1,4 @@
+import { activeTraceParent, inSpan } from "../core/tracing.js";
 import type { WirePostAnswer } from "../client/shared/wire-types.js";
 import type { Clock } from "../core/clock.js";
 import type { Comment, CommentRecord } from "../core/comment.js";
@@ -225,15 +226,18 @@ export class CommentIngest {
       return { verdict: "hold", reason: BLOCKED_TERM_REASON };
     }
     if (!this.options.review) return { verdict: "allow" };
-    return this.options.review.review({
-      commentId: record.commentId,
-      streamId: record.streamId,
-      userId: record.userId,
-      userName: record.username,
-      text: record.text,
-      clientAddress: clientAddress ?? "",
-      ...(record.meta === undefined ? {} : { meta: record.meta }),
-    });
+    const review = this.options.review;
+    return inSpan("comment review", { "livecomments.comment_id": record.commentId }, () =>
+      review.review({
+        commentId: record.commentId,
+        streamId: record.streamId,
+        userId: record.userId,
+        userName: record.username,
+        text: record.text,
+        clientAddress: clientAddress ?? "",
+        ...(record.meta === undefined ? {} : { meta: record.meta }),
+      }),
+    );
   }
 
   /** Keeps the comment for review: in the moderation store (the moderators' list), then in the log (their live view, the firehose). */
@@ -248,7 +252,9 @@ export class CommentIngest {
 
   private async append(record: CommentRecord, clientAddress: string | undefined): Promise<AcceptedComment> {
     const appendStarted = performance.now();
-    const placed: Comment = await dependency("comment log", appendComment(this.options.log, record), "log_unavailable");
+    const placed: Comment = await inSpan("log append", { "livecomments.comment_id": record.commentId, "livecomments.stream_id": record.streamId }, () =>
+      dependency("comment log", appendComment(this.options.log, record, activeTraceParent()), "log_unavailable"),
+    );
     this.options.observeAppend?.((performance.now() - appendStarted) / 1000);
     if (this.options.logger?.debugging)
       this.options.logger.debug("comment accepted", {

@@ -27,12 +27,16 @@ type SubscribeResponseInit = MessageInitShape<typeof SubscribeResponseSchema>;
 function toMessages(events: readonly RelayEvent[]): SubscribeResponseInit[] {
   const messages: SubscribeResponseInit[] = [];
   let run: CommentMessage[] = [];
+  let traced: string[] | undefined;
   const flush = () => {
-    if (run.length > 0) messages.push({ event: { case: "comments", value: { comments: run } } });
+    if (run.length > 0) messages.push({ event: { case: "comments", value: { comments: run, ...(traced ? { traceParents: traced } : {}) } } });
     run = [];
+    traced = undefined;
   };
   for (const event of events) {
     if (event.kind === "comment") {
+      if (event.traceParent !== undefined) (traced ??= run.map(() => ""))[run.length] = event.traceParent;
+      else traced?.push("");
       run.push(commentToMessage(event.comment));
       continue;
     }

@@ -1,3 +1,4 @@
+import { childSpan, endFailed, startBatchSpan, tracedOf, tracingOn } from "../core/tracing.js";
 import type { LogEvent } from "../core/log-event.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Logger } from "../core/logger.js";
@@ -12,6 +13,14 @@ import { addRelayGrpcService } from "./grpc-routes.js";
 import { Firehose } from "./firehose.js";
 import type { RelaySettings } from "./settings.js";
 import { RelayMetrics } from "./relay-metrics.js";
+
+/** The subscribers of the streams of a batch's traced records, for its span. */
+function subscribersOfTraced(relay: FanoutRelay, batch: readonly LogEvent[]): number {
+  const streams = new Set(batch.filter((event) => event.traceParent !== undefined).map((event) => event.streamId));
+  let subscribers = 0;
+  for (const streamId of streams) subscribers += relay.subscribersOf(streamId);
+  return subscribers;
+}
 
 /** How often idle rings are looked for. */
 const RING_SWEEP_MS = 30_000;
@@ -60,6 +69,8 @@ export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions
   // rings are filled with the recent past first.
   const from = hasStreamHistory(options.log) || settings.relayWarmupMs === 0 ? "latest" : { since: Date.now() - settings.relayWarmupMs };
   const consumption = await options.log.consume({ group: options.group, from, commit: false }, async (batch) => {
+    const consumed = tracingOn() ? startBatchSpan("relay consume", tracedOf(batch), { "livecomments.records": batch.length }) : undefined;
+    const sending = consumed && childSpan(consumed, "relay send", { "livecomments.subscribers": subscribersOfTraced(relay, batch) });
     relay.publish(batch);
     metrics.consumedBatch(batch, Date.now());
     if (options.logger.debugging) {
@@ -77,7 +88,14 @@ export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions
           });
       }
     }
-    if (publish) await publish(batch);
+    try {
+      if (publish) await publish(batch);
+    } catch (error) {
+      for (const span of [sending, consumed]) if (span) endFailed(span, error);
+      throw error;
+    }
+    sending?.end();
+    consumed?.end();
   });
   relay.setCoverage((streamId) => consumption.coversAfter(streamId));
   return {

@@ -101,9 +101,10 @@ export function hasConsumerLag(log: CommentLog): log is CommentLog & ConsumerLag
   return typeof (log as Partial<ConsumerLag>).lag === "function";
 }
 
-/** Appends a comment and resolves with it as placed. */
-export async function appendComment(log: CommentLog, record: CommentRecord): Promise<Comment> {
-  const placed = await log.append(commentEntry(record));
+/** Appends a comment (in the trace `traceParent` names, if any) and resolves with it as placed. */
+export async function appendComment(log: CommentLog, record: CommentRecord, traceParent?: string): Promise<Comment> {
+  const entry = commentEntry(record);
+  const placed = await log.append(traceParent === undefined ? entry : { ...entry, traceParent });
   if (placed.kind !== "comment") throw new Error("the log placed a comment as another kind of record");
   return placed.comment;
 }

@@ -1,9 +1,10 @@
 import type { Admin, Consumer, Kafka } from "kafkajs";
 import type { LogEvent } from "../../core/log-event.js";
+import { withTraceParent } from "../../core/log-event.js";
 import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { BatchHandler, ConsumeOptions, Consumption } from "./index.js";
-import { decodeKafkaValue } from "./kafka-record.js";
+import { decodeKafkaValue, traceParentOf } from "./kafka-record.js";
 import { lingerBetweenFetches } from "./kafkajs-fetch-linger.js";
 
 /** How long a consumption waits for its group to form before failing. */
@@ -98,7 +99,7 @@ export async function startKafkaConsumption(source: KafkaTopic, options: Consume
         const events: LogEvent[] = [];
         for (const message of batch.messages) {
           const event = decodeKafkaValue(message.value, Number(message.offset));
-          if (event) events.push(event);
+          if (event) events.push(withTraceParent(event, traceParentOf(message.headers)));
           else logger.warn("skipping a log message that is not a record this version can read", { partition: batch.partition, offset: message.offset });
         }
         const next = Number(batch.lastOffset()) + 1;

@@ -6,6 +6,7 @@ import { encodeLogEntry } from "../../core/log-record.js";
 import type { Logger } from "../../core/logger.js";
 import { AppendQueue, logUnavailable } from "./append-queue.js";
 import type { PendingAppend } from "./append-queue.js";
+import { TRACE_PARENT_HEADER } from "./kafka-record.js";
 
 /** Most bytes of record values in one produce request, well under the broker's default 1 MB. */
 const MAX_PRODUCE_BYTES = 512 * 1024;
@@ -80,6 +81,7 @@ export async function startKafkaAppends(options: KafkaAppendsOptions): Promise<K
             value: Buffer.from(values[i]!.buffer, values[i]!.byteOffset, values[i]!.byteLength),
             partition: partitions[i]!,
             timestamp: String(entryTime(item.entry)),
+            ...(item.entry.traceParent === undefined ? {} : { headers: { [TRACE_PARENT_HEADER]: item.entry.traceParent } }),
           })),
         });
         const nextOffset = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));

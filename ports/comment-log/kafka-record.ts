@@ -1,6 +1,17 @@
+import type { IHeaders } from "kafkajs";
 import type { LogEvent } from "../../core/log-event.js";
 import { commentEvent } from "../../core/log-event.js";
 import { decodeLogRecord } from "../../core/log-record.js";
+
+/** The record header holding the traceparent of the post that appended it (W3C Trace Context, as OpenTelemetry's Kafka instrumentations name it). */
+export const TRACE_PARENT_HEADER = "traceparent";
+
+/** The traceparent a message's headers carry, if any. */
+export function traceParentOf(headers: IHeaders | undefined): string | undefined {
+  const value = headers?.[TRACE_PARENT_HEADER];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : String(first);
+}
 
 /** First byte of a JSON object: how a record of the JSON version 1 that came before LogRecords starts. */
 const JSON_OBJECT_START = 0x7b;

@@ -2,7 +2,7 @@ import type { Statement } from "better-sqlite3";
 import type { Comment } from "../../core/comment.js";
 import { LcError } from "../../core/errors.js";
 import type { LogEntry, LogEvent } from "../../core/log-event.js";
-import { commentEntry, entryTime, placeEntry } from "../../core/log-event.js";
+import { commentEntry, entryTime, placeEntry, withTraceParent } from "../../core/log-event.js";
 import { decodeLogRecord, encodeLogEntry } from "../../core/log-record.js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
@@ -37,6 +37,8 @@ interface RecordRow {
   pos: number;
   seq: number;
   record: Buffer;
+  /** Read only by consumers of the log's tail (the relay, the archive): the traced post's traceparent. */
+  trace_parent?: string | null;
 }
 
 /**
@@ -63,7 +65,8 @@ CREATE TABLE IF NOT EXISTS log_consumer_offsets (grp TEXT PRIMARY KEY, pos INTEG
 
 /** A log row as the event it holds; undefined for a record this version cannot show. */
 function rowToEvent(row: RecordRow): LogEvent | undefined {
-  return decodeLogRecord(row.record, row.seq);
+  const event = decodeLogRecord(row.record, row.seq);
+  return event && withTraceParent(event, row.trace_parent ?? undefined);
 }
 
 function rowsToEvents(rows: readonly RecordRow[]): LogEvent[] {
@@ -73,6 +76,12 @@ function rowsToEvents(rows: readonly RecordRow[]): LogEvent[] {
     if (event) events.push(event);
   }
   return events;
+}
+
+/** Adds the traceparent column to a log written before traces were kept. */
+function addTraceParentColumn(db: SqliteDatabase): void {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('log_records')").all();
+  if (!columns.some((column) => column.name === "trace_parent")) db.exec("ALTER TABLE log_records ADD COLUMN trace_parent TEXT");
 }
 
 /**
@@ -130,16 +139,19 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
   const logger = options.logger ?? silentLogger;
   db.exec(SCHEMA);
   migrateCommentColumns(db, logger);
+  addTraceParentColumn(db);
 
   const nextSeq = db.prepare<[string], { last_seq: number }>(
     `INSERT INTO log_stream_seq (stream_id, last_seq) VALUES (?, 1)
      ON CONFLICT (stream_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
   );
-  const insert = db.prepare<[string, number, string, string | null, number, Uint8Array]>(
-    "INSERT INTO log_records (stream_id, seq, kind, comment_id, at, record) VALUES (?, ?, ?, ?, ?, ?)",
+  const insert = db.prepare<[string, number, string, string | null, number, Uint8Array, string | null]>(
+    "INSERT INTO log_records (stream_id, seq, kind, comment_id, at, record, trace_parent) VALUES (?, ?, ?, ?, ?, ?, ?)",
   );
   const markDeleted = db.prepare<[string, string]>("UPDATE log_records SET deleted = 1 WHERE stream_id = ? AND comment_id = ? AND kind = 'comment'");
-  const readAfterPos: Statement<[number, number], RecordRow> = db.prepare("SELECT pos, seq, record FROM log_records WHERE pos > ? ORDER BY pos LIMIT ?");
+  const readAfterPos: Statement<[number, number], RecordRow> = db.prepare(
+    "SELECT pos, seq, record, trace_parent FROM log_records WHERE pos > ? ORDER BY pos LIMIT ?",
+  );
   const readStreamAfter: Statement<[string, number, number], RecordRow> = db.prepare(
     "SELECT pos, seq, record FROM log_records WHERE stream_id = ? AND seq > ? AND deleted = 0 ORDER BY seq LIMIT ?",
   );
@@ -157,7 +169,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
   const appendBatch = db.transaction((batch: readonly PendingAppend[]): LogEvent[] =>
     batch.map(({ entry }) => {
       const seq = nextSeq.get(entry.streamId)!.last_seq;
-      insert.run(entry.streamId, seq, entry.kind, commentIdOf(entry), entryTime(entry), encodeLogEntry(entry));
+      insert.run(entry.streamId, seq, entry.kind, commentIdOf(entry), entryTime(entry), encodeLogEntry(entry), entry.traceParent ?? null);
       if (entry.kind === "deletion") markDeleted.run(entry.streamId, entry.commentId);
       return placeEntry(entry, seq);
     }),

@@ -4,7 +4,7 @@ import type { ChannelCredentials, ServiceError } from "@grpc/grpc-js";
 import { LcError } from "../../core/errors.js";
 import { createGrpcClient } from "../../core/grpc/grpc-client.js";
 import { commentFromMessage } from "../../core/grpc/comment-message.js";
-import { commentEvent } from "../../core/log-event.js";
+import { commentEvent, withTraceParent } from "../../core/log-event.js";
 import { eventOfSequenced } from "../../core/log-record.js";
 import type { SubscribeResponse } from "../../gen/livecomments/v1/fanout_relay_pb.js";
 import { FanoutRelay } from "../../gen/livecomments/v1/fanout_relay_pb.js";
@@ -59,7 +59,11 @@ export function createRelayGrpcFanout(address: string, dial: RelayDialOptions = 
           call.on("data", (response: SubscribeResponse) => {
             const event = response.event;
             if (event.case === "comments") {
-              for (const comment of event.value.comments) subscriber.next(commentEvent(commentFromMessage(comment)));
+              const { comments, traceParents } = event.value;
+              const traced = traceParents.length === comments.length;
+              comments.forEach((comment, i) =>
+                subscriber.next(withTraceParent(commentEvent(commentFromMessage(comment)), traced ? traceParents[i] : undefined)),
+              );
             } else if (event.case === "reset") {
               subscriber.next({ kind: "reset", afterSeq: Number(event.value.afterSeq), oldestAvailableSeq: Number(event.value.oldestAvailableSeq) });
             } else if (event.case === "position") {

@@ -5,6 +5,8 @@
 //
 //   npm run bench:edge            the full set (a few minutes)
 //   npm run bench:edge -- --quick one small workload per target
+//   npm run bench:edge -- --tracing   Live Comments alone: tracing off, at 1 % and at 100 % (with --quick: smaller)
+import { OtlpReceiver } from "../harness/otlp-receiver.js";
 import type { Result, Workload } from "./edge-workload.js";
 import { measure } from "./edge-workload.js";
 
@@ -32,8 +34,38 @@ function table(results: readonly Result[]): string {
   ].join("\n");
 }
 
+/**
+ * What tracing costs per delivery: Live Comments with tracing off, then exporting to an OTLP
+ * sink on loopback at 1 % and 100 % sampling, the same workload in the same run.
+ */
+async function tracingComparison(quick: boolean): Promise<void> {
+  const sink = new OtlpReceiver();
+  sink.mode = "discard";
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: await sink.start(), OTEL_TRACES_SAMPLER: "parentbased_traceidratio" };
+  const workload: Workload = quick ? { viewers: 500, rate: 20, seconds: 5 } : { viewers: 1_000, rate: 50, seconds: 10 };
+  const variants: [string, Record<string, string>][] = [
+    ["tracing off", {}],
+    ["tracing 1 %", { ...endpoint, OTEL_TRACES_SAMPLER_ARG: "0.01" }],
+    ["tracing 100 %", { ...endpoint, OTEL_TRACES_SAMPLER_ARG: "1" }],
+  ];
+  const results: Result[] = [];
+  let port = PORT;
+  try {
+    for (const target of ["lc-150", "lc-0"])
+      for (const [label, env] of variants) {
+        process.stderr.write(`  ${target}, ${label}: ${workload.viewers} viewers x ${workload.rate}/s for ${workload.seconds} s ...\n`);
+        const result = await measure(target, workload, port++, env);
+        results.push({ ...result, target: `${result.target}, ${label}` });
+      }
+  } finally {
+    await sink.stop();
+  }
+  process.stdout.write(`\n${table(results)}\n`);
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
+  if (process.argv.includes("--tracing")) return tracingComparison(quick);
   const plan: [string, Workload][] = quick
     ? [
         ["lc-150", { viewers: 500, rate: 20, seconds: 5 }],

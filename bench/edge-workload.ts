@@ -95,16 +95,16 @@ async function run(target: BenchTarget, workload: Workload): Promise<Result> {
 }
 
 /** The servers a workload can run against, by key. */
-export const TARGETS: Record<string, (port: number) => Promise<BenchTarget>> = {
-  "lc-150": (port) => startLiveComments(port, 150),
-  "lc-0": (port) => startLiveComments(port, 0),
+export const TARGETS: Record<string, (port: number, env: Readonly<Record<string, string>>) => Promise<BenchTarget>> = {
+  "lc-150": (port, env) => startLiveComments(port, 150, env),
+  "lc-0": (port, env) => startLiveComments(port, 0, env),
   nchan: (port) => startNchan(port),
   pushpin: (port) => startPushpin(port),
 };
 
-/** Starts the target, runs the workload against it, stops it. */
-export async function measure(targetKey: string, workload: Workload, port: number): Promise<Result> {
-  const target = await TARGETS[targetKey]!(port);
+/** Starts the target (Live Comments with `env` added to its environment), runs the workload against it, stops it. */
+export async function measure(targetKey: string, workload: Workload, port: number, env: Readonly<Record<string, string>> = {}): Promise<Result> {
+  const target = await TARGETS[targetKey]!(port, env);
   try {
     return await run(target, workload);
   } finally {

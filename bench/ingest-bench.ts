@@ -6,11 +6,14 @@
 // bare node:http server in the same run, its answers/s under the same load, its latency at the
 // same half rate and the CPU per answer of both at a light 200/s.
 //
-//   node scripts/engines.mjs run -- node dist/bench/ingest-bench.js [--quick] [--no-review]
+//   node scripts/engines.mjs run -- node dist/bench/ingest-bench.js [--quick] [--no-review] [--variants-only]
 //   (npm run bench:ingest does exactly that)
 //
-// Then, unless --no-review, what moderation's checks cost in the same run: ingest with no review
-// hook, with examples/review-hook on loopback, and with 1,000 blocked terms per stream.
+// Then, unless --no-review, what moderation's checks and tracing cost in the same run: ingest with
+// no review hook and tracing off, with examples/review-hook on loopback, with 1,000 blocked terms
+// per stream, and with OpenTelemetry tracing to an OTLP sink on loopback at 1 % and at 100 %
+// sampling. --variants-only runs only that comparison; --tracing only tracing off, 1 % and
+// 100 %, three rounds in turn.
 //
 // LC_BENCH_OPTIONS='{"streams":10,"users":2000,"depth":8}' overrides the load's shape, LC_BENCH_ENV='{"LC_RATE_LIMITS":"off"}'
 // adds settings to the ingest process, LC_BENCH_NODE_ARGS="--cpu-prof" passes flags to its node.
@@ -27,6 +30,7 @@ import { PROJECT_ROOT, nodeFlagsFrom } from "../harness/project-root.js";
 import { join } from "node:path";
 import { BlockedTerms } from "../ingest/text-matching.js";
 import { scrape } from "../harness/prometheus-text.js";
+import { OtlpReceiver } from "../harness/otlp-receiver.js";
 import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
 import { cpuSeconds } from "./process-stats.js";
 
@@ -61,6 +65,12 @@ async function main(): Promise<void> {
     ...(process.env.LC_BENCH_ENV ? JSON.parse(process.env.LC_BENCH_ENV) : {}),
     LC_KAFKA_COMPRESSION: process.env.LC_KAFKA_COMPRESSION ?? "none",
   });
+  if (!process.argv.includes("--variants-only")) await headline(secret, env, options);
+  if (!process.argv.includes("--no-review")) await variantComparison(secret, env, options);
+}
+
+/** One ingest under the full load, beside a bare node:http server measured the same way. */
+async function headline(secret: string, env: Record<string, string>, options: Options): Promise<void> {
   const ingest = await startRole("ingest", env, READY.ingest, nodeFlagsFrom("LC_BENCH_NODE_ARGS"));
   try {
     const base = ingest.ready[1]!;
@@ -140,7 +150,6 @@ async function main(): Promise<void> {
   } finally {
     await ingest.stop();
   }
-  if (!process.argv.includes("--no-review")) await reviewComparison(secret, env, options);
 }
 
 /** Words none of the benchmark's comments hold, as blocked terms and as the hook's list. */
@@ -154,7 +163,7 @@ function unusedWords(count: number): string[] {
  * stream and no hook. Each variant is its own ingest process under the same loads; and the
  * matcher alone, in this process, per post.
  */
-async function reviewComparison(secret: string, env: Record<string, string>, options: Options): Promise<void> {
+async function variantComparison(secret: string, env: Record<string, string>, options: Options): Promise<void> {
   const hookPort = 20_000 + Math.floor(Math.random() * 20_000);
   const hook = await startNodeProcess(
     [join(PROJECT_ROOT, "dist", "examples", "review-hook", "review-hook.js")],
@@ -165,11 +174,23 @@ async function reviewComparison(secret: string, env: Record<string, string>, opt
   const tokens = await Promise.all(Array.from({ length: options.users }, (_, i) => mintToken(secret, { sub: `viewer-${i}`, name: `Viewer ${i}` })));
   const admin = await mintToken(secret, { sub: "bench-admin", scope: "streams:admin" });
   const terms = unusedWords(1_000);
-  const variants: { name: string; env: Record<string, string>; terms: boolean }[] = [
-    { name: "no review hook", env: {}, terms: false },
-    { name: "review hook on loopback (Connect, JSON)", env: { LC_REVIEW_URL: `http://127.0.0.1:${hookPort}` }, terms: false },
-    { name: "1,000 blocked terms, no hook", env: {}, terms: true },
+  const sink = new OtlpReceiver();
+  sink.mode = "discard";
+  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: await sink.start(), OTEL_TRACES_SAMPLER: "parentbased_traceidratio" };
+  const off = { name: "no review hook, tracing off", env: {}, terms: false };
+  const tracedVariants = [
+    { name: "tracing, 1 % sampled (OTLP http/protobuf to a sink on loopback)", env: { ...tracing, OTEL_TRACES_SAMPLER_ARG: "0.01" }, terms: false },
+    { name: "tracing, 100 % sampled", env: { ...tracing, OTEL_TRACES_SAMPLER_ARG: "1" }, terms: false },
   ];
+  // --tracing: tracing off, at 1 % and at 100 %, in turn, TRACING_ROUNDS times, since one run of each moves more than tracing does.
+  const variants: { name: string; env: Record<string, string>; terms: boolean }[] = process.argv.includes("--tracing")
+    ? Array.from({ length: TRACING_ROUNDS }, () => [off, ...tracedVariants]).flat()
+    : [
+        off,
+        { name: "review hook on loopback (Connect, JSON)", env: { LC_REVIEW_URL: `http://127.0.0.1:${hookPort}` }, terms: false },
+        { name: "1,000 blocked terms, no hook", env: {}, terms: true },
+        ...tracedVariants,
+      ];
   const short = { ...options, seconds: Math.min(options.seconds, 5), depth: 1 };
   const rows: string[][] = [];
   try {
@@ -193,7 +214,9 @@ async function reviewComparison(secret: string, env: Record<string, string>, opt
           const body = JSON.stringify({ text: `comment ${i} from the benchmark, about the match` });
           return `POST /v1/streams/${streams[i % streams.length]}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens[i % tokens.length]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
         };
+        const cpuBefore = cpuSeconds(ingest.process.pid!);
         const full = await driveLoad(port, request, short);
+        const fullCpuMs = ((cpuSeconds(ingest.process.pid!) - cpuBefore) * 1000) / Math.max(1, full.statuses.get("202") ?? 0);
         const paced = await driveLoad(port, request, short, { rate: REVIEW_PACED_RATE });
         const hookCpuBefore = cpuSeconds(hook.process.pid!);
         const light = await cpuPerAnswer(ingest.process.pid!, () => driveLoad(port, request, short, { rate: LIGHT_RATE }));
@@ -202,12 +225,15 @@ async function reviewComparison(secret: string, env: Record<string, string>, opt
         const failures = ["timeout", "error", "unspecified", "overloaded"]
           .map((cause) => [cause, metrics.value("livecomments_review_failures_total", { cause })] as const)
           .filter(([, count]) => count > 0);
+        const [exported, dropped] = ["exported", "dropped"].map((stat) => metrics.value(`livecomments_trace_spans_${stat}_total`));
         const statuses =
           [...full.statuses].map(([status, count]) => `${status}: ${count}`).join(", ") +
-          (failures.length > 0 ? `; review failures (held by the policy): ${failures.map(([cause, count]) => `${cause} ${count}`).join(", ")}` : "");
+          (failures.length > 0 ? `; review failures (held by the policy): ${failures.map(([cause, count]) => `${cause} ${count}`).join(", ")}` : "") +
+          (exported! + dropped! > 0 ? `; spans exported ${exported!.toLocaleString("en")}, dropped ${dropped!.toLocaleString("en")}` : "");
         rows.push([
           variant.name,
           Math.round((full.statuses.get("202") ?? 0) / full.elapsed).toLocaleString("en"),
+          fullCpuMs.toFixed(3),
           [0.5, 0.99].map((f) => percentile(paced.histogram, f)).join(" / "),
           light.toFixed(3) + (variant.env.LC_REVIEW_URL !== undefined ? ` (+ ${hookCpuMs.toFixed(3)} in the hook)` : ""),
           statuses,
@@ -217,15 +243,18 @@ async function reviewComparison(secret: string, env: Record<string, string>, opt
       }
     }
   } finally {
-    await hook.stop();
+    await Promise.all([hook.stop(), sink.stop()]);
   }
   const matcher = matcherCost(terms);
   process.stdout.write(
-    `\nModeration's checks, same run (each its own ingest; ${short.connections} connections):\n\n| ingest | accepted/s | p50 / p99 at ${REVIEW_PACED_RATE}/s paced (ms) | CPU ms per post at ${LIGHT_RATE}/s | answers |\n| --- | --- | --- | --- | --- |\n` +
+    `\nModeration's checks and tracing, same run (each its own ingest; ${short.connections} connections):\n\n| ingest | accepted/s | CPU ms per accepted post at full load | p50 / p99 at ${REVIEW_PACED_RATE}/s paced (ms) | CPU ms per post at ${LIGHT_RATE}/s | answers |\n| --- | --- | --- | --- | --- | --- |\n` +
       rows.map((row) => `| ${row.join(" | ")} |`).join("\n") +
       `\n\nBlocked terms matched in this process, per post of ${MATCHED_TEXT.length} characters: ${matcher.none.toFixed(2)} µs with no terms, ${matcher.thousand.toFixed(2)} µs with 1,000 (compiled once: ${matcher.compileMs.toFixed(1)} ms)\n`,
   );
 }
+
+/** Rounds of the tracing comparison (--tracing). */
+const TRACING_ROUNDS = 3;
 
 /** The paced rate of the review comparison: well under what one ingest takes, so latency is not queueing. */
 const REVIEW_PACED_RATE = 1_000;

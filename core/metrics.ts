@@ -30,18 +30,7 @@ export function createMetricsRegistry(role: string, version: string): Registry {
     ["trace_spans_dropped_total", "Spans dropped: the export queue was full, or their export failed.", "dropped"],
     ["trace_export_failures_total", "Exports of spans that failed or were not answered in time (OTEL_BSP_EXPORT_TIMEOUT).", "failedExports"],
   ];
-  for (const [name, help, stat] of exports) {
-    let counted = 0;
-    new Counter({
-      name: `${METRIC_PREFIX}${name}`,
-      help,
-      registers: [registry],
-      collect() {
-        this.inc(traceExportStats[stat] - counted);
-        counted = traceExportStats[stat];
-      },
-    });
-  }
+  for (const [name, help, stat] of exports) scrapedCounter(registry, name, help, () => traceExportStats[stat]);
   // The event-loop delay is sampled by a timer: at prom-client's default of 10 ms it wakes an
   // idle role 100 times a second (0.2 % of a core per process); 100 ms still catches any stall
   // that matters to a viewer.
@@ -81,6 +70,21 @@ export function cacheLookups(registry: Registry, cache: string): (hit: boolean) 
   const hits = counter.labels({ cache, result: "hit" });
   const misses = counter.labels({ cache, result: "miss" });
   return (hit) => (hit ? hits : misses).inc();
+}
+
+/** A counter whose total is read from `read` (a count that only grows) when the registry is scraped. */
+export function scrapedCounter(registry: Registry, name: string, help: string, read: () => number): Counter {
+  let counted = 0;
+  return new Counter({
+    name: `${METRIC_PREFIX}${name}`,
+    help,
+    registers: [registry],
+    collect() {
+      const total = read();
+      this.inc(total - counted);
+      counted = total;
+    },
+  });
 }
 
 /** A gauge whose value is read from `read` when the registry is scraped. */

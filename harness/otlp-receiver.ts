@@ -84,8 +84,8 @@ function spansOf(request: AnyJson): ReceivedSpan[] {
   return spans;
 }
 
-/** What the receiver does with an export: keep it, refuse it (503), or hold it unanswered. */
-export type ReceiverMode = "accept" | "refuse" | "hang";
+/** What the receiver does with an export: keep it, take it unread (a benchmark's sink), refuse it (503), or hold it unanswered. */
+export type ReceiverMode = "accept" | "discard" | "refuse" | "hang";
 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
@@ -110,12 +110,13 @@ export class OtlpReceiver {
     this.contentTypes.push(contentType);
     if (this.mode === "hang") return void this.held.add(res);
     if (this.mode === "refuse") return void res.writeHead(503, { "retry-after": "0" }).end();
+    const json = contentType.startsWith("application/json");
+    if (this.mode === "discard") return void res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" }).end(json ? "{}" : "");
     const body = Buffer.concat(chunks);
     const request = contentType.startsWith("application/json")
       ? (JSON.parse(body.toString("utf8")) as AnyJson)
       : (ExportRequest.toObject(ExportRequest.decode(body), { longs: String }) as AnyJson);
     this.spans.push(...spansOf(request));
-    const json = contentType.startsWith("application/json");
     res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" }).end(json ? "{}" : Buffer.alloc(0));
   }
 

@@ -9,7 +9,7 @@ import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { LcError } from "../core/errors.js";
 import { headerValue, sendError } from "../core/http/respond.js";
 import { REQUEST_ID_HEADER, acceptRequestId, tagRequest } from "../core/request-id.js";
-import type { Router } from "../core/http/router.js";
+import type { RouteMatch, Router } from "../core/http/router.js";
 import { hasDotSegment } from "../core/http/dot-segments.js";
 import { DEFAULT_BODY_TIMEOUT_MS } from "../core/http/read-json-body.js";
 import { readRawRequest, writeRawError } from "../core/http/raw-request.js";
@@ -158,18 +158,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(req, res, new LcError("invalid_argument", "malformed Host header"), logger);
       return;
     }
-    route = routeLabel(url.pathname);
+    const match = req.method === "OPTIONS" ? undefined : router.match(req.method ?? "GET", url.pathname);
+    route = match && !(match instanceof LcError) ? match.pattern : routeLabel(url.pathname);
     if (tracingOn() && !UNTRACED_ROUTES.has(route)) {
       const span = startRequestSpan(`${req.method} ${route}`, contextFromHeaders(req.headers), {
         "http.request.method": req.method ?? "",
         "http.route": route,
       });
       res.once("close", () => endRequestSpan(span, res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST));
-      return withSpan(span, () => dispatch(req, res, url, origin));
+      return withSpan(span, () => dispatch(req, res, url, origin, match));
     }
-    dispatch(req, res, url, origin);
+    dispatch(req, res, url, origin, match);
   };
-  const dispatch = (req: IncomingMessage, res: ServerResponse, url: URL, origin: string | undefined) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse, url: URL, origin: string | undefined, match: RouteMatch | LcError | undefined) => {
     if (req.method === "OPTIONS") {
       const methods = methodsAt(url.pathname);
       if (methods.length === 0) return sendError(req, res, new LcError("not_found", "no such route"), logger);
@@ -178,7 +179,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       res.end();
       return;
     }
-    const match = router.match(req.method ?? "GET", url.pathname);
     if (match === undefined) {
       try {
         return fallback(req, res);

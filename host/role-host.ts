@@ -10,7 +10,8 @@ import { RawRoutes } from "../core/http/raw-routes.js";
 import { Router } from "../core/http/router.js";
 import type { Logger } from "../core/logger.js";
 import type { Registry } from "../core/metrics.js";
-import { sendMetrics } from "../core/metrics.js";
+import { METRIC_PREFIX, sendMetrics } from "../core/metrics.js";
+import { Gauge } from "prom-client";
 import type { ReadinessCheck } from "../core/readiness.js";
 import { checkReadiness } from "../core/readiness.js";
 import type { RoleMounts } from "../core/role.js";
@@ -74,6 +75,14 @@ export async function listen(
     sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", checks });
   });
   router.add("GET", "/metrics", (_req, res) => sendMetrics(res, options.metrics));
+  new Gauge({
+    name: `${METRIC_PREFIX}ready`,
+    help: "1 when every engine and peer the process needs answers (what /readyz says), else 0; 0 once shutting down.",
+    registers: [options.metrics],
+    async collect() {
+      this.set(!closing && (await checkReadiness(options.readiness)).ready ? 1 : 0);
+    },
+  });
   router.add("GET", "/openapi.json", (_req, res) => sendJsonText(res, 200, options.openApiJson, { "cache-control": "no-cache" }));
   const notFound = (req: IncomingMessage, res: ServerResponse) => sendError(req, res, new LcError("not_found", "no such route"), logger);
   const routes = mounts.connectRoutes;

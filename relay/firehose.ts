@@ -127,6 +127,7 @@ export class FirehoseQueue {
  */
 export class Firehose {
   private subscribers = 0;
+  private stalled = 0;
   private readonly maxSubscribers: number;
   private readonly queueLimit: number;
   private readonly stallMs: number;
@@ -145,6 +146,11 @@ export class Firehose {
     return this.subscribers;
   }
 
+  /** Subscriptions ended so far for reading nothing for `stallMs` while their queue was full. */
+  get stalledCount(): number {
+    return this.stalled;
+  }
+
   /** The messages of one subscription, until `signal` aborts or the subscriber falls behind (`fail`). */
   async *subscribe(cursor: string | undefined, signal: AbortSignal, fail: (error: LcError) => void): AsyncGenerator<SubscribeAllResponseInit> {
     const from = cursor ? { at: decodeFirehoseCursor(this.log.id, cursor) } : ("latest" as const);
@@ -152,7 +158,10 @@ export class Firehose {
       throw new LcError("too_many_connections", `the relay serves at most ${this.maxSubscribers} firehose subscriptions at once`, { retryAfterMs: 5_000 });
     }
     this.subscribers++;
-    const queue = new FirehoseQueue(this.queueLimit, this.stallMs, fail);
+    const queue = new FirehoseQueue(this.queueLimit, this.stallMs, (error) => {
+      this.stalled++;
+      fail(error);
+    });
     const abort = () => queue.end();
     signal.addEventListener("abort", abort, { once: true });
     let consumption: Consumption | undefined;

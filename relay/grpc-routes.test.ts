@@ -201,6 +201,7 @@ test("should cut off a firehose subscriber that leaves its full queue unread, ke
     for (let n = 1; n <= 1_000; n++) await appendComment(base + n, "busy");
     await healthy.until(() => healthy.ids().length === 1_000 && firehose.subscriberCount === 2);
     assert.equal(healthy.failure(), undefined);
+    assert.equal(firehose.stalledCount, 1, "the stalled subscriber is counted");
     healthy.cancel();
     third.cancel();
     await healthy.until(() => firehose.subscriberCount === 0);

@@ -2,7 +2,7 @@ import { Counter, Histogram } from "prom-client";
 import type { LogEvent } from "../core/log-event.js";
 import { commentsOf } from "../core/log-event.js";
 import type { Registry } from "../core/metrics.js";
-import { LATENCY_BUCKETS, METRIC_PREFIX, scrapedGauge } from "../core/metrics.js";
+import { LATENCY_BUCKETS, METRIC_PREFIX, scrapedCounter, scrapedGauge } from "../core/metrics.js";
 import type { FanoutRelay } from "./fanout-relay.js";
 import type { Firehose } from "./firehose.js";
 
@@ -18,6 +18,12 @@ export class RelayMetrics {
       "relay_firehose_subscribers",
       "Open FanoutRelay.SubscribeAll calls, each a reader of the whole log.",
       () => firehose.subscriberCount,
+    );
+    scrapedCounter(
+      registry,
+      "relay_firehose_stalled_total",
+      "SubscribeAll calls ended (RESOURCE_EXHAUSTED) for reading nothing for LC_FIREHOSE_STALL_MS while their queue was full.",
+      () => firehose.stalledCount,
     );
     scrapedGauge(registry, "relay_rings", "Streams with a ring of recent comments.", () => relay.ringCount);
     scrapedGauge(registry, "relay_ring_bytes", "Approximate bytes held by all rings.", () => relay.ringBytes);

@@ -105,3 +105,38 @@ test("should keep the compose file in step with the configuration", () => {
     checkEnvironment(`compose ${name}`, role, env);
   }
 });
+
+test("should monitor every role's Service with the Prometheus Operator, with the same alert rules as deploy/prometheus", () => {
+  const dir = join(DEPLOY, "kubernetes");
+  const objects = readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .flatMap((f) => read(join(dir, f)));
+  const monitor = objects.find((object) => object.kind === "ServiceMonitor");
+  const rule = objects.find((object) => object.kind === "PrometheusRule");
+  assert.ok(monitor && rule, "a ServiceMonitor and a PrometheusRule");
+  const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+  assert.deepEqual(
+    spec.endpoints.map((endpoint) => [endpoint.port, endpoint.path]),
+    [["http", "/metrics"]],
+  );
+  assert.ok(documentedPaths.includes("/metrics"));
+  const services = objects.filter((object) => object.kind === "Service");
+  assert.deepEqual(services.map((service) => ((service.metadata as Node).labels as Record<string, string> | undefined)?.role).sort(), [
+    "archive",
+    "edge",
+    "ingest",
+    "relay",
+  ]);
+  for (const service of services) {
+    const labels = ((service.metadata as Node).labels ?? {}) as Record<string, string>;
+    const name = (service.metadata as Node).name as string;
+    for (const [key, value] of Object.entries(spec.selector.matchLabels)) assert.equal(labels[key], value, `${name} is selected by the ServiceMonitor`);
+    const ports = (service.spec as { ports: { name: string }[] }).ports;
+    assert.ok(
+      ports.some((port) => port.name === "http"),
+      `${name} has the http port the ServiceMonitor scrapes`,
+    );
+  }
+  const [rules] = read(join(DEPLOY, "prometheus", "alerts.yaml"));
+  assert.deepEqual(rule.spec, rules, "the PrometheusRule carries alerts.yaml unchanged");
+});

@@ -7,8 +7,16 @@ export type RouteParams = Readonly<Record<string, string>>;
 /** Handles one matched request. The URL is already parsed once for every route. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: RouteParams, url: URL) => Promise<void> | void;
 
+/** A matched route: its handler, the path's parameters and the route's pattern (a request's route template). */
+export interface RouteMatch {
+  readonly handler: RouteHandler;
+  readonly params: RouteParams;
+  readonly pattern: string;
+}
+
 interface Route {
   readonly method: string;
+  readonly pattern: string;
   readonly segments: readonly string[];
   readonly handler: RouteHandler;
 }
@@ -25,7 +33,7 @@ export class Router {
 
   /** Every route as `METHOD /pattern`, in the order added. */
   routes(): string[] {
-    return this.table.map((route) => `${route.method} ${patternOf(route)}`);
+    return this.table.map((route) => `${route.method} ${route.pattern}`);
   }
 
   /** The pattern of the first route with this path, whatever its method: a request's route template. */
@@ -33,12 +41,12 @@ export class Router {
     if (pathname.length > MAX_PATH_LENGTH) return undefined;
     const parts = pathname.split("/").slice(1);
     const route = this.table.find((candidate) => matchSegments(candidate.segments, parts));
-    return route && patternOf(route);
+    return route?.pattern;
   }
 
   /** Adds a route such as `router.add("GET", "/v1/streams/:id", handler)`. */
   add(method: string, pattern: string, handler: RouteHandler): this {
-    this.table.push({ method, segments: pattern.split("/").slice(1), handler });
+    this.table.push({ method, pattern, segments: pattern.split("/").slice(1), handler });
     return this;
   }
 
@@ -55,22 +63,18 @@ export class Router {
    * Finds the route for a request: the handler and its params, `method_not_allowed` when the
    * path exists for another method, or undefined when no route has the path.
    */
-  match(method: string, pathname: string): { handler: RouteHandler; params: RouteParams } | LcError | undefined {
+  match(method: string, pathname: string): RouteMatch | LcError | undefined {
     if (pathname.length > MAX_PATH_LENGTH) return undefined;
     const parts = pathname.split("/").slice(1);
     let pathMatched = false;
     for (const route of this.table) {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
-      if (route.method === method || (route.method === "GET" && method === "HEAD")) return { handler: route.handler, params };
+      if (route.method === method || (route.method === "GET" && method === "HEAD")) return { handler: route.handler, params, pattern: route.pattern };
       pathMatched = true;
     }
     return pathMatched ? new LcError("method_not_allowed", `${method} is not allowed here`) : undefined;
   }
-}
-
-function patternOf(route: Route): string {
-  return `/${route.segments.join("/")}`;
 }
 
 function matchSegments(pattern: readonly string[], parts: readonly string[]): Record<string, string> | undefined {

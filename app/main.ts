@@ -22,7 +22,6 @@ import type { RunningRole } from "./engines.js";
 import { packageVersion } from "./version.js";
 import { readTracingConfig, startTracing } from "./tracing.js";
 import type { Tracing, TracingConfig } from "./tracing.js";
-import { activeTraceFields } from "../core/tracing.js";
 
 const ROLES: Record<RoleName, (env: Environment, logger: Logger) => Promise<RunningRole>> = {
   all: runAll,
@@ -112,7 +111,7 @@ async function runRole(role: RoleName): Promise<void> {
   let running: RunningRole;
   let tracing: Tracing | undefined;
   try {
-    const logger = createJsonLogger({ level, role, ...(tracingConfig ? { traceFields: activeTraceFields } : {}) });
+    const logger = createJsonLogger({ level, role });
     if (tracingConfig) tracing = await startTracing(tracingConfig, packageVersion(), logger);
     running = await ROLES[role](env, logger);
   } catch (error) {

@@ -100,10 +100,9 @@ function parseResourceAttributes(text: string): Record<string, string> {
  * variables itself. Nothing of the SDK is loaded when tracing is off.
  */
 export async function startTracing(config: TracingConfig, version: string, logger: Logger): Promise<Tracing> {
-  const [api, { W3CTraceContextPropagator }, contextHooks, sdk, { resourceFromAttributes }, { BoundedSpanProcessor }, exporterModule] = await Promise.all([
+  const [api, { W3CTraceContextPropagator }, sdk, { resourceFromAttributes }, { BoundedSpanProcessor }, exporterModule] = await Promise.all([
     import("@opentelemetry/api"),
     import("@opentelemetry/core"),
-    import("@opentelemetry/context-async-hooks"),
     import("@opentelemetry/sdk-trace"),
     import("@opentelemetry/resources"),
     import("./span-export.js"),
@@ -120,7 +119,8 @@ export async function startTracing(config: TracingConfig, version: string, logge
     sampler,
     spanProcessors: [processor],
   });
-  api.context.setGlobalContextManager(new contextHooks.AsyncLocalStorageContextManager().enable());
+  // No context manager: spans travel with the work (core/tracing.ts), since AsyncLocalStorage under
+  // every promise cost ingest a quarter more CPU per post even at 1 % sampling (BENCHMARKS.md).
   api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   api.trace.setGlobalTracerProvider(provider);
   enableTracing();

@@ -13,7 +13,7 @@
 // no review hook and tracing off, with examples/review-hook on loopback, with 1,000 blocked terms
 // per stream, and with OpenTelemetry tracing to an OTLP sink on loopback at 1 % and at 100 %
 // sampling. --variants-only runs only that comparison; --tracing only tracing off, 1 % and
-// 100 %, three rounds in turn.
+// 100 %, five rounds in turn.
 //
 // LC_BENCH_OPTIONS='{"streams":10,"users":2000,"depth":8}' overrides the load's shape, LC_BENCH_ENV='{"LC_RATE_LIMITS":"off"}'
 // adds settings to the ingest process, LC_BENCH_NODE_ARGS="--cpu-prof" passes flags to its node.
@@ -31,6 +31,7 @@ import { join } from "node:path";
 import { BlockedTerms } from "../ingest/text-matching.js";
 import { scrape } from "../harness/prometheus-text.js";
 import { OtlpReceiver } from "../harness/otlp-receiver.js";
+import { tracingCost } from "./tracing-cost.js";
 import { HISTOGRAM_BUCKETS, percentile, record } from "./latency-histogram.js";
 import { cpuSeconds } from "./process-stats.js";
 
@@ -251,10 +252,11 @@ async function variantComparison(secret: string, env: Record<string, string>, op
       rows.map((row) => `| ${row.join(" | ")} |`).join("\n") +
       `\n\nBlocked terms matched in this process, per post of ${MATCHED_TEXT.length} characters: ${matcher.none.toFixed(2)} µs with no terms, ${matcher.thousand.toFixed(2)} µs with 1,000 (compiled once: ${matcher.compileMs.toFixed(1)} ms)\n`,
   );
+  process.stdout.write(await tracingCost());
 }
 
 /** Rounds of the tracing comparison (--tracing). */
-const TRACING_ROUNDS = 3;
+const TRACING_ROUNDS = 5;
 
 /** The paced rate of the review comparison: well under what one ingest takes, so latency is not queueing. */
 const REVIEW_PACED_RATE = 1_000;

@@ -5,25 +5,14 @@
 // sampling. `npm run bench:ingest` prints it after its same-run comparison.
 //
 //   node dist/bench/tracing-cost.js
-import { context, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { propagation, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { Sampler } from "@opentelemetry/sdk-trace";
 import { BoundedSpanProcessor } from "../app/span-export.js";
 import { silentLogger } from "../core/logger.js";
-import {
-  activeTraceParent,
-  contextFromHeaders,
-  enableTracing,
-  endRequestSpan,
-  inSpan,
-  startBatchSpan,
-  startRequestSpan,
-  tracingOn,
-  withSpan,
-} from "../core/tracing.js";
+import { contextFromHeaders, enableTracing, endRequestSpan, inSpan, startBatchSpan, startRequestSpan, traceParentOf, tracingOn } from "../core/tracing.js";
 
 /** A sampler whose ratio the benchmark changes between rounds. */
 class SwitchableSampler implements Sampler {
@@ -57,7 +46,7 @@ async function perPost(): Promise<number> {
       "http.request.method": "POST",
       "http.route": "/v1/streams/:id/comments",
     });
-    await withSpan(span, () => inSpan("log append", { "livecomments.comment_id": "x" }, () => Promise.resolve(activeTraceParent())));
+    await inSpan("log append", { "livecomments.comment_id": "x" }, span, (append) => Promise.resolve(append && traceParentOf(append)));
     endRequestSpan(span, 202);
   }
   const used = process.cpuUsage(started);
@@ -90,7 +79,6 @@ export async function tracingCost(): Promise<string> {
     silentLogger,
   );
   const provider = new TracerProvider({ resource: resourceFromAttributes({ "service.name": "bench" }), sampler, spanProcessors: [processor] });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   enableTracing();

@@ -22,7 +22,7 @@ export type LogLevel = "debug" | "info" | "quiet";
  * fields; an error under `err` with its type, message and stack). `quiet` keeps warnings and
  * errors only. `npm start | npx pino-pretty` reads it as text.
  */
-export function createJsonLogger(options: { level?: LogLevel; role?: string; traceFields?: () => Record<string, string> | undefined } = {}): Logger {
+export function createJsonLogger(options: { level?: LogLevel; role?: string } = {}): Logger {
   const level = options.level === "quiet" ? "warn" : (options.level ?? "info");
   // Asynchronous, so a slow reader of stderr (a log shipper, a pipe nobody drains) never blocks
   // the event loop; bounded, so a reader that stops costs at most MAX_LOG_BUFFER_BYTES of lines.
@@ -34,10 +34,7 @@ export function createJsonLogger(options: { level?: LogLevel; role?: string; tra
       // stderr is gone or would block: what is left cannot be written anyway
     }
   });
-  const { traceFields } = options;
-  // A line written inside a span carries its trace_id and span_id.
-  const mixin = traceFields && (() => traceFields() ?? {});
-  const base = pino({ level, base: options.role ? { role: options.role } : null, ...(mixin ? { mixin } : {}) }, destination);
+  const base = pino({ level, base: options.role ? { role: options.role } : null }, destination);
   const at = (write: pino.LogFn) => (message: string, fields?: Record<string, unknown>) =>
     fields ? write.call(base, fields, message) : write.call(base, message);
   return { debugging: level === "debug", debug: at(base.debug), info: at(base.info), warn: at(base.warn), error: at(base.error) };

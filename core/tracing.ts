@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, propagation, trace } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, propagation, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Link, Span, SpanContext, TextMapGetter } from "@opentelemetry/api";
 
 export type { Context, Span } from "@opentelemetry/api";
@@ -75,7 +75,7 @@ export function* tracedOf(events: Iterable<{ readonly traceParent?: string }>): 
   for (const event of events) if (event.traceParent !== undefined) yield event.traceParent;
 }
 
-/** A child of `parent`, for a step of the hop it covers. */
+/** A child of `parent`, for a step of the work it covers. */
 export function childSpan(parent: Span, name: string, attributes: Attributes): Span {
   return tracer().startSpan(name, { attributes }, trace.setSpan(ROOT_CONTEXT, parent));
 }
@@ -103,11 +103,6 @@ export function endRequestSpan(span: Span, status: number): void {
   span.end();
 }
 
-/** Runs `work` with `span` as the active span, so spans and log lines inside it belong to it. */
-export function withSpan<T>(span: Span, work: () => T): T {
-  return context.with(trace.setSpan(context.active(), span), work);
-}
-
 /** Ends a span as failed by `error`. */
 export function endFailed(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : String(error));
@@ -116,14 +111,31 @@ export function endFailed(span: Span, error: unknown): void {
 }
 
 /**
- * Runs `work` in a child span of the active one named `name`, ended when it settles; without
- * tracing, just runs it.
+ * The span of the request an object belongs to (an HTTP request, a gRPC call's metadata): spans
+ * travel with the work explicitly, so no context manager (AsyncLocalStorage) runs under every
+ * promise of the process.
  */
-export async function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
-  if (!on) return work();
-  const span = tracer().startSpan(name, { attributes });
+const requestSpans = new WeakMap<object, Span>();
+
+/** Ties `span` to a request. */
+export function tagRequestSpan(request: object, span: Span): void {
+  requestSpans.set(request, span);
+}
+
+/** The span of a request, if it has one. */
+export function requestSpanOf(request: object): Span | undefined {
+  return requestSpans.get(request);
+}
+
+/**
+ * Runs `work` in a child span of `parent` named `name`, ended when it settles, and hands it the
+ * child. Without a parent that records (tracing off, or a post not sampled), just runs it.
+ */
+export async function inSpan<T>(name: string, attributes: Attributes, parent: Span | undefined, work: (span: Span | undefined) => Promise<T>): Promise<T> {
+  if (!parent?.isRecording()) return work(undefined);
+  const span = childSpan(parent, name, attributes);
   try {
-    const result = await withSpan(span, work);
+    const result = await work(span);
     span.end();
     return result;
   } catch (error) {
@@ -132,18 +144,11 @@ export async function inSpan<T>(name: string, attributes: Attributes, work: () =
   }
 }
 
-/** The active span's traceparent, to carry into the log; undefined when not traced. */
-export function activeTraceParent(): string | undefined {
-  if (!on) return undefined;
-  const span = trace.getActiveSpan();
-  return span && traceParentOf(span);
-}
-
-/** `trace_id` and `span_id` of the active span, for a log line; undefined outside a span. */
-export function activeTraceFields(): { trace_id: string; span_id: string } | undefined {
-  if (!on) return undefined;
-  const active = trace.getActiveSpan()?.spanContext();
-  return active && trace.isSpanContextValid(active) ? { trace_id: active.traceId, span_id: active.spanId } : undefined;
+/** `trace_id` and `span_id` for a log line written in `span`; nothing outside a recording span. */
+export function traceFieldsOf(span: Span | undefined): { trace_id?: string; span_id?: string } {
+  if (!span?.isRecording()) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
 }
 
 /** What the span exporter did, for `livecomments_trace_*` metrics. */

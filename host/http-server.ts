@@ -21,7 +21,7 @@ import type { CorsPolicy } from "../core/http/cors.js";
 import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
 import { UNMATCHED_ROUTE } from "../core/request-durations.js";
-import { contextFromHeaders, endRequestSpan, startRequestSpan, tracingOn, withSpan } from "../core/tracing.js";
+import { contextFromHeaders, endRequestSpan, startRequestSpan, tagRequestSpan, tracingOn } from "../core/tracing.js";
 import type { HttpRequestRecorder } from "../core/request-durations.js";
 
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
@@ -166,7 +166,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         "http.route": route,
       });
       res.once("close", () => endRequestSpan(span, res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST));
-      return withSpan(span, () => dispatch(req, res, url, origin, match));
+      tagRequestSpan(req, span);
     }
     dispatch(req, res, url, origin, match);
   };

@@ -1,4 +1,5 @@
-import { activeTraceParent, inSpan } from "../core/tracing.js";
+import { inSpan, traceFieldsOf, traceParentOf } from "../core/tracing.js";
+import type { Span } from "../core/tracing.js";
 import type { WirePostAnswer } from "../client/shared/wire-types.js";
 import type { Clock } from "../core/clock.js";
 import type { Comment, CommentRecord } from "../core/comment.js";
@@ -56,6 +57,8 @@ export interface PostCommentCommand {
   readonly requestId?: string;
   /** Who sent it, by address: its per-address limit, and the logs. */
   readonly clientAddress?: string;
+  /** The span of the request that posts it, when tracing: the review and the append are its children. */
+  readonly span?: Span;
 }
 
 /** Dependencies and limits of {@link CommentIngest}. */
@@ -197,7 +200,7 @@ export class CommentIngest {
    * hook's verdict) or refuses it (the hook's reject: 403 comment_rejected, nothing stored).
    */
   private async decideThenAppend(command: PostCommentCommand, stream: Stream): Promise<PostAnswer> {
-    const { principal, input, requestId, clientAddress } = command;
+    const { principal, input, requestId, clientAddress, span } = command;
     // The id's time is the comment's server_ts, so its place on the timeline follows from its
     // id alone (moderators address comments by id).
     const commentId = this.options.newId();
@@ -214,20 +217,20 @@ export class CommentIngest {
       ...(input.meta === undefined ? {} : { meta: input.meta }),
       ...(requestId === undefined ? {} : { requestId }),
     };
-    const decision = await this.decide(record, stream, clientAddress);
+    const decision = await this.decide(record, stream, clientAddress, span);
     if (decision.verdict === "reject") throw new LcError("comment_rejected", decision.reason || "the comment was rejected");
-    if (decision.verdict === "hold") return this.hold(record, decision.reason);
-    return this.append(record, clientAddress);
+    if (decision.verdict === "hold") return this.hold(record, decision.reason, span);
+    return this.append(record, clientAddress, span);
   }
 
   /** Blocked terms first (held without asking the hook), then the review hook, if any. */
-  private async decide(record: CommentRecord, stream: Stream, clientAddress: string | undefined): Promise<ReviewDecision> {
+  private async decide(record: CommentRecord, stream: Stream, clientAddress: string | undefined, span: Span | undefined): Promise<ReviewDecision> {
     if (stream.blockedTerms && this.blockedTerms.of(stream.streamId, stream.blockedTerms).matches(record.text)) {
       return { verdict: "hold", reason: BLOCKED_TERM_REASON };
     }
     if (!this.options.review) return { verdict: "allow" };
     const review = this.options.review;
-    return inSpan("comment review", { "livecomments.comment_id": record.commentId }, () =>
+    return inSpan("comment review", { "livecomments.comment_id": record.commentId }, span, () =>
       review.review({
         commentId: record.commentId,
         streamId: record.streamId,
@@ -241,19 +244,28 @@ export class CommentIngest {
   }
 
   /** Keeps the comment for review: in the moderation store (the moderators' list), then in the log (their live view, the firehose). */
-  private async hold(record: CommentRecord, reason: string): Promise<HeldComment> {
+  private async hold(record: CommentRecord, reason: string, span: Span | undefined): Promise<HeldComment> {
     const heldAt = this.options.clock.now();
     await dependency("moderation store", this.options.moderation.hold({ record, reason, heldAt }));
     await dependency("comment log", this.options.log.append({ kind: "held", streamId: record.streamId, record, reason, heldAt }), "log_unavailable");
     if (this.options.logger?.debugging)
-      this.options.logger.debug("comment held", { requestId: record.requestId, commentId: record.commentId, streamId: record.streamId, reason });
+      this.options.logger.debug("comment held", {
+        requestId: record.requestId,
+        commentId: record.commentId,
+        streamId: record.streamId,
+        reason,
+        ...traceFieldsOf(span),
+      });
     return { status: "held", commentId: record.commentId };
   }
 
-  private async append(record: CommentRecord, clientAddress: string | undefined): Promise<AcceptedComment> {
+  private async append(record: CommentRecord, clientAddress: string | undefined, span: Span | undefined): Promise<AcceptedComment> {
     const appendStarted = performance.now();
-    const placed: Comment = await inSpan("log append", { "livecomments.comment_id": record.commentId, "livecomments.stream_id": record.streamId }, () =>
-      dependency("comment log", appendComment(this.options.log, record, activeTraceParent()), "log_unavailable"),
+    const placed: Comment = await inSpan(
+      "log append",
+      { "livecomments.comment_id": record.commentId, "livecomments.stream_id": record.streamId },
+      span,
+      (append) => dependency("comment log", appendComment(this.options.log, record, append && traceParentOf(append)), "log_unavailable"),
     );
     this.options.observeAppend?.((performance.now() - appendStarted) / 1000);
     if (this.options.logger?.debugging)
@@ -263,6 +275,7 @@ export class CommentIngest {
         commentId: placed.commentId,
         streamId: record.streamId,
         seq: placed.seq,
+        ...traceFieldsOf(span),
       });
     return { status: "published", commentId: placed.commentId, seq: placed.seq, serverTs: placed.serverTs, offsetMs: placed.offsetMs };
   }

@@ -1,3 +1,4 @@
+import { requestSpanOf } from "../core/tracing.js";
 import type { Metadata, Server } from "@grpc/grpc-js";
 import { addGrpcService, peerAddress } from "../core/grpc/grpc-service.js";
 import { streamToMessage } from "../core/grpc/comment-message.js";
@@ -53,6 +54,7 @@ export function addIngestGrpcServices(server: Server, options: IngestGrpcOptions
             ...(idempotencyKey ? { idempotencyKey } : {}),
             requestId,
             clientAddress: peerAddress(call.getPeer()),
+            span: requestSpanOf(call.metadata),
           });
         });
         if (accepted.status === "held") return { commentId: accepted.commentId, status: accepted.status };

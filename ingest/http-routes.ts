@@ -1,3 +1,4 @@
+import { requestSpanOf } from "../core/tracing.js";
 import type { IncomingMessage } from "node:http";
 import { clientAddressOf } from "../core/http/client-address.js";
 import { acceptRequestId, requestIdOf } from "../core/request-id.js";
@@ -59,6 +60,7 @@ export function ingestRoutes(router: Router, options: IngestRoutesOptions): Rout
           ...(idempotencyKey ? { idempotencyKey } : {}),
           requestId: requestIdOf(req) ?? acceptRequestId(undefined),
           clientAddress: clientAddressOf(req),
+          span: requestSpanOf(req),
         });
       });
       sendJson(res, 202, postAnswerToJson(accepted));

@@ -1,4 +1,4 @@
-import { childSpan, endFailed, startBatchSpan, tracedOf, tracingOn } from "../core/tracing.js";
+import { childSpan, endFailed, startBatchSpan, traceFieldsOf, tracedOf, tracingOn } from "../core/tracing.js";
 import type { LogEvent } from "../core/log-event.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import type { Logger } from "../core/logger.js";
@@ -85,6 +85,7 @@ export async function startRelay({ grpc }: RoleMounts, options: RelayRoleOptions
             streamId,
             seq,
             subscribers,
+            ...(event.traceParent === undefined ? {} : traceFieldsOf(consumed)),
           });
       }
     }

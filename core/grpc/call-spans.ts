@@ -1,6 +1,6 @@
 import { ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, status as GrpcStatus } from "@grpc/grpc-js";
 import type { Metadata, ServerInterceptor } from "@grpc/grpc-js";
-import { contextFromHeaders, endFailed, startRequestSpan, withSpan } from "../tracing.js";
+import { contextFromHeaders, endFailed, startRequestSpan, tagRequestSpan } from "../tracing.js";
 import type { Span } from "../tracing.js";
 
 /** A call's metadata as the headers a propagator reads (`traceparent`, `tracestate`). */
@@ -15,14 +15,14 @@ function headersOf(metadata: Metadata): Record<string, string | undefined> {
 
 /**
  * A server interceptor giving every call a span, in the trace its `traceparent` metadata names,
- * and running the handler inside it, so the spans and log lines of the work belong to the call.
- * Ended with the call's status, or when the client cancels.
+ * tied to the call's metadata (the handler's `call.metadata`: `requestSpanOf` finds it), so the
+ * spans and log lines of the work belong to the call. Ended with the call's status, or when the
+ * client cancels.
  */
 export function callSpans(): ServerInterceptor {
   return (descriptor, call) => {
     let span: Span | undefined;
     const method = descriptor.path.slice(1);
-    const inCall = (next: () => void) => (span ? withSpan(span, next) : next());
     return new ServerInterceptingCall(
       call,
       new ResponderBuilder()
@@ -31,10 +31,9 @@ export function callSpans(): ServerInterceptor {
             new ServerListenerBuilder()
               .withOnReceiveMetadata((metadata, nextMetadata) => {
                 span = startRequestSpan(method, contextFromHeaders(headersOf(metadata)), { "rpc.system": "grpc", "rpc.method": method });
-                inCall(() => nextMetadata(metadata));
+                tagRequestSpan(metadata, span);
+                nextMetadata(metadata);
               })
-              .withOnReceiveMessage((message, nextMessage) => inCall(() => nextMessage(message)))
-              .withOnReceiveHalfClose((nextHalfClose) => inCall(nextHalfClose))
               .withOnCancel(() => span?.end())
               .build(),
           ),

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestIdOf } from "../request-id.js";
 import { clientAddressOf } from "./client-address.js";
 import type { Logger } from "../logger.js";
+import { requestSpanOf, traceFieldsOf } from "../tracing.js";
 import { errorAnswer } from "./http-status.js";
 
 /** Sends a JSON body with the given status. */
@@ -27,7 +28,14 @@ export function sendJsonText(res: ServerResponse, status: number, payload: strin
 export function sendError(req: IncomingMessage, res: ServerResponse, caught: unknown, logger: Logger): void {
   const { error, status, body, headers } = errorAnswer(caught);
   if (status >= 500 && error.reason !== "log_unavailable" && error.reason !== "overloaded") {
-    logger.error("request failed", { method: req.method, url: req.url, requestId: requestIdOf(req), client: clientAddressOf(req), err: error.cause ?? error });
+    logger.error("request failed", {
+      method: req.method,
+      url: req.url,
+      requestId: requestIdOf(req),
+      client: clientAddressOf(req),
+      err: error.cause ?? error,
+      ...traceFieldsOf(requestSpanOf(req)),
+    });
   }
   if (res.headersSent) {
     res.destroy();

@@ -2,7 +2,6 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, propagation, trace 
 import type { Attributes, Context, Link, Span, SpanContext, TextMapGetter } from "@opentelemetry/api";
 
 export type { Context, Span } from "@opentelemetry/api";
-export { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 
 /**
  * Tracing is OpenTelemetry's API; the SDK behind it is loaded by the process's wiring only when an
@@ -22,12 +21,12 @@ export function tracingOn(): boolean {
 }
 
 /** The tracer every span of Live Comments comes from. */
-export function tracer() {
+function tracer() {
   return trace.getTracer("livecomments");
 }
 
 /** Most links one span keeps: a batch of thousands of comments links to the first ones only. */
-export const MAX_SPAN_LINKS = 128;
+const MAX_SPAN_LINKS = 128;
 
 const TRACE_PARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -39,14 +38,14 @@ export function traceParentOf(span: Span): string | undefined {
 }
 
 /** The span context a traceparent names, as a remote parent; undefined for a malformed one. */
-export function spanContextOf(traceParent: string): SpanContext | undefined {
+function spanContextOf(traceParent: string): SpanContext | undefined {
   const match = TRACE_PARENT.exec(traceParent);
   if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
   return { traceId: match[1]!, spanId: match[2]!, traceFlags: Number.parseInt(match[3]!, 16), isRemote: true };
 }
 
 /** Links to the spans that appended these records, at most {@link MAX_SPAN_LINKS}; empty when none was traced. */
-export function linksTo(traceParents: Iterable<string | undefined>): Link[] {
+function linksTo(traceParents: Iterable<string | undefined>): Link[] {
   const links: Link[] = [];
   for (const traceParent of traceParents) {
     if (traceParent === undefined) continue;

@@ -71,17 +71,18 @@ export async function startPrometheus(jobs: Record<string, readonly string[]>, r
     );
     if (!ready) await sleep(200);
   }
+  const query = async (expr: string) => (await api<{ result: QueryResult }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result;
   return {
     url,
-    query: async (expr) => (await api<{ result: QueryResult }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
+    query,
     alerts: async () => (await api<{ alerts: ActiveAlert[] }>("/api/v1/alerts")).alerts,
     async waitForTargetsUp(timeoutMs) {
       const expected = Object.values(jobs).flat().length;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const up = await api<{ result: QueryResult }>(`/api/v1/query?query=${encodeURIComponent("up")}`);
-        if (up.result.length === expected && up.result.every((series) => series.value[1] === "1")) return;
-        if (Date.now() > deadline) throw new Error(`not every target is up: ${JSON.stringify(up.result)}\n${output}`);
+        const up = await query("up");
+        if (up.length === expected && up.every((series) => series.value[1] === "1")) return;
+        if (Date.now() > deadline) throw new Error(`not every target is up: ${JSON.stringify(up)}\n${output}`);
         await sleep(250);
       }
     },

@@ -22,6 +22,7 @@ import type { RawRoutes } from "../core/http/raw-routes.js";
 import type { Logger } from "../core/logger.js";
 import { UNMATCHED_ROUTE } from "../core/request-durations.js";
 import { contextFromHeaders, endRequestSpan, startRequestSpan, tagRequestSpan, tracingOn } from "../core/tracing.js";
+import type { Span } from "../core/tracing.js";
 import type { HttpRequestRecorder } from "../core/request-durations.js";
 
 /** A Node request handler; HTTP/2 requests reach it through Node's compatibility API. */
@@ -120,12 +121,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     let route = UNMATCHED_ROUTE;
+    let span: Span | undefined;
     inProgress.add(res);
     res.once("close", () => {
       inProgress.delete(res);
       if (closing && inProgress.size === 0) drained();
       // A response cut off before its end is the client's going away, as nginx logs it: 499.
-      options.recordRequest?.(route, req.method ?? "", res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST, (performance.now() - started) / 1000);
+      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+      options.recordRequest?.(route, req.method ?? "", status, (performance.now() - started) / 1000);
+      if (span) endRequestSpan(span, status);
     });
     if (closing && req.httpVersionMajor === 1) res.setHeader("connection", "close");
     const requestId = acceptRequestId(headerValue(req, REQUEST_ID_HEADER));
@@ -161,11 +165,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const match = req.method === "OPTIONS" ? undefined : router.match(req.method ?? "GET", url.pathname);
     route = match && !(match instanceof LcError) ? match.pattern : routeLabel(url.pathname);
     if (tracingOn() && !UNTRACED_ROUTES.has(route)) {
-      const span = startRequestSpan(`${req.method} ${route}`, contextFromHeaders(req.headers), {
+      span = startRequestSpan(`${req.method} ${route}`, contextFromHeaders(req.headers), {
         "http.request.method": req.method ?? "",
         "http.route": route,
       });
-      res.once("close", () => endRequestSpan(span, res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST));
       tagRequestSpan(req, span);
     }
     dispatch(req, res, url, origin, match);

@@ -17,6 +17,7 @@ import { createCachedStreamRegistry } from "../ports/stream-registry/cached.js";
 import { createCassandraStreamRegistry } from "../ports/stream-registry/cassandra.js";
 import type { EngineConfig } from "./config.js";
 import { withoutCredentials } from "../ports/engine-settings.js";
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, watchRedisLiveness } from "../ports/redis-liveness.js";
 
 /** The Kafka log as every distributed role opens it. */
 export function openKafkaLog(engines: EngineConfig, clientId: string, logger: Logger): Promise<CommentLog> {
@@ -35,13 +36,14 @@ export function openKafkaLog(engines: EngineConfig, clientId: string, logger: Lo
 }
 
 /**
- * A Redis connection that fails commands at once while disconnected (no offline queue), so a
- * Redis outage turns into quick 503s instead of requests that hang.
+ * A Redis connection that fails commands at once while disconnected (no offline queue) and
+ * after a command timeout while Redis does not answer, so a Redis outage or a cut link turns
+ * into quick 503s instead of requests that hang.
  */
 export function openRedis(engines: RedisConfig): Promise<Redis> {
   // Auto-pipelining sends the commands of one event-loop turn together: many requests' rate
   // limit checks share one round trip.
-  return connectRedis(engines, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  return connectRedis(engines, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
 }
 
 /** A Redis connection for SUBSCRIBE, which keeps its commands queued across reconnects. */
@@ -58,7 +60,7 @@ type RedisConfig = Pick<EngineConfig, "redisUrl" | "redisTlsCaFile">;
  */
 async function connectRedis(engines: RedisConfig, options: RedisOptions): Promise<Redis> {
   const tls = engines.redisUrl.startsWith("rediss:") ? { tls: engines.redisTlsCaFile ? { ca: readFileSync(engines.redisTlsCaFile) } : {} } : {};
-  const redis = new Redis(engines.redisUrl, { ...options, ...tls, lazyConnect: true });
+  const redis = new Redis(engines.redisUrl, { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, ...options, ...tls, lazyConnect: true });
   let refusal: Error | undefined;
   // While Redis is away, commands fail (503s) and ioredis reconnects by itself; without a
   // listener every failed reconnect would also be printed as an unhandled error event.
@@ -69,6 +71,7 @@ async function connectRedis(engines: RedisConfig, options: RedisOptions): Promis
     redis.disconnect();
     throw new Error(`Redis at ${withoutCredentials(engines.redisUrl)}: ${(refusal ?? (error as Error)).message}`, { cause: error });
   }
+  watchRedisLiveness(redis);
   return redis;
 }
 

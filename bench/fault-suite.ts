@@ -5,18 +5,29 @@
 //   npm run faults                    500 comments/s over 50 streams, 2,000 SSE viewers
 //   npm run faults -- --quick         what `npm test` runs (test/faults.test.ts)
 //   npm run faults -- --only Kafka    only the faults whose names contain "Kafka"
+//   npm run faults -- --partitions    the partition scenarios alone (as root: network namespaces),
+//                                     each link cut for 20 s under load and healed
+//   ... --partitions --cut-s 40       each link cut for 40 s instead
 //   LC_FAULTS_LOG=info                the roles log (their last lines are printed when a fault fails)
 import { runFaults } from "../harness/faults/fault-run.js";
 import type { FaultRow } from "../harness/faults/fault-run.js";
-import { FULL_FAULT_RUN, QUICK_FAULT_RUN } from "../harness/faults/fault-settings.js";
+import { FULL_FAULT_RUN, FULL_PARTITION_RUN, QUICK_FAULT_RUN, QUICK_PARTITION_RUN } from "../harness/faults/fault-settings.js";
+import { partitionFailures, partitionTable, runPartitions } from "../harness/faults/partition-run.js";
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.flatMap((arg, i) => (args[i - 1] === "--only" ? [arg] : []));
-  const settings = args.includes("--quick") ? QUICK_FAULT_RUN : FULL_FAULT_RUN;
   const started = Date.now();
+  const progress = (line: string) => process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`);
+  if (args.includes("--partitions")) {
+    const settings = args.includes("--quick") ? QUICK_PARTITION_RUN : FULL_PARTITION_RUN;
+    const cutS = args.flatMap((arg, i) => (args[i - 1] === "--cut-s" ? [Number(arg)] : []))[0];
+    if (cutS !== undefined && !(cutS > 0 && cutS <= 600)) throw new Error("--cut-s takes 1 to 600 seconds");
+    return partitions(cutS === undefined ? settings : { ...settings, cutMs: cutS * 1000 }, only, progress);
+  }
+  const settings = args.includes("--quick") ? QUICK_FAULT_RUN : FULL_FAULT_RUN;
   process.stderr.write(`fault suite: ${settings.ratePerSec} comments/s over ${settings.streams} streams, ${settings.viewers} SSE viewers\n`);
-  const rows = await runFaults({ ...settings, only, progress: (line) => process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`) });
+  const rows = await runFaults({ ...settings, only, progress });
   process.stdout.write(`\n${faultTable(rows)}\n`);
   const failed = rows.filter((row) => !passed(row));
   process.stdout.write(
@@ -48,6 +59,17 @@ function faultTable(rows: readonly FaultRow[]): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...lines,
   ].join("\n");
+}
+
+async function partitions(settings: typeof FULL_PARTITION_RUN, only: string[], progress: (line: string) => void): Promise<void> {
+  process.stderr.write(
+    `partitions: ${settings.ratePerSec} comments/s over ${settings.streams} streams, ${settings.viewers} SSE viewers on two edges, each cut ${settings.cutMs / 1000} s\n`,
+  );
+  const rows = await runPartitions({ ...settings, only, progress });
+  process.stdout.write(`\n${partitionTable(rows, settings.cutMs)}\n`);
+  const failed = rows.filter((row) => partitionFailures(row, settings.recoveryBoundMs).length > 0);
+  process.stdout.write(failed.length === 0 ? "\nevery partition passed\n" : `\n${failed.length} partition(s) failed\n`);
+  process.exitCode = failed.length === 0 ? 0 : 1;
 }
 
 main().catch((error: unknown) => {

@@ -36,6 +36,19 @@ test("should retry network errors, 503 and 429 with one Idempotency-Key, honouri
   assert.deepEqual(waits.slice(1), [1000, 3000], "Retry-After honoured");
 });
 
+test("should ask again while an earlier attempt with its key is still being written (409 idempotency_key_in_use)", async () => {
+  const { fetch, keys } = scripted([
+    () => json(503, { error: { code: "log_unavailable", message: "not confirmed in time" } }, { "retry-after": "1" }),
+    () => json(409, { error: { code: "idempotency_key_in_use", message: "in progress" } }, { "retry-after": "1" }),
+    () => json(202, accepted),
+  ]);
+  const waits: number[] = [];
+  const poster = new CommentPoster({ baseUrl: "http://x", token: "t", fetch, sleep: async (ms) => void waits.push(ms) });
+  assert.deepEqual(await poster.post("s", "hello"), accepted);
+  assert.equal(new Set(keys).size, 1);
+  assert.deepEqual(waits, [1000, 1000]);
+});
+
 test("should give a fresh key to each comment and stop at once on a refusal that a retry cannot fix", async () => {
   const { fetch, keys } = scripted([() => json(202, accepted), () => json(409, { error: { code: "stream_ended", message: "ended" } })]);
   const poster = new CommentPoster({ baseUrl: "http://x", token: () => "t", fetch, sleep: async () => {} });

@@ -35,8 +35,9 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /**
  * Posts comments safely under retries: each comment gets one Idempotency-Key, reused by every
  * attempt, so a retry after a lost answer returns the first comment's 202 instead of a second
- * comment. Network errors and 429/502/503/504 are retried with backoff, honouring Retry-After;
- * any other refusal is thrown at once as a LiveCommentsError with the API's code.
+ * comment. Network errors, 429/502/503/504 and 409 `idempotency_key_in_use` (an earlier attempt
+ * is still being written) are retried with backoff, honouring Retry-After; any other refusal is
+ * thrown at once as a LiveCommentsError with the API's code.
  */
 export class CommentPoster {
   private readonly api: ApiOptions;
@@ -67,7 +68,7 @@ export class CommentPoster {
         });
         if (response.ok) return (await response.json()) as PostedComment;
         lastError = await errorFromResponse(response);
-        if (!RETRYABLE_STATUS.has(response.status)) throw lastError;
+        if (!RETRYABLE_STATUS.has(response.status) && lastError.code !== "idempotency_key_in_use") throw lastError;
         const retryAfterMs = retryAfter(response.headers.get("retry-after"));
         if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs) throw lastError;
         waitMs = retryAfterMs ?? backoff(attempt, maxBackoffMs);

@@ -12,8 +12,8 @@ export interface DistributedSystem extends SystemUnderTest {
   readonly env: Readonly<Record<string, string>>;
 }
 
-const ADDRESS = "(127\\.0\\.0\\.1:\\d+)";
-const URL = "(https?:\\/\\/127\\.0\\.0\\.1:\\d+)";
+const ADDRESS = "(\\d+\\.\\d+\\.\\d+\\.\\d+:\\d+)";
+const URL = "(https?:\\/\\/\\d+\\.\\d+\\.\\d+\\.\\d+:\\d+)";
 
 /** What each role prints once it is ready; the groups are its addresses. */
 export const READY = {

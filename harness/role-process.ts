@@ -19,15 +19,36 @@ export interface RoleProcess {
 
 /**
  * Starts `node [nodeArgs] dist/app/main.js <role>` with exactly `env` (plus PATH) and waits
- * until its output matches `ready`; fails with that output if it exits or takes too long.
+ * until its output matches `ready`; fails with that output if it exits or takes too long. A
+ * `launcher` (a command prefix that execs the rest, such as `ip netns exec <namespace>`) runs it
+ * elsewhere.
  */
-export function startRole(role: string, env: Record<string, string>, ready: RegExp, nodeArgs: readonly string[] = []): Promise<RoleProcess> {
-  return startNodeProcess([...serverNodeFlags(role), ...nodeArgs, ...nodeFlagsFrom("LC_ROLE_NODE_ARGS"), MAIN_JS, role], env, ready, `livecomments ${role}`);
+export function startRole(
+  role: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  nodeArgs: readonly string[] = [],
+  launcher: readonly string[] = [],
+): Promise<RoleProcess> {
+  return startNodeProcess(
+    [...serverNodeFlags(role), ...nodeArgs, ...nodeFlagsFrom("LC_ROLE_NODE_ARGS"), MAIN_JS, role],
+    env,
+    ready,
+    `livecomments ${role}`,
+    launcher,
+  );
 }
 
 /** Starts `node <args>` with exactly `env` (plus PATH) and waits until its output matches `ready`. */
-export async function startNodeProcess(args: readonly string[], env: Record<string, string>, ready: RegExp, name: string): Promise<RoleProcess> {
-  const child = spawn(process.execPath, args, {
+export async function startNodeProcess(
+  args: readonly string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  name: string,
+  launcher: readonly string[] = [],
+): Promise<RoleProcess> {
+  const [program, ...rest] = [...launcher, process.execPath, ...args];
+  const child = spawn(program!, rest, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

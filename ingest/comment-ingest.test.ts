@@ -6,6 +6,7 @@ import { createUuidV7 } from "../core/uuid-v7.js";
 import { systemClock } from "../core/clock.js";
 import type { CommentLog } from "../ports/comment-log/index.js";
 import { createSqliteCommentLog } from "../ports/comment-log/sqlite.js";
+import type { IdempotencyStore } from "../ports/idempotency-store/index.js";
 import { createMemoryIdempotencyStore } from "../ports/idempotency-store/memory.js";
 import type { RateLimiter } from "../ports/rate-limiter/index.js";
 import { createMemoryRateLimiter } from "../ports/rate-limiter/memory.js";
@@ -78,6 +79,26 @@ test("should answer 503 when the log is slow, then give the retry the comment th
   const retry = await ingest.post(command);
   assert.equal(held.appends(), 1, "exactly one comment was appended");
   assert.deepEqual([retry.status, retry.status === "published" && retry.seq], ["published", 1]);
+});
+
+test("should answer 503 in time when a store before the log stops answering", async () => {
+  // An idempotency store on a cut link: its first call neither answers nor fails until the
+  // client's own command timeout; later calls, on a new connection, work.
+  let failStalled!: () => void;
+  const stalled = new Promise<never>((_, reject) => (failStalled = () => reject(new Error("Command timed out"))));
+  const store = createMemoryIdempotencyStore();
+  let calls = 0;
+  const idempotency: IdempotencyStore = { ...store, reserve: (key, ttlMs) => (++calls === 1 ? stalled : store.reserve(key, ttlMs)) };
+  const { ingest } = await fixture({ idempotency, appendTimeoutMs: 50 });
+  const command = { principal, streamId: "s1", input: { text: "cut" }, idempotencyKey: "k-cut" };
+  const started = Date.now();
+  const error = await ingest.post(command).catch((e: unknown) => e);
+  assert.ok(error instanceof LcError && error.reason === "log_unavailable", String(error));
+  assert.equal(error.retryAfterMs, 1000, "the 503 says when to retry");
+  assert.ok(Date.now() - started < 1_000, "answered by the deadline, not by the store");
+  failStalled();
+  const retry = await ingest.post(command);
+  assert.equal(retry.status, "published", "the retry, on a store that answers, is accepted");
 });
 
 test("should hold a stream to its ceiling", async () => {

@@ -74,7 +74,7 @@ export interface CommentIngestOptions {
   readonly rateLimits: RateLimitRules;
   readonly inputLimits: CommentInputLimits;
   readonly idempotencyTtlMs?: number;
-  /** How long a comment may wait for the log before the client is answered 503. */
+  /** How long a post may wait for its answer (the log, and every store before it) before it is answered 503. */
   readonly appendTimeoutMs?: number;
   readonly clock: Clock;
   readonly newId: () => string;
@@ -106,12 +106,19 @@ export class CommentIngest {
   }
 
   /**
-   * Posts a validated comment. Throws LcError for every refusal. When the log does not confirm
-   * within the append timeout, the answer is 503 but the append goes on: with an
+   * Posts a validated comment. Throws LcError for every refusal. A post is answered within the
+   * append timeout whatever an engine does (one that stops answering without closing its
+   * connection included): past it the answer is 503, but the post goes on: with an
    * Idempotency-Key, the key then holds the real outcome, so the client's retry gets the 202
    * of the comment that did land (or a fresh try if it did not), never a second comment.
    */
-  async post(command: PostCommentCommand): Promise<PostAnswer> {
+  post(command: PostCommentCommand): Promise<PostAnswer> {
+    // Aborted once the post is answered 503: its comment, if still queued for the log, is dropped.
+    const answered = new AbortController();
+    return this.answerInTime(this.postUnbounded(command, answered.signal), answered);
+  }
+
+  private async postUnbounded(command: PostCommentCommand, answered: AbortSignal): Promise<PostAnswer> {
     const { principal, streamId, input, idempotencyKey } = command;
     const stream = await dependency("stream registry", this.options.streams.get(streamId));
     if (!stream) throw new LcError("stream_not_found", `stream ${streamId} does not exist`);
@@ -141,14 +148,14 @@ export class CommentIngest {
       if (admitted.status === "rejected") throw admitted.reason;
       try {
         if (tokens.status === "rejected") throw tokens.reason;
-        return await this.decideThenAppend(command, stream);
+        return await this.decideThenAppend(command, stream, answered);
       } catch (error) {
         // A text unique chat remembered for a post that was not accepted is free again.
         if (uniqueText !== undefined) this.options.moderation.releaseText(streamId, uniqueText).catch(() => {});
         throw error;
       }
     };
-    if (idempotencyKey === undefined) return this.confirmInTime(admitThenAppend());
+    if (idempotencyKey === undefined) return admitThenAppend();
 
     const { idempotency } = this.options;
     const key = `${principal.userId}\u0000${idempotencyKey}`;
@@ -164,7 +171,7 @@ export class CommentIngest {
         () => idempotency.release(key),
       )
       .catch(() => {}); // the key then expires by itself
-    return this.confirmInTime(appending);
+    return appending;
   }
 
   /**
@@ -186,20 +193,25 @@ export class CommentIngest {
     }
   }
 
-  /** Resolves with the append, or rejects with 503 if the log takes longer than the timeout. */
-  private confirmInTime(appending: Promise<PostAnswer>): Promise<PostAnswer> {
+  /** Resolves with the post's answer, or rejects with 503 (and aborts `answered`) if it takes longer than the timeout. */
+  private answerInTime(posting: Promise<PostAnswer>, answered: AbortController): Promise<PostAnswer> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LcError("log_unavailable", "the comment log did not confirm in time", { retryAfterMs: 1000 })), this.appendTimeoutMs);
+      timer = setTimeout(() => {
+        answered.abort();
+        reject(new LcError("log_unavailable", "the comment was not confirmed in time; retry it with the same Idempotency-Key", { retryAfterMs: 1000 }));
+      }, this.appendTimeoutMs);
     });
-    return Promise.race([appending, timeout]).finally(() => clearTimeout(timer));
+    // A post answered by the timeout still settles later; its failure is the key's to record.
+    posting.catch(() => {});
+    return Promise.race([posting, timeout]).finally(() => clearTimeout(timer));
   }
 
   /**
    * Stamps the comment, then publishes it, holds it for review (a blocked term, or the review
    * hook's verdict) or refuses it (the hook's reject: 403 comment_rejected, nothing stored).
    */
-  private async decideThenAppend(command: PostCommentCommand, stream: Stream): Promise<PostAnswer> {
+  private async decideThenAppend(command: PostCommentCommand, stream: Stream, answered: AbortSignal): Promise<PostAnswer> {
     const { principal, input, requestId, clientAddress, span } = command;
     // The id's time is the comment's server_ts, so its place on the timeline follows from its
     // id alone (moderators address comments by id).
@@ -220,7 +232,7 @@ export class CommentIngest {
     const decision = await this.decide(record, stream, clientAddress, span);
     if (decision.verdict === "reject") throw new LcError("comment_rejected", decision.reason || "the comment was rejected");
     if (decision.verdict === "hold") return this.hold(record, decision.reason, span);
-    return this.append(record, clientAddress, span);
+    return this.append(record, clientAddress, span, answered);
   }
 
   /** Blocked terms first (held without asking the hook), then the review hook, if any. */
@@ -259,13 +271,13 @@ export class CommentIngest {
     return { status: "held", commentId: record.commentId };
   }
 
-  private async append(record: CommentRecord, clientAddress: string | undefined, span: Span | undefined): Promise<AcceptedComment> {
+  private async append(record: CommentRecord, clientAddress: string | undefined, span: Span | undefined, answered: AbortSignal): Promise<AcceptedComment> {
     const appendStarted = performance.now();
     const placed: Comment = await inSpan(
       "log append",
       { "livecomments.comment_id": record.commentId, "livecomments.stream_id": record.streamId },
       span,
-      (append) => dependency("comment log", appendComment(this.options.log, record, append && traceParentOf(append)), "log_unavailable"),
+      (append) => dependency("comment log", appendComment(this.options.log, record, append && traceParentOf(append), { signal: answered }), "log_unavailable"),
     );
     this.options.observeAppend?.((performance.now() - appendStarted) / 1000);
     if (this.options.logger?.debugging)

@@ -99,7 +99,7 @@ export const INGEST_SETTINGS = {
     min: 100,
     max: 120_000,
     unit: "ms",
-    description: "how long a comment may wait for the log before the answer is 503",
+    description: "how long a post may wait for its answer (the log, and the stores before it) before the answer is 503 with Retry-After",
     roles: INGEST,
   }),
   reviewUrl: textSetting({

@@ -175,7 +175,8 @@ export const ENGINE_SETTINGS = {
   relayAddress: textSetting({
     variable: "LC_RELAY_ADDRESS",
     fallback: "127.0.0.1:50052",
-    description: "the relay's gRPC address (`livecomments tail` reads it too)",
+    description:
+      "the relay's gRPC address, or several as `ipv4:host:port,host:port` (the edge uses the first that answers and moves to the next when it goes silent); `livecomments tail` reads it too",
     roles: EDGE,
   }),
   relayTlsCaFile: fileSetting({

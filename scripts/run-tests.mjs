@@ -50,11 +50,14 @@ async function runVitest(node, cwd, args) {
   return { status, counts };
 }
 
-/** Whether a test file reaches harness/engines.ts through its imports: it needs Kafka, Redis or Cassandra. */
+/**
+ * Whether a test file reaches harness/engines.ts (the shared engines) or harness/faults/own-engines.ts
+ * (the fault suite's) through its imports: it needs Kafka, Redis or Cassandra.
+ */
 function needsEngines(file, seen = new Set()) {
   if (seen.has(file)) return false;
   seen.add(file);
-  if (file === join(ROOT, "harness", "engines.ts")) return true;
+  if (file === join(ROOT, "harness", "engines.ts") || file === join(ROOT, "harness", "faults", "own-engines.ts")) return true;
   const text = readFileSync(file, "utf8");
   for (const [, specifier] of text.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)) {
     const target = resolve(dirname(file), specifier.replace(/\.js$/, ".ts"));

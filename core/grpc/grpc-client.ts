@@ -1,5 +1,5 @@
 import { Metadata, credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
-import type { ChannelCredentials, Client, ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import type { ChannelCredentials, Client, ClientReadableStream, ServiceError, connectivityState } from "@grpc/grpc-js";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
@@ -12,7 +12,11 @@ export type GrpcClient<S extends GenServiceMethods> = {
     : S[K]["methodKind"] extends "server_streaming"
       ? (request: MessageInitShape<S[K]["input"]>, metadata?: Metadata) => ClientReadableStream<MessageShape<S[K]["output"]>>
       : never;
-} & { close(): void };
+} & {
+  close(): void;
+  /** The channel's state, without making it connect. */
+  connectivityState(): connectivityState;
+};
 
 type RawUnary = (request: unknown, metadata: Metadata, callback: (error: ServiceError | null, response: unknown) => void) => void;
 type RawStream = (request: unknown, metadata?: Metadata) => ClientReadableStream<unknown>;
@@ -38,7 +42,7 @@ export function createGrpcClient<S extends GenServiceMethods>(
     "grpc.max_reconnect_backoff_ms": 2_000,
     ...options,
   }) as Client & Record<string, RawUnary | RawStream>;
-  const client: Record<string, unknown> = { close: () => raw.close() };
+  const client: Record<string, unknown> = { close: () => raw.close(), connectivityState: () => raw.getChannel().getConnectivityState(false) };
   for (const method of service.methods) {
     const input = method.input as DescMessage;
     if (method.methodKind === "unary") {

@@ -1,6 +1,6 @@
 import { LiveCommentsError, getWindow } from "../../client/wire.js";
 import type { RoleSlot } from "./deployment.js";
-import { startDeployment } from "./deployment.js";
+import { runOnDeployment, startDeployment } from "./deployment.js";
 import { sleep, until } from "../until.js";
 import { HELD_MARK, Posters } from "./load.js";
 import type { Viewer } from "./load.js";
@@ -30,6 +30,10 @@ export interface FaultRow {
   readonly lost: number;
   readonly duplicated: number;
   readonly viewersWithGaps: number;
+  /** Viewers with a gap that no `reset` event announced. */
+  readonly viewersWithUnannouncedGaps: number;
+  /** Viewers that were sent a `reset`. */
+  readonly viewersReset: number;
   readonly viewersOutOfOrder: number;
   /** Comments a moderator deleted under load (in this phase or before) that the archive shows again. */
   readonly undeleted: number;
@@ -66,7 +70,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
   const { engines, roles, streams, tokens, canaryToken, moderatorToken, ingestUrl, archiveUrl, viewers, canaryViewer } = deployment;
   /** Comments deleted under load so far: each must stay out of the archive through every later fault. */
   const deleted = new Set<string>();
-  try {
+  return runOnDeployment(deployment, async () => {
     const engineFault = (engine: OwnEngine): Fault => ({
       name: `kill -9 ${engine.name}`,
       inject: async () => (await engine.kill(), () => engine.start()),
@@ -120,12 +124,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
         deployment.sayRoleOutputs();
     }
     return rows;
-  } catch (error) {
-    deployment.sayRoleOutputs();
-    throw error;
-  } finally {
-    await deployment.stop();
-  }
+  });
 }
 
 /** One post in this many is held for review (it carries the mark every stream blocks). */
@@ -260,18 +259,35 @@ export async function check(
   const lastOf = new Map([...archived].map(([streamId, comments]) => [streamId, Math.max(-1, ...comments.map((c) => c.seq))]));
   await until(() => viewers.every((viewer) => (viewer.lastSeq ?? -1) >= lastOf.get(viewer.streamId)!), 30_000, "viewers caught up").catch(() => {});
   let viewersWithGaps = 0;
+  let viewersWithUnannouncedGaps = 0;
   let viewersOutOfOrder = 0;
   for (const viewer of viewers) {
     const seen = new Set(viewer.seqs);
-    if (phase.get(viewer.streamId)!.some((seq) => !seen.has(seq))) viewersWithGaps++;
+    if (phase.get(viewer.streamId)!.some((seq) => !seen.has(seq))) {
+      viewersWithGaps++;
+      if (viewer.resets === 0) viewersWithUnannouncedGaps++;
+    }
     if (viewer.seqs.some((seq, i) => i > 0 && seq <= viewer.seqs[i - 1]!)) viewersOutOfOrder++;
   }
+  const viewersReset = viewers.filter((viewer) => viewer.resets > 0).length;
   // A held comment shows nowhere before it is approved.
   const approvedTexts = new Set(held.filter((outcome) => approved.has(outcome.commentId!)).map((outcome) => outcome.text));
   const ofPhase = (text: string) => text.startsWith(label) && text.includes(HELD_MARK);
   const shownTexts = new Set([...texts, ...viewers.flatMap((viewer) => viewer.heldTexts)].filter(ofPhase));
   const heldShown = [...shownTexts].filter((text) => !approvedTexts.has(text)).length;
-  return { accepted: accepted.length, refused, lost, duplicated, viewersWithGaps, viewersOutOfOrder, undeleted, held: held.length, heldShown };
+  return {
+    accepted: accepted.length,
+    refused,
+    lost,
+    duplicated,
+    viewersWithGaps,
+    viewersWithUnannouncedGaps,
+    viewersReset,
+    viewersOutOfOrder,
+    undeleted,
+    held: held.length,
+    heldShown,
+  };
 }
 
 /** Every comment of a stream in the archive (its first hour), through the playback API. */

@@ -14,6 +14,8 @@ export interface PostOutcome {
   readonly seq?: number;
   /** Answered 202 held for review: it has no seq until a moderator approves it. */
   readonly held?: boolean;
+  /** When the 202 arrived (ms since the epoch). */
+  readonly acceptedAt?: number;
 }
 
 /** A word every stream of the fault suite blocks: the posts that carry it are held for review. */
@@ -43,6 +45,10 @@ const ATTEMPT_TIMEOUT_MS = 8_000;
 export class Posters {
   readonly outcomes: PostOutcome[] = [];
   skipped = 0;
+  /** How long each attempt took to be answered (or to fail: a timeout counts its full length), in ms. */
+  readonly answerMs: number[] = [];
+  /** 503 answers without a Retry-After header. */
+  refusalsWithoutRetryAfter = 0;
   private inFlight = 0;
   private counter = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -86,6 +92,8 @@ export class Posters {
     try {
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
         let waitMs = 250 * attempt;
+        const sentAt = Date.now();
+        let answered = false;
         try {
           const response = await fetch(`${baseUrl}/v1/streams/${streamId}/comments`, {
             method: "POST",
@@ -93,16 +101,24 @@ export class Posters {
             body: JSON.stringify({ text }),
             signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
           });
-          const body = (await response.json()) as { comment_id?: string; seq?: number; status?: string };
+          this.answerMs.push(Date.now() - sentAt);
+          answered = true;
+          const body = (await response.json()) as { comment_id?: string; seq?: number; status?: string; error?: { code?: string } };
           if (response.status === 202) {
-            if (body.status === "held") this.outcomes.push({ text, streamId, commentId: body.comment_id!, held: true });
-            else this.outcomes.push({ text, streamId, commentId: body.comment_id!, seq: body.seq! });
+            const acceptedAt = Date.now();
+            if (body.status === "held") this.outcomes.push({ text, streamId, commentId: body.comment_id!, held: true, acceptedAt });
+            else this.outcomes.push({ text, streamId, commentId: body.comment_id!, seq: body.seq!, acceptedAt });
             return;
           }
-          if (response.status !== 503 && response.status !== 429) break;
-          waitMs = Math.min(2_000, Number(response.headers.get("retry-after") ?? 1) * 1000);
+          const retryAfter = response.headers.get("retry-after");
+          if (response.status === 503 && retryAfter === null) this.refusalsWithoutRetryAfter++;
+          // 409 idempotency_key_in_use: an earlier attempt with this key is still being appended.
+          const inProgress = response.status === 409 && body.error?.code === "idempotency_key_in_use";
+          if (response.status !== 503 && response.status !== 429 && !inProgress) break;
+          waitMs = Math.min(2_000, Number(retryAfter ?? 1) * 1000);
         } catch {
           // no answer: the comment may have landed; the same key makes the retry safe
+          if (!answered) this.answerMs.push(Date.now() - sentAt);
         }
         if (attempt < ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
@@ -119,6 +135,8 @@ export class Viewer {
   seqs: number[] = [];
   /** Texts carrying {@link HELD_MARK} received since the last `clear`: held comments, once approved. */
   heldTexts: string[] = [];
+  /** When each comment since the last `clear` arrived (ms since the epoch), by its text. */
+  arrivals = new Map<string, number>();
   resets = 0;
   reconnects = 0;
   open = false;
@@ -132,8 +150,7 @@ export class Viewer {
 
   constructor(
     readonly streamId: string,
-    private readonly port: number,
-    private readonly localAddress: string,
+    private readonly edge: { readonly host: string; readonly port: number; readonly localAddress?: string | undefined },
   ) {
     this.connect();
   }
@@ -141,6 +158,7 @@ export class Viewer {
   clear(): void {
     this.seqs = [];
     this.heldTexts = [];
+    this.arrivals = new Map();
     this.resets = 0;
   }
 
@@ -157,12 +175,13 @@ export class Viewer {
     if (this.closed) return;
     this.head = Buffer.alloc(0);
     this.events.reset();
-    const socket = connect({ host: "127.0.0.1", port: this.port, localAddress: this.localAddress });
+    const { host, port, localAddress } = this.edge;
+    const socket = connect({ host, port, ...(localAddress === undefined ? {} : { localAddress }) });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on("connect", () => {
       const resume = this.lastEventId === undefined ? "" : `Last-Event-ID: ${this.lastEventId}\r\n`;
-      socket.write(`GET /v1/streams/${this.streamId}/comments/subscribe?max_rate=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n${resume}\r\n`);
+      socket.write(`GET /v1/streams/${this.streamId}/comments/subscribe?max_rate=1000 HTTP/1.1\r\nHost: ${host}\r\n${resume}\r\n`);
     });
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     const again = () => {
@@ -197,8 +216,10 @@ export class Viewer {
   private onEvent({ type, data, id }: SseEvent): void {
     if (type === "comments" || type === "new_comment") {
       const comments = (type === "comments" ? JSON.parse(data) : [JSON.parse(data)]) as { seq: number; text: string }[];
+      const now = Date.now();
       for (const comment of comments) {
         this.seqs.push(comment.seq);
+        this.arrivals.set(comment.text, now);
         if (comment.text.includes(HELD_MARK)) this.heldTexts.push(comment.text);
       }
       this.lastSeenAt = Date.now();

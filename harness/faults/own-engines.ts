@@ -10,7 +10,31 @@ interface Ensured {
   readonly env: Readonly<Record<string, string>>;
   readonly started?: { readonly pid: number; alive(): boolean };
 }
-type Ensure = (options: { port: number; storagePort?: number; runDir: string }) => Promise<Ensured>;
+/** Where an engine runs: the address it binds and advertises, and the command prefix that starts it there. */
+export interface EnginePlacement {
+  readonly host: string;
+  readonly launcher: readonly string[];
+}
+type EngineName = "Kafka" | "Cassandra" | "Redis";
+/** A node of a Kafka cluster of several, as scripts/engines/kafka.mjs takes it. */
+interface KafkaClusterNode {
+  readonly nodeId: number;
+  readonly voters: readonly string[];
+  readonly clusterId: string;
+}
+interface EngineOptions extends Partial<EnginePlacement> {
+  readonly port: number;
+  readonly storagePort?: number;
+  readonly runDir: string;
+  readonly durable?: boolean;
+  readonly cluster?: KafkaClusterNode;
+}
+type Ensure = (options: EngineOptions) => Promise<Ensured>;
+
+async function ensureOf(name: EngineName): Promise<Ensure> {
+  const module = (await import(pathToFileURL(join(ROOT, "scripts", "engines", `${name.toLowerCase()}.mjs`)).href)) as Record<string, Ensure>;
+  return module[`ensure${name}`]!;
+}
 
 /**
  * One engine of the fault suite's own, started by the same script code `npm test` uses, on
@@ -21,18 +45,36 @@ export class OwnEngine {
   private current: Ensured | undefined;
 
   private constructor(
-    readonly name: "Kafka" | "Cassandra" | "Redis",
+    readonly name: EngineName,
     private readonly ensure: Ensure,
-    private readonly options: { port: number; storagePort?: number; runDir: string; durable?: boolean },
+    private readonly options: EngineOptions,
   ) {}
 
-  static async create(name: "Kafka" | "Cassandra" | "Redis", runDir: string): Promise<OwnEngine> {
-    const module = (await import(pathToFileURL(join(ROOT, "scripts", "engines", `${name.toLowerCase()}.mjs`)).href)) as Record<string, Ensure>;
-    const ensure = module[`ensure${name}`]!;
+  static async create(name: EngineName, runDir: string, placement?: EnginePlacement): Promise<OwnEngine> {
+    const ensure = await ensureOf(name);
     const port = await freePortWhere(name === "Kafka" ? (p) => p + 10_001 < 65_536 : () => true);
     const storagePort = name === "Cassandra" ? await freePort() : undefined;
     // Redis keeps bans and held comments: the suite's is durable, as a deployment's must be.
-    return new OwnEngine(name, ensure, { port, ...(storagePort === undefined ? {} : { storagePort }), runDir, ...(name === "Redis" ? { durable: true } : {}) });
+    return new OwnEngine(name, ensure, {
+      port,
+      ...(storagePort === undefined ? {} : { storagePort }),
+      runDir,
+      ...(name === "Redis" ? { durable: true } : {}),
+      ...placement,
+    });
+  }
+
+  /**
+   * The nodes of a Kafka cluster, one on each host of `placements` (network namespaces of
+   * their own, so every node takes the same ports), to be started together.
+   */
+  static async kafkaCluster(runDir: string, placements: readonly EnginePlacement[]): Promise<OwnEngine[]> {
+    const ensure = await ensureOf("Kafka");
+    const port = await freePortWhere((p) => p + 10_001 < 65_536);
+    const voters = placements.map((placement, i) => `${i + 1}@${placement.host}:${port + 10_001}`);
+    const { newClusterId } = (await import(pathToFileURL(join(ROOT, "scripts", "engines", "kafka.mjs")).href)) as { newClusterId: () => string };
+    const clusterId = newClusterId();
+    return placements.map((placement, i) => new OwnEngine("Kafka", ensure, { port, runDir, ...placement, cluster: { nodeId: i + 1, voters, clusterId } }));
   }
 
   /** The running engine's process id, if this object started it. */
@@ -83,21 +125,35 @@ async function freePortWhere(fits: (port: number) => boolean): Promise<number> {
   }
 }
 
-/** Kafka, Cassandra and Redis of the suite's own, in a temporary folder removed by `dispose`. */
-export async function startOwnEngines(): Promise<{
+/**
+ * Kafka, Cassandra and Redis of the suite's own, in a temporary folder removed by `dispose`; on
+ * loopback, or each where `placeOf` puts it (the nth node of Kafka where `placeOf("Kafka", n)`
+ * does). With `kafkaNodes` > 1 (which needs `placeOf`) Kafka is a cluster of that many nodes,
+ * and the roles replicate the topic to all of them.
+ */
+export async function startOwnEngines(
+  placeOf?: (name: EngineName, node: number) => EnginePlacement,
+  kafkaNodes = 1,
+): Promise<{
   kafka: OwnEngine;
+  kafkaNodes: readonly OwnEngine[];
   cassandra: OwnEngine;
   redis: OwnEngine;
   env(): Record<string, string>;
   dispose(): Promise<void>;
 }> {
   const runDir = mkdtempSync(join(tmpdir(), "lc-faults-"));
-  const [kafka, cassandra, redis] = await Promise.all([
-    OwnEngine.create("Kafka", runDir),
-    OwnEngine.create("Cassandra", runDir),
-    OwnEngine.create("Redis", runDir),
+  const [kafkas, cassandra, redis] = await Promise.all([
+    kafkaNodes > 1 && placeOf
+      ? OwnEngine.kafkaCluster(
+          runDir,
+          Array.from({ length: kafkaNodes }, (_, n) => placeOf("Kafka", n)),
+        )
+      : OwnEngine.create("Kafka", runDir, placeOf?.("Kafka", 0)).then((kafka) => [kafka]),
+    OwnEngine.create("Cassandra", runDir, placeOf?.("Cassandra", 0)),
+    OwnEngine.create("Redis", runDir, placeOf?.("Redis", 0)),
   ]);
-  const all = [kafka, cassandra, redis];
+  const all = [...kafkas, cassandra, redis];
   try {
     await Promise.all(all.map((engine) => engine.start()));
   } catch (error) {
@@ -105,11 +161,20 @@ export async function startOwnEngines(): Promise<{
     rmSync(runDir, { recursive: true, force: true });
     throw error;
   }
+  const kafkaEnv = () =>
+    kafkas.length === 1
+      ? kafkas[0]!.env
+      : {
+          ...kafkas[0]!.env,
+          LC_KAFKA_BROKERS: kafkas.map((node) => node.env.LC_KAFKA_BROKERS).join(","),
+          LC_KAFKA_REPLICATION_FACTOR: String(kafkas.length),
+        };
   return {
-    kafka,
+    kafka: kafkas[0]!,
+    kafkaNodes: kafkas,
     cassandra,
     redis,
-    env: () => ({ ...kafka.env, ...cassandra.env, ...redis.env }),
+    env: () => ({ ...kafkaEnv(), ...cassandra.env, ...redis.env }),
     async dispose() {
       for (const engine of all) engine.resume();
       await Promise.all(all.map((engine) => engine.kill()));

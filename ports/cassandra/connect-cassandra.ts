@@ -21,6 +21,10 @@ export interface CassandraOptions {
   readonly tls?: { readonly ca?: Buffer };
 }
 
+/** Longest a request to a node waits for its answer, and a new connection to a node may take. */
+export const CASSANDRA_READ_TIMEOUT_MS = 4_000;
+export const CASSANDRA_CONNECT_TIMEOUT_MS = 2_000;
+
 /** Data-centre names Cassandra accepts; checked because they are put into CQL text. */
 const DATA_CENTER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -60,7 +64,14 @@ export async function connectCassandra(options: CassandraOptions): Promise<cassa
     ...base,
     // The driver's default waits up to 10 minutes between reconnection attempts; a node back
     // after a restart should be used again within seconds.
-    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 2_000, false) },
+    // A cut link sends no RST or FIN: the driver's defaults (a 12 s read timeout, and a
+    // connection taken for dead only after 64 timeouts) would keep a role on a dead socket long
+    // after the network is back. A request unanswered within CASSANDRA_READ_TIMEOUT_MS fails,
+    // the second such failure closes the connection, and an idle connection is asked every
+    // second whether it is alive (docs/operating.md, "Partitions").
+    socketOptions: { connectTimeout: CASSANDRA_CONNECT_TIMEOUT_MS, readTimeout: CASSANDRA_READ_TIMEOUT_MS, defunctReadTimeoutThreshold: 2 },
+    pooling: { heartBeatInterval: 1_000 },
     keyspace: options.keyspace,
     queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
   });

@@ -17,11 +17,22 @@ import { commentEntry } from "../../core/log-event.js";
  *   crash a consumer group may see a batch again, so consumers de-duplicate by commentId.
  * - After `close()`, `append` rejects with `LcError("log_unavailable")`.
  */
+/** How one append may be given up. */
+export interface AppendOptions {
+  /**
+   * Aborted when the caller no longer waits (a post already answered 503): an append still
+   * queued, not yet sent to the engine, is then dropped and rejects with `log_unavailable`,
+   * so that an outage does not leave a backlog of comments nobody waits for to be written
+   * after it. Once sent, an append runs to its end whatever the signal says.
+   */
+  readonly signal?: AbortSignal;
+}
+
 export interface CommentLog {
   /** Which log this is (engine and topic), so a position read from another log is refused. */
   readonly id: string;
   /** Appends an entry and resolves with it as placed (with its seq). */
-  append(entry: LogEntry): Promise<LogEvent>;
+  append(entry: LogEntry, options?: AppendOptions): Promise<LogEvent>;
   /** Starts delivering the log to `handler`; see {@link ConsumeOptions}. */
   consume(options: ConsumeOptions, handler: BatchHandler): Promise<Consumption>;
   /** Resolves when the engine answers (readiness probes). */
@@ -102,9 +113,9 @@ export function hasConsumerLag(log: CommentLog): log is CommentLog & ConsumerLag
 }
 
 /** Appends a comment (in the trace `traceParent` names, if any) and resolves with it as placed. */
-export async function appendComment(log: CommentLog, record: CommentRecord, traceParent?: string): Promise<Comment> {
+export async function appendComment(log: CommentLog, record: CommentRecord, traceParent?: string, options?: AppendOptions): Promise<Comment> {
   const entry = commentEntry(record);
-  const placed = await log.append(traceParent === undefined ? entry : { ...entry, traceParent });
+  const placed = await log.append(traceParent === undefined ? entry : { ...entry, traceParent }, options);
   if (placed.kind !== "comment") throw new Error("the log placed a comment as another kind of record");
   return placed.comment;
 }

@@ -7,6 +7,7 @@ import type { Logger } from "../../core/logger.js";
 import { AppendQueue, logUnavailable } from "./append-queue.js";
 import type { PendingAppend } from "./append-queue.js";
 import { TRACE_PARENT_HEADER } from "./kafka-record.js";
+import type { AppendOptions } from "./index.js";
 
 /** Most bytes of record values in one produce request, well under the broker's default 1 MB. */
 const MAX_PRODUCE_BYTES = 512 * 1024;
@@ -32,7 +33,7 @@ export interface KafkaAppendsOptions {
 
 /** The write side of the Kafka log. */
 export interface KafkaAppends {
-  append(entry: LogEntry): Promise<LogEvent>;
+  append(entry: LogEntry, options?: AppendOptions): Promise<LogEvent>;
   /** Refuses new appends, sends those already accepted (resending for up to 10 s), disconnects. */
   close(): Promise<void>;
 }
@@ -139,14 +140,14 @@ export async function startKafkaAppends(options: KafkaAppendsOptions): Promise<K
         values.push(value);
         return true;
       });
-      await sendUntilAnswered(batch, values);
+      if (batch.length > 0) await sendUntilAnswered(batch, values);
     }
     sending = undefined;
   };
   const queue = new AppendQueue(options.maxPending, () => (sending ??= sendLoop()));
 
   return {
-    append: (record) => queue.enqueue(record),
+    append: (record, options) => queue.enqueue(record, options?.signal),
     async close() {
       queue.close();
       giveUpAt = Date.now() + CLOSE_GRACE_MS;

@@ -1,4 +1,4 @@
-import type { Admin, SASLOptions } from "kafkajs";
+import type { Admin, ITopicConfig, SASLOptions } from "kafkajs";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { LcError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
@@ -7,8 +7,10 @@ import type { CommentLog, ConsumerLag, Consumption } from "./index.js";
 import { startKafkaConsumption } from "./kafka-consumer.js";
 import { startKafkaAppends } from "./kafka-producer.js";
 import { applyKafkajsIdleFix } from "./kafkajs-idle-fix.js";
+import { applyKafkajsTimeoutDisconnect } from "./kafkajs-timeout-disconnect.js";
 
 applyKafkajsIdleFix();
+applyKafkajsTimeoutDisconnect();
 
 /** Defaults of {@link KafkaCommentLogOptions}. */
 export const DEFAULT_KAFKA_TOPIC = "comments";
@@ -16,6 +18,16 @@ export const DEFAULT_KAFKA_PARTITIONS = 12;
 export const DEFAULT_MAX_PRODUCE_BATCH = 1_000;
 export const DEFAULT_MAX_PENDING_APPENDS = 10_000;
 export const DEFAULT_FETCH_LINGER_MS = 0;
+/**
+ * Longest a request to a broker waits for its answer (a fetch waits this beyond its own wait)
+ * before its connection is taken for dead and replaced; a broker answers a healthy request in
+ * milliseconds (docs/operating.md, "Partitions").
+ */
+export const KAFKA_REQUEST_TIMEOUT_MS = 3_000;
+/** Longest a new connection to a broker may take. */
+export const KAFKA_CONNECTION_TIMEOUT_MS = 2_000;
+/** Longest a new topic may take until every partition's leader serves it. */
+const TOPIC_READY_TIMEOUT_MS = 30_000;
 
 /** Options of {@link createKafkaCommentLog}. */
 export interface KafkaCommentLogOptions {
@@ -57,6 +69,8 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
     brokers: [...options.brokers],
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    requestTimeout: KAFKA_REQUEST_TIMEOUT_MS,
+    connectionTimeout: KAFKA_CONNECTION_TIMEOUT_MS,
     ...(options.tls ? { ssl: options.tls.ca ? { ca: [options.tls.ca] } : true } : {}),
     ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
   });
@@ -68,10 +82,7 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
     // kafkajs says "Connection error" or names the SASL failure: say which engine it was.
     throw new LcError("unavailable", `Kafka at ${options.brokers.join(", ")}: ${(error as Error).message}`, { cause: error });
   }
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: options.partitions ?? DEFAULT_KAFKA_PARTITIONS, replicationFactor: options.replicationFactor ?? 1 }],
-    waitForLeaders: true,
-  });
+  await createTopicAndWait(admin, { topic, numPartitions: options.partitions ?? DEFAULT_KAFKA_PARTITIONS, replicationFactor: options.replicationFactor ?? 1 });
   const partitionCount = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
   const partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({
     partitionId,
@@ -97,7 +108,7 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
 
   return {
     id: `kafka:${topic}`,
-    append: (record) => appends.append(record),
+    append: (record, options) => appends.append(record, options),
 
     async consume(consumeOptions, handler) {
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");
@@ -137,4 +148,28 @@ export async function createKafkaCommentLog(options: KafkaCommentLogOptions): Pr
       await admin.disconnect();
     },
   };
+}
+
+/**
+ * Creates the topic unless it exists, and waits until the leader of every partition answers
+ * for it. In a cluster of several brokers, a topic just made has leaders before every broker
+ * knows them: kafkajs's own wait for leaders then fails on "This server does not host this
+ * topic-partition", which is retriable, so the whole step is tried again until the deadline.
+ */
+async function createTopicAndWait(admin: Admin, topic: ITopicConfig): Promise<void> {
+  const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      // The broker answers within `timeout`, before the request's own timeout closes the connection.
+      await admin.createTopics({ topics: [topic], waitForLeaders: true, timeout: KAFKA_REQUEST_TIMEOUT_MS - 500 });
+      await admin.fetchTopicOffsets(topic.topic);
+      return;
+    } catch (error) {
+      // kafkajs gives up on its own retries with a non-retriable wrapper around the cause.
+      const cause = error as { retriable?: boolean; name?: string; originalError?: { retriable?: boolean } };
+      const retriable = cause.retriable === true || (cause.name === "KafkaJSNumberOfRetriesExceeded" && cause.originalError?.retriable === true);
+      if (!retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

@@ -219,7 +219,7 @@ export function createSqliteCommentLog(options: SqliteCommentLogOptions): Commen
 
   return {
     id: "embedded",
-    append: (record) => queue.enqueue(record),
+    append: (record, options) => queue.enqueue(record, options?.signal),
 
     async consume(consumeOptions: ConsumeOptions, handler: BatchHandler): Promise<Consumption> {
       if (closed) throw new LcError("log_unavailable", "the comment log is closed");

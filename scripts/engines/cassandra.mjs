@@ -1,4 +1,4 @@
-// Apache Cassandra 5.0, one node on loopback, from Maven jars, with a small heap and fast start.
+// Apache Cassandra 5.0, one node (on loopback unless told), from Maven jars, with a small heap and fast start.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import cassandra from "cassandra-driver";
@@ -16,9 +16,9 @@ function securedClientOptions(secured) {
     : {};
 }
 
-async function probe(port, secured) {
+async function probe(port, secured, host = "127.0.0.1") {
   const client = new cassandra.Client({
-    contactPoints: [`127.0.0.1:${port}`],
+    contactPoints: [`${host}:${port}`],
     localDataCenter: "datacenter1",
     socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
     ...securedClientOptions(secured),
@@ -70,13 +70,15 @@ const JDK17_FLAGS = [
  * With `secured` ({ certFile, keyFile, caFile, user, password }, PEM files) the node it starts
  * takes only TLS clients (PEMBasedSslContextFactory) and password logins
  * (PasswordAuthenticator, CassandraAuthorizer), and `user` is a login role with every
- * permission on every keyspace: what a managed Cassandra asks of its clients.
+ * permission on every keyspace: what a managed Cassandra asks of its clients. `host` is its listen,
+ * broadcast and client address; `launcher` a command prefix that runs it elsewhere (a network
+ * namespace of the fault suite's).
  */
-export async function ensureCassandra({ port, storagePort, runDir, secured }) {
-  const env = { LC_CASSANDRA_CONTACT_POINTS: `127.0.0.1:${port}`, LC_CASSANDRA_DC: "datacenter1" };
-  if (!secured && (await isPortOpen(port))) {
-    if (await probe(port).catch(() => false)) {
-      log(`Cassandra: using the node already on 127.0.0.1:${port}`);
+export async function ensureCassandra({ port, storagePort, runDir, secured, host = "127.0.0.1", launcher = [] }) {
+  const env = { LC_CASSANDRA_CONTACT_POINTS: `${host}:${port}`, LC_CASSANDRA_DC: "datacenter1" };
+  if (!secured && (await isPortOpen(port, host))) {
+    if (await probe(port, undefined, host).catch(() => false)) {
+      log(`Cassandra: using the node already on ${host}:${port}`);
       return { env, started: undefined };
     }
     throw new EngineError(`Cassandra: port ${port} is taken by something that does not answer CQL`);
@@ -122,9 +124,9 @@ export async function ensureCassandra({ port, storagePort, runDir, secured }) {
       "seed_provider:",
       "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
       "    parameters:",
-      '      - seeds: "127.0.0.1"',
-      "listen_address: 127.0.0.1",
-      "rpc_address: 127.0.0.1",
+      `      - seeds: "${host}"`,
+      `listen_address: ${host}`,
+      `rpc_address: ${host}`,
       `native_transport_port: ${port}`,
       `storage_port: ${storagePort}`,
       "start_native_transport: true",
@@ -174,11 +176,11 @@ export async function ensureCassandra({ port, storagePort, runDir, secured }) {
     `${lib}/*`,
     "org.apache.cassandra.service.CassandraDaemon",
   ];
-  log(`Cassandra ${CASSANDRA_VERSION}: starting on 127.0.0.1:${port} (log: ${join(dir, "system.log")})`);
-  const started = startProcess(java17(), args, { cwd: dir, logFile: join(dir, "stdout.log") });
+  log(`Cassandra ${CASSANDRA_VERSION}: starting on ${host}:${port} (log: ${join(dir, "system.log")})`);
+  const started = startProcess(java17(), args, { cwd: dir, logFile: join(dir, "stdout.log"), launcher });
   await waitFor(
-    `Cassandra on 127.0.0.1:${port} (see ${join(dir, "system.log")} and stdout.log)`,
-    async () => (await isPortOpen(port)) && (await probe(port, secured)),
+    `Cassandra on ${host}:${port} (see ${join(dir, "system.log")} and stdout.log)`,
+    async () => (await isPortOpen(port, host)) && (await probe(port, secured, host)),
     {
       timeoutMs: 180_000,
       alive: started.alive,

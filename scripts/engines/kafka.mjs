@@ -1,4 +1,4 @@
-// Apache Kafka 3.9 in KRaft mode, one combined broker+controller on loopback, from Maven jars.
+// Apache Kafka 3.9 in KRaft mode, one combined broker+controller (on loopback unless told), from Maven jars.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,7 +16,7 @@ export const KAFKA_VERSION = "3.9.1";
  * A cluster id as Kafka's own Uuid.randomUuid makes it: 16 random bytes in base64url, never one
  * beginning with "-", which the storage tool's argument parser would read as an option.
  */
-function newClusterId() {
+export function newClusterId() {
   for (;;) {
     const id = randomBytes(16).toString("base64url");
     if (!id.startsWith("-")) return id;
@@ -40,13 +40,17 @@ async function describe(brokers) {
  * { name, password }) the broker it starts also listens for SASL_SSL on `saslPort` (TLS from the
  * PEM files, no Java keystore; SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN logins, SCRAM users made
  * at format time): what a managed Kafka asks of its clients. `controllerPort` defaults to
- * `port` + 10001.
+ * `port` + 10001. `host` is the address it listens on and advertises; `launcher` a command
+ * prefix that runs it elsewhere (a network namespace of the fault suite's). With `cluster`
+ * ({ nodeId, voters: ["<id>@<host>:<controllerPort>", ...], clusterId }) it is one node of a
+ * cluster of several, started together: internal topics are replicated to every node, and a
+ * write with acks=all needs two replicas (min.insync.replicas 2).
  */
-export async function ensureKafka({ port, runDir, controllerPort = port + 10_001, secured }) {
-  const brokers = [`127.0.0.1:${port}`];
-  if (!secured && (await isPortOpen(port))) {
+export async function ensureKafka({ port, runDir, controllerPort = port + 10_001, secured, host = "127.0.0.1", launcher = [], cluster }) {
+  const brokers = [`${host}:${port}`];
+  if (!secured && (await isPortOpen(port, host))) {
     if (await describe(brokers).catch(() => false)) {
-      log(`Kafka: using the broker already on 127.0.0.1:${port}`);
+      log(`Kafka: using the broker already on ${host}:${port}`);
       return { env: { LC_KAFKA_BROKERS: brokers.join(",") }, started: undefined };
     }
     throw new EngineError(`Kafka: port ${port} is taken by something that does not answer as Kafka`);
@@ -56,7 +60,9 @@ export async function ensureKafka({ port, runDir, controllerPort = port + 10_001
     ["ch.qos.reload4j", "reload4j", "1.2.25"],
     ["org.slf4j", "slf4j-reload4j", "1.7.36"],
   ]);
-  const dir = join(runDir, secured ? "kafka-secured" : "kafka");
+  const nodeId = cluster?.nodeId ?? 1;
+  const nodes = cluster?.voters.length ?? 1;
+  const dir = join(runDir, secured ? "kafka-secured" : nodeId === 1 ? "kafka" : `kafka-${nodeId}`);
   mkdirSync(dir, { recursive: true });
   const properties = join(dir, "server.properties");
   const saslSsl = secured ? securedListener(dir, secured) : undefined;
@@ -64,21 +70,22 @@ export async function ensureKafka({ port, runDir, controllerPort = port + 10_001
     properties,
     [
       "process.roles=broker,controller",
-      "node.id=1",
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${saslSsl ? `,SASL_SSL://127.0.0.1:${secured.saslPort}` : ""}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${saslSsl ? `,SASL_SSL://127.0.0.1:${secured.saslPort}` : ""}`,
+      `node.id=${nodeId}`,
+      `controller.quorum.voters=${cluster ? cluster.voters.join(",") : `1@${host}:${controllerPort}`}`,
+      `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}${saslSsl ? `,SASL_SSL://${host}:${secured.saslPort}` : ""}`,
+      `advertised.listeners=PLAINTEXT://${host}:${port}${saslSsl ? `,SASL_SSL://${host}:${secured.saslPort}` : ""}`,
       "controller.listener.names=CONTROLLER",
       "inter.broker.listener.name=PLAINTEXT",
       `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslSsl ? ",SASL_SSL:SASL_SSL" : ""}`,
       ...(saslSsl ?? []),
       `log.dirs=${join(dir, "data")}`,
       "num.partitions=1",
-      // One broker: internal topics must have replication factor 1, or groups never form.
-      "offsets.topic.replication.factor=1",
+      // Internal topics on every node (one broker: replication factor 1, or groups never form).
+      `offsets.topic.replication.factor=${nodes}`,
       "offsets.topic.num.partitions=1",
-      "transaction.state.log.replication.factor=1",
-      "transaction.state.log.min.isr=1",
+      `transaction.state.log.replication.factor=${nodes}`,
+      `transaction.state.log.min.isr=${Math.min(2, nodes)}`,
+      `min.insync.replicas=${Math.min(2, nodes)}`,
       "transaction.state.log.num.partitions=1",
       "group.initial.rebalance.delay.ms=0",
       "auto.create.topics.enable=false",
@@ -101,7 +108,7 @@ export async function ensureKafka({ port, runDir, controllerPort = port + 10_001
   const jvm = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true", `-Dlog4j.configuration=file:${log4j}`];
   // A restart on the same folder (the fault suite's) keeps its log: format only a new one.
   if (!existsSync(join(dir, "data", "meta.properties"))) {
-    const clusterId = newClusterId();
+    const clusterId = cluster?.clusterId ?? newClusterId();
     try {
       // SCRAM credentials live in the cluster metadata: KRaft takes them at format time (KIP-900).
       const scram = (secured?.scramUsers ?? []).flatMap(({ name, password }) =>
@@ -112,9 +119,9 @@ export async function ensureKafka({ port, runDir, controllerPort = port + 10_001
       throw new EngineError(`Kafka: formatting the storage failed: ${error.stderr?.toString() || error.message}`);
     }
   }
-  log(`Kafka ${KAFKA_VERSION}: starting on 127.0.0.1:${port} (log: ${join(dir, "server.log")})`);
-  const started = startProcess("java", [...jvm, "-cp", classpath, "kafka.Kafka", properties], { cwd: dir, logFile: join(dir, "stdout.log") });
-  await waitFor(`Kafka on 127.0.0.1:${port} (see ${join(dir, "server.log")})`, async () => (await isPortOpen(port)) && (await describe(brokers)), {
+  log(`Kafka ${KAFKA_VERSION}: starting on ${host}:${port} (log: ${join(dir, "server.log")})`);
+  const started = startProcess("java", [...jvm, "-cp", classpath, "kafka.Kafka", properties], { cwd: dir, logFile: join(dir, "stdout.log"), launcher });
+  await waitFor(`Kafka on ${host}:${port} (see ${join(dir, "server.log")})`, async () => (await isPortOpen(port, host)) && (await describe(brokers)), {
     timeoutMs: 90_000,
     alive: started.alive,
   });

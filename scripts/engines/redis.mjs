@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { EngineError, isPortOpen, log, startProcess, waitFor } from "./util.mjs";
 
-async function ping(port) {
-  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function ping(port, host = "127.0.0.1") {
+  const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on("error", () => {}); // a refused probe is an answer, not an error to print
   try {
     await client.connect();
@@ -34,29 +34,33 @@ function redisServerBinary() {
  * The redis-server binary is made available either way (LC_REDIS_SERVER), for tests that run
  * more instances of their own, such as two regions. A `durable` one writes every command to its
  * append-only file before answering, so a kill -9 loses nothing it acknowledged (bans and held
- * comments live there).
+ * comments live there). `host` is the address it binds; `launcher` a command prefix that runs it
+ * elsewhere (a network namespace of the fault suite's).
  */
-export async function ensureRedis({ port, runDir, durable = false }) {
-  const env = { LC_REDIS_URL: `redis://127.0.0.1:${port}`, LC_REDIS_SERVER: redisServerBinary() };
-  if (await isPortOpen(port)) {
-    if (await ping(port).catch(() => false)) {
-      log(`Redis: using the server already on 127.0.0.1:${port}`);
+export async function ensureRedis({ port, runDir, durable = false, host = "127.0.0.1", launcher = [] }) {
+  const env = { LC_REDIS_URL: `redis://${host}:${port}`, LC_REDIS_SERVER: redisServerBinary() };
+  if (await isPortOpen(port, host)) {
+    if (await ping(port, host).catch(() => false)) {
+      log(`Redis: using the server already on ${host}:${port}`);
       return { env, started: undefined };
     }
     throw new EngineError(`Redis: port ${port} is taken by something that does not answer PING`);
   }
   const dir = join(runDir, "redis");
   mkdirSync(dir, { recursive: true });
-  log(`Redis: starting on 127.0.0.1:${port}`);
+  log(`Redis: starting on ${host}:${port}`);
   const started = startProcess(
     env.LC_REDIS_SERVER,
     [
-      ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--daemonize", "no"],
+      ...["--port", String(port), "--bind", host, "--save", "", "--dir", dir, "--daemonize", "no"],
+      // Without a password, protected mode takes clients from loopback only; an address of
+      // the fault suite's own network is reachable from that network alone.
+      ...(host === "127.0.0.1" ? [] : ["--protected-mode", "no"]),
       ...(durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
     ],
-    { cwd: dir, logFile: join(dir, "redis.log") },
+    { cwd: dir, logFile: join(dir, "redis.log"), launcher },
   );
-  await waitFor(`Redis on 127.0.0.1:${port} (see ${join(dir, "redis.log")})`, () => ping(port), { timeoutMs: 20_000, alive: started.alive });
+  await waitFor(`Redis on ${host}:${port} (see ${join(dir, "redis.log")})`, () => ping(port, host), { timeoutMs: 20_000, alive: started.alive });
   log("Redis: ready");
   return { env, started };
 }

@@ -91,10 +91,14 @@ export function java17() {
   throw new EngineError("no JDK 17 found under /usr/lib/jvm (set LC_JAVA17_HOME); Cassandra 5.0 needs Java 11 or 17");
 }
 
-/** Starts a long-running process detached from ours, its output in `logFile`. */
-export function startProcess(command, args, { cwd, logFile, env = process.env }) {
+/**
+ * Starts a long-running process detached from ours, its output in `logFile`. A `launcher` (a
+ * command prefix that execs the rest, such as `ip netns exec <namespace>`) runs it elsewhere.
+ */
+export function startProcess(command, args, { cwd, logFile, env = process.env, launcher = [] }) {
   const out = openSync(logFile, "a");
-  const child = spawn(command, args, { cwd, env, stdio: ["ignore", out, out], detached: true });
+  const [program, ...rest] = [...launcher, command, ...args];
+  const child = spawn(program, rest, { cwd, env, stdio: ["ignore", out, out], detached: true });
   let exited = false;
   child.once("exit", () => (exited = true));
   child.unref();

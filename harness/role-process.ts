@@ -55,7 +55,8 @@ export async function startNodeProcess(
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${output}`)), START_TIMEOUT_MS);
+    // A process that never got ready is not left running.
+    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`${name} did not start in time:\n${output}`))), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const found = ready.exec(output);

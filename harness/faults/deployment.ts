@@ -164,9 +164,13 @@ export async function startDeployment(options: {
     // The first process makes the topic; the others start once its partitions have leaders.
     await roles.relay.start();
     slots.push(roles.relay);
-    await Promise.all(
-      [roles.archive, roles.ingest, roles.edge, ...(second ? [second.relay, second.edge] : [])].map(async (role) => (await role.start(), slots.push(role))),
+    // Every role that did start is in `slots` before a failure is thrown, so `stop` ends it.
+    const starts = await Promise.allSettled(
+      [roles.archive, roles.ingest, roles.edge, ...(second ? [second.relay, second.edge] : [])].map(async (role) => (await role.start(), role)),
     );
+    for (const start of starts) if (start.status === "fulfilled") slots.push(start.value);
+    const failed = starts.find((start) => start.status === "rejected");
+    if (failed) throw failed.reason;
 
     const ingestUrl = `http://${hostOf("ingest")}:${ingestPort}`;
     const archiveUrl = `http://${hostOf("archive")}:${archivePort}`;

@@ -184,6 +184,7 @@ export async function ensureCassandra({ port, storagePort, runDir, secured, host
     {
       timeoutMs: 180_000,
       alive: started.alive,
+      started,
       intervalMs: 1000,
     },
   );

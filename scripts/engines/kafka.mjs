@@ -124,6 +124,7 @@ export async function ensureKafka({ port, runDir, controllerPort = port + 10_001
   await waitFor(`Kafka on ${host}:${port} (see ${join(dir, "server.log")})`, async () => (await isPortOpen(port, host)) && (await describe(brokers)), {
     timeoutMs: 90_000,
     alive: started.alive,
+    started,
   });
   log(`Kafka ${KAFKA_VERSION}: ready${secured ? ` (SASL_SSL on 127.0.0.1:${secured.saslPort})` : ""}`);
   return { env: { LC_KAFKA_BROKERS: brokers.join(","), LC_KAFKA_VERSION: KAFKA_VERSION }, started };

@@ -60,7 +60,7 @@ export async function ensureRedis({ port, runDir, durable = false, host = "127.0
     ],
     { cwd: dir, logFile: join(dir, "redis.log"), launcher },
   );
-  await waitFor(`Redis on ${host}:${port} (see ${join(dir, "redis.log")})`, () => ping(port, host), { timeoutMs: 20_000, alive: started.alive });
+  await waitFor(`Redis on ${host}:${port} (see ${join(dir, "redis.log")})`, () => ping(port, host), { timeoutMs: 20_000, alive: started.alive, started });
   log("Redis: ready");
   return { env, started };
 }
@@ -103,7 +103,7 @@ export async function startSecuredRedis({ port, runDir, certFile, keyFile, caFil
       client.disconnect();
     }
   };
-  await waitFor(`Redis with TLS on 127.0.0.1:${port} (see ${join(dir, "redis.log")})`, probe, { timeoutMs: 20_000, alive: started.alive });
+  await waitFor(`Redis with TLS on 127.0.0.1:${port} (see ${join(dir, "redis.log")})`, probe, { timeoutMs: 20_000, alive: started.alive, started });
   log("Redis (TLS, ACL): ready");
   return { url: `rediss://127.0.0.1:${port}`, started };
 }

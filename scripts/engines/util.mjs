@@ -29,8 +29,12 @@ export function isPortOpen(port, host = "127.0.0.1", timeoutMs = 500) {
   });
 }
 
-/** Retries `probe` until it resolves truthy or `timeoutMs` passes; `alive` stops it early. */
-export async function waitFor(what, probe, { timeoutMs, alive = () => true, intervalMs = 500 }) {
+/**
+ * Retries `probe` until it resolves truthy or `timeoutMs` passes; `alive` stops it early. With
+ * `started` (what startProcess answered), the process is stopped when it never gets ready, so
+ * a failed start leaves nothing running.
+ */
+export async function waitFor(what, probe, { timeoutMs, alive = () => true, intervalMs = 500, started }) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   while (Date.now() < deadline) {
@@ -42,6 +46,7 @@ export async function waitFor(what, probe, { timeoutMs, alive = () => true, inte
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+  if (started) await stopProcess(started.pid, 2_000);
   throw new EngineError(`${what}: not ready after ${Math.round(timeoutMs / 1000)} s${lastError ? ` (last error: ${lastError.message})` : ""}`);
 }
 

@@ -1,4 +1,12 @@
-import { MAX_PAGE_LIMIT, MAX_REPLAY_RATE, MAX_START_MS, MAX_WINDOW_MS } from "../archive/defaults.js";
+import {
+  MAX_PAGE_LIMIT,
+  MAX_PEAKS,
+  MAX_REPLAY_RATE,
+  MAX_START_MS,
+  MAX_WINDOW_MS,
+  TIMELINE_BUCKET_SECONDS,
+  TIMELINE_TARGET_BUCKETS,
+} from "../archive/defaults.js";
 import type { WireComment, WireHeldComment, WireStream, WireStreamRank } from "../client/shared/wire-types.js";
 import { MAX_DELAY_S, STREAM_ID_PATTERN } from "../core/stream.js";
 import { MAX_BLOCKED_TERMS, MAX_BLOCKED_TERM_LENGTH, MAX_MODERATORS } from "../ingest/moderation.js";
@@ -446,6 +454,36 @@ export const OPENAPI_DOCUMENT: Json = {
         },
       }),
     },
+    "/v1/streams/{stream_id}/timeline": {
+      get: operation("archive", "Where the crowd reacted: comment counts per bucket of video time, and the peaks", {
+        parameters: [
+          streamIdParam,
+          {
+            name: "bucket_s",
+            in: "query",
+            schema: { type: "integer", enum: [...TIMELINE_BUCKET_SECONDS] },
+            description: `Bucket width in seconds; without it, the width that gives about ${TIMELINE_TARGET_BUCKETS} buckets over the stream's length.`,
+          },
+          {
+            name: "rev",
+            in: "query",
+            schema: { type: "integer", minimum: 0 },
+            description: "The stream's revision: a final timeline that names the current one is cached for good; without it, for 60 s.",
+          },
+          { name: "If-None-Match", in: "header", schema: { type: "string" } },
+        ],
+        responses: {
+          "200": {
+            description: "Deleted and held comments never count; an approved comment counts at the moment it was posted. Live: cached 2 s with an ETag",
+            headers: { etag: { schema: { type: "string" } } },
+            content: json(ref("Timeline")),
+          },
+          "304": { description: "The client's copy (If-None-Match) is current" },
+          "400": error("bucket_s not one of the widths, too narrow for the stream's length, or a bad rev", ["invalid_argument"]),
+          "404": error("No such stream", ["stream_not_found"]),
+        },
+      }),
+    },
     "/v1/streams/{stream_id}/comments/subscribe": {
       get: operation("edge", "Watch live: Server-Sent Events", {
         parameters: [
@@ -620,6 +658,24 @@ export const OPENAPI_DOCUMENT: Json = {
         type: "object",
         required: ["comments", "next_pagination_token"],
         properties: { comments: { type: "array", items: ref("Comment") }, next_pagination_token: { type: ["string", "null"] } },
+      },
+      Timeline: {
+        type: "object",
+        required: ["bucket_s", "counts", "peaks"],
+        properties: {
+          bucket_s: { type: "integer", enum: [...TIMELINE_BUCKET_SECONDS] },
+          counts: {
+            type: "array",
+            items: { type: "integer", minimum: 0 },
+            description: "counts[i]: comments in [i*bucket_s, (i+1)*bucket_s) seconds of the video",
+          },
+          peaks: {
+            type: "array",
+            maxItems: MAX_PEAKS,
+            description: "The largest rise above the neighbourhood first (docs/replay.md gives the rule); offset_ms is the start of the peak's bucket",
+            items: { type: "object", required: ["offset_ms", "count"], properties: { offset_ms: { type: "integer" }, count: { type: "integer" } } },
+          },
+        },
       },
       PollResult: {
         type: "object",

@@ -24,6 +24,18 @@ export function archiveConnectRoutes(playback: Playback): (router: ConnectRouter
           throw toConnectError(error);
         }
       },
+      async getTimeline(request) {
+        try {
+          const timeline = await playback.timeline(streamIdFromPath(request.streamId), request.bucketS === 0 ? undefined : request.bucketS);
+          return {
+            bucketS: timeline.bucketS,
+            counts: timeline.counts,
+            peaks: timeline.peaks.map((peak) => ({ offsetMs: BigInt(peak.offsetMs), count: peak.count })),
+          };
+        } catch (error) {
+          throw toConnectError(error);
+        }
+      },
     });
   };
 }

@@ -30,3 +30,11 @@ export const MAX_REPLAY_RATE = 1_000;
  * are immutable; the SDK always names it.
  */
 export const UNREVISED_FINAL_MAX_AGE_S = 60;
+/** The bucket widths a timeline may be asked for, in seconds. */
+export const TIMELINE_BUCKET_SECONDS: readonly number[] = [1, 5, 10, 30, 60, 300];
+/** About how many buckets a timeline holds when the request names no width. */
+export const TIMELINE_TARGET_BUCKETS = 500;
+/** Most buckets one timeline answer holds (a day at one second each). */
+export const MAX_TIMELINE_BUCKETS = 86_400;
+/** Most peaks a timeline lists. */
+export const MAX_PEAKS = 10;

@@ -8,8 +8,9 @@ import { streamIdFromPath, streamToJson } from "../core/stream.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import { bearerToken } from "../core/auth/authenticator.js";
 import { rankOn } from "../core/stream-rank.js";
-import type { Playback } from "./playback.js";
-import { UNREVISED_FINAL_MAX_AGE_S } from "./defaults.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Finality, Playback } from "./playback.js";
+import { TIMELINE_BUCKET_SECONDS, UNREVISED_FINAL_MAX_AGE_S } from "./defaults.js";
 
 /**
  * Cache-Control of a page that can never change (final, addressed by the stream's current
@@ -24,6 +25,7 @@ export const LIVE_CACHE_CONTROL = "public, max-age=2";
  * Adds `GET /v1/streams/{id}/comments?start_time=&duration=&limit=&pagination_token=&max_rate=&rev=`
  * (with an ETag, 304 for a matching If-None-Match, and caching by whether the page can still
  * change and whether it names the stream's current revision) and
+ * `GET /v1/streams/{id}/timeline?bucket_s=&rev=` (cached the same way),
  * `GET /v1/streams/{id}` (the stream with its comment count) and `GET /v1/archive/status`.
  */
 export function archiveRoutes(
@@ -46,11 +48,10 @@ export function archiveRoutes(
     const { lagComments, lagSeconds, written } = status();
     sendJson(res, 200, { lag_comments: lagComments ?? null, lag_seconds: lagSeconds ?? null, written });
   });
-  return router.add("GET", "/v1/streams/:id/comments", async (req, res, params, url) => {
+  router.add("GET", "/v1/streams/:id/comments", async (req, res, params, url) => {
     const query = url.searchParams;
     const token = query.get("pagination_token");
-    const rev = query.get("rev");
-    if (rev !== null && !/^\d{1,15}$/.test(rev)) throw new LcError("invalid_argument", "rev must be the stream's revision (an integer)");
+    const rev = revisionOf(query);
     const page = await playback.window({
       streamId: streamIdFromPath(params.id),
       startMs: secondsToMs(query.get("start_time"), "start_time"),
@@ -60,16 +61,45 @@ export function archiveRoutes(
       ...(query.has("max_rate") ? { maxRate: integer(query.get("max_rate")!, "max_rate") } : {}),
     });
     const body = JSON.stringify({ comments: page.comments.map(commentToJson), next_pagination_token: page.nextPaginationToken });
-    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
-    const cacheControl = !page.final ? LIVE_CACHE_CONTROL : rev === String(page.revision) ? FINAL_CACHE_CONTROL : UNREVISED_CACHE_CONTROL;
-    const headers = { etag, "cache-control": cacheControl };
-    if (matchesEtag(req.headers["if-none-match"], etag)) {
-      onNotModified();
-      res.writeHead(304, headers).end();
-      return;
-    }
-    res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) }).end(body);
+    sendCacheable(req, res, body, page, rev, onNotModified);
   });
+  router.add("GET", "/v1/streams/:id/timeline", async (req, res, params, url) => {
+    const query = url.searchParams;
+    const bucket = query.get("bucket_s");
+    if (bucket !== null && !/^\d{1,4}$/.test(bucket)) throw new LcError("invalid_argument", `bucket_s must be one of ${TIMELINE_BUCKET_SECONDS.join(", ")}`);
+    const rev = revisionOf(query);
+    const timeline = await playback.timeline(streamIdFromPath(params.id), bucket === null ? undefined : Number(bucket));
+    const body = JSON.stringify({
+      bucket_s: timeline.bucketS,
+      counts: timeline.counts,
+      peaks: timeline.peaks.map((peak) => ({ offset_ms: peak.offsetMs, count: peak.count })),
+    });
+    sendCacheable(req, res, body, timeline, rev, onNotModified);
+  });
+  return router;
+}
+
+/** The `rev` a URL names, checked. */
+function revisionOf(query: URLSearchParams): string | null {
+  const rev = query.get("rev");
+  if (rev !== null && !/^\d{1,15}$/.test(rev)) throw new LcError("invalid_argument", "rev must be the stream's revision (an integer)");
+  return rev;
+}
+
+/**
+ * Sends a JSON answer with an ETag (304 for a matching If-None-Match) and caching by whether it
+ * can still change and whether its URL names the stream's current revision.
+ */
+function sendCacheable(req: IncomingMessage, res: ServerResponse, body: string, finality: Finality, rev: string | null, onNotModified: () => void): void {
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+  const cacheControl = !finality.final ? LIVE_CACHE_CONTROL : rev === String(finality.revision) ? FINAL_CACHE_CONTROL : UNREVISED_CACHE_CONTROL;
+  const headers = { etag, "cache-control": cacheControl };
+  if (matchesEtag(req.headers["if-none-match"], etag)) {
+    onNotModified();
+    res.writeHead(304, headers).end();
+    return;
+  }
+  res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) }).end(body);
 }
 
 /** Whether an If-None-Match header names this ETag (weak comparison, as for GET). */

@@ -4,6 +4,8 @@ import type { Stream } from "../core/stream.js";
 import { LcError } from "../core/errors.js";
 import type { ArchiveStore, WindowCursor } from "../ports/archive-store/index.js";
 import { readThinnedPage } from "./thinned-window.js";
+import type { Timeline } from "./timeline.js";
+import { buildTimeline, checkBucketSeconds } from "./timeline.js";
 import type { StreamRegistry } from "../ports/stream-registry/index.js";
 import type { PaginationTokens } from "./pagination-token.js";
 import { dependency } from "../core/dependency.js";
@@ -22,17 +24,24 @@ export interface WindowRequest {
 }
 
 /** One page, and the token for the next when there is more. */
-export interface WindowPage {
+export interface WindowPage extends Finality {
   readonly comments: Comment[];
   readonly nextPaginationToken: string | null;
+}
+
+/** Whether an answer can still change, and the revision of the stream it reflects. */
+export interface Finality {
   /**
-   * The page can change no more until the stream's next revision: the stream ended and the
+   * The answer can change no more until the stream's next revision: the stream ended and the
    * archive holds everything, every deletion so far applied.
    */
   readonly final: boolean;
-  /** The stream's revision the page reflects (0: never revised). */
+  /** The stream's revision the answer reflects (0: never revised). */
   readonly revision: number;
 }
+
+/** A stream's timeline, and whether it can still change. */
+export type TimelineAnswer = Timeline & Finality;
 
 /** A stream with the number of comments its archive holds. */
 export interface StreamSummary {
@@ -110,11 +119,7 @@ export class Playback {
     if (maxRate !== undefined && (!Number.isSafeInteger(maxRate) || maxRate < 1 || maxRate > MAX_REPLAY_RATE)) {
       throw new LcError("invalid_argument", `max_rate must be an integer from 1 to ${MAX_REPLAY_RATE}`);
     }
-    const stream = await this.knownStream(streamId);
-    const complete = this.completeThrough();
-    const revision = stream.revision ?? 0;
-    // A deletion changes pages: they are final again once the archive has surely applied it.
-    const final = stream.endedAt !== undefined && complete !== undefined && complete > Math.max(stream.endedAt, revision) + this.settleMs;
+    const { final, revision } = this.finality(await this.knownStream(streamId));
     const window = { streamId, fromMs: startMs, toMs: startMs + durationMs };
     const after = request.paginationToken ? this.tokens.decode(request.paginationToken, window) : undefined;
     const tokenAt = (cursor: WindowCursor | null) => (cursor ? this.tokens.encode({ ...window, ...cursor }) : null);
@@ -127,6 +132,26 @@ export class Playback {
     const comments = rows.slice(0, limit);
     const last = comments[comments.length - 1]!;
     return { comments, nextPaginationToken: tokenAt({ offsetMs: last.offsetMs, seq: last.seq }), final, revision };
+  }
+
+  /**
+   * A stream's comment counts per bucket of video time (`bucketS` wide, or a width giving about
+   * 500 buckets when unset) and its peaks, from the archive's per-second counts.
+   */
+  async timeline(streamId: string, bucketS?: number): Promise<TimelineAnswer> {
+    if (bucketS !== undefined) checkBucketSeconds(bucketS);
+    const stream = await this.knownStream(streamId);
+    const lengthS = Math.max(0, Math.ceil(((stream.endedAt ?? Date.now()) - stream.startedAt) / 1000));
+    const seconds = await dependency("archive store", this.archive.secondCounts(streamId));
+    return { ...buildTimeline(seconds, lengthS, bucketS), ...this.finality(stream) };
+  }
+
+  private finality(stream: Stream): Finality {
+    const complete = this.completeThrough();
+    const revision = stream.revision ?? 0;
+    // A deletion changes answers: they are final again once the archive has surely applied it.
+    const final = stream.endedAt !== undefined && complete !== undefined && complete > Math.max(stream.endedAt, revision) + this.settleMs;
+    return { final, revision };
   }
 
   private async knownStream(streamId: string): Promise<Stream> {

@@ -44,6 +44,7 @@ export function passed(row: FaultRow): boolean {
     row.viewersWithGaps === 0 &&
     row.viewersOutOfOrder === 0 &&
     row.undeleted === 0 &&
+    row.timelineWrong === 0 &&
     row.heldLost === 0 &&
     row.heldShown === 0
   );
@@ -52,11 +53,11 @@ export function passed(row: FaultRow): boolean {
 function faultTable(rows: readonly FaultRow[]): string {
   const lines = rows.map(
     (r) =>
-      `| ${r.fault} | ${r.accepted} | ${r.refused} | ${r.lost} | ${r.duplicated} | ${r.undeleted} | ${r.held} / ${r.heldLost} / ${r.heldShown} | ${r.viewersWithGaps} | ${r.viewersOutOfOrder} | ${(r.recoveryMs / 1000).toFixed(1)} s | ${passed(r) ? "pass" : "FAIL"} |`,
+      `| ${r.fault} | ${r.accepted} | ${r.refused} | ${r.lost} | ${r.duplicated} | ${r.undeleted} | ${r.timelineWrong} | ${r.held} / ${r.heldLost} / ${r.heldShown} | ${r.viewersWithGaps} | ${r.viewersOutOfOrder} | ${(r.recoveryMs / 1000).toFixed(1)} s | ${passed(r) ? "pass" : "FAIL"} |`,
   );
   return [
-    "| fault | accepted (202) | refused after retries | lost | duplicated | deleted but back | held / lost / shown unapproved | viewers with gaps | viewers out of order | recovery | result |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| fault | accepted (202) | refused after retries | lost | duplicated | deleted but back | streams with a wrong timeline | held / lost / shown unapproved | viewers with gaps | viewers out of order | recovery | result |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...lines,
   ].join("\n");
 }

@@ -8,11 +8,12 @@ export { ModerationClient, canModerate, tokenScopes } from "./moderation-client.
 export type { HeldQueueHandlers, ModerationClientOptions, StreamModes } from "./moderation-client.js";
 export { PlaybackSync } from "./playback-sync.js";
 export type { PlaybackSyncOptions, PlayerLike } from "./playback-sync.js";
-export { LiveCommentsError, getStream, getWindow } from "./wire.js";
+export { LiveCommentsError, getStream, getTimeline, getWindow } from "./wire.js";
 export type {
   ApiOptions,
   Credentials,
   Fetch,
+  TimelineOptions,
   TokenSource,
   WireComment,
   WireHeldComment,
@@ -21,4 +22,6 @@ export type {
   WireStream,
   WireStreamChange,
   WireStreamRank,
+  WireTimeline,
+  WireTimelinePeak,
 } from "./wire.js";

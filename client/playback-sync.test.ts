@@ -160,6 +160,30 @@ test("should drop the buffer on a seek, cancel fetches in flight and show exactl
   sync.stop();
 });
 
+test("should seek the player to an offset and read the window holding it first, never an earlier one", async () => {
+  const archive = fakeArchive([comment(1_000), comment(29_000), comment(31_000), comment(34_000), comment(36_000)]);
+  const player = new FakePlayer();
+  const { sync, shown, clears } = startSync(player, archive, { backfillMs: 8_000 });
+  await settle();
+  const before = archive.requests.length;
+  sync.seek(35_000);
+  assert.equal(player.currentTime, 35, "the player moved");
+  player.seek(35); // the player's own seeking and seeked events follow
+  await settle();
+  assert.deepEqual(
+    archive.requests.slice(before).map((r) => r.startMs),
+    [30_000],
+    "only the window holding 35 s, though the backfill reaches into the one before",
+  );
+  assert.equal(clears(), 1, "one clear for one seek");
+  assert.deepEqual(shown, [31_000, 34_000], "the backfill stays within that window");
+  player.at(36);
+  assert.deepEqual(shown, [31_000, 34_000, 36_000]);
+  sync.seek(Number.NaN);
+  assert.equal(player.currentTime, 36, "a seek to no number is ignored");
+  sync.stop();
+});
+
 test("should show nothing while paused and go on from where it stopped", async () => {
   const archive = fakeArchive([comment(500), comment(1_000), comment(2_000)]);
   const player = new FakePlayer();

@@ -3,8 +3,8 @@ import { defaultFetch, getStream, getWindowPage } from "./wire.js";
 
 /** The part of an HTMLMediaElement the sync reads: its clock and its play, pause and seek events. */
 export interface PlayerLike {
-  /** Seconds from the start of the video, which is the stream's offset 0. */
-  readonly currentTime: number;
+  /** Seconds from the start of the video, which is the stream's offset 0; {@link PlaybackSync.seek} sets it. */
+  currentTime: number;
   readonly paused: boolean;
   addEventListener(type: string, listener: () => void): void;
   removeEventListener(type: string, listener: () => void): void;
@@ -86,14 +86,22 @@ export class PlaybackSync {
   private stopped = false;
   private revision: number | undefined;
   private revisionTimer: ReturnType<typeof setInterval> | undefined;
+  /** Where {@link seek} moved the player, until the player's own seek events for it have passed. */
+  private seekedToMs: number | undefined;
 
   constructor(private readonly options: PlaybackSyncOptions) {
     this.windowMs = options.windowMs ?? 180_000;
     this.api = { ...options, fetch: options.fetch ?? defaultFetch() };
     this.shownThroughMs = this.backfillStart();
     this.listeners = [
-      ["seeking", () => this.jump()],
-      ["seeked", () => this.tick()],
+      ["seeking", () => (this.seekedToMs === undefined ? this.jump() : this.tick())],
+      [
+        "seeked",
+        () => {
+          this.seekedToMs = undefined;
+          this.tick();
+        },
+      ],
       ["timeupdate", () => this.tick()],
       ["play", () => this.run()],
       ["playing", () => this.run()],
@@ -120,6 +128,19 @@ export class PlaybackSync {
     }
   }
 
+  /**
+   * Moves the player to `offsetMs` of the stream and shows the comments of that moment: the
+   * window holding it is the first thing read, and the backfill stays within it, so a jump to
+   * the third hour (a click on the timeline) reads nothing before the moment it lands on.
+   */
+  seek(offsetMs: number): void {
+    if (this.stopped || !Number.isFinite(offsetMs)) return;
+    const target = Math.max(0, Math.floor(offsetMs));
+    this.seekedToMs = target;
+    this.options.player.currentTime = target / 1000;
+    this.jump(Math.floor(target / this.windowMs) * this.windowMs - 1);
+  }
+
   /** Detaches from the player and cancels every fetch. */
   stop(): void {
     this.stopped = true;
@@ -139,10 +160,11 @@ export class PlaybackSync {
     return this.positionMs() - Math.min(this.options.backfillMs ?? 30_000, this.windowMs) - 1;
   }
 
-  private jump(): void {
+  /** Starts again from the player's position, showing nothing at or before `floorMs`. */
+  private jump(floorMs = -1): void {
     this.dropWindows();
     this.options.onClear?.();
-    this.shownThroughMs = this.backfillStart();
+    this.shownThroughMs = Math.max(this.backfillStart(), floorMs);
     this.tick();
   }
 

@@ -1,6 +1,16 @@
-import type { WireComment, WireStream } from "./shared/wire-types.js";
+import type { WireComment, WireStream, WireTimeline } from "./shared/wire-types.js";
 
-export type { WireComment, WireHeldComment, WireHeldResolution, WirePostAnswer, WireStream, WireStreamChange, WireStreamRank } from "./shared/wire-types.js";
+export type {
+  WireComment,
+  WireHeldComment,
+  WireHeldResolution,
+  WirePostAnswer,
+  WireStream,
+  WireStreamChange,
+  WireStreamRank,
+  WireTimeline,
+  WireTimelinePeak,
+} from "./shared/wire-types.js";
 
 /** The fetch the SDK calls: the browser's by default, injectable for tests and other runtimes. */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -154,6 +164,25 @@ export async function getWindow(api: ApiOptions, streamId: string, window: Windo
     if (!token) return comments;
   }
   throw new LiveCommentsError("window_too_large", `the window holds more than ${MAX_PAGES_PER_WINDOW} pages; ask for it thinned with maxRate`);
+}
+
+/** How to read a timeline. */
+export interface TimelineOptions {
+  /** Bucket width in seconds: 1, 5, 10, 30, 60 or 300; the server picks about 500 buckets when unset. */
+  readonly bucketS?: number;
+  /** The stream's revision: an ended stream's timeline that names the current one is cached for good. */
+  readonly revision?: number;
+}
+
+/**
+ * Reads how many comments each bucket of the stream's video holds, and the moments where the
+ * crowd reacted (`peaks`), in one request whatever the stream's length.
+ */
+export function getTimeline(api: ApiOptions, streamId: string, options: TimelineOptions = {}, signal?: AbortSignal): Promise<WireTimeline> {
+  const query = new URLSearchParams();
+  if (options.bucketS !== undefined) query.set("bucket_s", String(options.bucketS));
+  if (options.revision !== undefined) query.set("rev", String(options.revision));
+  return requestJson(api, streamPath(streamId, `/timeline${query.size > 0 ? `?${query}` : ""}`), signal ? { signal } : {});
 }
 
 /** The default fetch, bound so that browsers accept it as a detached function. */

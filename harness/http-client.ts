@@ -33,7 +33,7 @@ export interface Accepted {
  */
 export function roleFor(method: string, path: string): keyof RoleUrls {
   if (/^\/v1\/streams\/[^/]+\/(comments\/subscribe|comments\/poll|viewers|held\/subscribe)(\?|$)/.test(path)) return "edge";
-  if (method === "GET" && /^\/v1\/streams\/[^/]+(\/comments)?(\?|$)/.test(path)) return "archive";
+  if (method === "GET" && /^\/v1\/streams\/[^/]+(\/comments|\/timeline)?(\?|$)/.test(path)) return "archive";
   if (path.startsWith("/livecomments.v1.PlaybackService/") || path.startsWith("/v1/archive/")) return "archive";
   return "ingest";
 }

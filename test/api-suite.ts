@@ -11,6 +11,7 @@ import { ApiClient, errorCode } from "../harness/http-client.js";
 import type { Accepted } from "../harness/http-client.js";
 import { SseRecorder } from "../harness/sse-client.js";
 import { sleep } from "../harness/until.js";
+import { timelineAgrees } from "../harness/timeline-check.js";
 import { GrpcClients, bearer } from "../harness/grpc-client.js";
 import { ModerationService } from "../gen/livecomments/v1/moderation_service_pb.js";
 import { scrape } from "../harness/prometheus-text.js";
@@ -528,6 +529,76 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
         assert.equal(summary.status, 200);
         assert.equal(summary.json.comment_count, 3);
         assert.equal(summary.json.stream_id, streamId);
+      });
+
+      it("should count comments per bucket of video time as the archive holds them: not deleted or held ones, approved ones where posted", async () => {
+        const streamId = await api.createStream();
+        const moderator = await api.token("mod", "comments:moderate");
+        await api.request("PUT", `/v1/streams/${streamId}/blocked_terms`, { token: moderator, json: { terms: ["spoiler"] } });
+        const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => api.post(streamId, user(), `burst ${i}`)));
+        const [approved, denied] = [await api.post(streamId, user(), "spoiler one"), await api.post(streamId, user(), "spoiler two")];
+        assert.deepEqual([approved.status, denied.status], ["held", "held"]);
+        await sleep(1_100);
+        const later = [await api.post(streamId, user(), "later"), await api.post(streamId, user(), "doomed")];
+        assert.equal((await api.request("POST", `/v1/streams/${streamId}/held/${approved.comment_id}/approve`, { token: moderator })).status, 200);
+        assert.equal((await api.request("POST", `/v1/streams/${streamId}/held/${denied.comment_id}/deny`, { token: moderator })).status, 204);
+        await api.waitForArchive(streamId, 15);
+        assert.equal((await api.request("DELETE", `${postPath(streamId)}/${later[1]!.comment_id}`, { token: moderator })).status, 200);
+        const archived = await timelineAgrees(api, streamId, 14);
+        assert.ok(archived.some((c) => c.comment_id === approved.comment_id) && !archived.some((c) => c.comment_id === denied.comment_id));
+        assert.ok(burst.every((b) => archived.some((c) => c.comment_id === b.comment_id)));
+
+        const timeline = await api.request("GET", `/v1/streams/${streamId}/timeline`);
+        assert.equal(timeline.status, 200, timeline.text);
+        assert.equal(timeline.json.bucket_s, 1, "a short stream: one-second buckets");
+        const counts = timeline.json.counts as number[];
+        const busiest = counts.indexOf(Math.max(...counts));
+        assert.deepEqual(timeline.json.peaks, [{ offset_ms: busiest * 1000, count: counts[busiest] }], "the burst is the peak");
+        const wide = await api.request("GET", `/v1/streams/${streamId}/timeline?bucket_s=300`);
+        assert.deepEqual(wide.json.counts, [14]);
+
+        for (const query of ["bucket_s=2", "bucket_s=0", "bucket_s=abc", "bucket_s=-1", "bucket_s=99999", "rev=x"]) {
+          const refused = await api.request("GET", `/v1/streams/${streamId}/timeline?${query}`);
+          assert.deepEqual([refused.status, errorCode(refused)], [400, "invalid_argument"], query);
+        }
+        const unknown = await api.request("GET", "/v1/streams/unknown-one/timeline");
+        assert.deepEqual([unknown.status, errorCode(unknown)], [404, "stream_not_found"]);
+
+        const client = createClient(PlaybackService, createConnectTransport({ baseUrl: system.http.archive, httpVersion: "1.1" }));
+        const overConnect = await client.getTimeline({ streamId, bucketS: 1 });
+        assert.deepEqual(overConnect.counts, counts);
+        assert.deepEqual(
+          overConnect.peaks.map((p) => [Number(p.offsetMs), p.count]),
+          [[busiest * 1000, counts[busiest]]],
+        );
+        await assert.rejects(client.getTimeline({ streamId, bucketS: 7 }), /bucket_s/);
+      });
+
+      it("should cache a live timeline briefly with an ETag, an ended one for good per revision, and count a deletion after the end", async () => {
+        const { streamId, all: posted } = await fill(3);
+        const path = `/v1/streams/${streamId}/timeline?bucket_s=5`;
+        const live = await api.request("GET", path);
+        assert.equal(live.headers.get("cache-control"), "public, max-age=2");
+        const etag = live.headers.get("etag")!;
+        assert.equal((await api.request("GET", path, { headers: { "if-none-match": etag } })).status, 304);
+        await api.request("POST", `/v1/streams/${streamId}/end`, { token: await api.token("admin", "streams:admin") });
+        const cachedAs = async (query: string, expected: string) => {
+          for (const deadline = Date.now() + 15_000; ; await sleep(100)) {
+            const answer = await api.request("GET", `${path}${query}`);
+            if (answer.headers.get("cache-control") === expected) return answer;
+            if (Date.now() > deadline) assert.fail(`${query}: cache-control ${answer.headers.get("cache-control")}, expected ${expected}`);
+          }
+        };
+        assert.deepEqual((await cachedAs("&rev=0", "public, max-age=31536000, immutable")).json.counts, [3]);
+        await cachedAs("", "public, max-age=60");
+        const deleted = await api.request("DELETE", `${postPath(streamId)}/${posted[0]!.comment_id}`, { token: await api.token("mod", "comments:moderate") });
+        assert.equal(deleted.status, 200, deleted.text);
+        let revision = 0;
+        for (const deadline = Date.now() + 5_000; revision === 0 && Date.now() < deadline; await sleep(100))
+          revision = (await api.request("GET", `/v1/streams/${streamId}`)).json.revision as number;
+        assert.ok(revision > 0, "the deletion made a new revision");
+        assert.deepEqual((await cachedAs(`&rev=${revision}`, "public, max-age=31536000, immutable")).json.counts, [2], "the new revision counts it out");
+        await timelineAgrees(api, streamId, 2);
       });
 
       it("should serve PlaybackService over Connect and gRPC on the HTTP port", async () => {

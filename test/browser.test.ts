@@ -396,6 +396,43 @@ test("should open a new page with the stream's recent comments and its pin at on
   });
 });
 
+/**
+ * An ended stream whose archive holds `total` comments at `offsetOf(n)`, written straight into
+ * the SQLite file of a one-process system that is then started on it.
+ */
+async function systemWithArchivedStream(total: number, offsetOf: (n: number) => number, text: (n: number) => string) {
+  const first = await startEmbeddedSystem();
+  const { dataDir, jwtSecret } = first;
+  const firstApi = new ApiClient(first.http, jwtSecret);
+  const streamId = await firstApi.createStream();
+  assert.equal((await firstApi.request("POST", `/v1/streams/${streamId}/end`, { token: await firstApi.token("admin", "streams:admin") })).status, 200);
+  const startedAt = (await firstApi.request("GET", `/v1/streams/${streamId}`)).json.started_at as number;
+  await first.stop();
+  const db = openDatabase(join(dataDir, DATABASE_FILE));
+  const archive = createSqliteArchiveStore(db);
+  for (let i = 0; i < total; i += 20_000) {
+    await archive.write(
+      Array.from({ length: Math.min(20_000, total - i) }, (_, j) => {
+        const n = i + j;
+        const offsetMs = offsetOf(n);
+        return {
+          commentId: `00000000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`,
+          streamId,
+          userId: `viewer-${n % 5_000}`,
+          username: `Viewer ${n % 5_000}`,
+          text: text(n),
+          serverTs: startedAt + offsetMs,
+          offsetMs,
+          seq: n + 1,
+        };
+      }),
+    );
+  }
+  db.close();
+  const system = await startEmbeddedSystem({ dataDir, env: { LC_JWT_SECRET: jwtSecret } });
+  return { system, api: new ApiClient(system.http, jwtSecret), streamId };
+}
+
 /** Most JavaScript heap the replay tab of a 2,000 comments/s stream may use (measured: see docs/replay.md and BENCHMARKS.md). */
 const HOT_REPLAY_MAX_HEAP_BYTES = 64 * 1024 * 1024;
 
@@ -405,38 +442,12 @@ test(
   async () => {
     const total = 360_000;
     const spanMs = 180_000;
-    const first = await startEmbeddedSystem();
-    const { dataDir, jwtSecret } = first;
-    let api = new ApiClient(first.http, jwtSecret);
-    const streamId = await api.createStream();
-    assert.equal((await api.request("POST", `/v1/streams/${streamId}/end`, { token: await api.token("admin", "streams:admin") })).status, 200);
-    const startedAt = (await api.request("GET", `/v1/streams/${streamId}`)).json.started_at as number;
-    await first.stop();
-    // The archive as 3 minutes at 2,000 comments/s leave it, written straight into the file.
-    const db = openDatabase(join(dataDir, DATABASE_FILE));
-    const archive = createSqliteArchiveStore(db);
-    for (let i = 0; i < total; i += 20_000) {
-      await archive.write(
-        Array.from({ length: 20_000 }, (_, j) => {
-          const n = i + j;
-          const offsetMs = Math.floor((n * spanMs) / total);
-          return {
-            commentId: `00000000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`,
-            streamId,
-            userId: `viewer-${n % 5_000}`,
-            username: `Viewer ${n % 5_000}`,
-            text: `comment number ${n}, about as long as a live comment tends to be`,
-            serverTs: startedAt + offsetMs,
-            offsetMs,
-            seq: n + 1,
-          };
-        }),
-      );
-    }
-    db.close();
-    const system = await startEmbeddedSystem({ dataDir, env: { LC_JWT_SECRET: jwtSecret } });
+    const { system, api, streamId } = await systemWithArchivedStream(
+      total,
+      (n) => Math.floor((n * spanMs) / total),
+      (n) => `comment number ${n}, about as long as a live comment tends to be`,
+    );
     try {
-      api = new ApiClient(system.http, jwtSecret);
       assert.equal((await api.request("GET", `/v1/streams/${streamId}`)).json.comment_count, total);
       const page = await openPage(`${system.http.archive}/?stream=${streamId}`);
       const pages: string[] = [];
@@ -480,3 +491,62 @@ test(
     }
   },
 );
+
+test("should draw a replay's timeline with its peak at the second of a burst, and seek there on a click without reading earlier windows", async () => {
+  // 150 s of video: a comment every 2 s, and 40 more within the 97th second.
+  const burstSecond = 97;
+  const offsets = [...Array.from({ length: 75 }, (_, i) => i * 2_000 + 1_500), ...Array.from({ length: 40 }, (_, i) => burstSecond * 1000 + i * 20)];
+  const { system, streamId } = await systemWithArchivedStream(
+    offsets.length,
+    (n) => offsets[n]!,
+    (n) => `comment ${n}`,
+  );
+  try {
+    // Windows of 20 s, 5 s of backfill: a seek to 97 s would reach back into the window before.
+    const page = await openPage(`${system.http.archive}/?stream=${streamId}&window=20&backfill=5`);
+    await waitForState(page, "replay");
+    await page.waitForFunction(`document.getElementById("player").readyState >= 1 && document.querySelectorAll("#timeline .peak").length > 0`);
+    const strip = await page.evaluate<{ bucketS: number; bars: number; peaks: number[] }>(`({
+      bucketS: Number(document.getElementById("timeline").dataset.bucketS),
+      bars: document.querySelectorAll("#timeline .bars span").length,
+      peaks: [...document.querySelectorAll("#timeline .peak")].map((peak) => Number(peak.dataset.offsetMs)),
+    })`);
+    assert.equal(strip.bucketS, 1, "about 500 buckets: one a second over 150 s");
+    assert.equal(strip.bars, 150);
+    assert.deepEqual(strip.peaks, [burstSecond * 1000], "one peak, at the burst");
+
+    const windowsRead: number[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.endsWith("/comments")) windowsRead.push(Number(url.searchParams.get("start_time")));
+    });
+    await page.click("#timeline .peak");
+    await page.waitForFunction(
+      `[...document.querySelectorAll("#comments li")].some((li) => Math.floor(Number(li.getAttribute("data-offset-ms")) / 1000) === ${burstSecond})`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    const landed = await page.evaluate<number>(`document.getElementById("player").currentTime`);
+    assert.ok(landed >= burstSecond - 1 && landed < burstSecond + 2, `the click landed at ${landed} s, the peak is at ${burstSecond} s`);
+    const offsetsShown = (await shown(page)).map((item) => item.offset);
+    assert.ok(
+      offsetsShown.filter((offset) => Math.floor(offset / 1000) === burstSecond).length >= 1,
+      `the list shows the burst: ${JSON.stringify(offsetsShown.slice(0, 5))}…`,
+    );
+    assert.equal(windowsRead[0], 80, "the window holding 97 s is read first");
+    assert.ok(
+      windowsRead.every((start) => start >= 80),
+      `nothing before it: ${JSON.stringify(windowsRead)}`,
+    );
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/timeline.png` });
+
+    // A click on a bar seeks to its bucket.
+    const box = (await page.locator("#timeline .bars").boundingBox())!;
+    await page.mouse.click(box.x + (box.width * 40.5) / 150, box.y + box.height - 2);
+    await page.waitForFunction(`Math.abs(document.getElementById("player").currentTime - 40) <= 1`, undefined, { timeout: 5_000 });
+    await page.close();
+  } finally {
+    await system.stop();
+    system.dispose();
+  }
+});

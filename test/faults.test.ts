@@ -19,12 +19,13 @@ test("should lose nothing, duplicate nothing and leave no viewer with a gap thro
         lost: row.lost,
         duplicated: row.duplicated,
         undeleted: row.undeleted,
+        timelineWrong: row.timelineWrong,
         heldLost: row.heldLost,
         heldShown: row.heldShown,
         viewersWithGaps: row.viewersWithGaps,
         viewersOutOfOrder: row.viewersOutOfOrder,
       },
-      { lost: 0, duplicated: 0, undeleted: 0, heldLost: 0, heldShown: 0, viewersWithGaps: 0, viewersOutOfOrder: 0 },
+      { lost: 0, duplicated: 0, undeleted: 0, timelineWrong: 0, heldLost: 0, heldShown: 0, viewersWithGaps: 0, viewersOutOfOrder: 0 },
       row.fault,
     );
     assert.ok(row.recoveryMs <= QUICK_FAULT_RUN.recoveryBoundMs, `${row.fault}: recovered in ${row.recoveryMs} ms`);

@@ -75,6 +75,8 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
   const tooLarge = JSON.stringify({ title: "x".repeat(2_000) });
   const window = `${comments(replayed)}?start_time=0&duration=60`;
   const etag = (await api.request("GET", window)).headers.get("etag")!;
+  const timeline = `/v1/streams/${replayed}/timeline?bucket_s=60`;
+  const timelineEtag = (await api.request("GET", timeline)).headers.get("etag")!;
   /** The first viewer from this address; the second is one too many (LC_MAX_VIEWERS_PER_IP=1). */
   const subscribe =
     (path: string): Probe =>
@@ -230,6 +232,12 @@ async function probes(): Promise<Record<string, Record<string, Probe>>> {
       "304": get(window, { "if-none-match": etag }),
       "400": get(`${comments(replayed)}?start_time=-1&duration=60`),
       "404": get(`${comments("nope")}?start_time=0&duration=60`),
+    },
+    "GET /v1/streams/{stream_id}/timeline": {
+      "200": get(timeline),
+      "304": get(timeline, { "if-none-match": timelineEtag }),
+      "400": get(`/v1/streams/${replayed}/timeline?bucket_s=7`),
+      "404": get("/v1/streams/nope/timeline"),
     },
     "GET /v1/streams/{stream_id}/comments/subscribe": {
       "200": subscribe(`${comments(streamId)}/subscribe`),

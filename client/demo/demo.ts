@@ -1,8 +1,8 @@
 // The demo page: a live view of a running stream (comments, post box, connection state) and a
 // replay view of an ended one (a video with its comments in sync). Comment text only ever
 // reaches the page through textContent.
-import { CommentPoster, LiveCommentsError, LiveFeed, ModerationClient, PlaybackSync, canModerate, getStream } from "@livecomments/client";
-import type { WireComment, WireHeldComment, WireStream } from "@livecomments/client";
+import { CommentPoster, LiveCommentsError, LiveFeed, ModerationClient, PlaybackSync, canModerate, getStream, getTimeline } from "@livecomments/client";
+import type { WireComment, WireHeldComment, WireStream, WireTimeline } from "@livecomments/client";
 
 const params = new URLSearchParams(location.search);
 const streamId = params.get("stream");
@@ -116,6 +116,104 @@ class CommentList {
     this.root.append(fragment);
     while (this.root.childElementCount > MAX_SHOWN) this.root.firstElementChild!.remove();
     if (stick) this.root.scrollTop = this.root.scrollHeight;
+  }
+}
+
+/** How often a live stream's timeline is read again (deletions, other edges' comments). */
+const TIMELINE_REFRESH_MS = 60_000;
+
+/**
+ * Where the crowd reacted: one bar per bucket of the stream's video, as tall as its count, the
+ * peaks marked. A click on a bar or a peak hands its offset to `onSeek`. On a live stream the
+ * last bars grow with each comment the feed brings, and the whole is read again once a minute.
+ */
+class TimelineStrip {
+  readonly root = element("div", { id: "timeline", role: "group", "aria-label": "Comments over the video" });
+  private readonly bars = element("div", { class: "bars" });
+  private readonly marks = element("div", { class: "marks" });
+  private readonly playhead = element("div", { class: "playhead" });
+  private timeline: WireTimeline = { bucket_s: 1, counts: [], peaks: [] };
+  private scheduled = false;
+
+  constructor(
+    private readonly streamId: string,
+    private readonly revision: number | undefined,
+    onSeek?: (offsetMs: number) => void,
+  ) {
+    this.root.append(this.bars, this.marks, this.playhead);
+    if (onSeek) {
+      this.root.dataset.seekable = "true";
+      this.root.addEventListener("click", (event) => {
+        const target = event.target as HTMLElement;
+        const peak = target.closest<HTMLElement>("[data-offset-ms]");
+        if (peak) return onSeek(Number(peak.dataset.offsetMs));
+        const box = this.bars.getBoundingClientRect();
+        const count = this.timeline.counts.length;
+        if (count === 0 || box.width === 0) return;
+        const index = Math.min(count - 1, Math.max(0, Math.floor(((event.clientX - box.left) / box.width) * count)));
+        onSeek(index * this.timeline.bucket_s * 1000);
+      });
+    }
+  }
+
+  /** Reads the timeline again, and again once a minute while `live`. */
+  load(live: boolean): void {
+    const read = () =>
+      getTimeline({ baseUrl: "" }, this.streamId, this.revision === undefined ? {} : { revision: this.revision }).then(
+        (timeline) => {
+          this.timeline = timeline;
+          this.draw();
+        },
+        (error: unknown) => showNotice(describe(error)),
+      );
+    void read();
+    if (live) setInterval(() => void read(), TIMELINE_REFRESH_MS);
+  }
+
+  /** Counts comments the live feed just brought. */
+  add(comments: readonly WireComment[]): void {
+    const { bucket_s: bucketS, counts } = this.timeline;
+    for (const comment of comments) {
+      const index = Math.floor(comment.offset_ms / 1000 / bucketS);
+      if (index < 0 || index > counts.length + 86_400) continue;
+      while (counts.length <= index) counts.push(0);
+      counts[index]!++;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      requestAnimationFrame(() => this.draw());
+    }
+  }
+
+  /** Moves the marker of where the video is. */
+  at(offsetMs: number): void {
+    const spanMs = this.timeline.counts.length * this.timeline.bucket_s * 1000;
+    this.playhead.style.left = spanMs > 0 ? `${Math.min(100, (offsetMs / spanMs) * 100)}%` : "0";
+  }
+
+  private draw(): void {
+    this.scheduled = false;
+    const { bucket_s: bucketS, counts, peaks } = this.timeline;
+    const most = Math.max(1, ...counts);
+    this.root.dataset.bucketS = String(bucketS);
+    const bars = document.createDocumentFragment();
+    counts.forEach((count, index) => {
+      const bar = element("span", { "data-count": String(count) });
+      // A square root keeps a quiet stretch visible beside a burst ten times its height.
+      bar.style.height = count === 0 ? "0" : `max(2px, ${Math.sqrt(count / most) * 100}%)`;
+      bar.title = `${formatOffset(index * bucketS * 1000)}: ${count} comments`;
+      bars.append(bar);
+    });
+    this.bars.replaceChildren(bars);
+    const spanMs = counts.length * bucketS * 1000;
+    this.marks.replaceChildren(
+      ...peaks.map((peak, rank) => {
+        const mark = element("button", { type: "button", class: "peak", "data-offset-ms": String(peak.offset_ms), "data-rank": String(rank) });
+        mark.title = `${formatOffset(peak.offset_ms)}: ${peak.count} comments`;
+        mark.style.left = `${((peak.offset_ms + (bucketS * 1000) / 2) / spanMs) * 100}%`;
+        return mark;
+      }),
+    );
   }
 }
 
@@ -320,9 +418,11 @@ function liveView(stream: WireStream): void {
   const text = element("input", { name: "text", id: "post-text", placeholder: "say something", maxlength: "300", autocomplete: "off" });
   const send = element("button", { type: "submit", id: "post-button" }, "Send");
   form.append(name, text, send);
+  const timeline = new TimelineStrip(stream.stream_id, undefined);
   const column = element("section", { class: "column" });
-  column.append(pinned.root, list.root, form, element("div", { id: "notice", role: "status" }));
+  column.append(timeline.root, pinned.root, list.root, form, element("div", { id: "notice", role: "status" }));
   app.replaceChildren(column);
+  timeline.load(true);
   if (moderation) {
     const side = element("section", { class: "column" });
     side.append(heldQueue(stream.stream_id, moderation), streamControls(stream, moderation));
@@ -335,7 +435,10 @@ function liveView(stream: WireStream): void {
     streamId: stream.stream_id,
     ...(params.has("batch_ms") ? { batchMs: Number(params.get("batch_ms")) } : {}),
     ...(params.has("max_rate") ? { maxRate: Number(params.get("max_rate")) } : {}),
-    onComments: (comments) => list.add(comments),
+    onComments: (comments) => {
+      list.add(comments);
+      timeline.add(comments);
+    },
     onDelete: (commentId) => {
       list.remove(commentId);
       pinned.removed(commentId);
@@ -383,14 +486,18 @@ function replayView(stream: WireStream): void {
     { class: "hint" },
     `Replay: ${stream.comment_count ?? 0} comments over ${formatOffset((stream.ended_at ?? stream.started_at) - stream.started_at)}.`,
   );
+  // Clicking the timeline moves the video there through the sync, which reads that moment first.
+  const timeline = new TimelineStrip(stream.stream_id, stream.revision, (offsetMs) => sync.seek(offsetMs));
+  player.addEventListener("timeupdate", () => timeline.at(player.currentTime * 1000));
   const videoColumn = element("section", { class: "column" });
-  videoColumn.append(player, about, element("div", { id: "notice", role: "status" }));
+  videoColumn.append(player, timeline.root, about, element("div", { id: "notice", role: "status" }));
   const commentColumn = element("section", { class: "column" });
   commentColumn.append(list.root);
   app.replaceChildren(videoColumn, commentColumn);
   stateBadge.dataset.state = "replay";
   stateBadge.textContent = "replay";
-  new PlaybackSync({
+  timeline.load(false);
+  const sync = new PlaybackSync({
     baseUrl: "",
     streamId: stream.stream_id,
     player,

@@ -74,3 +74,19 @@ export type WireStreamChange =
   | { readonly event: "pinned_comment"; readonly data: WireComment | null }
   | { readonly event: "slow_mode"; readonly data: { readonly slow_mode_s: number } }
   | { readonly event: "stream_ended"; readonly data: { readonly stream_id: string; readonly ended_at: number } };
+
+/** A moment where the crowd reacted: the start of its bucket (ms of video) and its count. */
+export interface WireTimelinePeak {
+  readonly offset_ms: number;
+  readonly count: number;
+}
+
+/** A stream's comment counts per bucket of video time (`GET /v1/streams/{id}/timeline`). */
+export interface WireTimeline {
+  /** Bucket width in seconds. */
+  readonly bucket_s: number;
+  /** counts[i]: comments in [i * bucket_s, (i + 1) * bucket_s) seconds of the video. */
+  readonly counts: number[];
+  /** At most 10, the largest rise above its neighbourhood first. */
+  readonly peaks: WireTimelinePeak[];
+}

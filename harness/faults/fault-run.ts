@@ -2,6 +2,7 @@ import { LiveCommentsError, getWindow } from "../../client/wire.js";
 import type { RoleSlot } from "./deployment.js";
 import { runOnDeployment, startDeployment } from "./deployment.js";
 import { sleep, until } from "../until.js";
+import { timelineDisagreement } from "../timeline-check.js";
 import { HELD_MARK, Posters } from "./load.js";
 import type { Viewer } from "./load.js";
 import type { OwnEngine } from "./own-engines.js";
@@ -37,6 +38,8 @@ export interface FaultRow {
   readonly viewersOutOfOrder: number;
   /** Comments a moderator deleted under load (in this phase or before) that the archive shows again. */
   readonly undeleted: number;
+  /** Streams whose timeline (per-second counts) disagrees with the comments their archive holds. */
+  readonly timelineWrong: number;
   /** Posts of this phase answered 202 held for review (half are approved after the fault). */
   readonly held: number;
   /** Held posts gone: neither in the held queue nor, once approved, in the archive. */
@@ -120,7 +123,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRow[]> {
       const heldLost = review.lost + (await resolveTheRest(ingestUrl, moderatorToken, posters, review.approved));
       const row: FaultRow = { fault: fault.name, recoveryMs, ...checked, heldLost };
       rows.push(row);
-      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder + row.undeleted + row.heldLost + row.heldShown > 0)
+      if (row.lost + row.duplicated + row.viewersWithGaps + row.viewersOutOfOrder + row.undeleted + row.timelineWrong + row.heldLost + row.heldShown > 0)
         deployment.sayRoleOutputs();
     }
     return rows;
@@ -238,7 +241,7 @@ export async function check(
   // The archive is asynchronous: wait until it holds every accepted comment and has applied every
   // deletion (a batch's comments and its deletions are written one after the other, and a
   // restarting Cassandra can fail the second until it is back), or give up and count.
-  let archived = new Map<string, { commentId: string; seq: number; text: string }[]>();
+  let archived = new Map<string, { commentId: string; seq: number; text: string; offsetMs: number }[]>();
   const holdsAll = () =>
     accepted.every((outcome) => archived.get(outcome.streamId)?.some((c) => c.commentId === outcome.commentId)) &&
     ![...archived.values()].some((comments) => comments.some((c) => deleted.has(c.commentId)));
@@ -249,6 +252,23 @@ export async function check(
     await sleep(500);
   } while (Date.now() < deadline);
   const archivedIds = new Set([...archived.values()].flat().map((c) => c.commentId));
+  // The per-second counts follow the archive's writes: a stream whose timeline still disagrees
+  // with its comments after a while counts them wrong.
+  const timelinesWrong = async () =>
+    (
+      await Promise.all(
+        streams.map((streamId) =>
+          timelineDisagreement(
+            archiveUrl,
+            streamId,
+            (archived.get(streamId) ?? []).map((c) => c.offsetMs),
+          ).catch(String),
+        ),
+      )
+    ).filter((disagreement) => disagreement !== undefined).length;
+  let timelineWrong = await timelinesWrong();
+  for (const timelineDeadline = Date.now() + 15_000; timelineWrong > 0 && Date.now() < timelineDeadline; timelineWrong = await timelinesWrong())
+    await sleep(500);
   const lost = accepted.filter((outcome) => !archivedIds.has(outcome.commentId!)).length;
   const undeleted = [...deleted].filter((commentId) => archivedIds.has(commentId)).length;
   const texts = [...archived.values()].flat().map((c) => c.text);
@@ -285,13 +305,14 @@ export async function check(
     viewersReset,
     viewersOutOfOrder,
     undeleted,
+    timelineWrong,
     held: held.length,
     heldShown,
   };
 }
 
 /** Every comment of a stream in the archive (its first hour), through the playback API. */
-async function archiveOf(archiveUrl: string, streamId: string): Promise<{ commentId: string; seq: number; text: string }[]> {
+async function archiveOf(archiveUrl: string, streamId: string): Promise<{ commentId: string; seq: number; text: string; offsetMs: number }[]> {
   for (let attempt = 0; ; attempt++) {
     try {
       const comments = await getWindow(
@@ -300,7 +321,7 @@ async function archiveOf(archiveUrl: string, streamId: string): Promise<{ commen
         { startMs: 0, durationMs: 3_600_000, pageLimit: 1_000 },
         AbortSignal.timeout(60_000),
       );
-      return comments.map((c) => ({ commentId: c.comment_id, seq: c.seq, text: c.text }));
+      return comments.map((c) => ({ commentId: c.comment_id, seq: c.seq, text: c.text, offsetMs: c.offset_ms }));
     } catch (error) {
       // Just after a fault the archive may still answer "try again"; anything else is a failure.
       if (!(error instanceof LiveCommentsError && error.status === 503) || attempt >= 60)

@@ -35,6 +35,8 @@ export interface PartitionRow {
   readonly refused: number;
   readonly lost: number;
   readonly doubled: number;
+  /** Streams whose timeline disagrees with the comments their archive holds. */
+  readonly timelineWrong: number;
   /** Attempts answered later than {@link POST_ANSWER_BOUND_MS}, or not at all. */
   readonly lateAnswers: number;
   readonly longestAnswerMs: number;
@@ -158,6 +160,7 @@ export async function runPartitions(options: PartitionRunOptions): Promise<Parti
         refused: ofCut.refused,
         lost: ofCut.lost,
         doubled: ofCut.duplicated,
+        timelineWrong: ofCut.timelineWrong,
         lateAnswers: posters.answerMs.filter((ms) => ms > POST_ANSWER_BOUND_MS).length,
         longestAnswerMs: Math.max(0, ...posters.answerMs),
         refusalsWithoutRetryAfter: posters.refusalsWithoutRetryAfter,
@@ -201,6 +204,7 @@ export function partitionFailures(row: PartitionRow, recoveryBoundMs = 10_000): 
   };
   const { cutEdge, untouchedEdge, readiness } = row;
   rule(row.lost === 0 && row.doubled === 0, `${row.lost} lost, ${row.doubled} doubled`);
+  rule(row.timelineWrong === 0, `${row.timelineWrong} streams whose timeline disagrees with their archive`);
   rule(row.lateAnswers === 0, `${row.lateAnswers} posts answered later than ${POST_ANSWER_BOUND_MS} ms (longest ${row.longestAnswerMs} ms)`);
   rule(row.refusalsWithoutRetryAfter === 0, `${row.refusalsWithoutRetryAfter} answers 503 without Retry-After`);
   rule(cutEdge.unannouncedGaps === 0, `${cutEdge.unannouncedGaps} viewers of the cut edge with a gap and no reset`);

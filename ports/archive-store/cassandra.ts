@@ -2,7 +2,8 @@ import type cassandra from "cassandra-driver";
 import type { Comment } from "../../core/comment.js";
 import { makeRoom } from "../../core/bounded-map.js";
 import { LcError } from "../../core/errors.js";
-import type { ArchiveStore, WindowQuery } from "./index.js";
+import type { ArchiveStore, SecondCount, WindowQuery } from "./index.js";
+import { secondOf } from "./index.js";
 
 /**
  * Width of a partition's time bucket. At the seed's peak of 5,000 comments/s on ONE stream a
@@ -19,6 +20,8 @@ const WRITE_CONCURRENCY = 64;
  */
 const DELETED_IDS_TTL_MS = 30_000;
 const MAX_STREAMS_REMEMBERED = 10_000;
+/** Rows of a stream's second counts read per request: three hours' worth in one. */
+const SECOND_COUNTS_PAGE = 20_000;
 /** Largest unlogged batch of one partition's comments, estimated from their fields. */
 const MAX_BATCH_BYTES = 16 * 1024;
 const ROW_OVERHEAD_BYTES = 96;
@@ -55,6 +58,9 @@ export async function createArchiveSchema(client: cassandra.Client, bucketMs: nu
   // Which buckets of a stream hold comments, and the counts of buckets that can no longer change.
   await client.execute("CREATE TABLE IF NOT EXISTS stream_buckets (stream_id text, bucket bigint, sealed_count bigint, PRIMARY KEY (stream_id, bucket))");
   // The comments moderators took down, so that writing one again does not bring it back.
+  // The comments of each second of a stream, a count recounted from the comments after every
+  // change to that second (see {@link createCassandraArchiveStore}).
+  await client.execute("CREATE TABLE IF NOT EXISTS stream_seconds (stream_id text, second bigint, count bigint, PRIMARY KEY (stream_id, second))");
   await client.execute("CREATE TABLE IF NOT EXISTS deleted_comments (stream_id text, comment_id text, deleted_at bigint, PRIMARY KEY (stream_id, comment_id))");
 }
 
@@ -63,6 +69,12 @@ export async function createArchiveSchema(client: cassandra.Client, bucketMs: nu
  * without bound; rows cluster by (offset_ms, seq), the replay order, so a window is a
  * contiguous slice of one or a few partitions. Writes are plain upserts of the same primary
  * key, which makes replaying the log harmless.
+ *
+ * A second's count is not a counter (an increment replayed is counted twice): after each batch
+ * or deletion is acknowledged, every second it touched is counted again from its rows and the
+ * result written with the time the count began as its write time. Of two counts of one second
+ * the later begun wins, and it saw every comment acknowledged before it began, so the count that
+ * remains agrees with the rows whatever was replayed or raced.
  */
 export async function createCassandraArchiveStore(client: cassandra.Client, options: CassandraArchiveOptions = {}): Promise<ArchiveStore> {
   const bucketMs = options.bucketMs ?? DEFAULT_BUCKET_MS;
@@ -72,6 +84,29 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
   const firstPage = `SELECT ${columns} FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND offset_ms >= ? AND offset_ms < ? LIMIT ?`;
   const nextPage = `SELECT ${columns} FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND (offset_ms, seq) > (?, ?) AND offset_ms < ? LIMIT ?`;
   const bucketOf = (offsetMs: number) => Math.floor(offsetMs / bucketMs);
+
+  const countInBucket = `SELECT COUNT(*) AS n FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND offset_ms >= ? AND offset_ms < ?`;
+  const writeSecond = "INSERT INTO stream_seconds (stream_id, second, count) VALUES (?, ?, ?)";
+  let lastCountBegan = 0;
+  /** Counts one second of a stream again from its rows and stores the count. */
+  const recountSecond = async (streamId: string, second: number): Promise<void> => {
+    // Microseconds, unique in this process, so that of two counts the later begun is kept.
+    const began = Math.max(Date.now() * 1000, lastCountBegan + 1);
+    lastCountBegan = began;
+    const fromMs = second * 1000;
+    const toMs = fromMs + 1000;
+    let n = 0;
+    for (let bucket = bucketOf(fromMs); bucket <= bucketOf(toMs - 1); bucket++) {
+      n += Number((await client.execute(countInBucket, [streamId, bucket, fromMs, toMs])).first()!.n);
+    }
+    await client.execute(writeSecond, [streamId, second, n], { isIdempotent: true, timestamp: began });
+  };
+  const recountSeconds = async (touched: Iterable<[string, number]>): Promise<void> => {
+    const all = [...touched];
+    for (let i = 0; i < all.length; i += WRITE_CONCURRENCY) {
+      await Promise.all(all.slice(i, i + WRITE_CONCURRENCY).map(([streamId, second]) => recountSecond(streamId, second)));
+    }
+  };
 
   const readBucket = async (query: WindowQuery, bucket: number, limit: number): Promise<Comment[]> => {
     const after = query.after && bucketOf(query.after.offsetMs) === bucket ? query.after : undefined;
@@ -135,7 +170,9 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
       const open = new Map<string, { comments: Comment[]; bytes: number }>();
       const groups: Comment[][] = [];
       const toNote = new Map<string, [string, number]>();
+      const touched = new Map<string, [string, number]>();
       for (const c of batch) {
+        touched.set(`${secondOf(c.offsetMs)}:${c.streamId}`, [c.streamId, secondOf(c.offsetMs)]);
         const bucket = bucketOf(c.offsetMs);
         const key = `${bucket}:${c.streamId}`;
         if (!notedBuckets.has(key)) toNote.set(key, [c.streamId, bucket]);
@@ -168,6 +205,7 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
           ),
         );
       }
+      await recountSeconds(touched.values());
     },
     async remove(deletions) {
       for (const deletion of deletions) {
@@ -190,7 +228,24 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
         await client.execute("UPDATE stream_buckets SET sealed_count = null WHERE stream_id = ? AND bucket = ?", [deletion.streamId, bucket], {
           isIdempotent: true,
         });
+        await recountSecond(deletion.streamId, secondOf(deletion.offsetMs));
       }
+    },
+    async secondCounts(streamId) {
+      const counts: SecondCount[] = [];
+      let pageState: string | undefined;
+      do {
+        const page = await client.execute("SELECT second, count FROM stream_seconds WHERE stream_id = ?", [streamId], {
+          fetchSize: SECOND_COUNTS_PAGE,
+          ...(pageState ? { pageState } : {}),
+        });
+        for (const row of page.rows) {
+          const count = Number(row.count);
+          if (count > 0) counts.push({ second: Number(row.second), count });
+        }
+        pageState = page.pageState ?? undefined;
+      } while (pageState);
+      return counts;
     },
     async find(streamId, commentId, offsetMs) {
       return (await atOffset(streamId, offsetMs)).find((c) => c.commentId === commentId);

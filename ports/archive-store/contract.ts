@@ -3,6 +3,7 @@ import { test } from "vitest";
 import { testComment } from "../../core/comment-fixtures.js";
 import type { Comment } from "../../core/comment.js";
 import type { ArchiveStore } from "./index.js";
+import { secondOf } from "./index.js";
 
 /** The guarantees of {@link ArchiveStore}, run against one adapter. */
 export function archiveStoreContract(name: string, open: () => Promise<{ store: ArchiveStore; dispose(): Promise<void> }>): void {
@@ -82,5 +83,59 @@ export function archiveStoreContract(name: string, open: () => Promise<{ store: 
       assert.equal(await store.count(id, 0), 2);
       assert.equal(await store.count(id, 200_000), 2, "and once what cannot change is sealed");
       assert.equal(await store.find(id, doomed.commentId, doomed.offsetMs), undefined);
+    }));
+
+  /** The second counts the stored comments give, read through windows. */
+  const countedFromWindows = async (store: ArchiveStore, id: string) => {
+    const counts = new Map<number, number>();
+    for (const c of await store.window({ streamId: id, fromMs: 0, toMs: 130_000, limit: 10_000 })) {
+      counts.set(secondOf(c.offsetMs), (counts.get(secondOf(c.offsetMs)) ?? 0) + 1);
+    }
+    return [...counts].sort(([a], [b]) => a - b).map(([second, count]) => ({ second, count }));
+  };
+
+  test(`${name}: should count each second's comments once, through rewrites, deletions and deletions applied again`, () =>
+    withStore(async (store, id) => {
+      const batch = [0, 999, 1000, 1500, 1500, 61_999, 62_000, 125_000].map((offset, i) => at(id, i + 1, offset));
+      await store.write(batch);
+      await store.write(batch.slice(2, 6)); // redelivered
+      assert.deepEqual(await store.secondCounts(id), [
+        { second: 0, count: 2 },
+        { second: 1, count: 3 },
+        { second: 61, count: 1 },
+        { second: 62, count: 1 },
+        { second: 125, count: 1 },
+      ]);
+      const deleted = { streamId: id, commentId: batch[3]!.commentId, offsetMs: batch[3]!.offsetMs, deletedAt: Date.now() };
+      await store.remove([deleted]);
+      await store.remove([deleted]); // the deletion redelivered
+      await store.write(batch); // and the whole log after it
+      await store.remove([{ ...deleted, commentId: "never-stored" }]);
+      const expected = [
+        { second: 0, count: 2 },
+        { second: 1, count: 2 },
+        { second: 61, count: 1 },
+        { second: 62, count: 1 },
+        { second: 125, count: 1 },
+      ];
+      assert.deepEqual(await store.secondCounts(id), expected);
+      assert.deepEqual(await countedFromWindows(store, id), expected);
+      await store.remove([{ streamId: id, commentId: batch[7]!.commentId, offsetMs: batch[7]!.offsetMs, deletedAt: Date.now() }]);
+      assert.deepEqual(await store.secondCounts(id), expected.slice(0, 4), "a second left empty is left out");
+      assert.deepEqual(await store.secondCounts(`${id}-none`), []);
+    }));
+
+  test(`${name}: should agree with the stored comments after interleaved random writes and deletions`, () =>
+    withStore(async (store, id) => {
+      let seed = 7;
+      const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+      const all = Array.from({ length: 400 }, (_, i) => at(id, i + 1, Math.floor(random() * 20_000)));
+      for (let round = 0; round < 6; round++) {
+        const from = Math.floor(random() * 300);
+        await store.write(all.slice(from, from + 100));
+        const doomed = all.filter(() => random() < 0.03);
+        await store.remove(doomed.map((c) => ({ streamId: id, commentId: c.commentId, offsetMs: c.offsetMs, deletedAt: Date.now() })));
+      }
+      assert.deepEqual(await store.secondCounts(id), await countedFromWindows(store, id));
     }));
 }

@@ -10,6 +10,8 @@ import type { Comment } from "../../core/comment.js";
  * - `count` counts each comment once, however often it was written.
  * - `remove` is final: the comment leaves windows and counts, and writing it again (the log
  *   replayed, or a second copy of it) does not bring it back.
+ * - `secondCounts` agrees with the comments held, second by second, however often a batch or a
+ *   deletion was applied, without reading the comments.
  */
 export interface ArchiveStore {
   /** Stores a batch; resolves once the store acknowledged all of it. */
@@ -28,6 +30,11 @@ export interface ArchiveStore {
    * which no comment can still arrive: an adapter may remember counts of that part for good.
    */
   count(streamId: string, completeBeforeMs: number): Promise<number>;
+  /**
+   * How many comments the archive holds in each second of the stream's video (second s is
+   * offsets [s*1000, (s+1)*1000)), seconds without any left out, in order.
+   */
+  secondCounts(streamId: string): Promise<SecondCount[]>;
   close(): Promise<void>;
 }
 
@@ -53,4 +60,15 @@ export interface ArchivedDeletion {
   readonly commentId: string;
   readonly offsetMs: number;
   readonly deletedAt: number;
+}
+
+/** The number of comments in one second of a stream's video. */
+export interface SecondCount {
+  readonly second: number;
+  readonly count: number;
+}
+
+/** The second of the video a comment falls in. */
+export function secondOf(offsetMs: number): number {
+  return Math.floor(offsetMs / 1000);
 }

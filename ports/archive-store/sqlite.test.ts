@@ -9,7 +9,7 @@ archiveStoreContract("sqlite archive store", async () => {
   return { store: createSqliteArchiveStore(db), dispose: async () => void db.close() };
 });
 
-test("should keep one row per comment in an archive written before comment ids were unique, dropping the later copies", async () => {
+test("should keep one row per comment in an archive written before comment ids were unique or seconds were counted, dropping the later copies", async () => {
   const db = openDatabase(":memory:");
   db.exec(`CREATE TABLE archive_comments (
       stream_id TEXT NOT NULL, seq INTEGER NOT NULL, comment_id TEXT NOT NULL, user_id TEXT NOT NULL, username TEXT NOT NULL,
@@ -24,5 +24,6 @@ test("should keep one row per comment in an archive written before comment ids w
     [1, 2],
   );
   assert.equal(await store.count("s1", 0), 2);
+  assert.deepEqual(await store.secondCounts("s1"), [{ second: 0, count: 2 }], "its seconds counted when the table is made");
   db.close();
 });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file livecomments/v1/playback_service.proto.
  */
 export const file_livecomments_v1_playback_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZsaXZlY29tbWVudHMvdjEvcGxheWJhY2tfc2VydmljZS5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxIocBChBHZXRXaW5kb3dSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCRIQCghzdGFydF9tcxgCIAEoAxITCgtkdXJhdGlvbl9tcxgDIAEoAxINCgVsaW1pdBgEIAEoBRIYChBwYWdpbmF0aW9uX3Rva2VuGAUgASgJEhAKCG1heF9yYXRlGAYgASgFIl4KEUdldFdpbmRvd1Jlc3BvbnNlEioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQSHQoVbmV4dF9wYWdpbmF0aW9uX3Rva2VuGAIgASgJMmUKD1BsYXliYWNrU2VydmljZRJSCglHZXRXaW5kb3cSIS5saXZlY29tbWVudHMudjEuR2V0V2luZG93UmVxdWVzdBoiLmxpdmVjb21tZW50cy52MS5HZXRXaW5kb3dSZXNwb25zZWIGcHJvdG8z", [file_livecomments_v1_comment]);
+  fileDesc("CiZsaXZlY29tbWVudHMvdjEvcGxheWJhY2tfc2VydmljZS5wcm90bxIPbGl2ZWNvbW1lbnRzLnYxIocBChBHZXRXaW5kb3dSZXF1ZXN0EhEKCXN0cmVhbV9pZBgBIAEoCRIQCghzdGFydF9tcxgCIAEoAxITCgtkdXJhdGlvbl9tcxgDIAEoAxINCgVsaW1pdBgEIAEoBRIYChBwYWdpbmF0aW9uX3Rva2VuGAUgASgJEhAKCG1heF9yYXRlGAYgASgFIl4KEUdldFdpbmRvd1Jlc3BvbnNlEioKCGNvbW1lbnRzGAEgAygLMhgubGl2ZWNvbW1lbnRzLnYxLkNvbW1lbnQSHQoVbmV4dF9wYWdpbmF0aW9uX3Rva2VuGAIgASgJIjkKEkdldFRpbWVsaW5lUmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSEAoIYnVja2V0X3MYAiABKAUiZQoTR2V0VGltZWxpbmVSZXNwb25zZRIQCghidWNrZXRfcxgBIAEoBRIOCgZjb3VudHMYAiADKA0SLAoFcGVha3MYAyADKAsyHS5saXZlY29tbWVudHMudjEuVGltZWxpbmVQZWFrIjAKDFRpbWVsaW5lUGVhaxIRCglvZmZzZXRfbXMYASABKAMSDQoFY291bnQYAiABKA0yvwEKD1BsYXliYWNrU2VydmljZRJSCglHZXRXaW5kb3cSIS5saXZlY29tbWVudHMudjEuR2V0V2luZG93UmVxdWVzdBoiLmxpdmVjb21tZW50cy52MS5HZXRXaW5kb3dSZXNwb25zZRJYCgtHZXRUaW1lbGluZRIjLmxpdmVjb21tZW50cy52MS5HZXRUaW1lbGluZVJlcXVlc3QaJC5saXZlY29tbWVudHMudjEuR2V0VGltZWxpbmVSZXNwb25zZWIGcHJvdG8z", [file_livecomments_v1_comment]);
 
 /**
  * @generated from message livecomments.v1.GetWindowRequest
@@ -88,6 +88,86 @@ export const GetWindowResponseSchema: GenMessage<GetWindowResponse> = /*@__PURE_
   messageDesc(file_livecomments_v1_playback_service, 1);
 
 /**
+ * @generated from message livecomments.v1.GetTimelineRequest
+ */
+export type GetTimelineRequest = Message<"livecomments.v1.GetTimelineRequest"> & {
+  /**
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * Bucket width in seconds: 1, 5, 10, 30, 60 or 300; 0 lets the server choose the width that
+   * gives about 500 buckets over the stream's length.
+   *
+   * @generated from field: int32 bucket_s = 2;
+   */
+  bucketS: number;
+};
+
+/**
+ * Describes the message livecomments.v1.GetTimelineRequest.
+ * Use `create(GetTimelineRequestSchema)` to create a new message.
+ */
+export const GetTimelineRequestSchema: GenMessage<GetTimelineRequest> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_playback_service, 2);
+
+/**
+ * @generated from message livecomments.v1.GetTimelineResponse
+ */
+export type GetTimelineResponse = Message<"livecomments.v1.GetTimelineResponse"> & {
+  /**
+   * @generated from field: int32 bucket_s = 1;
+   */
+  bucketS: number;
+
+  /**
+   * counts[i]: comments whose offset_ms is in [i * bucket_s, (i + 1) * bucket_s) seconds.
+   *
+   * @generated from field: repeated uint32 counts = 2;
+   */
+  counts: number[];
+
+  /**
+   * At most 10, the largest rise first (docs/replay.md gives the rule).
+   *
+   * @generated from field: repeated livecomments.v1.TimelinePeak peaks = 3;
+   */
+  peaks: TimelinePeak[];
+};
+
+/**
+ * Describes the message livecomments.v1.GetTimelineResponse.
+ * Use `create(GetTimelineResponseSchema)` to create a new message.
+ */
+export const GetTimelineResponseSchema: GenMessage<GetTimelineResponse> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_playback_service, 3);
+
+/**
+ * A moment where the crowd reacted: the start of its bucket, and the bucket's count.
+ *
+ * @generated from message livecomments.v1.TimelinePeak
+ */
+export type TimelinePeak = Message<"livecomments.v1.TimelinePeak"> & {
+  /**
+   * @generated from field: int64 offset_ms = 1;
+   */
+  offsetMs: bigint;
+
+  /**
+   * @generated from field: uint32 count = 2;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message livecomments.v1.TimelinePeak.
+ * Use `create(TimelinePeakSchema)` to create a new message.
+ */
+export const TimelinePeakSchema: GenMessage<TimelinePeak> = /*@__PURE__*/
+  messageDesc(file_livecomments_v1_playback_service, 4);
+
+/**
  * PlaybackService serves the comments of a stream by video time, for replays.
  *
  * @generated from service livecomments.v1.PlaybackService
@@ -102,6 +182,17 @@ export const PlaybackService: GenService<{
     methodKind: "unary";
     input: typeof GetWindowRequestSchema;
     output: typeof GetWindowResponseSchema;
+  },
+  /**
+   * The number of comments in each bucket of video time, and the moments where it rises most
+   * above its neighbourhood. Deleted and held comments never count.
+   *
+   * @generated from rpc livecomments.v1.PlaybackService.GetTimeline
+   */
+  getTimeline: {
+    methodKind: "unary";
+    input: typeof GetTimelineRequestSchema;
+    output: typeof GetTimelineResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_livecomments_v1_playback_service, 0);

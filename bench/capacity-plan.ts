@@ -38,8 +38,8 @@ export const MEASURED: Figures = {
   edgeViewersPerProcess: 15_000,
   relayCpuPerCommentEdge: 0.0001,
   ingestCpuPerThousand: 0.22,
-  archiveWritesPerProcess: 36_464,
-  cassandraWritesPerNode: 36_464,
+  archiveWritesPerProcess: 15_485,
+  cassandraWritesPerNode: 15_485,
   kafkaAppendsPerBroker: 23_000,
   redisScriptsPerInstance: 45_000,
 };

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { Kafka, logLevel } from "kafkajs";
+import { ARCHIVE_CONSUMER_GROUP } from "../archive/archive-writer.js";
+import { sleep } from "./until.js";
 import { TEST_KEYSPACE } from "./cassandra.js";
 import { engineAddress, uniqueName } from "./engines.js";
 import type { RoleProcess } from "./role-process.js";
@@ -7,6 +10,7 @@ import type { SystemUnderTest } from "./system.js";
 
 /** A distributed deployment: each role its own process, on the engines `npm test` started. */
 export interface DistributedSystem extends SystemUnderTest {
+  /** The role processes; `archive` is a new one after {@link SystemUnderTest.redeliverToArchive}. */
   readonly roles: { readonly ingest: RoleProcess; readonly relay: RoleProcess; readonly edge: RoleProcess; readonly archive: RoleProcess };
   /** The deployment's environment, to start more roles on the same topic, keyspace and secret. */
   readonly env: Readonly<Record<string, string>>;
@@ -52,6 +56,28 @@ export function deploymentEnv(jwtSecret: string, extraEnv: Record<string, string
 }
 
 /**
+ * Moves a consumer group back to the start of the deployment's topic. Kafka refuses while the
+ * group has members: one that just left, or one killed elsewhere, is gone within its session
+ * timeout (10 s), so refusals are retried for a while.
+ */
+async function rewindGroup(env: Readonly<Record<string, string>>, groupId: string): Promise<void> {
+  const admin = new Kafka({ clientId: "test-rewind", brokers: env.LC_KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    for (const deadline = Date.now() + 30_000; ; await sleep(500)) {
+      try {
+        await admin.resetOffsets({ groupId, topic: env.LC_KAFKA_TOPIC!, earliest: true });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * Starts relay, archive, ingest and edge as four processes on real Kafka, Redis and Cassandra,
  * configured only by environment, on a topic and Redis key prefix of their own.
  */
@@ -73,12 +99,19 @@ export async function startDistributedSystem(extraEnv: Record<string, string> = 
       start("ingest", env, READY.ingest),
       start("edge", { ...env, LC_RELAY_ADDRESS: relayAddress }, READY.edge),
     ]);
+    const roles = { ingest, relay, edge, archive };
     return {
       http: { ingest: ingest.ready[1]!, edge: edge.ready[1]!, archive: archive.ready[1]! },
       grpc: { ingest: ingest.ready[2]!, relay: relayAddress },
       jwtSecret,
-      roles: { ingest, relay, edge, archive },
+      roles,
       env,
+      async redeliverToArchive() {
+        await roles.archive.stop();
+        started.splice(started.indexOf(roles.archive), 1);
+        await rewindGroup(env, ARCHIVE_CONSUMER_GROUP);
+        roles.archive = await start("archive", { ...env, PORT: archive.ready[1]!.split(":").at(-1)! }, READY.archive);
+      },
       stop: async () => {
         await Promise.all(started.map((role) => role.stop()));
       },

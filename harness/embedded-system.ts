@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ARCHIVE_CONSUMER_GROUP } from "../archive/archive-writer.js";
+import { DATABASE_FILE } from "../app/embedded-app.js";
 import { loadOrCreateDevSecret } from "../core/auth/dev-token.js";
+import { openDatabase } from "../ports/sqlite/open-database.js";
 import { ApiClient } from "./http-client.js";
 import type { RoleProcess } from "./role-process.js";
 import { startRole } from "./role-process.js";
@@ -25,15 +28,15 @@ export interface EmbeddedSystem extends SystemUnderTest, Pick<RoleProcess, "proc
   dispose(): void;
 }
 
+/** What the one process prints once it listens: its HTTP URL and its gRPC address. */
+const READY = /HTTP\s+(https?:\/\/127\.0\.0\.1:\d+)[\s\S]*gRPC\s+(127\.0\.0\.1:\d+)/;
+
 /** Starts the one-process system and waits until it prints where it listens. */
 export async function startEmbeddedSystem(options: EmbeddedSystemOptions = {}): Promise<EmbeddedSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "lc-embedded-"));
   const givenSecret: { LC_JWT_SECRET?: string } = options.devSecret ? {} : { LC_JWT_SECRET: options.env?.LC_JWT_SECRET ?? randomBytes(24).toString("hex") };
-  const role = await startRole(
-    "all",
-    { HOST: "127.0.0.1", PORT: "0", GRPC_PORT: "0", LC_DATA_DIR: dataDir, ...givenSecret, LC_LOG: "quiet", ...options.env },
-    /HTTP\s+(https?:\/\/127\.0\.0\.1:\d+)[\s\S]*gRPC\s+(127\.0\.0\.1:\d+)/,
-  );
+  const env = { HOST: "127.0.0.1", PORT: "0", GRPC_PORT: "0", LC_DATA_DIR: dataDir, ...givenSecret, LC_LOG: "quiet", ...options.env };
+  let role = await startRole("all", env, READY);
   const jwtSecret = givenSecret.LC_JWT_SECRET ?? loadOrCreateDevSecret(dataDir); // the process made it at start
   const [, httpUrl, grpcAddress] = role.ready as unknown as [string, string, string];
   return {
@@ -41,10 +44,23 @@ export async function startEmbeddedSystem(options: EmbeddedSystemOptions = {}): 
     grpc: { ingest: grpcAddress, relay: grpcAddress },
     jwtSecret,
     dataDir,
-    process: role.process,
-    output: role.output,
-    stop: role.stop,
-    kill: role.kill,
+    get process() {
+      return role.process;
+    },
+    output: () => role.output(),
+    stop: () => role.stop(),
+    kill: () => role.kill(),
+    async redeliverToArchive() {
+      await role.stop();
+      // Without its committed position the archive's group starts from the log's first record.
+      const db = openDatabase(join(dataDir, DATABASE_FILE));
+      try {
+        db.prepare("DELETE FROM log_consumer_offsets WHERE grp = ?").run(ARCHIVE_CONSUMER_GROUP);
+      } finally {
+        db.close();
+      }
+      role = await startRole("all", { ...env, PORT: new URL(httpUrl).port, GRPC_PORT: grpcAddress.split(":")[1]! }, READY);
+    },
     dispose: () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }

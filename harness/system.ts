@@ -19,5 +19,11 @@ export interface SystemUnderTest {
    * public URLs above go through a load balancer; the public URLs otherwise.
    */
   readonly ops?: RoleUrls;
+  /**
+   * Stops the archive, makes it read the whole log again from its first record (every batch
+   * delivered a second time, deletions and approvals included) and starts it again on the same
+   * addresses; resolves once it serves.
+   */
+  redeliverToArchive(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -572,6 +572,24 @@ export function apiSuite(mode: string, start: () => Promise<SystemUnderTest>): v
           [[busiest * 1000, counts[busiest]]],
         );
         await assert.rejects(client.getTimeline({ streamId, bucketS: 7 }), /bucket_s/);
+
+        // The archive reads the whole log again: every batch, deletion and approval delivered twice.
+        const countBefore = (await api.request("GET", `/v1/streams/${streamId}`)).json.comment_count;
+        await system.redeliverToArchive();
+        for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+          const status = await api.request("GET", "/v1/archive/status");
+          if (status.status === 200 && status.json.lag_comments === 0 && (status.json.written as number) >= 15) break;
+          if (Date.now() > deadline) assert.fail(`the archive did not read the log again: ${status.text}`);
+        }
+        // The stream runs on: its timeline is longer, with nothing in the new seconds.
+        const again = (await api.request("GET", `/v1/streams/${streamId}/timeline?bucket_s=1`)).json.counts as number[];
+        assert.deepEqual(again.slice(0, counts.length), counts, "redelivery counted nothing twice");
+        assert.ok(
+          again.slice(counts.length).every((n) => n === 0),
+          JSON.stringify(again),
+        );
+        assert.deepEqual((await timelineAgrees(api, streamId, 14)).map((c) => c.comment_id).sort(), archived.map((c) => c.comment_id).sort());
+        assert.equal((await api.request("GET", `/v1/streams/${streamId}`)).json.comment_count, countBefore);
       });
 
       it("should cache a live timeline briefly with an ETag, an ended one for good per revision, and count a deletion after the end", async () => {

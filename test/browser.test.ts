@@ -550,3 +550,23 @@ test("should draw a replay's timeline with its peak at the second of a burst, an
     system.dispose();
   }
 });
+
+test("should grow a live stream's timeline from the comments its feed brings, without reading the timeline again", async () => {
+  await withEmbeddedSystem({ env: { LC_RATE_LIMITS: "off" } }, async (system, api) => {
+    const streamId = await api.createStream();
+    const page = await openPage(`${system.http.edge}/?stream=${streamId}`);
+    const timelineReads: string[] = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname.endsWith("/timeline")) timelineReads.push(request.url());
+    });
+    await waitForState(page, "open");
+    await page.waitForSelector("#timeline[data-bucket-s]");
+    await Promise.all(Array.from({ length: 7 }, (_, i) => api.post(streamId, `viewer-${i}`, `live ${i}`)));
+    const counted = `[...document.querySelectorAll("#timeline .bars span")].reduce((sum, bar) => sum + Number(bar.dataset.count), 0)`;
+    await page
+      .waitForFunction(`${counted} === 7`, undefined, { timeout: 5_000 })
+      .catch(async () => assert.fail(`the strip counts ${await page.evaluate(counted)} of 7`));
+    assert.deepEqual(timelineReads, [], "the page read the timeline once, before these comments, and not again within the minute");
+    await page.close();
+  });
+});

@@ -121,6 +121,8 @@ class CommentList {
 
 /** How often a live stream's timeline is read again (deletions, other edges' comments). */
 const TIMELINE_REFRESH_MS = 60_000;
+/** How often the strip is redrawn while the live feed adds to it: a bar per bucket is rebuilt each time. */
+const TIMELINE_REDRAW_MS = 1_000;
 
 /**
  * Where the crowd reacted: one bar per bucket of the stream's video, as tall as its count, the
@@ -181,7 +183,7 @@ class TimelineStrip {
     }
     if (!this.scheduled) {
       this.scheduled = true;
-      requestAnimationFrame(() => this.draw());
+      setTimeout(() => this.draw(), TIMELINE_REDRAW_MS);
     }
   }
 

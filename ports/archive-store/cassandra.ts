@@ -22,6 +22,12 @@ const DELETED_IDS_TTL_MS = 30_000;
 const MAX_STREAMS_REMEMBERED = 10_000;
 /** Rows of a stream's second counts read per request: three hours' worth in one. */
 const SECOND_COUNTS_PAGE = 20_000;
+/** Seconds to recount that lie at most this far apart are read in one query (within a partition). */
+const RECOUNT_GAP_S = 10;
+/** Offsets read per page when recounting. */
+const RECOUNT_PAGE = 5_000;
+/** Second counts written per unlogged batch (one partition, far under Cassandra's 5 KiB warning). */
+const RECOUNT_BATCH = 100;
 /** Largest unlogged batch of one partition's comments, estimated from their fields. */
 const MAX_BATCH_BYTES = 16 * 1024;
 const ROW_OVERHEAD_BYTES = 96;
@@ -57,10 +63,10 @@ export async function createArchiveSchema(client: cassandra.Client, bucketMs: nu
   ) WITH CLUSTERING ORDER BY (offset_ms ASC, seq ASC)`);
   // Which buckets of a stream hold comments, and the counts of buckets that can no longer change.
   await client.execute("CREATE TABLE IF NOT EXISTS stream_buckets (stream_id text, bucket bigint, sealed_count bigint, PRIMARY KEY (stream_id, bucket))");
-  // The comments moderators took down, so that writing one again does not bring it back.
-  // The comments of each second of a stream, a count recounted from the comments after every
-  // change to that second (see {@link createCassandraArchiveStore}).
+  // The comments of each second of a stream, counted again from the comments after every change
+  // to that second (see {@link createCassandraArchiveStore}).
   await client.execute("CREATE TABLE IF NOT EXISTS stream_seconds (stream_id text, second bigint, count bigint, PRIMARY KEY (stream_id, second))");
+  // The comments moderators took down, so that writing one again does not bring it back.
   await client.execute("CREATE TABLE IF NOT EXISTS deleted_comments (stream_id text, comment_id text, deleted_at bigint, PRIMARY KEY (stream_id, comment_id))");
 }
 
@@ -85,27 +91,56 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
   const nextPage = `SELECT ${columns} FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND (offset_ms, seq) > (?, ?) AND offset_ms < ? LIMIT ?`;
   const bucketOf = (offsetMs: number) => Math.floor(offsetMs / bucketMs);
 
-  const countInBucket = `SELECT COUNT(*) AS n FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND offset_ms >= ? AND offset_ms < ?`;
+  const offsetsIn = `SELECT offset_ms FROM ${TABLE} WHERE stream_id = ? AND bucket = ? AND offset_ms >= ? AND offset_ms < ?`;
   const writeSecond = "INSERT INTO stream_seconds (stream_id, second, count) VALUES (?, ?, ?)";
   let lastCountBegan = 0;
-  /** Counts one second of a stream again from its rows and stores the count. */
-  const recountSecond = async (streamId: string, second: number): Promise<void> => {
-    // Microseconds, unique in this process, so that of two counts the later begun is kept.
+  /**
+   * Counts the given seconds of each stream again from their rows and stores the counts. Nearby
+   * seconds are read together, one query per run of them within a partition, reading only the
+   * offsets; the counts of a stream go in unlogged batches of its one partition.
+   */
+  const recountSeconds = async (touched: ReadonlyMap<string, ReadonlySet<number>>): Promise<void> => {
+    // Microseconds, unique in this process: every read below begins after it, so each saw every
+    // comment acknowledged before it, and of two counts of a second the later begun is kept.
     const began = Math.max(Date.now() * 1000, lastCountBegan + 1);
     lastCountBegan = began;
-    const fromMs = second * 1000;
-    const toMs = fromMs + 1000;
-    let n = 0;
-    for (let bucket = bucketOf(fromMs); bucket <= bucketOf(toMs - 1); bucket++) {
-      n += Number((await client.execute(countInBucket, [streamId, bucket, fromMs, toMs])).first()!.n);
+    const reads: { streamId: string; bucket: number; fromMs: number; toMs: number }[] = [];
+    for (const [streamId, seconds] of touched) {
+      const sorted = [...seconds].sort((x, y) => x - y);
+      let runStart = sorted[0]!;
+      for (let i = 0; i < sorted.length; i++) {
+        const second = sorted[i]!;
+        const next = sorted[i + 1];
+        if (next !== undefined && next - second <= RECOUNT_GAP_S) continue;
+        for (let bucket = bucketOf(runStart * 1000); bucket <= bucketOf(second * 1000 + 999); bucket++) {
+          reads.push({ streamId, bucket, fromMs: Math.max(runStart * 1000, bucket * bucketMs), toMs: Math.min((second + 1) * 1000, (bucket + 1) * bucketMs) });
+        }
+        if (next !== undefined) runStart = next;
+      }
     }
-    await client.execute(writeSecond, [streamId, second, n], { isIdempotent: true, timestamp: began });
-  };
-  const recountSeconds = async (touched: Iterable<[string, number]>): Promise<void> => {
-    const all = [...touched];
-    for (let i = 0; i < all.length; i += WRITE_CONCURRENCY) {
-      await Promise.all(all.slice(i, i + WRITE_CONCURRENCY).map(([streamId, second]) => recountSecond(streamId, second)));
+    const counts = new Map<string, Map<number, number>>();
+    for (const [streamId, seconds] of touched) counts.set(streamId, new Map([...seconds].map((second) => [second, 0])));
+    for (let i = 0; i < reads.length; i += WRITE_CONCURRENCY) {
+      await Promise.all(
+        reads.slice(i, i + WRITE_CONCURRENCY).map(async ({ streamId, bucket, fromMs, toMs }) => {
+          const ofStream = counts.get(streamId)!;
+          await eachRow(client, offsetsIn, [streamId, bucket, fromMs, toMs], RECOUNT_PAGE, (row) => {
+            const second = secondOf(Number(row.offset_ms));
+            const known = ofStream.get(second);
+            if (known !== undefined) ofStream.set(second, known + 1);
+          });
+        }),
+      );
     }
+    const writes: Promise<unknown>[] = [];
+    for (const [streamId, ofStream] of counts) {
+      const rows = [...ofStream];
+      for (let i = 0; i < rows.length; i += RECOUNT_BATCH) {
+        const queries = rows.slice(i, i + RECOUNT_BATCH).map(([second, n]) => ({ query: writeSecond, params: [streamId, second, n] }));
+        writes.push(client.batch(queries, { logged: false, isIdempotent: true, timestamp: began }));
+      }
+    }
+    await Promise.all(writes);
   };
 
   const readBucket = async (query: WindowQuery, bucket: number, limit: number): Promise<Comment[]> => {
@@ -170,9 +205,10 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
       const open = new Map<string, { comments: Comment[]; bytes: number }>();
       const groups: Comment[][] = [];
       const toNote = new Map<string, [string, number]>();
-      const touched = new Map<string, [string, number]>();
+      const touched = new Map<string, Set<number>>();
       for (const c of batch) {
-        touched.set(`${secondOf(c.offsetMs)}:${c.streamId}`, [c.streamId, secondOf(c.offsetMs)]);
+        if (!touched.has(c.streamId)) touched.set(c.streamId, new Set());
+        touched.get(c.streamId)!.add(secondOf(c.offsetMs));
         const bucket = bucketOf(c.offsetMs);
         const key = `${bucket}:${c.streamId}`;
         if (!notedBuckets.has(key)) toNote.set(key, [c.streamId, bucket]);
@@ -205,7 +241,7 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
           ),
         );
       }
-      await recountSeconds(touched.values());
+      await recountSeconds(touched);
     },
     async remove(deletions) {
       for (const deletion of deletions) {
@@ -228,23 +264,15 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
         await client.execute("UPDATE stream_buckets SET sealed_count = null WHERE stream_id = ? AND bucket = ?", [deletion.streamId, bucket], {
           isIdempotent: true,
         });
-        await recountSecond(deletion.streamId, secondOf(deletion.offsetMs));
+        await recountSeconds(new Map([[deletion.streamId, new Set([secondOf(deletion.offsetMs)])]]));
       }
     },
     async secondCounts(streamId) {
       const counts: SecondCount[] = [];
-      let pageState: string | undefined;
-      do {
-        const page = await client.execute("SELECT second, count FROM stream_seconds WHERE stream_id = ?", [streamId], {
-          fetchSize: SECOND_COUNTS_PAGE,
-          ...(pageState ? { pageState } : {}),
-        });
-        for (const row of page.rows) {
-          const count = Number(row.count);
-          if (count > 0) counts.push({ second: Number(row.second), count });
-        }
-        pageState = page.pageState ?? undefined;
-      } while (pageState);
+      await eachRow(client, "SELECT second, count FROM stream_seconds WHERE stream_id = ?", [streamId], SECOND_COUNTS_PAGE, (row) => {
+        const count = Number(row.count);
+        if (count > 0) counts.push({ second: Number(row.second), count });
+      });
       return counts;
     },
     async find(streamId, commentId, offsetMs) {
@@ -261,6 +289,16 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
     },
     async close() {},
   };
+}
+
+/** Hands every row of a query to `onRow`, reading `pageSize` rows per request. */
+async function eachRow(client: cassandra.Client, query: string, params: unknown[], pageSize: number, onRow: (row: cassandra.types.Row) => void): Promise<void> {
+  let pageState: string | undefined;
+  do {
+    const page = await client.execute(query, params, { fetchSize: pageSize, ...(pageState ? { pageState } : {}) });
+    for (const row of page.rows) onRow(row);
+    pageState = page.pageState ?? undefined;
+  } while (pageState);
 }
 
 function rowToComment(row: cassandra.types.Row): Comment {

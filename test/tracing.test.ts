@@ -122,8 +122,14 @@ describe("traces of npm start over OTLP/HTTP (http/protobuf)", () => {
     const streamId = await api.createStream();
     const caller = callerSpan();
     await system.grpc.postComment({ streamId, text: "over gRPC" }, await api.token("bo"), { traceparent: caller.traceParent });
-    await until(() => receiver.trace(caller.traceId).some((span) => span.name === "log append"), 10_000, "the gRPC post's spans");
-    const call = receiver.trace(caller.traceId).find((span) => span.name === "livecomments.v1.CommentService/PostComment");
+    // The call's span ends after the append's, and may be exported in a later batch.
+    const callName = "livecomments.v1.CommentService/PostComment";
+    await until(
+      () => ["log append", callName].every((name) => receiver.trace(caller.traceId).some((span) => span.name === name)),
+      10_000,
+      "the gRPC post's spans",
+    );
+    const call = receiver.trace(caller.traceId).find((span) => span.name === callName);
     assert.equal(call?.parentSpanId, caller.spanId, "the call is a child of the caller's span");
     const append = receiver.trace(caller.traceId).find((span) => span.name === "log append")!;
     assert.equal(append.parentSpanId, call.spanId);

@@ -154,12 +154,13 @@ export async function startOwnEngines(
     OwnEngine.create("Redis", runDir, placeOf?.("Redis", 0)),
   ]);
   const all = [...kafkas, cassandra, redis];
-  try {
-    await Promise.all(all.map((engine) => engine.start()));
-  } catch (error) {
+  // Every start is waited for, failed or not: one still starting when another failed would be
+  // left running otherwise.
+  const failed = (await Promise.allSettled(all.map((engine) => engine.start()))).find((result) => result.status === "rejected");
+  if (failed) {
     await Promise.all(all.map((engine) => engine.kill()));
     rmSync(runDir, { recursive: true, force: true });
-    throw error;
+    throw failed.reason;
   }
   const kafkaEnv = () =>
     kafkas.length === 1

@@ -1,5 +1,5 @@
 // The partition scenarios (npm run faults -- --partitions --quick): every role and engine a host
-// of its own on a network of network namespaces, one link cut for 14 s under load and healed.
+// of its own on a network of network namespaces, one link cut for 20 s under load and healed.
 // Nothing accepted may be lost or stored twice, every post is answered within 5 s, the cut
 // edge's viewers get everything (with no gap, or an explicit reset), the other edge's viewers
 // notice nothing, and every role recovers by itself within 10 s of the heal. Needs root.

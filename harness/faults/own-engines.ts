@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -52,7 +53,7 @@ export class OwnEngine {
 
   static async create(name: EngineName, runDir: string, placement?: EnginePlacement): Promise<OwnEngine> {
     const ensure = await ensureOf(name);
-    const port = await freePortWhere(name === "Kafka" ? (p) => p + 10_001 < 65_536 : () => true);
+    const port = await freePortWhere(name === "Kafka" ? (p) => p + 10_001 < 65_536 && isFree(p + 10_001) : () => true);
     const storagePort = name === "Cassandra" ? await freePort() : undefined;
     // Redis keeps bans and held comments: the suite's is durable, as a deployment's must be.
     return new OwnEngine(name, ensure, {
@@ -117,12 +118,21 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** A free port for which `fits` holds (Kafka also takes port + 10,001 for its controller). */
-async function freePortWhere(fits: (port: number) => boolean): Promise<number> {
+/** A free port for which `fits` holds (Kafka also takes port + 10,001 for its controller, which must be free too). */
+async function freePortWhere(fits: (port: number) => boolean | Promise<boolean>): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (fits(port)) return port;
+    if (await fits(port)) return port;
   }
+}
+
+/** Whether nothing listens on, or is bound to, `port` of 127.0.0.1 right now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 /**
@@ -159,7 +169,7 @@ export async function startOwnEngines(
   const failed = (await Promise.allSettled(all.map((engine) => engine.start()))).find((result) => result.status === "rejected");
   if (failed) {
     await Promise.all(all.map((engine) => engine.kill()));
-    rmSync(runDir, { recursive: true, force: true });
+    // The folder is kept: the failed engine's log, which its error names, is in it.
     throw failed.reason;
   }
   const kafkaEnv = () =>

@@ -139,11 +139,11 @@ export class Playback {
    * 500 buckets when unset) and its peaks, from the archive's per-second counts.
    */
   async timeline(streamId: string, bucketS?: number): Promise<TimelineAnswer> {
-    if (bucketS !== undefined) checkBucketSeconds(bucketS);
+    const width = bucketS === undefined ? undefined : checkBucketSeconds(bucketS);
     const stream = await this.knownStream(streamId);
     const lengthS = Math.max(0, Math.ceil(((stream.endedAt ?? Date.now()) - stream.startedAt) / 1000));
     const seconds = await dependency("archive store", this.archive.secondCounts(streamId));
-    return { ...buildTimeline(seconds, lengthS, bucketS), ...this.finality(stream) };
+    return { ...buildTimeline(seconds, lengthS, width), ...this.finality(stream) };
   }
 
   private finality(stream: Stream): Finality {

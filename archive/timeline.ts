@@ -40,14 +40,14 @@ export function defaultBucketSeconds(lengthS: number): number {
 
 /**
  * The timeline of a stream `lengthS` seconds long from its per-second counts (in order), in
- * buckets `bucketS` wide (checked) or of the default width. It covers the whole length, and any
- * later second that holds comments, up to a week.
+ * buckets `bucketS` wide (a width {@link checkBucketSeconds} passed) or of the default width. It
+ * covers the whole length, and any later second that holds comments, up to a week.
  */
 export function buildTimeline(seconds: readonly SecondCount[], lengthS: number, requestedBucketS?: number): Timeline {
   const maxSeconds = MAX_START_MS / 1000;
   const lastSecond = seconds.length > 0 ? seconds[seconds.length - 1]!.second : -1;
   const coveredS = Math.min(Math.max(lengthS, lastSecond + 1), maxSeconds);
-  const bucketS = requestedBucketS === undefined ? defaultBucketSeconds(coveredS) : checkBucketSeconds(requestedBucketS);
+  const bucketS = requestedBucketS ?? defaultBucketSeconds(coveredS);
   const buckets = Math.ceil(coveredS / bucketS);
   if (buckets > MAX_TIMELINE_BUCKETS) {
     throw new LcError("invalid_argument", `bucket_s=${bucketS} gives more than ${MAX_TIMELINE_BUCKETS} buckets for this stream; name a wider one`);

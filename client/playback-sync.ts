@@ -86,19 +86,19 @@ export class PlaybackSync {
   private stopped = false;
   private revision: number | undefined;
   private revisionTimer: ReturnType<typeof setInterval> | undefined;
-  /** Where {@link seek} moved the player, until the player's own seek events for it have passed. */
-  private seekedToMs: number | undefined;
+  /** {@link seek} moved the player, and the player's own seek events for it have not passed yet. */
+  private seekingItself = false;
 
   constructor(private readonly options: PlaybackSyncOptions) {
     this.windowMs = options.windowMs ?? 180_000;
     this.api = { ...options, fetch: options.fetch ?? defaultFetch() };
     this.shownThroughMs = this.backfillStart();
     this.listeners = [
-      ["seeking", () => (this.seekedToMs === undefined ? this.jump() : this.tick())],
+      ["seeking", () => (this.seekingItself ? this.tick() : this.jump())],
       [
         "seeked",
         () => {
-          this.seekedToMs = undefined;
+          this.seekingItself = false;
           this.tick();
         },
       ],
@@ -136,7 +136,7 @@ export class PlaybackSync {
   seek(offsetMs: number): void {
     if (this.stopped || !Number.isFinite(offsetMs)) return;
     const target = Math.max(0, Math.floor(offsetMs));
-    this.seekedToMs = target;
+    this.seekingItself = true;
     this.options.player.currentTime = target / 1000;
     this.jump(Math.floor(target / this.windowMs) * this.windowMs - 1);
   }

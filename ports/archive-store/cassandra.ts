@@ -120,18 +120,14 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
     }
     const counts = new Map<string, Map<number, number>>();
     for (const [streamId, seconds] of touched) counts.set(streamId, new Map([...seconds].map((second) => [second, 0])));
-    for (let i = 0; i < reads.length; i += WRITE_CONCURRENCY) {
-      await Promise.all(
-        reads.slice(i, i + WRITE_CONCURRENCY).map(async ({ streamId, bucket, fromMs, toMs }) => {
-          const ofStream = counts.get(streamId)!;
-          await eachRow(client, offsetsIn, [streamId, bucket, fromMs, toMs], RECOUNT_PAGE, (row) => {
-            const second = secondOf(Number(row.offset_ms));
-            const known = ofStream.get(second);
-            if (known !== undefined) ofStream.set(second, known + 1);
-          });
-        }),
-      );
-    }
+    await inWaves(reads, ({ streamId, bucket, fromMs, toMs }) => {
+      const ofStream = counts.get(streamId)!;
+      return eachRow(client, offsetsIn, [streamId, bucket, fromMs, toMs], RECOUNT_PAGE, (row) => {
+        const second = secondOf(Number(row.offset_ms));
+        const known = ofStream.get(second);
+        if (known !== undefined) ofStream.set(second, known + 1);
+      });
+    });
     const writes: Promise<unknown>[] = [];
     for (const [streamId, ofStream] of counts) {
       const rows = [...ofStream];
@@ -207,8 +203,7 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
       const toNote = new Map<string, [string, number]>();
       const touched = new Map<string, Set<number>>();
       for (const c of batch) {
-        if (!touched.has(c.streamId)) touched.set(c.streamId, new Set());
-        touched.get(c.streamId)!.add(secondOf(c.offsetMs));
+        addTouched(touched, c.streamId, c.offsetMs);
         const bucket = bucketOf(c.offsetMs);
         const key = `${bucket}:${c.streamId}`;
         if (!notedBuckets.has(key)) toNote.set(key, [c.streamId, bucket]);
@@ -229,21 +224,18 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
         notedBuckets.set(key, true);
       }
       const row = (c: Comment) => [c.streamId, bucketOf(c.offsetMs), c.offsetMs, c.seq, c.commentId, c.userId, c.username, c.text, c.serverTs];
-      for (let i = 0; i < groups.length; i += WRITE_CONCURRENCY) {
-        await Promise.all(
-          groups.slice(i, i + WRITE_CONCURRENCY).map((comments) =>
-            comments.length === 1
-              ? client.execute(insert, row(comments[0]!), { isIdempotent: true })
-              : client.batch(
-                  comments.map((c) => ({ query: insert, params: row(c) })),
-                  { logged: false, isIdempotent: true },
-                ),
-          ),
-        );
-      }
+      await inWaves(groups, (comments) =>
+        comments.length === 1
+          ? client.execute(insert, row(comments[0]!), { isIdempotent: true })
+          : client.batch(
+              comments.map((c) => ({ query: insert, params: row(c) })),
+              { logged: false, isIdempotent: true },
+            ),
+      );
       await recountSeconds(touched);
     },
     async remove(deletions) {
+      const touched = new Map<string, Set<number>>();
       for (const deletion of deletions) {
         const bucket = bucketOf(deletion.offsetMs);
         await client.execute(
@@ -264,8 +256,9 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
         await client.execute("UPDATE stream_buckets SET sealed_count = null WHERE stream_id = ? AND bucket = ?", [deletion.streamId, bucket], {
           isIdempotent: true,
         });
-        await recountSeconds(new Map([[deletion.streamId, new Set([secondOf(deletion.offsetMs)])]]));
+        addTouched(touched, deletion.streamId, deletion.offsetMs);
       }
+      await recountSeconds(touched);
     },
     async secondCounts(streamId) {
       const counts: SecondCount[] = [];
@@ -289,6 +282,18 @@ export async function createCassandraArchiveStore(client: cassandra.Client, opti
     },
     async close() {},
   };
+}
+
+/** Runs `each` over `items`, {@link WRITE_CONCURRENCY} at a time. */
+async function inWaves<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(each));
+}
+
+/** Notes that a stream's second holding `offsetMs` changed, to be counted again. */
+function addTouched(touched: Map<string, Set<number>>, streamId: string, offsetMs: number): void {
+  const seconds = touched.get(streamId) ?? new Set<number>();
+  seconds.add(secondOf(offsetMs));
+  touched.set(streamId, seconds);
 }
 
 /** Hands every row of a query to `onRow`, reading `pageSize` rows per request. */
